@@ -1,0 +1,55 @@
+# TAP helpers for integration tests (sourced). Each test script prints
+# "ok N - what" / "not ok N - what" lines; scripts/test-all counts them.
+tap_n=0
+tap_failed=0
+
+# tap_ok DESCRIPTION
+tap_ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1"
+}
+
+# tap_not_ok DESCRIPTION [DETAIL]
+tap_not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/# /'
+	return 0
+}
+
+# tap_skip DESCRIPTION REASON
+tap_skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# tap_check DESCRIPTION CMD...: ok when CMD exits 0; its output is shown on failure
+tap_check() {
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc" "$out"
+	fi
+}
+
+# tap_check_rc DESCRIPTION EXPECTED_RC CMD...: ok when CMD exits with EXPECTED_RC
+tap_check_rc() {
+	local desc=$1 want=$2 out rc
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		tap_ok "$desc"
+	else
+		tap_not_ok "$desc" "exit $rc, expected $want: $out"
+	fi
+}
+
+# tap_done: print the plan; exit status 1 when a case failed
+tap_done() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}

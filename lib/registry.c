@@ -35,13 +35,13 @@ struct vmha_registry_vm {
 };
 
 static const char *const key_names[VMHA_REGISTRY_N_KEYS] = {
-	[VMHA_REGISTRY_PRIORITY] = "priority",
-	[VMHA_REGISTRY_RESTART] = "restart",
-	[VMHA_REGISTRY_ANTI_AFFINITY] = "anti_affinity",
-	[VMHA_REGISTRY_ALLOWED] = "allowed",
-	[VMHA_REGISTRY_PREFERRED] = "preferred",
-	[VMHA_REGISTRY_CPU] = "cpu",
-	[VMHA_REGISTRY_MEMORY] = "memory",
+        [VMHA_REGISTRY_PRIORITY] = "priority",
+        [VMHA_REGISTRY_RESTART] = "restart",
+        [VMHA_REGISTRY_ANTI_AFFINITY] = "anti_affinity",
+        [VMHA_REGISTRY_ALLOWED] = "allowed",
+        [VMHA_REGISTRY_PREFERRED] = "preferred",
+        [VMHA_REGISTRY_CPU] = "cpu",
+        [VMHA_REGISTRY_MEMORY] = "memory",
 };
 
 static char *path_join(const char *dir, const char *name, const char *suffix)
@@ -372,8 +372,8 @@ static int parse_settings(struct vmha_registry_vm *vm, const char *path, char *t
 		eq = strchr(line, '=');
 		if (eq == NULL) {
 			rc = -EINVAL;
-			if (err != NULL && asprintf(err, "%s:%u: expected key=value, got '%s'", path,
-						    lineno, line) < 0) {
+			if (err != NULL && asprintf(err, "%s:%u: expected key=value, got '%s'",
+			                            path, lineno, line) < 0) {
 				*err = NULL;
 			}
 			goto out;
@@ -389,8 +389,8 @@ static int parse_settings(struct vmha_registry_vm *vm, const char *path, char *t
 		}
 		rc = vmha_registry_vm_set(vm, key, eq + 1);
 		if (rc < 0) {
-			if (err != NULL && asprintf(err, "%s:%u: %s: invalid value '%s'", path, lineno,
-						    line, eq + 1) < 0) {
+			if (err != NULL && asprintf(err, "%s:%u: %s: invalid value '%s'", path,
+			                            lineno, line, eq + 1) < 0) {
 				*err = NULL;
 			}
 			goto out;
@@ -401,7 +401,7 @@ out:
 }
 
 int vmha_registry_load(struct vmha_registry *reg, const char *name, struct vmha_registry_vm **out,
-		       char **err)
+                       char **err)
 {
 	struct vmha_registry_vm *vm = NULL;
 	char *ha_path = NULL;
@@ -633,8 +633,7 @@ static bool value_is_valid(enum vmha_registry_key key, const char *value)
 	return false;
 }
 
-int vmha_registry_vm_set(struct vmha_registry_vm *vm, enum vmha_registry_key key,
-			 const char *value)
+int vmha_registry_vm_set(struct vmha_registry_vm *vm, enum vmha_registry_key key, const char *value)
 {
 	char *copy = NULL;
 
@@ -673,8 +672,8 @@ static int memory_mib(xmlNode *mem, uint64_t *mib)
 	static const struct {
 		const char *unit;
 		uint64_t kib;
-	} units[] = {{"KiB", 1}, {"k", 1}, {"K", 1}, {"MiB", 1024}, {"M", 1024}, {"GiB", 1048576},
-		     {"G", 1048576}};
+	} units[] = {{"KiB", 1},  {"k", 1},         {"K", 1},      {"MiB", 1024},
+	             {"M", 1024}, {"GiB", 1048576}, {"G", 1048576}};
 	xmlChar *text = xmlNodeGetContent(mem);
 	xmlChar *unit = xmlGetProp(mem, BAD_CAST "unit");
 	uint64_t value = 0;
@@ -730,7 +729,7 @@ int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char 
 		goto out;
 	}
 	doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL) {
 		rc = set_error(err, vm->name, "not well-formed XML");
 		goto out;

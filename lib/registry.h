@@ -69,7 +69,7 @@ int vmha_registry_remove(struct vmha_registry *reg, const char *name);
  * @return 0 and *out set (caller frees), -ENOENT, -EINVAL on bad content, or -errno
  */
 int vmha_registry_load(struct vmha_registry *reg, const char *name, struct vmha_registry_vm **out,
-		       char **err);
+                       char **err);
 
 /**
  * The names of all registered VMs, in name order.
@@ -100,7 +100,7 @@ const char *vmha_registry_key_name(enum vmha_registry_key key);
  * @return 0, or -EINVAL when the value is not valid for the key
  */
 int vmha_registry_vm_set(struct vmha_registry_vm *vm, enum vmha_registry_key key,
-			 const char *value);
+                         const char *value);
 
 /** @return a setting's value, or NULL when unset */
 const char *vmha_registry_vm_get(const struct vmha_registry_vm *vm, enum vmha_registry_key key);

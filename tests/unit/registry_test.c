@@ -15,11 +15,10 @@
 #include "deadline.h"
 #include "registry.h"
 
-static const char *const domain_fmt =
-	"<domain type='qemu'><name>%s</name>"
-	"<uuid>8f1c2d3e-0000-4000-8000-00000000000%d</uuid>"
-	"<memory unit='KiB'>262144</memory><vcpu>%d</vcpu>"
-	"<os><type>hvm</type></os></domain>";
+static const char *const domain_fmt = "<domain type='qemu'><name>%s</name>"
+                                      "<uuid>8f1c2d3e-0000-4000-8000-00000000000%d</uuid>"
+                                      "<memory unit='KiB'>262144</memory><vcpu>%d</vcpu>"
+                                      "<os><type>hvm</type></os></domain>";
 
 struct fixture {
 	char dir[64];
@@ -215,7 +214,7 @@ static void test_setting_values(void **state)
 	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PREFERRED, "h3"), 0);
 	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, "1.5"), -EINVAL);
 	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_ANTI_AFFINITY, "web tier"),
-			 -EINVAL);
+	                 -EINVAL);
 	assert_int_equal(vmha_registry_key_parse("anti_affinity", &key), 0);
 	assert_int_equal(key, VMHA_REGISTRY_ANTI_AFFINITY);
 	assert_int_equal(vmha_registry_key_parse("nope", &key), -EINVAL);
@@ -232,16 +231,16 @@ static void test_domain_xml_checks(void **state)
 		const char *xml;
 		const char *error;
 	} cases[] = {
-		{"<domain><name>v</name", "not well-formed"},
-		{"<vm><name>v</name></vm>", "root element is not <domain>"},
-		{"<domain><name>w</name></domain>", "<name> differs"},
-		{"<domain><name>v</name></domain>", "<uuid> is missing"},
-		{"<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>"
-		 "<memory>1024</memory></domain>",
-		 "<vcpu> is missing"},
-		{"<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>"
-		 "<vcpu>1</vcpu><memory unit='parsecs'>1</memory></domain>",
-		 "<memory> is missing or malformed"},
+	        {"<domain><name>v</name", "not well-formed"},
+	        {"<vm><name>v</name></vm>", "root element is not <domain>"},
+	        {"<domain><name>w</name></domain>", "<name> differs"},
+	        {"<domain><name>v</name></domain>", "<uuid> is missing"},
+	        {"<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>"
+	         "<memory>1024</memory></domain>",
+	         "<vcpu> is missing"},
+	        {"<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>"
+	         "<vcpu>1</vcpu><memory unit='parsecs'>1</memory></domain>",
+	         "<memory> is missing or malformed"},
 	};
 	struct vmha_registry_vm *vm = vmha_registry_vm_new("v");
 	size_t i;
@@ -259,12 +258,13 @@ static void test_domain_xml_checks(void **state)
 	assert_null(vmha_registry_vm_xml(vm));
 	/* An explicit demand is not overridden by the XML's. */
 	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, "64"), 0);
-	assert_int_equal(vmha_registry_vm_set_xml(
-				 vm,
-				 "<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-"
-				 "000000000001</uuid><vcpu>4</vcpu><memory unit='GiB'>2</memory></domain>",
-				 NULL),
-			 0);
+	assert_int_equal(
+	        vmha_registry_vm_set_xml(
+	                vm,
+	                "<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-"
+	                "000000000001</uuid><vcpu>4</vcpu><memory unit='GiB'>2</memory></domain>",
+	                NULL),
+	        0);
 	assert_string_equal(vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY), "64");
 	assert_string_equal(vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU), "4");
 	vmha_registry_vm_free(vm);
@@ -273,15 +273,16 @@ static void test_domain_xml_checks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_needs_lock_and_refuses_duplicates, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_lock_excludes_a_second_editor, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_sorted_and_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_settings_file_names_line_and_field, setup,
-						teardown),
-		cmocka_unit_test(test_setting_values),
-		cmocka_unit_test(test_domain_xml_checks),
+	        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_add_needs_lock_and_refuses_duplicates, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_lock_excludes_a_second_editor, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_list_sorted_and_remove, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_settings_file_names_line_and_field, setup,
+	                                        teardown),
+	        cmocka_unit_test(test_setting_values),
+	        cmocka_unit_test(test_domain_xml_checks),
 	};
 
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);

@@ -1,0 +1,561 @@
+/*
+ * vmhad: the heartbeat daemon. Joins a Corosync CPG group, announces this
+ * host's capacity and VMs, writes its storage heartbeat slot, feeds every
+ * Corosync event and storage reading into the view (heartbeat/view.c) and
+ * carries out the view's actions. Serves `vmha status` over libqb IPC.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <qb/qbloop.h>
+
+#include "deadline.h"
+#include "heartbeat/corosync.h"
+#include "heartbeat/hbconf.h"
+#include "heartbeat/inventory.h"
+#include "heartbeat/ipc.h"
+#include "heartbeat/msg.h"
+#include "heartbeat/storage_hb.h"
+#include "heartbeat/view.h"
+#include "log.h"
+#include "util.h"
+
+#define DEFAULT_CONF                VMHA_CONFDIR "/vmhad.conf"
+#define COROSYNC_CONNECT_TIMEOUT_MS 10000
+#define MAX_DECISIONS               16
+
+struct decision {
+	uint64_t at_ms;
+	char kind[24];
+	char host[VMHA_NAME_SIZE];
+	char text[256];
+};
+
+struct daemon {
+	struct vmha_hbconf conf;
+	const char *conf_path;
+	qb_loop_t *loop;
+	struct vmha_view *view;
+	struct vmha_corosync *cs;
+	struct vmha_inventory *inv;
+	struct vmha_storage_hb *hb;
+	struct vmha_ipc *ipc;
+	qb_loop_timer_handle announce_timer;
+	qb_loop_timer_handle tick_timer;
+	uint64_t incarnation;
+	uint64_t seq;
+	uint64_t started_ms;
+	uint64_t last_announce_ms;
+	int storage_error;
+	int exit_code;
+	struct decision decisions[MAX_DECISIONS];
+	size_t n_decisions;
+	char ring_cipher[64];
+	char ring_hash[64];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: vmhad [-f] [-c FILE] [--version] [--help]\n\n"
+	        "The vmha heartbeat daemon: host membership, capacity and VMs over\n"
+	        "Corosync CPG, quorum, and a storage heartbeat. See vmhad(8).\n\n"
+	        "  -f, --foreground   stay in the foreground and log to stderr\n"
+	        "  -c, --config FILE  configuration file (default %s)\n",
+	        DEFAULT_CONF);
+}
+
+static void stop_loop(struct daemon *d, int code)
+{
+	if (d->exit_code == 0) {
+		d->exit_code = code;
+	}
+	qb_loop_stop(d->loop);
+}
+
+static void announce(struct daemon *d)
+{
+	struct vmha_announce a = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = vmha_inventory_collect(d->inv, &a);
+	if (rc < 0) {
+		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
+		goto out;
+	}
+	snprintf(a.host, sizeof(a.host), "%s", d->conf.host_name);
+	a.incarnation = d->incarnation;
+	a.seq = d->seq + 1;
+	rc = vmha_msg_encode(&a, &buf, &len);
+	if (rc < 0) {
+		vmha_err("cannot encode the announcement of host '%s': %s", a.host, strerror(-rc));
+		goto out;
+	}
+	rc = vmha_corosync_send(d->cs, buf, len);
+	if (rc == -EAGAIN) {
+		vmha_debug("cpg flow control: announcement postponed");
+		goto out;
+	}
+	if (rc < 0) {
+		vmha_err("cannot send the announcement: %s", strerror(-rc));
+		goto out;
+	}
+	d->seq = a.seq;
+	d->last_announce_ms = vmha_clock_now_ms();
+out:
+	free(buf);
+	vmha_msg_announce_clear(&a);
+}
+
+static void remember(struct daemon *d, const char *kind, const struct vmha_view_action *a)
+{
+	struct decision *dec = NULL;
+
+	if (d->n_decisions == MAX_DECISIONS) {
+		memmove(&d->decisions[0], &d->decisions[1],
+		        (MAX_DECISIONS - 1) * sizeof(d->decisions[0]));
+		d->n_decisions--;
+	}
+	dec = &d->decisions[d->n_decisions++];
+	dec->at_ms = vmha_clock_now_ms();
+	snprintf(dec->kind, sizeof(dec->kind), "%s", kind);
+	snprintf(dec->host, sizeof(dec->host), "%s", a->host);
+	snprintf(dec->text, sizeof(dec->text), "%s", a->text);
+}
+
+/* Carry out what the view asks. */
+static void run_actions(struct daemon *d)
+{
+	struct vmha_view_action a;
+
+	while (vmha_view_next_action(d->view, &a)) {
+		switch (a.kind) {
+		case VMHA_ACTION_EVENT:
+			qb_log(a.level, "%s", a.text);
+			break;
+		case VMHA_ACTION_ANNOUNCE:
+			announce(d);
+			break;
+		case VMHA_ACTION_HOST_DOWN:
+			vmha_warn("decision: %s", a.text);
+			remember(d, "host_down", &a);
+			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+				vmha_warn("failover of host '%s' is not yet implemented (issue 8): "
+				          "nothing restarted",
+				          a.host);
+			}
+			break;
+		case VMHA_ACTION_QUORUM_LOST:
+			vmha_warn("%s", a.text);
+			remember(d, "quorum_lost", &a);
+			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+				vmha_warn("self-fencing after %" PRIu64
+				          " ms is not yet implemented (issue 8)",
+				          d->conf.self_fence_delay_ms);
+			}
+			break;
+		}
+	}
+}
+
+static void on_ring(void *opaque, uint32_t ring_nodeid, uint64_t ring_seq, const uint32_t *nodes,
+                    size_t n_nodes)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_ring(d->view, vmha_clock_now_ms(), ring_nodeid, ring_seq, nodes, n_nodes);
+	run_actions(d);
+}
+
+static void on_confchg(void *opaque, const struct vmha_member *members, size_t n_members,
+                       const struct vmha_member *left, size_t n_left,
+                       const struct vmha_member *joined, size_t n_joined)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
+	                  n_joined);
+	run_actions(d);
+}
+
+static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
+	run_actions(d);
+}
+
+static void on_quorum(void *opaque, bool quorate)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
+	run_actions(d);
+}
+
+static int32_t on_cpg_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	int rc = vmha_corosync_dispatch_cpg(d->cs);
+
+	if (rc < 0) {
+		vmha_err("lost the connection to corosync's cpg service: %s", strerror(-rc));
+		stop_loop(d, EXIT_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static int32_t on_quorum_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	int rc = vmha_corosync_dispatch_quorum(d->cs);
+
+	if (rc < 0) {
+		vmha_err("lost the connection to corosync's quorum service: %s", strerror(-rc));
+		stop_loop(d, EXIT_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static void on_slot(const struct vmha_slot_record *r, void *opaque)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_storage(d->view, vmha_clock_now_ms(), r->host, r->incarnation, r->seq, r->flags);
+}
+
+static void storage_beat(struct daemon *d)
+{
+	unsigned int flags = vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0;
+	int rc = vmha_storage_hb_write(d->hb, vmha_clock_now_ms(), flags);
+
+	if (rc < 0 && rc != d->storage_error) {
+		vmha_err("cannot write the storage heartbeat slot in '%s': %s", d->conf.storage_dir,
+		         strerror(-rc));
+	} else if (rc == 0 && d->storage_error != 0) {
+		vmha_notice("storage heartbeat slot in '%s' written again", d->conf.storage_dir);
+	}
+	d->storage_error = rc;
+	rc = vmha_storage_hb_scan(d->hb, on_slot, d);
+	if (rc > 0) {
+		vmha_debug("%d invalid slots in '%s' skipped", rc, d->conf.storage_dir);
+	}
+}
+
+static void on_tick(void *data)
+{
+	struct daemon *d = data;
+
+	if (d->hb != NULL) {
+		storage_beat(d);
+	}
+	vmha_view_tick(d->view, vmha_clock_now_ms());
+	run_actions(d);
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, d->conf.storage_interval_ms * QB_TIME_NS_IN_MSEC,
+	                  d, on_tick, &d->tick_timer);
+}
+
+static void on_announce_timer(void *data)
+{
+	struct daemon *d = data;
+
+	announce(d);
+	qb_loop_timer_add(d->loop, QB_LOOP_MED, d->conf.announce_interval_ms * QB_TIME_NS_IN_MSEC,
+	                  d, on_announce_timer, &d->announce_timer);
+}
+
+static int32_t on_signal(int32_t sig, void *data)
+{
+	struct daemon *d = data;
+
+	vmha_notice("signal %d: leaving group '%s' and stopping", sig, d->conf.group_name);
+	stop_loop(d, EXIT_SUCCESS);
+	return 0;
+}
+
+static char *status_json(void *opaque)
+{
+	struct daemon *d = opaque;
+	uint64_t now = vmha_clock_now_ms();
+	json_object *root = vmha_view_to_json(d->view, now);
+	json_object *daemon = NULL;
+	json_object *decisions = NULL;
+	char *text = NULL;
+	char inc[32];
+	size_t i;
+
+	if (root == NULL) {
+		return NULL;
+	}
+	daemon = json_object_new_object();
+	decisions = json_object_new_array();
+	if (daemon == NULL || decisions == NULL) {
+		json_object_put(daemon);
+		json_object_put(decisions);
+		json_object_put(root);
+		return NULL;
+	}
+	snprintf(inc, sizeof(inc), "%" PRIx64, d->incarnation);
+	json_object_object_add(daemon, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(daemon, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(daemon, "host", json_object_new_string(d->conf.host_name));
+	json_object_object_add(daemon, "nodeid",
+	                       json_object_new_int64(vmha_corosync_local_nodeid(d->cs)));
+	json_object_object_add(daemon, "group", json_object_new_string(d->conf.group_name));
+	json_object_object_add(daemon, "mode",
+	                       json_object_new_string(vmha_hbconf_mode_name(d->conf.mode)));
+	json_object_object_add(daemon, "incarnation", json_object_new_string(inc));
+	json_object_object_add(daemon, "uptime_ms",
+	                       json_object_new_int64((int64_t)(now - d->started_ms)));
+	json_object_object_add(daemon, "announce_seq", json_object_new_int64((int64_t)d->seq));
+	json_object_object_add(daemon, "ring_crypto_cipher",
+	                       json_object_new_string(d->ring_cipher));
+	json_object_object_add(daemon, "ring_crypto_hash", json_object_new_string(d->ring_hash));
+	json_object_object_add(daemon, "storage_dir",
+	                       d->hb != NULL ? json_object_new_string(d->conf.storage_dir) : NULL);
+	json_object_object_add(daemon, "storage_seq",
+	                       json_object_new_int64((int64_t)vmha_storage_hb_seq(d->hb)));
+	json_object_object_add(
+	        daemon, "storage_error",
+	        d->storage_error < 0 ? json_object_new_string(strerror(-d->storage_error)) : NULL);
+	json_object_object_add(root, "daemon", daemon);
+	for (i = 0; i < d->n_decisions; i++) {
+		json_object *o = json_object_new_object();
+
+		if (o == NULL) {
+			continue;
+		}
+		json_object_object_add(o, "kind", json_object_new_string(d->decisions[i].kind));
+		json_object_object_add(o, "host", json_object_new_string(d->decisions[i].host));
+		json_object_object_add(o, "text", json_object_new_string(d->decisions[i].text));
+		json_object_object_add(
+		        o, "age_ms", json_object_new_int64((int64_t)(now - d->decisions[i].at_ms)));
+		json_object_array_add(decisions, o);
+	}
+	json_object_object_add(root, "decisions", decisions);
+	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return text;
+}
+
+static int resolve_host_name(struct vmha_hbconf *conf)
+{
+	struct utsname u;
+	char *dot = NULL;
+
+	if (conf->host_name[0] != '\0') {
+		return 0;
+	}
+	if (uname(&u) < 0) {
+		return -errno;
+	}
+	dot = strchr(u.nodename, '.');
+	if (dot != NULL) {
+		*dot = '\0';
+	}
+	if (!vmha_util_name_is_valid(u.nodename)) {
+		return -EINVAL;
+	}
+	snprintf(conf->host_name, sizeof(conf->host_name), "%s", u.nodename);
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	struct vmha_view_config vc = {0};
+	struct vmha_corosync_callbacks cb = {
+	        .ring = on_ring,
+	        .confchg = on_confchg,
+	        .message = on_message,
+	        .quorum = on_quorum,
+	};
+	bool secure = false;
+	int rc = 0;
+
+	rc = vmha_corosync_ring_crypto(&secure, d->ring_cipher, sizeof(d->ring_cipher),
+	                               d->ring_hash, sizeof(d->ring_hash));
+	if (rc < 0) {
+		vmha_err("cannot read the corosync configuration (cmap): %s (is corosync running?)",
+		         strerror(-rc));
+		goto out;
+	}
+	if (!secure) {
+		if (!d->conf.allow_insecure_ring) {
+			vmha_err("refusing to run over an unauthenticated corosync ring "
+			         "(totem.crypto_cipher '%s', totem.crypto_hash '%s'): set both in "
+			         "corosync.conf, or 'allow_insecure_ring = yes' in '%s'",
+			         d->ring_cipher, d->ring_hash, d->conf_path);
+			rc = -EPERM;
+			goto out;
+		}
+		vmha_warn(
+		        "running over an unauthenticated corosync ring (totem.crypto_cipher '%s', "
+		        "totem.crypto_hash '%s') because allow_insecure_ring is set",
+		        d->ring_cipher, d->ring_hash);
+	}
+	vc.self_name = d->conf.host_name;
+	vc.storage_enabled = d->conf.storage_dir[0] != '\0';
+	vc.storage_timeout_ms = d->conf.storage_timeout_ms;
+	vc.silence_timeout_ms = 3 * d->conf.announce_interval_ms;
+	d->view = vmha_view_new(&vc);
+	d->inv = vmha_inventory_new(d->conf.libvirt_uri, d->conf.fake_vms);
+	if (d->view == NULL || d->inv == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (vc.storage_enabled) {
+		d->hb = vmha_storage_hb_new(d->conf.storage_dir, d->conf.host_name, d->incarnation);
+		if (d->hb == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	d->loop = qb_loop_create();
+	if (d->loop == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
+	if (d->cs == NULL) {
+		goto out;
+	}
+	vmha_view_set_self_nodeid(d->view, vmha_corosync_local_nodeid(d->cs));
+	rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_corosync_cpg_fd(d->cs), POLLIN, d,
+	                      on_cpg_fd);
+	if (rc == 0) {
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_corosync_quorum_fd(d->cs), POLLIN,
+		                      d, on_quorum_fd);
+	}
+	if (rc < 0) {
+		vmha_err("cannot watch corosync's file descriptors: %s", strerror(-rc));
+		goto out;
+	}
+	d->ipc = vmha_ipc_new(d->loop, status_json, d, &rc);
+	if (d->ipc == NULL) {
+		goto out;
+	}
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, on_tick, &d->tick_timer);
+	qb_loop_timer_add(d->loop, QB_LOOP_MED, 0, d, on_announce_timer, &d->announce_timer);
+	vmha_notice("vmhad %s: host '%s' (node %" PRIu32 ") joined group '%s', mode %s, storage "
+	            "heartbeat %s",
+	            PACKAGE_VERSION, d->conf.host_name, vmha_corosync_local_nodeid(d->cs),
+	            d->conf.group_name, vmha_hbconf_mode_name(d->conf.mode),
+	            d->hb != NULL ? d->conf.storage_dir : "off");
+out:
+	return rc;
+}
+
+static void teardown(struct daemon *d)
+{
+	vmha_ipc_free(d->ipc);
+	if (d->loop != NULL) {
+		qb_loop_timer_del(d->loop, d->tick_timer);
+		qb_loop_timer_del(d->loop, d->announce_timer);
+	}
+	vmha_corosync_free(d->cs);
+	if (d->loop != NULL) {
+		qb_loop_destroy(d->loop);
+	}
+	vmha_storage_hb_free(d->hb);
+	vmha_inventory_free(d->inv);
+	vmha_view_free(d->view);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"foreground", no_argument, NULL, 'f'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	static struct daemon d;
+	bool foreground = false;
+	char err[512];
+	int rc = 0;
+	int c;
+
+	d.conf_path = DEFAULT_CONF;
+	while ((c = getopt_long(argc, argv, "fc:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("vmhad %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vmhad: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	vmha_log_init("vmhad", foreground ? VMHA_LOG_TO_STDERR : VMHA_LOG_TO_SYSLOG);
+	rc = vmha_hbconf_load(d.conf_path, &d.conf, err, sizeof(err));
+	if (rc < 0) {
+		vmha_err("%s", err);
+		d.exit_code = 2;
+		goto out;
+	}
+	if (d.conf.log_level >= 0) {
+		vmha_log_set_level(d.conf.log_level);
+	}
+	if (resolve_host_name(&d.conf) < 0) {
+		vmha_err("this host's node name is not a valid vmha host name: set 'host_name' in "
+		         "'%s'",
+		         d.conf_path);
+		d.exit_code = 2;
+		goto out;
+	}
+	if (getrandom(&d.incarnation, sizeof(d.incarnation), 0) != sizeof(d.incarnation)) {
+		d.incarnation = (uint64_t)getpid() << 20 ^ vmha_clock_now_ms();
+	}
+	d.incarnation &= ((uint64_t)1 << 52) - 1;
+	d.incarnation |= 1;
+	if (!foreground && daemon(0, 0) < 0) {
+		vmha_err("cannot become a daemon: %s", strerror(errno));
+		d.exit_code = EXIT_FAILURE;
+		goto out;
+	}
+	d.started_ms = vmha_clock_now_ms();
+	rc = setup(&d);
+	if (rc < 0) {
+		d.exit_code = EXIT_FAILURE;
+		goto out;
+	}
+	qb_loop_run(d.loop);
+	vmha_notice("vmhad stopped");
+out:
+	teardown(&d);
+	vmha_log_fini();
+	return d.exit_code;
+}

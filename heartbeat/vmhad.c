@@ -9,12 +9,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -42,6 +44,36 @@ struct decision {
 	char text[256];
 };
 
+/*
+ * Storage I/O runs in its own thread: a hung shared filesystem must not stop
+ * the main loop (CPG, quorum, IPC). The main loop takes the latest readings
+ * at each tick and notices when the worker has not finished a round for
+ * storage_timeout.
+ */
+struct storage_worker {
+	pthread_t tid;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct vmha_storage_hb *hb;
+	uint64_t interval_ms;
+	/* set by the main loop */
+	unsigned int flags;
+	bool stop;
+	/* set by the worker */
+	struct vmha_slot_record *records;
+	size_t n_records;
+	bool fresh;
+	int write_rc;
+	uint64_t last_round_ms;
+};
+
+struct scan_buf {
+	struct vmha_slot_record *records;
+	size_t n;
+	size_t cap;
+};
+
 struct daemon {
 	struct vmha_hbconf conf;
 	const char *conf_path;
@@ -50,6 +82,8 @@ struct daemon {
 	struct vmha_corosync *cs;
 	struct vmha_inventory *inv;
 	struct vmha_storage_hb *hb;
+	struct storage_worker storage;
+	bool storage_stuck;
 	struct vmha_ipc *ipc;
 	qb_loop_timer_handle announce_timer;
 	qb_loop_timer_handle tick_timer;
@@ -233,42 +267,169 @@ static int32_t on_quorum_fd(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static void on_slot(const struct vmha_slot_record *r, void *opaque)
+static void collect_slot(const struct vmha_slot_record *r, void *opaque)
 {
-	struct daemon *d = opaque;
+	struct scan_buf *b = opaque;
 
-	vmha_view_storage(d->view, vmha_clock_now_ms(), r->host, r->incarnation, r->seq, r->flags);
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct vmha_slot_record *p = realloc(b->records, cap * sizeof(*p));
+
+		if (p == NULL) {
+			return;
+		}
+		b->records = p;
+		b->cap = cap;
+	}
+	b->records[b->n++] = *r;
 }
 
-static void storage_beat(struct daemon *d)
+static void *storage_thread(void *arg)
 {
-	unsigned int flags = vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0;
-	int rc = vmha_storage_hb_write(d->hb, vmha_clock_now_ms(), flags);
+	struct storage_worker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		unsigned int flags = w->flags;
+		struct scan_buf b = {0};
+		struct timespec until;
+		int wrc;
+		int invalid;
+
+		pthread_mutex_unlock(&w->lock);
+		wrc = vmha_storage_hb_write(w->hb, vmha_clock_now_ms(), flags);
+		invalid = vmha_storage_hb_scan(w->hb, collect_slot, &b);
+		pthread_mutex_lock(&w->lock);
+		free(w->records);
+		w->records = b.records;
+		w->n_records = b.n;
+		w->fresh = true;
+		w->write_rc = wrc < 0 ? wrc : (invalid < 0 ? invalid : 0);
+		w->last_round_ms = vmha_clock_now_ms();
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(w->interval_ms / 1000);
+		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0) {
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int storage_start(struct daemon *d)
+{
+	struct storage_worker *w = &d->storage;
+	pthread_condattr_t attr;
+	int rc;
+
+	w->hb = d->hb;
+	w->interval_ms = d->conf.storage_interval_ms;
+	w->last_round_ms = vmha_clock_now_ms();
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	rc = -pthread_create(&w->tid, NULL, storage_thread, w);
+	if (rc < 0) {
+		vmha_err("cannot start the storage heartbeat thread: %s", strerror(-rc));
+		return rc;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Stop the worker; if it hangs in I/O for 3 s, leave it to process exit. */
+static void storage_stop(struct daemon *d)
+{
+	struct storage_worker *w = &d->storage;
+	struct timespec until;
+
+	if (!w->running) {
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
+		vmha_warn(
+		        "the storage heartbeat thread is stuck in i/o on '%s': not waiting for it",
+		        d->conf.storage_dir);
+		pthread_detach(w->tid);
+		w->running = false;
+		return;
+	}
+	w->running = false;
+	free(w->records);
+	w->records = NULL;
+}
+
+static void storage_take(struct daemon *d, uint64_t now)
+{
+	struct storage_worker *w = &d->storage;
+	struct vmha_slot_record *records = NULL;
+	size_t n = 0;
+	size_t i;
+	uint64_t last;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	w->flags = vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0;
+	if (w->fresh) {
+		records = w->records;
+		n = w->n_records;
+		w->records = NULL;
+		w->n_records = 0;
+		w->fresh = false;
+	}
+	rc = w->write_rc;
+	last = w->last_round_ms;
+	pthread_mutex_unlock(&w->lock);
 
 	if (rc < 0 && rc != d->storage_error) {
-		vmha_err("cannot write the storage heartbeat slot in '%s': %s", d->conf.storage_dir,
-		         strerror(-rc));
+		vmha_err("storage heartbeat in '%s' fails: %s", d->conf.storage_dir, strerror(-rc));
 	} else if (rc == 0 && d->storage_error != 0) {
-		vmha_notice("storage heartbeat slot in '%s' written again", d->conf.storage_dir);
+		vmha_notice("storage heartbeat in '%s' works again", d->conf.storage_dir);
 	}
 	d->storage_error = rc;
-	rc = vmha_storage_hb_scan(d->hb, on_slot, d);
-	if (rc > 0) {
-		vmha_debug("%d invalid slots in '%s' skipped", rc, d->conf.storage_dir);
+	if (now - last >= d->conf.storage_timeout_ms && !d->storage_stuck) {
+		vmha_err("storage heartbeat in '%s' stuck for %" PRIu64
+		         " ms: shared storage hangs?",
+		         d->conf.storage_dir, now - last);
+		d->storage_stuck = true;
+		d->storage_error = -ETIMEDOUT;
+	} else if (now - last < d->conf.storage_timeout_ms && d->storage_stuck) {
+		vmha_notice("storage heartbeat in '%s' no longer stuck", d->conf.storage_dir);
+		d->storage_stuck = false;
 	}
+	for (i = 0; i < n; i++) {
+		vmha_view_storage(d->view, now, records[i].host, records[i].incarnation,
+		                  records[i].seq, records[i].flags);
+	}
+	free(records);
 }
 
 static void on_tick(void *data)
 {
 	struct daemon *d = data;
 
+	uint64_t now = vmha_clock_now_ms();
+
 	if (d->hb != NULL) {
-		storage_beat(d);
+		storage_take(d, now);
 	}
-	vmha_view_tick(d->view, vmha_clock_now_ms());
+	vmha_view_tick(d->view, now);
 	run_actions(d);
-	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, d->conf.storage_interval_ms * QB_TIME_NS_IN_MSEC,
-	                  d, on_tick, &d->tick_timer);
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH,
+	                  (d->conf.storage_interval_ms / 2) * QB_TIME_NS_IN_MSEC, d, on_tick,
+	                  &d->tick_timer);
 }
 
 static void on_announce_timer(void *data)
@@ -329,8 +490,6 @@ static char *status_json(void *opaque)
 	json_object_object_add(daemon, "ring_crypto_hash", json_object_new_string(d->ring_hash));
 	json_object_object_add(daemon, "storage_dir",
 	                       d->hb != NULL ? json_object_new_string(d->conf.storage_dir) : NULL);
-	json_object_object_add(daemon, "storage_seq",
-	                       json_object_new_int64((int64_t)vmha_storage_hb_seq(d->hb)));
 	json_object_object_add(
 	        daemon, "storage_error",
 	        d->storage_error < 0 ? json_object_new_string(strerror(-d->storage_error)) : NULL);
@@ -446,6 +605,12 @@ static int setup(struct daemon *d)
 		vmha_err("cannot watch corosync's file descriptors: %s", strerror(-rc));
 		goto out;
 	}
+	if (d->hb != NULL) {
+		rc = storage_start(d);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	d->ipc = vmha_ipc_new(d->loop, status_json, d, &rc);
 	if (d->ipc == NULL) {
 		goto out;
@@ -474,7 +639,10 @@ static void teardown(struct daemon *d)
 	if (d->loop != NULL) {
 		qb_loop_destroy(d->loop);
 	}
-	vmha_storage_hb_free(d->hb);
+	storage_stop(d);
+	if (!d->storage.running) {
+		vmha_storage_hb_free(d->hb);
+	}
 	vmha_inventory_free(d->inv);
 	vmha_view_free(d->view);
 }

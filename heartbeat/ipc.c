@@ -128,7 +128,8 @@ struct vmha_ipc *vmha_ipc_new(qb_loop_t *loop, vmha_ipc_status_fn status, void *
 	qb_ipcs_poll_handlers_set(ipc->service, &poll);
 	*rc = qb_ipcs_run(ipc->service);
 	if (*rc < 0) {
-		vmha_err("cannot start ipc service '%s': %s", VMHA_IPC_SERVICE, strerror(-*rc));
+		/* libqb has released the service already: destroying it again asserts */
+		ipc->service = NULL;
 		goto fail;
 	}
 	return ipc;

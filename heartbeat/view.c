@@ -389,6 +389,14 @@ static void member_joined(struct vmha_view *view, const struct vmha_member *m, u
 		}
 		return;
 	}
+	if (h->in_group && h->pid != m->pid) {
+		/* one vmhad per node: a second process in the group is not trusted */
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "second process pid %" PRIu32 " of node %" PRIu32
+		     " in the group ignored: pid %" PRIu32 " is its vmhad",
+		     m->pid, m->nodeid, h->pid);
+		return;
+	}
 	h->pid = m->pid;
 	h->in_group = true;
 	h->in_ring = true;
@@ -526,7 +534,8 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 	h = find_nodeid(view, nodeid);
 	if (h == NULL || !h->in_group || h->pid != pid) {
 		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "message from node %" PRIu32 " pid %" PRIu32 " dropped: not a group member",
+		     "message from node %" PRIu32 " pid %" PRIu32
+		     " dropped: not the vmhad of a group member",
 		     nodeid, pid);
 		rc = -EBADMSG;
 		goto out;

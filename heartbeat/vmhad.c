@@ -476,8 +476,9 @@ static char *status_json(void *opaque)
 	json_object_object_add(daemon, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(daemon, "pid", json_object_new_int64(getpid()));
 	json_object_object_add(daemon, "host", json_object_new_string(d->conf.host_name));
-	json_object_object_add(daemon, "nodeid",
-	                       json_object_new_int64(vmha_corosync_local_nodeid(d->cs)));
+	json_object_object_add(
+	        daemon, "nodeid",
+	        d->cs != NULL ? json_object_new_int64(vmha_corosync_local_nodeid(d->cs)) : NULL);
 	json_object_object_add(daemon, "group", json_object_new_string(d->conf.group_name));
 	json_object_object_add(daemon, "mode",
 	                       json_object_new_string(vmha_hbconf_mode_name(d->conf.mode)));
@@ -590,6 +591,13 @@ static int setup(struct daemon *d)
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* IPC first: a second vmhad on this host stops here, before joining the group */
+	d->ipc = vmha_ipc_new(d->loop, status_json, d, &rc);
+	if (d->ipc == NULL) {
+		vmha_err("cannot serve ipc '%s': %s (is another vmhad running on this host?)",
+		         VMHA_IPC_SERVICE, strerror(-rc));
+		goto out;
+	}
 	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
 	if (d->cs == NULL) {
 		goto out;
@@ -610,10 +618,6 @@ static int setup(struct daemon *d)
 		if (rc < 0) {
 			goto out;
 		}
-	}
-	d->ipc = vmha_ipc_new(d->loop, status_json, d, &rc);
-	if (d->ipc == NULL) {
-		goto out;
 	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);

@@ -393,21 +393,28 @@ static void storage_take(struct daemon *d, uint64_t now)
 	last = w->last_round_ms;
 	pthread_mutex_unlock(&w->lock);
 
-	if (rc < 0 && rc != d->storage_error) {
-		vmha_err("storage heartbeat in '%s' fails: %s", d->conf.storage_dir, strerror(-rc));
-	} else if (rc == 0 && d->storage_error != 0) {
-		vmha_notice("storage heartbeat in '%s' works again", d->conf.storage_dir);
-	}
-	d->storage_error = rc;
-	if (now - last >= d->conf.storage_timeout_ms && !d->storage_stuck) {
-		vmha_err("storage heartbeat in '%s' stuck for %" PRIu64
-		         " ms: shared storage hangs?",
-		         d->conf.storage_dir, now - last);
-		d->storage_stuck = true;
+	if (now - last >= d->conf.storage_timeout_ms) {
+		/* the worker has not finished a round: its last result is stale */
+		if (!d->storage_stuck) {
+			vmha_err("storage heartbeat in '%s' stuck for %" PRIu64
+			         " ms: shared storage hangs?",
+			         d->conf.storage_dir, now - last);
+			d->storage_stuck = true;
+		}
 		d->storage_error = -ETIMEDOUT;
-	} else if (now - last < d->conf.storage_timeout_ms && d->storage_stuck) {
-		vmha_notice("storage heartbeat in '%s' no longer stuck", d->conf.storage_dir);
-		d->storage_stuck = false;
+	} else {
+		if (d->storage_stuck) {
+			vmha_notice("storage heartbeat in '%s' no longer stuck",
+			            d->conf.storage_dir);
+			d->storage_stuck = false;
+		}
+		if (rc < 0 && rc != d->storage_error) {
+			vmha_err("storage heartbeat in '%s' fails: %s", d->conf.storage_dir,
+			         strerror(-rc));
+		} else if (rc == 0 && d->storage_error != 0) {
+			vmha_notice("storage heartbeat in '%s' works again", d->conf.storage_dir);
+		}
+		d->storage_error = rc;
 	}
 	for (i = 0; i < n; i++) {
 		vmha_view_storage(d->view, now, records[i].host, records[i].incarnation,

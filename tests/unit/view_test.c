@@ -14,8 +14,8 @@
 #include "heartbeat/msg.h"
 #include "heartbeat/view.h"
 
-static void feed_announce(struct vmha_view *v, uint32_t nodeid, const char *host,
-                          const char *vm_a, const char *vm_b)
+static void feed_announce(struct vmha_view *v, uint32_t nodeid, const char *host, const char *vm_a,
+                          const char *vm_b)
 {
 	struct vmha_announce a = {0};
 	struct vmha_vm_info vms[2];
@@ -42,8 +42,8 @@ static void feed_announce(struct vmha_view *v, uint32_t nodeid, const char *host
 
 static void test_json(void **state)
 {
-	struct vmha_view_config c = {.self_name = "alpha", .storage_enabled = true,
-	                             .storage_timeout_ms = 3000};
+	struct vmha_view_config c = {
+	        .self_name = "alpha", .storage_enabled = true, .storage_timeout_ms = 3000};
 	struct vmha_view *v = vmha_view_new(&c);
 	struct vmha_member m[] = {{1, 1001, VMHA_REASON_JOIN},
 	                          {2, 1002, VMHA_REASON_JOIN},

@@ -85,6 +85,13 @@ static enum vmha_cpg_reason reason_of(uint32_t reason)
 	}
 }
 
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
 static int read_cmap_string(cmap_handle_t h, const char *key, char *out, size_t size)
 {
 	char *value = NULL;
@@ -102,14 +109,21 @@ static int read_cmap_string(cmap_handle_t h, const char *key, char *out, size_t 
 }
 
 int vmha_corosync_ring_crypto(bool *secure, char *cipher, size_t cipher_size, char *hash,
-                              size_t hash_size)
+                              size_t hash_size, uint64_t timeout_ms)
 {
+	uint64_t deadline = vmha_deadline_in_ms(timeout_ms);
 	cmap_handle_t h = 0;
 	bool connected = false;
 	int rc = 0;
 
 	*secure = false;
-	rc = cs_to_errno(cmap_initialize(&h));
+	do {
+		rc = cs_to_errno(cmap_initialize(&h));
+		if (rc == -EAGAIN || rc == -ENOTCONN) {
+			/* corosync starting (boot): wait for it, within the deadline */
+			sleep_ms(200);
+		}
+	} while ((rc == -EAGAIN || rc == -ENOTCONN) && !vmha_deadline_expired(deadline));
 	if (rc < 0) {
 		goto out;
 	}
@@ -205,13 +219,6 @@ static void on_quorum(quorum_handle_t handle, uint32_t quorate, uint64_t ring_se
 	if (cs != NULL && cs->cb.quorum != NULL) {
 		cs->cb.quorum(cs->opaque, quorate != 0);
 	}
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	nanosleep(&ts, NULL);
 }
 
 struct vmha_corosync *vmha_corosync_new(const char *group,

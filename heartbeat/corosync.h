@@ -31,10 +31,11 @@ struct vmha_corosync_callbacks {
  *
  * @param secure       set to true when both name a real algorithm
  * @param cipher/hash  receive the values ("none" when unset)
+ * @param timeout_ms   how long to wait for Corosync to accept connections
  * @return 0, or -errno when cmap cannot be read (Corosync not running)
  */
 int vmha_corosync_ring_crypto(bool *secure, char *cipher, size_t cipher_size, char *hash,
-                              size_t hash_size);
+                              size_t hash_size, uint64_t timeout_ms);
 
 /**
  * Connect to CPG and quorum and join the group, retrying while Corosync

@@ -759,10 +759,9 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 			if (h->down_decided || !view->storage_enabled) {
 				break;
 			}
-			since = h->lost_ms;
-			if (h->slot_changed_known && h->slot_changed_ms > since) {
-				since = h->slot_changed_ms;
-			}
+			/* silence on storage counts from the last write seen, which
+			 * may be before the node left: a dead host's slot stopped then */
+			since = h->slot_changed_known ? h->slot_changed_ms : h->lost_ms;
 			if (now_ms - since >= view->storage_timeout_ms) {
 				snprintf(why, sizeof(why),
 				         "%s, no storage heartbeat for %" PRIu64 " ms",

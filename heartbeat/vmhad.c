@@ -556,7 +556,8 @@ static int setup(struct daemon *d)
 	int rc = 0;
 
 	rc = vmha_corosync_ring_crypto(&secure, d->ring_cipher, sizeof(d->ring_cipher),
-	                               d->ring_hash, sizeof(d->ring_hash));
+	                               d->ring_hash, sizeof(d->ring_hash),
+	                               COROSYNC_CONNECT_TIMEOUT_MS);
 	if (rc < 0) {
 		vmha_err("cannot read the corosync configuration (cmap): %s (is corosync running?)",
 		         strerror(-rc));

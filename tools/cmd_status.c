@@ -1,12 +1,236 @@
-/* vmha status: not yet implemented (issue 6). */
+/*
+ * vmha status: the local vmhad's view — hosts with their state, capacity,
+ * VMs and when they were last heard on the network and on storage, quorum,
+ * ring id — asked over libqb IPC. Text for people, --json for machines.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <json-c/json.h>
+#include <qb/qbipcc.h>
 
 #include "commands.h"
+#include "heartbeat/ipc.h"
+#include "log.h"
+
+#define STATUS_TIMEOUT_MS 5000
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: vmha status [--json]\n\n"
+	             "Hosts, their state (online, standby, daemon_down, lost, isolated, fenced),\n"
+	             "capacity and VMs, quorum and ring id, as the local vmhad sees them.\n"
+	             "Exit status: 0 success, 1 vmhad cannot be reached, 2 bad usage.\n");
+}
+
+/* Ask vmhad; the caller frees the JSON text. */
+static int ask(char **out)
+{
+	struct qb_ipc_request_header req = {0};
+	struct qb_ipc_response_header *resp = NULL;
+	struct iovec iov;
+	qb_ipcc_connection_t *conn = NULL;
+	char *buf = NULL;
+	ssize_t n;
+	int rc = 0;
+
+	*out = NULL;
+	conn = qb_ipcc_connect(VMHA_IPC_SERVICE, VMHA_IPC_MAX_BYTES);
+	if (conn == NULL) {
+		rc = errno != 0 ? -errno : -ECONNREFUSED;
+		goto out;
+	}
+	buf = malloc(VMHA_IPC_MAX_BYTES);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	req.id = VMHA_IPC_REQ_STATUS;
+	req.size = sizeof(req);
+	iov.iov_base = &req;
+	iov.iov_len = sizeof(req);
+	n = qb_ipcc_sendv_recv(conn, &iov, 1, buf, VMHA_IPC_MAX_BYTES, STATUS_TIMEOUT_MS);
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	resp = (struct qb_ipc_response_header *)buf;
+	if ((size_t)n < sizeof(*resp) || resp->id != VMHA_IPC_REQ_STATUS) {
+		rc = -EPROTO;
+		goto out;
+	}
+	if (resp->error != 0) {
+		rc = resp->error < 0 ? resp->error : -resp->error;
+		goto out;
+	}
+	if ((size_t)n <= sizeof(*resp) || buf[n - 1] != '\0') {
+		rc = -EPROTO;
+		goto out;
+	}
+	*out = strdup(buf + sizeof(*resp));
+	if (*out == NULL) {
+		rc = -ENOMEM;
+	}
+out:
+	if (conn != NULL) {
+		qb_ipcc_disconnect(conn);
+	}
+	free(buf);
+	return rc;
+}
+
+static const char *str_or(json_object *o, const char *key, const char *fallback)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) {
+		return json_object_get_string(v);
+	}
+	return fallback;
+}
+
+static int64_t int_or(json_object *o, const char *key, int64_t fallback)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)) {
+		return json_object_get_int64(v);
+	}
+	return fallback;
+}
+
+static void age_text(int64_t ms, char *buf, size_t size)
+{
+	if (ms < 0) {
+		snprintf(buf, size, "never");
+	} else if (ms < 10000) {
+		snprintf(buf, size, "%.1fs ago", (double)ms / 1000.0);
+	} else {
+		snprintf(buf, size, "%" PRId64 "s ago", ms / 1000);
+	}
+}
+
+static void print_text(json_object *root)
+{
+	json_object *hosts = NULL;
+	json_object *decisions = NULL;
+	json_object *quorate = NULL;
+	json_object *daemon = NULL;
+	size_t i, j;
+
+	json_object_object_get_ex(root, "daemon", &daemon);
+	json_object_object_get_ex(root, "quorate", &quorate);
+	printf("vmhad on %s (node %" PRId64 "), group '%s', mode %s\n", str_or(root, "self", "?"),
+	       int_or(daemon, "nodeid", 0), str_or(daemon, "group", "?"),
+	       str_or(daemon, "mode", "?"));
+	printf("quorum: %s, ring id: %s\n",
+	       quorate != NULL && json_object_get_boolean(quorate) ? "quorate" : "INQUORATE",
+	       str_or(root, "ring_id", "none"));
+	if (json_object_object_get_ex(root, "hosts", &hosts)) {
+		printf("\n%-16s %-11s %-8s %5s %15s %5s %-12s %-12s\n", "HOST", "STATE", "HEALTH",
+		       "CPUS", "MEM FREE/TOTAL", "VMS", "NETWORK", "STORAGE");
+		for (i = 0; i < json_object_array_length(hosts); i++) {
+			json_object *h = json_object_array_get_idx(hosts, i);
+			json_object *vms = NULL;
+			char net[32], sto[32], mem[64];
+
+			age_text(int_or(h, "last_heard_network_ms", -1), net, sizeof(net));
+			age_text(int_or(h, "last_heard_storage_ms", -1), sto, sizeof(sto));
+			snprintf(mem, sizeof(mem), "%" PRId64 "/%" PRId64 "M",
+			         int_or(h, "memory_free_kib", 0) / 1024,
+			         int_or(h, "memory_kib", 0) / 1024);
+			json_object_object_get_ex(h, "vms", &vms);
+			printf("%-16s %-11s %-8s %5" PRId64 " %15s %5zu %-12s %-12s\n",
+			       str_or(h, "name", "?"), str_or(h, "state", "?"),
+			       str_or(h, "health", "-"), int_or(h, "cpus", 0), mem,
+			       vms != NULL ? json_object_array_length(vms) : 0, net, sto);
+			for (j = 0; vms != NULL && j < json_object_array_length(vms); j++) {
+				json_object *vm = json_object_array_get_idx(vms, j);
+
+				printf("    vm %-24s %-8s %3" PRId64 " vcpus %8" PRId64
+				       " MiB  %s\n",
+				       str_or(vm, "name", "?"), str_or(vm, "state", "?"),
+				       int_or(vm, "vcpus", 0), int_or(vm, "memory_kib", 0) / 1024,
+				       str_or(vm, "uuid", "?"));
+			}
+		}
+	}
+	if (json_object_object_get_ex(root, "decisions", &decisions) &&
+	    json_object_array_length(decisions) > 0) {
+		printf("\nrecent decisions:\n");
+		for (i = 0; i < json_object_array_length(decisions); i++) {
+			json_object *dec = json_object_array_get_idx(decisions, i);
+			char age[32];
+
+			age_text(int_or(dec, "age_ms", -1), age, sizeof(age));
+			printf("  %s: %s\n", age, str_or(dec, "text", "?"));
+		}
+	}
+}
 
 int vmha_cmd_status(int argc, char **argv)
 {
-	fprintf(stderr, "vmha status: not yet implemented in vmha %s (issue 6)\n", PACKAGE_VERSION);
-	return VMHA_EXIT_USAGE;
+	static const struct option opts[] = {
+	        {"json", no_argument, NULL, 'j'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	json_object *root = NULL;
+	bool json = false;
+	char *text = NULL;
+	int rc = VMHA_EXIT_OK;
+	int err;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			goto out;
+		default:
+			usage(stderr);
+			rc = VMHA_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vmha status: unexpected argument '%s'\n", argv[optind]);
+		rc = VMHA_EXIT_USAGE;
+		goto out;
+	}
+	err = ask(&text);
+	if (err < 0) {
+		fprintf(stderr, "vmha status: cannot reach vmhad over ipc service '%s': %s%s\n",
+		        VMHA_IPC_SERVICE, strerror(-err),
+		        err == -EACCES ? " (only root may ask)" : " (is vmhad running?)");
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	root = json_tokener_parse(text);
+	if (root == NULL) {
+		fprintf(stderr, "vmha status: vmhad sent invalid JSON\n");
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(
+		                       root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	} else {
+		print_text(root);
+	}
+out:
+	json_object_put(root);
+	free(text);
+	return rc;
 }

@@ -1,0 +1,222 @@
+/* vmhad.conf parser. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "heartbeat/hbconf.h"
+#include "log.h"
+#include "util.h"
+
+#define LINE_MAX_BYTES 4096
+
+void vmha_hbconf_defaults(struct vmha_hbconf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	snprintf(conf->group_name, sizeof(conf->group_name), "vmha");
+	conf->announce_interval_ms = 2000;
+	conf->storage_interval_ms = 1000;
+	conf->storage_timeout_ms = 5000;
+	conf->self_fence_delay_ms = 30000;
+	conf->mode = VMHA_HB_MODE_MONITOR;
+	conf->allow_insecure_ring = false;
+	snprintf(conf->libvirt_uri, sizeof(conf->libvirt_uri), "qemu:///system");
+	conf->log_level = -1;
+}
+
+const char *vmha_hbconf_mode_name(enum vmha_hb_mode mode)
+{
+	return mode == VMHA_HB_MODE_STANDALONE ? "standalone" : "monitor";
+}
+
+static char *trim(char *s)
+{
+	char *end = NULL;
+
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1])) {
+		*--end = '\0';
+	}
+	return s;
+}
+
+static int set_duration(const char *value, uint64_t min_ms, uint64_t max_ms, uint64_t *out,
+                        const char **why)
+{
+	uint64_t ms = 0;
+
+	if (vmha_util_parse_duration_ms(value, &ms) < 0) {
+		*why = "is not a duration (e.g. 2s, 1500ms)";
+		return -EINVAL;
+	}
+	if (ms < min_ms || ms > max_ms) {
+		*why = "is out of range";
+		return -EINVAL;
+	}
+	*out = ms;
+	return 0;
+}
+
+static int set_string(const char *value, char *dst, size_t size, const char **why)
+{
+	if (strlen(value) >= size) {
+		*why = "is too long";
+		return -EINVAL;
+	}
+	snprintf(dst, size, "%s", value);
+	return 0;
+}
+
+static int apply(struct vmha_hbconf *conf, const char *key, const char *value, const char **why)
+{
+	uint64_t n = 0;
+	int rc = 0;
+
+	if (strcmp(key, "group_name") == 0 || strcmp(key, "host_name") == 0) {
+		if (!vmha_util_name_is_valid(value)) {
+			*why = "is not a valid name (1-64 of A-Z a-z 0-9 . _ -, not starting with "
+			       ".)";
+			return -EINVAL;
+		}
+		snprintf(key[0] == 'g' ? conf->group_name : conf->host_name, VMHA_NAME_SIZE, "%s",
+		         value);
+	} else if (strcmp(key, "announce_interval") == 0) {
+		rc = set_duration(value, 100, 60000, &conf->announce_interval_ms, why);
+	} else if (strcmp(key, "storage_dir") == 0) {
+		if (value[0] != '/') {
+			*why = "is not an absolute path";
+			return -EINVAL;
+		}
+		rc = set_string(value, conf->storage_dir, sizeof(conf->storage_dir), why);
+	} else if (strcmp(key, "storage_interval") == 0) {
+		rc = set_duration(value, 100, 60000, &conf->storage_interval_ms, why);
+	} else if (strcmp(key, "storage_timeout") == 0) {
+		rc = set_duration(value, 500, 600000, &conf->storage_timeout_ms, why);
+	} else if (strcmp(key, "self_fence_delay") == 0) {
+		rc = set_duration(value, 0, 3600000, &conf->self_fence_delay_ms, why);
+	} else if (strcmp(key, "mode") == 0) {
+		if (strcmp(value, "monitor") == 0) {
+			conf->mode = VMHA_HB_MODE_MONITOR;
+		} else if (strcmp(value, "standalone") == 0) {
+			conf->mode = VMHA_HB_MODE_STANDALONE;
+		} else {
+			*why = "is not 'monitor' or 'standalone'";
+			return -EINVAL;
+		}
+	} else if (strcmp(key, "allow_insecure_ring") == 0) {
+		if (vmha_util_parse_bool(value, &conf->allow_insecure_ring) < 0) {
+			*why = "is not a boolean (yes/no)";
+			return -EINVAL;
+		}
+	} else if (strcmp(key, "libvirt_uri") == 0) {
+		rc = set_string(value, conf->libvirt_uri, sizeof(conf->libvirt_uri), why);
+	} else if (strcmp(key, "fake_vms") == 0) {
+		if (vmha_util_parse_u64(value, &n) < 0 || n > VMHA_MSG_MAX_VMS) {
+			*why = "is not a number from 0 to 1024";
+			return -EINVAL;
+		}
+		conf->fake_vms = (uint32_t)n;
+	} else if (strcmp(key, "log_level") == 0) {
+		if (vmha_log_level_parse(value, &conf->log_level) < 0) {
+			*why = "is not a log level (err, warning, notice, info, debug, trace)";
+			return -EINVAL;
+		}
+	} else {
+		*why = NULL;
+		return -ENOENT;
+	}
+	return rc;
+}
+
+int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size_t err_size)
+{
+	struct vmha_hbconf tmp;
+	FILE *f = NULL;
+	char line[LINE_MAX_BYTES];
+	unsigned int lineno = 0;
+	int rc = 0;
+
+	vmha_hbconf_defaults(&tmp);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = NULL;
+		char *eq = NULL;
+		char *key = NULL;
+		char *value = NULL;
+		const char *why = NULL;
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			snprintf(err, err_size, "%s:%u: line is longer than %d bytes", path, lineno,
+			         LINE_MAX_BYTES - 2);
+			rc = -EINVAL;
+			goto out;
+		}
+		s = strchr(line, '#');
+		if (s != NULL) {
+			*s = '\0';
+		}
+		s = trim(line);
+		if (*s == '\0') {
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			snprintf(err, err_size, "%s:%u: expected 'key = value', got '%.64s'", path,
+			         lineno, s);
+			rc = -EINVAL;
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(s);
+		value = trim(eq + 1);
+		if (*value == '\0') {
+			snprintf(err, err_size, "%s:%u: key '%.64s' has no value", path, lineno,
+			         key);
+			rc = -EINVAL;
+			goto out;
+		}
+		rc = apply(&tmp, key, value, &why);
+		if (rc == -ENOENT) {
+			snprintf(err, err_size, "%s:%u: unknown key '%.64s'", path, lineno, key);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (rc < 0) {
+			snprintf(err, err_size, "%s:%u: key '%.64s': value '%.128s' %s", path,
+			         lineno, key, value, why);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		rc = -EIO;
+		snprintf(err, err_size, "%s: read error", path);
+		goto out;
+	}
+	if (tmp.storage_dir[0] != '\0' && tmp.storage_timeout_ms < 2 * tmp.storage_interval_ms) {
+		snprintf(err, err_size,
+		         "%s: key 'storage_timeout' must be at least twice 'storage_interval'",
+		         path);
+		rc = -EINVAL;
+		goto out;
+	}
+	*conf = tmp;
+out:
+	if (f != NULL) {
+		fclose(f);
+	}
+	return rc;
+}

@@ -1,0 +1,63 @@
+/*
+ * vmhad's configuration file, /etc/vmha/vmhad.conf: "key = value" lines,
+ * '#' comments, blank lines. Every error names the file, the line and the key.
+ *
+ * struct vmha_hbconf is a plain value record of settings.
+ */
+#ifndef VMHA_HEARTBEAT_HBCONF_H
+#define VMHA_HEARTBEAT_HBCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heartbeat/msg.h"
+
+/** What vmhad does on a host loss. */
+enum vmha_hb_mode {
+	/** observe and report only */
+	VMHA_HB_MODE_MONITOR = 0,
+	/** fence and restart VMs (issue 8; not yet) */
+	VMHA_HB_MODE_STANDALONE,
+};
+
+/** vmhad's settings. */
+struct vmha_hbconf {
+	/** CPG group name */
+	char group_name[VMHA_NAME_SIZE];
+	/** this host's name ("" = the kernel's node name up to the first dot) */
+	char host_name[VMHA_NAME_SIZE];
+	uint64_t announce_interval_ms;
+	/** directory of the storage heartbeat slots on shared storage ("" = none) */
+	char storage_dir[1024];
+	uint64_t storage_interval_ms;
+	uint64_t storage_timeout_ms;
+	uint64_t self_fence_delay_ms;
+	enum vmha_hb_mode mode;
+	bool allow_insecure_ring;
+	char libvirt_uri[256];
+	/** benchmarks only: announce this many made-up VMs instead of libvirt's */
+	uint32_t fake_vms;
+	/** syslog priority, or -1 to keep the environment's */
+	int log_level;
+};
+
+/** Fill conf with the defaults. */
+void vmha_hbconf_defaults(struct vmha_hbconf *conf);
+
+/**
+ * Read a configuration file over the defaults.
+ *
+ * @param path      the file
+ * @param conf      filled on success
+ * @param err       receives "FILE:LINE: what is wrong" on failure
+ * @param err_size  its size
+ * @return 0, -ENOENT (or another -errno) when the file cannot be read,
+ *         -EINVAL for a bad line
+ */
+int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size_t err_size);
+
+/** @return "monitor" or "standalone" */
+const char *vmha_hbconf_mode_name(enum vmha_hb_mode mode);
+
+#endif /* VMHA_HEARTBEAT_HBCONF_H */

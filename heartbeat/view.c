@@ -1,0 +1,1053 @@
+/* vmhad's view of the cluster: the pure state machine (no I/O, caller's clock). */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "heartbeat/view.h"
+#include "util.h"
+
+struct host {
+	uint32_t nodeid;
+	uint32_t pid;
+	/* "" until the host announces itself */
+	char name[VMHA_NAME_SIZE];
+	enum vmha_host_state state;
+	bool in_group;
+	bool in_ring;
+	/* the last accepted announcement (capacity, VMs) */
+	struct vmha_announce last;
+	bool announced;
+	/* a new incarnation is expected after a (re)join */
+	bool expect_new_incarnation;
+	uint64_t joined_ms;
+	uint64_t last_net_ms;
+	bool silent_reported;
+	/* storage slot readings */
+	bool slot_seen;
+	uint64_t slot_incarnation;
+	uint64_t slot_seq;
+	unsigned int slot_flags;
+	bool slot_changed_known;
+	uint64_t slot_changed_ms;
+	bool storage_stale_reported;
+	/* loss */
+	enum vmha_cpg_reason lost_reason;
+	uint64_t lost_ms;
+	bool down_decided;
+	bool down_pending_quorum;
+};
+
+struct vmha_view {
+	char self_name[VMHA_NAME_SIZE];
+	uint32_t self_nodeid;
+	bool storage_enabled;
+	uint64_t storage_timeout_ms;
+	uint64_t silence_timeout_ms;
+	bool quorum_known;
+	bool quorate;
+	bool ring_known;
+	uint32_t ring_nodeid;
+	uint64_t ring_seq;
+	struct host *hosts;
+	size_t n_hosts;
+	size_t cap_hosts;
+	struct vmha_view_action *actions;
+	size_t n_actions;
+	size_t head_action;
+	size_t cap_actions;
+	bool oom;
+};
+
+static const char *const state_names[] = {
+        [VMHA_HOST_JOINING] = "joining", [VMHA_HOST_ONLINE] = "online",
+        [VMHA_HOST_STANDBY] = "standby", [VMHA_HOST_DAEMON_DOWN] = "daemon_down",
+        [VMHA_HOST_LOST] = "lost",       [VMHA_HOST_ISOLATED] = "isolated",
+        [VMHA_HOST_FENCED] = "fenced",
+};
+
+static const char *const reason_names[] = {
+        [VMHA_REASON_JOIN] = "join",         [VMHA_REASON_LEAVE] = "leave",
+        [VMHA_REASON_NODEDOWN] = "nodedown", [VMHA_REASON_NODEUP] = "nodeup",
+        [VMHA_REASON_PROCDOWN] = "procdown",
+};
+
+const char *vmha_view_state_name(enum vmha_host_state state)
+{
+	if ((unsigned int)state >= sizeof(state_names) / sizeof(state_names[0])) {
+		return "unknown";
+	}
+	return state_names[state];
+}
+
+const char *vmha_view_reason_name(enum vmha_cpg_reason reason)
+{
+	if ((unsigned int)reason >= sizeof(reason_names) / sizeof(reason_names[0])) {
+		return "unknown";
+	}
+	return reason_names[reason];
+}
+
+struct vmha_view *vmha_view_new(const struct vmha_view_config *config)
+{
+	struct vmha_view *view = NULL;
+
+	if (config == NULL || config->self_name == NULL ||
+	    !vmha_util_name_is_valid(config->self_name) ||
+	    (config->storage_enabled && config->storage_timeout_ms == 0)) {
+		goto out;
+	}
+	view = calloc(1, sizeof(*view));
+	if (view == NULL) {
+		goto out;
+	}
+	snprintf(view->self_name, sizeof(view->self_name), "%s", config->self_name);
+	view->storage_enabled = config->storage_enabled;
+	view->storage_timeout_ms = config->storage_timeout_ms;
+	view->silence_timeout_ms = config->silence_timeout_ms;
+out:
+	return view;
+}
+
+void vmha_view_free(struct vmha_view *view)
+{
+	size_t i;
+
+	if (view == NULL) {
+		return;
+	}
+	for (i = 0; i < view->n_hosts; i++) {
+		vmha_msg_announce_clear(&view->hosts[i].last);
+	}
+	free(view->hosts);
+	free(view->actions);
+	free(view);
+}
+
+int vmha_view_set_self_nodeid(struct vmha_view *view, uint32_t nodeid)
+{
+	if (view == NULL || nodeid == 0) {
+		return -EINVAL;
+	}
+	view->self_nodeid = nodeid;
+	return 0;
+}
+
+static void emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
+                 const char *fmt, ...)
+{
+	struct vmha_view_action *a = NULL;
+	va_list ap;
+
+	if (view->head_action > 0 && view->head_action == view->n_actions) {
+		view->head_action = 0;
+		view->n_actions = 0;
+	}
+	if (view->n_actions == view->cap_actions) {
+		size_t cap = view->cap_actions ? view->cap_actions * 2 : 16;
+		struct vmha_view_action *p = realloc(view->actions, cap * sizeof(*p));
+
+		if (p == NULL) {
+			view->oom = true;
+			return;
+		}
+		view->actions = p;
+		view->cap_actions = cap;
+	}
+	a = &view->actions[view->n_actions++];
+	memset(a, 0, sizeof(*a));
+	a->kind = kind;
+	a->level = level;
+	snprintf(a->host, sizeof(a->host), "%s", host != NULL ? host : "");
+	va_start(ap, fmt);
+	vsnprintf(a->text, sizeof(a->text), fmt, ap);
+	va_end(ap);
+}
+
+bool vmha_view_next_action(struct vmha_view *view, struct vmha_view_action *out)
+{
+	if (view == NULL || view->head_action >= view->n_actions) {
+		return false;
+	}
+	*out = view->actions[view->head_action++];
+	if (view->head_action == view->n_actions) {
+		view->head_action = 0;
+		view->n_actions = 0;
+	}
+	return true;
+}
+
+static int take_oom(struct vmha_view *view)
+{
+	int rc = view->oom ? -ENOMEM : 0;
+
+	view->oom = false;
+	return rc;
+}
+
+/* The host's name, or "node<id>" before it announced. */
+static const char *host_label(const struct host *h, char *buf, size_t size)
+{
+	if (h->name[0] != '\0') {
+		return h->name;
+	}
+	snprintf(buf, size, "node%" PRIu32, h->nodeid);
+	return buf;
+}
+
+static struct host *find_nodeid(struct vmha_view *view, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < view->n_hosts; i++) {
+		if (view->hosts[i].nodeid == nodeid) {
+			return &view->hosts[i];
+		}
+	}
+	return NULL;
+}
+
+static struct host *find_name(const struct vmha_view *view, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < view->n_hosts; i++) {
+		if (strcmp(view->hosts[i].name, name) == 0) {
+			return &view->hosts[i];
+		}
+	}
+	return NULL;
+}
+
+static struct host *add_host(struct vmha_view *view, uint32_t nodeid, uint32_t pid, uint64_t now_ms)
+{
+	struct host *h = NULL;
+
+	if (view->n_hosts == view->cap_hosts) {
+		size_t cap = view->cap_hosts ? view->cap_hosts * 2 : 8;
+		struct host *p = realloc(view->hosts, cap * sizeof(*p));
+
+		if (p == NULL) {
+			view->oom = true;
+			return NULL;
+		}
+		view->hosts = p;
+		view->cap_hosts = cap;
+	}
+	h = &view->hosts[view->n_hosts++];
+	memset(h, 0, sizeof(*h));
+	h->nodeid = nodeid;
+	h->pid = pid;
+	h->state = VMHA_HOST_JOINING;
+	h->in_group = true;
+	h->in_ring = true;
+	h->expect_new_incarnation = true;
+	h->joined_ms = now_ms;
+	h->last_net_ms = now_ms;
+	return h;
+}
+
+static void remove_host(struct vmha_view *view, struct host *h)
+{
+	size_t i = (size_t)(h - view->hosts);
+
+	vmha_msg_announce_clear(&h->last);
+	memmove(&view->hosts[i], &view->hosts[i + 1], (view->n_hosts - i - 1) * sizeof(*h));
+	view->n_hosts--;
+}
+
+static void set_state(struct vmha_view *view, struct host *h, enum vmha_host_state state, int level,
+                      const char *why)
+{
+	char buf[32];
+	const char *label = host_label(h, buf, sizeof(buf));
+
+	if (h->state == state) {
+		return;
+	}
+	emit(view, VMHA_ACTION_EVENT, level, label, "host '%s' %s -> %s: %s", label,
+	     vmha_view_state_name(h->state), vmha_view_state_name(state), why);
+	h->state = state;
+}
+
+/* The host is gone and its storage says so: fence and fail over, if quorate. */
+static void decide_down(struct vmha_view *view, struct host *h, const char *why)
+{
+	char buf[32];
+	const char *label = host_label(h, buf, sizeof(buf));
+
+	h->down_decided = true;
+	if (view->quorate) {
+		h->down_pending_quorum = false;
+		emit(view, VMHA_ACTION_HOST_DOWN, LOG_WARNING, label,
+		     "host '%s' is down (%s): fence it and restart its %zu vms", label, why,
+		     h->last.n_vms);
+	} else {
+		h->down_pending_quorum = true;
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+		     "host '%s' is down (%s) but this partition is inquorate: no failover decision",
+		     label, why);
+	}
+}
+
+static void mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
+                      enum vmha_cpg_reason reason, const char *why)
+{
+	h->in_group = false;
+	h->lost_reason = reason;
+	h->lost_ms = now_ms;
+	h->down_decided = false;
+	h->down_pending_quorum = false;
+	set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
+	if (!view->storage_enabled) {
+		decide_down(view, h,
+		            "no storage heartbeat configured: isolation cannot be told from death");
+	}
+}
+
+int vmha_view_ring(struct vmha_view *view, uint64_t now_ms, uint32_t ring_nodeid, uint64_t ring_seq,
+                   const uint32_t *nodes, size_t n_nodes)
+{
+	size_t i, j;
+	char why[96];
+
+	if (view == NULL || (n_nodes > 0 && nodes == NULL)) {
+		return -EINVAL;
+	}
+	view->ring_known = true;
+	view->ring_nodeid = ring_nodeid;
+	view->ring_seq = ring_seq;
+	emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL, "ring %" PRIx32 ".%" PRIx64 " has %zu nodes",
+	     ring_nodeid, ring_seq, n_nodes);
+	for (i = 0; i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+		bool in = false;
+
+		for (j = 0; j < n_nodes; j++) {
+			if (nodes[j] == h->nodeid) {
+				in = true;
+			}
+		}
+		h->in_ring = in;
+		if (!in && h->state == VMHA_HOST_DAEMON_DOWN) {
+			snprintf(why, sizeof(why),
+			         "node left ring %" PRIx32 ".%" PRIx64 " after its vmhad stopped",
+			         ring_nodeid, ring_seq);
+			mark_lost(view, h, now_ms, VMHA_REASON_NODEDOWN, why);
+		}
+	}
+	return take_oom(view);
+}
+
+static void member_left(struct vmha_view *view, const struct vmha_member *m, uint64_t now_ms)
+{
+	struct host *h = find_nodeid(view, m->nodeid);
+	char why[96];
+
+	if (h == NULL || m->nodeid == view->self_nodeid || h->pid != m->pid || !h->in_group) {
+		return;
+	}
+	if (h->name[0] == '\0') {
+		/* never announced: nothing is known to track */
+		emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL,
+		     "node %" PRIu32 " left (%s) before announcing itself", m->nodeid,
+		     vmha_view_reason_name(m->reason));
+		remove_host(view, h);
+		return;
+	}
+	snprintf(why, sizeof(why), "%s in ring %" PRIx32 ".%" PRIx64,
+	         vmha_view_reason_name(m->reason), view->ring_nodeid, view->ring_seq);
+	if (m->reason == VMHA_REASON_NODEDOWN) {
+		mark_lost(view, h, now_ms, m->reason, why);
+		return;
+	}
+	/* PROCDOWN, or a clean leave: the node and its VMs are still there */
+	h->in_group = false;
+	h->lost_reason = m->reason;
+	set_state(view, h, VMHA_HOST_DAEMON_DOWN, LOG_NOTICE, why);
+}
+
+static void member_joined(struct vmha_view *view, const struct vmha_member *m, uint64_t now_ms)
+{
+	struct host *h = find_nodeid(view, m->nodeid);
+	char why[64];
+
+	if (h == NULL) {
+		h = add_host(view, m->nodeid, m->pid, now_ms);
+		if (h != NULL) {
+			emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL,
+			     "node %" PRIu32 " joined (%s)", m->nodeid,
+			     vmha_view_reason_name(m->reason));
+		}
+		return;
+	}
+	if (h->in_group && h->pid != m->pid) {
+		/* one vmhad per node: a second process in the group is not trusted */
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "second process pid %" PRIu32 " of node %" PRIu32
+		     " in the group ignored: pid %" PRIu32 " is its vmhad",
+		     m->pid, m->nodeid, h->pid);
+		return;
+	}
+	h->pid = m->pid;
+	h->in_group = true;
+	h->in_ring = true;
+	h->expect_new_incarnation = true;
+	h->joined_ms = now_ms;
+	h->last_net_ms = now_ms;
+	h->silent_reported = false;
+	h->storage_stale_reported = false;
+	h->down_decided = false;
+	h->down_pending_quorum = false;
+	snprintf(why, sizeof(why), "rejoined (%s)", vmha_view_reason_name(m->reason));
+	set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE, why);
+}
+
+static bool member_listed(const struct vmha_member *list, size_t n, uint32_t nodeid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (list[i].nodeid == nodeid) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha_member *members,
+                      size_t n_members, const struct vmha_member *left, size_t n_left,
+                      const struct vmha_member *joined, size_t n_joined)
+{
+	size_t i;
+
+	if (view == NULL || (n_members > 0 && members == NULL) || (n_left > 0 && left == NULL) ||
+	    (n_joined > 0 && joined == NULL)) {
+		return -EINVAL;
+	}
+	for (i = 0; i < n_left; i++) {
+		member_left(view, &left[i], now_ms);
+	}
+	for (i = 0; i < n_joined; i++) {
+		member_joined(view, &joined[i], now_ms);
+	}
+	/* members already in the group when this host joined */
+	for (i = 0; i < n_members; i++) {
+		struct host *h = find_nodeid(view, members[i].nodeid);
+
+		if (h == NULL) {
+			add_host(view, members[i].nodeid, members[i].pid, now_ms);
+		} else if (!h->in_group) {
+			member_joined(view, &members[i], now_ms);
+		}
+	}
+	/* a host the group no longer lists but no left list named */
+	for (i = 0; i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+		struct vmha_member gone = {h->nodeid, h->pid, VMHA_REASON_LEAVE};
+
+		if (h->in_group && !member_listed(members, n_members, h->nodeid) &&
+		    h->nodeid != view->self_nodeid) {
+			member_left(view, &gone, now_ms);
+			i = (size_t)-1; /* member_left may remove a host: start again */
+		}
+	}
+	if (n_joined > 0) {
+		emit(view, VMHA_ACTION_ANNOUNCE, LOG_DEBUG, NULL, "members joined: announce");
+	}
+	return take_oom(view);
+}
+
+static void report_vm_changes(struct vmha_view *view, const struct vmha_announce *old,
+                              const struct vmha_announce *new)
+{
+	char text[200] = "";
+	size_t used = 0;
+	size_t i, j;
+
+	for (i = 0; i < new->n_vms; i++) {
+		const struct vmha_vm_info *vm = &new->vms[i];
+		const struct vmha_vm_info *was = NULL;
+
+		for (j = 0; j < old->n_vms; j++) {
+			if (strcmp(old->vms[j].name, vm->name) == 0) {
+				was = &old->vms[j];
+			}
+		}
+		if (was == NULL) {
+			used += (size_t)snprintf(
+			        text + used, used < sizeof(text) ? sizeof(text) - used : 0,
+			        " +%s(%s)", vm->name, vmha_msg_vm_state_name(vm->state));
+		} else if (was->state != vm->state) {
+			used += (size_t)snprintf(
+			        text + used, used < sizeof(text) ? sizeof(text) - used : 0,
+			        " %s:%s->%s", vm->name, vmha_msg_vm_state_name(was->state),
+			        vmha_msg_vm_state_name(vm->state));
+		}
+		if (used >= sizeof(text)) {
+			used = sizeof(text);
+		}
+	}
+	for (j = 0; j < old->n_vms; j++) {
+		bool still = false;
+
+		for (i = 0; i < new->n_vms; i++) {
+			if (strcmp(old->vms[j].name, new->vms[i].name) == 0) {
+				still = true;
+			}
+		}
+		if (!still) {
+			used += (size_t)snprintf(text + used,
+			                         used < sizeof(text) ? sizeof(text) - used : 0,
+			                         " -%s", old->vms[j].name);
+			if (used >= sizeof(text)) {
+				used = sizeof(text);
+			}
+		}
+	}
+	if (text[0] != '\0') {
+		emit(view, VMHA_ACTION_EVENT, LOG_INFO, new->host, "host '%s' vms:%s", new->host,
+		     text);
+	}
+}
+
+int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, uint32_t pid,
+                      const void *buf, size_t len)
+{
+	struct vmha_announce a = {0};
+	struct host *h = NULL;
+	struct host *other = NULL;
+	char err[160];
+	int rc = 0;
+
+	if (view == NULL) {
+		return -EINVAL;
+	}
+	h = find_nodeid(view, nodeid);
+	if (h == NULL || !h->in_group || h->pid != pid) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "message from node %" PRIu32 " pid %" PRIu32
+		     " dropped: not the vmhad of a group member",
+		     nodeid, pid);
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = vmha_msg_decode(buf, len, &a, err, sizeof(err));
+	if (rc == -ENOMEM) {
+		goto out;
+	}
+	if (rc < 0) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "message from node %" PRIu32 " dropped: %s", nodeid, err);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (h->name[0] != '\0' && strcmp(h->name, a.host) != 0) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "message from node %" PRIu32 " dropped: it announces host '%s' but is '%s'",
+		     nodeid, a.host, h->name);
+		rc = -EBADMSG;
+		goto out;
+	}
+	other = find_name(view, a.host);
+	if (other != NULL && other != h) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		     "message from node %" PRIu32
+		     " dropped: host name '%s' belongs to node %" PRIu32,
+		     nodeid, a.host, other->nodeid);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (!h->expect_new_incarnation && a.incarnation != h->last.incarnation) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
+		     "announcement from host '%s' dropped: incarnation changed without rejoining",
+		     a.host);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (!h->expect_new_incarnation && a.seq <= h->last.seq) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
+		     "announcement from host '%s' dropped: seq %" PRIu64
+		     " is not newer than %" PRIu64 " (duplicate or out of order)",
+		     a.host, a.seq, h->last.seq);
+		rc = -EBADMSG;
+		goto out;
+	}
+	if (h->name[0] == '\0') {
+		snprintf(h->name, sizeof(h->name), "%s", a.host);
+		emit(view, VMHA_ACTION_EVENT, LOG_INFO, a.host, "node %" PRIu32 " is host '%s'",
+		     nodeid, a.host);
+	}
+	report_vm_changes(view, &h->last, &a);
+	if (h->last.health != a.health && h->announced) {
+		emit(view, VMHA_ACTION_EVENT, a.health == VMHA_HEALTH_OK ? LOG_NOTICE : LOG_WARNING,
+		     a.host, "host '%s' health %s -> %s", a.host,
+		     vmha_msg_health_name(h->last.health), vmha_msg_health_name(a.health));
+	}
+	vmha_msg_announce_clear(&h->last);
+	h->last = a;
+	memset(&a, 0, sizeof(a));
+	h->announced = true;
+	h->expect_new_incarnation = false;
+	h->last_net_ms = now_ms;
+	if (h->silent_reported) {
+		h->silent_reported = false;
+		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name, "host '%s' heard again",
+		     h->name);
+	}
+	set_state(view, h, h->last.standby ? VMHA_HOST_STANDBY : VMHA_HOST_ONLINE, LOG_NOTICE,
+	          "announced");
+	rc = 0;
+out:
+	vmha_msg_announce_clear(&a);
+	if (rc == 0) {
+		rc = take_oom(view);
+	}
+	return rc;
+}
+
+int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
+{
+	size_t i;
+
+	if (view == NULL) {
+		return -EINVAL;
+	}
+	if (view->quorum_known && view->quorate == quorate) {
+		return 0;
+	}
+	if (!quorate) {
+		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, view->self_name,
+		     "host '%s' is inquorate: no failover decisions", view->self_name);
+		if (view->quorum_known) {
+			emit(view, VMHA_ACTION_QUORUM_LOST, LOG_WARNING, view->self_name,
+			     "host '%s' lost quorum: its protected vms must stop", view->self_name);
+		}
+	} else {
+		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, view->self_name, "host '%s' is quorate",
+		     view->self_name);
+	}
+	view->quorum_known = true;
+	view->quorate = quorate;
+	if (quorate) {
+		for (i = 0; i < view->n_hosts; i++) {
+			struct host *h = &view->hosts[i];
+
+			if (h->down_pending_quorum && h->state == VMHA_HOST_LOST) {
+				decide_down(view, h, "quorum regained");
+			}
+		}
+	}
+	(void)now_ms;
+	return take_oom(view);
+}
+
+int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
+                      uint64_t incarnation, uint64_t seq, unsigned int flags)
+{
+	struct host *h = NULL;
+	bool changed;
+
+	if (view == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	h = find_name(view, host);
+	if (h == NULL) {
+		return 0;
+	}
+	changed = h->slot_seen && (incarnation != h->slot_incarnation || seq != h->slot_seq);
+	h->slot_seen = true;
+	h->slot_incarnation = incarnation;
+	h->slot_seq = seq;
+	h->slot_flags = flags;
+	if (changed) {
+		h->slot_changed_known = true;
+		h->slot_changed_ms = now_ms;
+		if (h->storage_stale_reported) {
+			h->storage_stale_reported = false;
+			emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+			     "host '%s' writes to storage again", h->name);
+		}
+	}
+	if ((flags & VMHA_SLOT_SELF_FENCED) &&
+	    (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
+		set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE,
+		          "its storage slot says it fenced itself");
+	} else if (changed && h->state == VMHA_HOST_LOST && !h->down_decided) {
+		set_state(view, h, VMHA_HOST_ISOLATED, LOG_WARNING,
+		          "still writes to storage after leaving the membership");
+	} else if (changed && h->state == VMHA_HOST_LOST && h->down_decided) {
+		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		     "host '%s' was declared down but writes to storage again", h->name);
+	}
+	return take_oom(view);
+}
+
+int vmha_view_fenced(struct vmha_view *view, uint64_t now_ms, const char *host)
+{
+	struct host *h = NULL;
+
+	if (view == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	h = find_name(view, host);
+	if (h == NULL) {
+		return -ENOENT;
+	}
+	if (h->state != VMHA_HOST_LOST && h->state != VMHA_HOST_ISOLATED &&
+	    h->state != VMHA_HOST_DAEMON_DOWN) {
+		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		     "fencing of host '%s' reported while it is %s: ignored", h->name,
+		     vmha_view_state_name(h->state));
+		take_oom(view);
+		return -EINVAL;
+	}
+	set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE, "fencing confirmed");
+	(void)now_ms;
+	return take_oom(view);
+}
+
+int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
+{
+	size_t i;
+	char why[128];
+
+	if (view == NULL) {
+		return -EINVAL;
+	}
+	for (i = 0; i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+		char buf[32];
+		const char *label = host_label(h, buf, sizeof(buf));
+		uint64_t since;
+
+		switch (h->state) {
+		case VMHA_HOST_JOINING:
+		case VMHA_HOST_ONLINE:
+		case VMHA_HOST_STANDBY:
+			if (view->silence_timeout_ms > 0 && !h->silent_reported &&
+			    h->nodeid != view->self_nodeid &&
+			    now_ms - h->last_net_ms >= view->silence_timeout_ms) {
+				h->silent_reported = true;
+				emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+				     "host '%s' has not announced for %" PRIu64 " ms", label,
+				     now_ms - h->last_net_ms);
+			}
+			since = h->slot_changed_known && h->slot_changed_ms > h->joined_ms
+			                ? h->slot_changed_ms
+			                : h->joined_ms;
+			if (view->storage_enabled && h->announced && !h->storage_stale_reported &&
+			    now_ms - since >= view->storage_timeout_ms &&
+			    !(h->slot_changed_known && h->slot_changed_ms > h->joined_ms &&
+			      now_ms - h->slot_changed_ms < view->storage_timeout_ms)) {
+				h->storage_stale_reported = true;
+				emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+				     "host '%s' is online but has not written to storage for "
+				     "%" PRIu64 " ms",
+				     label, now_ms - since);
+			}
+			break;
+		case VMHA_HOST_LOST:
+			if (h->down_decided || !view->storage_enabled) {
+				break;
+			}
+			/* silence on storage counts from the last write seen, which
+			 * may be before the node left: a dead host's slot stopped then */
+			since = h->slot_changed_known ? h->slot_changed_ms : h->lost_ms;
+			if (now_ms - since >= view->storage_timeout_ms) {
+				snprintf(why, sizeof(why),
+				         "%s, no storage heartbeat for %" PRIu64 " ms",
+				         vmha_view_reason_name(h->lost_reason), now_ms - since);
+				decide_down(view, h, why);
+			}
+			break;
+		case VMHA_HOST_ISOLATED:
+			if (now_ms - h->slot_changed_ms >= view->storage_timeout_ms) {
+				snprintf(why, sizeof(why),
+				         "stopped writing to storage %" PRIu64 " ms ago",
+				         now_ms - h->slot_changed_ms);
+				set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
+				snprintf(why, sizeof(why),
+				         "isolated, then no storage heartbeat for %" PRIu64 " ms",
+				         now_ms - h->slot_changed_ms);
+				decide_down(view, h, why);
+			}
+			break;
+		case VMHA_HOST_DAEMON_DOWN:
+		case VMHA_HOST_FENCED:
+			break;
+		}
+	}
+	return take_oom(view);
+}
+
+bool vmha_view_is_quorate(const struct vmha_view *view)
+{
+	return view != NULL && view->quorate;
+}
+
+size_t vmha_view_host_count(const struct vmha_view *view)
+{
+	return view != NULL ? view->n_hosts : 0;
+}
+
+int vmha_view_host_state(const struct vmha_view *view, const char *host)
+{
+	const struct host *h = NULL;
+
+	if (view == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	h = find_name(view, host);
+	return h != NULL ? (int)h->state : -ENOENT;
+}
+
+static int cmp_hosts(const void *a, const void *b)
+{
+	const struct host *ha = *(const struct host *const *)a;
+	const struct host *hb = *(const struct host *const *)b;
+	char ba[32], bb[32];
+
+	return strcmp(host_label(ha, ba, sizeof(ba)), host_label(hb, bb, sizeof(bb)));
+}
+
+/* Hosts in name order; the caller frees the array. */
+static const struct host **sorted_hosts(const struct vmha_view *view)
+{
+	const struct host **list = calloc(view->n_hosts + 1, sizeof(*list));
+	size_t i;
+
+	if (list == NULL) {
+		return NULL;
+	}
+	for (i = 0; i < view->n_hosts; i++) {
+		list[i] = &view->hosts[i];
+	}
+	qsort(list, view->n_hosts, sizeof(*list), cmp_hosts);
+	return list;
+}
+
+static int cmp_vms(const void *a, const void *b)
+{
+	return strcmp(((const struct vmha_vm_info *)a)->name,
+	              ((const struct vmha_vm_info *)b)->name);
+}
+
+/* A host's VMs in name order (a copy the caller frees), or NULL when it has none. */
+static struct vmha_vm_info *sorted_vms(const struct host *h)
+{
+	struct vmha_vm_info *vms = NULL;
+
+	if (h->last.n_vms == 0) {
+		return NULL;
+	}
+	vms = calloc(h->last.n_vms, sizeof(*vms));
+	if (vms != NULL) {
+		memcpy(vms, h->last.vms, h->last.n_vms * sizeof(*vms));
+		qsort(vms, h->last.n_vms, sizeof(*vms), cmp_vms);
+	}
+	return vms;
+}
+
+static void ring_text(const struct vmha_view *view, char *buf, size_t size)
+{
+	if (view->ring_known) {
+		snprintf(buf, size, "%" PRIx32 ".%" PRIx64, view->ring_nodeid, view->ring_seq);
+	} else {
+		snprintf(buf, size, "none");
+	}
+}
+
+json_object *vmha_view_to_json(const struct vmha_view *view, uint64_t now_ms)
+{
+	json_object *root = NULL;
+	json_object *hosts = NULL;
+	const struct host **list = NULL;
+	char ring[48];
+	size_t i, j;
+
+	if (view == NULL) {
+		goto out;
+	}
+	list = sorted_hosts(view);
+	root = json_object_new_object();
+	hosts = json_object_new_array();
+	if (list == NULL || root == NULL || hosts == NULL) {
+		json_object_put(root);
+		json_object_put(hosts);
+		root = NULL;
+		goto out;
+	}
+	ring_text(view, ring, sizeof(ring));
+	json_object_object_add(root, "self", json_object_new_string(view->self_name));
+	json_object_object_add(root, "quorate", json_object_new_boolean(view->quorate));
+	json_object_object_add(root, "quorum_known", json_object_new_boolean(view->quorum_known));
+	json_object_object_add(root, "ring_id",
+	                       view->ring_known ? json_object_new_string(ring) : NULL);
+	for (i = 0; i < view->n_hosts; i++) {
+		const struct host *h = list[i];
+		json_object *o = json_object_new_object();
+		json_object *vms = json_object_new_array();
+		struct vmha_vm_info *sorted = sorted_vms(h);
+		char buf[32];
+
+		if (o == NULL || vms == NULL) {
+			json_object_put(o);
+			json_object_put(vms);
+			free(sorted);
+			continue;
+		}
+		json_object_object_add(o, "name",
+		                       json_object_new_string(host_label(h, buf, sizeof(buf))));
+		json_object_object_add(o, "nodeid", json_object_new_int64(h->nodeid));
+		json_object_object_add(o, "state",
+		                       json_object_new_string(vmha_view_state_name(h->state)));
+		json_object_object_add(
+		        o, "self",
+		        json_object_new_boolean(h->nodeid == view->self_nodeid &&
+		                                strcmp(h->name, view->self_name) == 0));
+		json_object_object_add(
+		        o, "health",
+		        h->announced ? json_object_new_string(vmha_msg_health_name(h->last.health))
+		                     : NULL);
+		json_object_object_add(o, "cpus", json_object_new_int64(h->last.cpus));
+		json_object_object_add(o, "memory_kib",
+		                       json_object_new_int64((int64_t)h->last.memory_kib));
+		json_object_object_add(o, "memory_free_kib",
+		                       json_object_new_int64((int64_t)h->last.memory_free_kib));
+		json_object_object_add(
+		        o, "last_heard_network_ms",
+		        h->announced ? json_object_new_int64((int64_t)(now_ms - h->last_net_ms))
+		                     : NULL);
+		json_object_object_add(
+		        o, "last_heard_storage_ms",
+		        h->slot_changed_known
+		                ? json_object_new_int64((int64_t)(now_ms - h->slot_changed_ms))
+		                : NULL);
+		json_object_object_add(
+		        o, "left_reason",
+		        (h->in_group || h->state == VMHA_HOST_JOINING)
+		                ? NULL
+		                : json_object_new_string(vmha_view_reason_name(h->lost_reason)));
+		for (j = 0; j < h->last.n_vms && sorted != NULL; j++) {
+			json_object *vm = json_object_new_object();
+
+			if (vm == NULL) {
+				continue;
+			}
+			json_object_object_add(vm, "name", json_object_new_string(sorted[j].name));
+			json_object_object_add(vm, "uuid", json_object_new_string(sorted[j].uuid));
+			json_object_object_add(
+			        vm, "state",
+			        json_object_new_string(vmha_msg_vm_state_name(sorted[j].state)));
+			json_object_object_add(vm, "vcpus", json_object_new_int64(sorted[j].vcpus));
+			json_object_object_add(
+			        vm, "memory_kib",
+			        json_object_new_int64((int64_t)sorted[j].memory_kib));
+			json_object_array_add(vms, vm);
+		}
+		free(sorted);
+		json_object_object_add(o, "vms", vms);
+		json_object_array_add(hosts, o);
+	}
+	json_object_object_add(root, "hosts", hosts);
+out:
+	free(list);
+	return root;
+}
+
+/* Appends to a growing string; on failure *buf becomes NULL. */
+static void append(char **buf, size_t *len, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void append(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *p = NULL;
+
+	if (*buf == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	p = realloc(*buf, *len + (size_t)n + 1);
+	if (p == NULL) {
+		free(*buf);
+		*buf = NULL;
+		return;
+	}
+	*buf = p;
+	va_start(ap, fmt);
+	vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*len += (size_t)n;
+}
+
+char *vmha_view_dump(const struct vmha_view *view, uint64_t now_ms)
+{
+	const struct host **list = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	char ring[48];
+	size_t i, j;
+
+	if (view == NULL) {
+		goto cleanup;
+	}
+	list = sorted_hosts(view);
+	out = calloc(1, 1);
+	if (list == NULL || out == NULL) {
+		free(out);
+		out = NULL;
+		goto cleanup;
+	}
+	ring_text(view, ring, sizeof(ring));
+	append(&out, &len, "view self=%s quorate=%s ring=%s hosts=%zu\n", view->self_name,
+	       view->quorum_known ? (view->quorate ? "yes" : "no") : "unknown", ring,
+	       view->n_hosts);
+	for (i = 0; i < view->n_hosts; i++) {
+		const struct host *h = list[i];
+		struct vmha_vm_info *sorted = sorted_vms(h);
+		char buf[32];
+
+		append(&out, &len, "  host %s node=%" PRIu32 " state=%s",
+		       host_label(h, buf, sizeof(buf)), h->nodeid, vmha_view_state_name(h->state));
+		if (h->announced) {
+			append(&out, &len,
+			       " health=%s cpus=%" PRIu32 " memory_kib=%" PRIu64
+			       " free_kib=%" PRIu64 " net_age_ms=%" PRIu64,
+			       vmha_msg_health_name(h->last.health), h->last.cpus,
+			       h->last.memory_kib, h->last.memory_free_kib,
+			       now_ms - h->last_net_ms);
+		}
+		if (h->slot_changed_known) {
+			append(&out, &len, " storage_age_ms=%" PRIu64, now_ms - h->slot_changed_ms);
+		}
+		if (!h->in_group && h->state != VMHA_HOST_JOINING) {
+			append(&out, &len, " left=%s", vmha_view_reason_name(h->lost_reason));
+		}
+		append(&out, &len, " vms=");
+		for (j = 0; j < h->last.n_vms && sorted != NULL; j++) {
+			append(&out, &len, "%s%s:%s", j > 0 ? "," : "", sorted[j].name,
+			       vmha_msg_vm_state_name(sorted[j].state));
+		}
+		if (h->last.n_vms == 0) {
+			append(&out, &len, "-");
+		}
+		append(&out, &len, "\n");
+		free(sorted);
+	}
+cleanup:
+	free(list);
+	return out;
+}

@@ -1,0 +1,741 @@
+/*
+ * vmhad: the heartbeat daemon. Joins a Corosync CPG group, announces this
+ * host's capacity and VMs, writes its storage heartbeat slot, feeds every
+ * Corosync event and storage reading into the view (heartbeat/view.c) and
+ * carries out the view's actions. Serves `vmha status` over libqb IPC.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <qb/qbloop.h>
+
+#include "deadline.h"
+#include "heartbeat/corosync.h"
+#include "heartbeat/hbconf.h"
+#include "heartbeat/inventory.h"
+#include "heartbeat/ipc.h"
+#include "heartbeat/msg.h"
+#include "heartbeat/storage_hb.h"
+#include "heartbeat/view.h"
+#include "log.h"
+#include "util.h"
+
+#define DEFAULT_CONF                VMHA_CONFDIR "/vmhad.conf"
+#define COROSYNC_CONNECT_TIMEOUT_MS 10000
+#define MAX_DECISIONS               16
+
+struct decision {
+	uint64_t at_ms;
+	char kind[24];
+	char host[VMHA_NAME_SIZE];
+	char text[256];
+};
+
+/*
+ * Storage I/O runs in its own thread: a hung shared filesystem must not stop
+ * the main loop (CPG, quorum, IPC). The main loop takes the latest readings
+ * at each tick and notices when the worker has not finished a round for
+ * storage_timeout.
+ */
+struct storage_worker {
+	pthread_t tid;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct vmha_storage_hb *hb;
+	uint64_t interval_ms;
+	/* set by the main loop */
+	unsigned int flags;
+	bool stop;
+	/* set by the worker */
+	struct vmha_slot_record *records;
+	size_t n_records;
+	bool fresh;
+	int write_rc;
+	uint64_t last_round_ms;
+};
+
+struct scan_buf {
+	struct vmha_slot_record *records;
+	size_t n;
+	size_t cap;
+};
+
+struct daemon {
+	struct vmha_hbconf conf;
+	const char *conf_path;
+	qb_loop_t *loop;
+	struct vmha_view *view;
+	struct vmha_corosync *cs;
+	struct vmha_inventory *inv;
+	struct vmha_storage_hb *hb;
+	struct storage_worker storage;
+	bool storage_stuck;
+	struct vmha_ipc *ipc;
+	qb_loop_timer_handle announce_timer;
+	qb_loop_timer_handle tick_timer;
+	uint64_t incarnation;
+	uint64_t seq;
+	uint64_t started_ms;
+	uint64_t last_announce_ms;
+	int storage_error;
+	int exit_code;
+	struct decision decisions[MAX_DECISIONS];
+	size_t n_decisions;
+	char ring_cipher[64];
+	char ring_hash[64];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: vmhad [-f] [-c FILE] [--version] [--help]\n\n"
+	        "The vmha heartbeat daemon: host membership, capacity and VMs over\n"
+	        "Corosync CPG, quorum, and a storage heartbeat. See vmhad(8).\n\n"
+	        "  -f, --foreground   stay in the foreground and log to stderr\n"
+	        "  -c, --config FILE  configuration file (default %s)\n",
+	        DEFAULT_CONF);
+}
+
+static void stop_loop(struct daemon *d, int code)
+{
+	if (d->exit_code == 0) {
+		d->exit_code = code;
+	}
+	qb_loop_stop(d->loop);
+}
+
+static void announce(struct daemon *d)
+{
+	struct vmha_announce a = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = vmha_inventory_collect(d->inv, &a);
+	if (rc < 0) {
+		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
+		goto out;
+	}
+	snprintf(a.host, sizeof(a.host), "%s", d->conf.host_name);
+	a.incarnation = d->incarnation;
+	a.seq = d->seq + 1;
+	rc = vmha_msg_encode(&a, &buf, &len);
+	if (rc < 0) {
+		vmha_err("cannot encode the announcement of host '%s': %s", a.host, strerror(-rc));
+		goto out;
+	}
+	rc = vmha_corosync_send(d->cs, buf, len);
+	if (rc == -EAGAIN) {
+		vmha_debug("cpg flow control: announcement postponed");
+		goto out;
+	}
+	if (rc < 0) {
+		vmha_err("cannot send the announcement: %s", strerror(-rc));
+		goto out;
+	}
+	d->seq = a.seq;
+	d->last_announce_ms = vmha_clock_now_ms();
+out:
+	free(buf);
+	vmha_msg_announce_clear(&a);
+}
+
+static void remember(struct daemon *d, const char *kind, const struct vmha_view_action *a)
+{
+	struct decision *dec = NULL;
+
+	if (d->n_decisions == MAX_DECISIONS) {
+		memmove(&d->decisions[0], &d->decisions[1],
+		        (MAX_DECISIONS - 1) * sizeof(d->decisions[0]));
+		d->n_decisions--;
+	}
+	dec = &d->decisions[d->n_decisions++];
+	dec->at_ms = vmha_clock_now_ms();
+	snprintf(dec->kind, sizeof(dec->kind), "%s", kind);
+	snprintf(dec->host, sizeof(dec->host), "%s", a->host);
+	snprintf(dec->text, sizeof(dec->text), "%s", a->text);
+}
+
+/* Carry out what the view asks. */
+static void run_actions(struct daemon *d)
+{
+	struct vmha_view_action a;
+
+	while (vmha_view_next_action(d->view, &a)) {
+		switch (a.kind) {
+		case VMHA_ACTION_EVENT:
+			qb_log(a.level, "%s", a.text);
+			break;
+		case VMHA_ACTION_ANNOUNCE:
+			announce(d);
+			break;
+		case VMHA_ACTION_HOST_DOWN:
+			vmha_warn("decision: %s", a.text);
+			remember(d, "host_down", &a);
+			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+				vmha_warn("failover of host '%s' is not yet implemented (issue 8): "
+				          "nothing restarted",
+				          a.host);
+			}
+			break;
+		case VMHA_ACTION_QUORUM_LOST:
+			vmha_warn("%s", a.text);
+			remember(d, "quorum_lost", &a);
+			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+				vmha_warn("self-fencing after %" PRIu64
+				          " ms is not yet implemented (issue 8)",
+				          d->conf.self_fence_delay_ms);
+			}
+			break;
+		}
+	}
+}
+
+static void on_ring(void *opaque, uint32_t ring_nodeid, uint64_t ring_seq, const uint32_t *nodes,
+                    size_t n_nodes)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_ring(d->view, vmha_clock_now_ms(), ring_nodeid, ring_seq, nodes, n_nodes);
+	run_actions(d);
+}
+
+static void on_confchg(void *opaque, const struct vmha_member *members, size_t n_members,
+                       const struct vmha_member *left, size_t n_left,
+                       const struct vmha_member *joined, size_t n_joined)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
+	                  n_joined);
+	run_actions(d);
+}
+
+static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
+	run_actions(d);
+}
+
+static void on_quorum(void *opaque, bool quorate)
+{
+	struct daemon *d = opaque;
+
+	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
+	run_actions(d);
+}
+
+static int32_t on_cpg_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	int rc = vmha_corosync_dispatch_cpg(d->cs);
+
+	if (rc < 0) {
+		vmha_err("lost the connection to corosync's cpg service: %s", strerror(-rc));
+		stop_loop(d, EXIT_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static int32_t on_quorum_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	int rc = vmha_corosync_dispatch_quorum(d->cs);
+
+	if (rc < 0) {
+		vmha_err("lost the connection to corosync's quorum service: %s", strerror(-rc));
+		stop_loop(d, EXIT_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static void collect_slot(const struct vmha_slot_record *r, void *opaque)
+{
+	struct scan_buf *b = opaque;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16;
+		struct vmha_slot_record *p = realloc(b->records, cap * sizeof(*p));
+
+		if (p == NULL) {
+			return;
+		}
+		b->records = p;
+		b->cap = cap;
+	}
+	b->records[b->n++] = *r;
+}
+
+static void *storage_thread(void *arg)
+{
+	struct storage_worker *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		unsigned int flags = w->flags;
+		struct scan_buf b = {0};
+		struct timespec until;
+		int wrc;
+		int invalid;
+
+		pthread_mutex_unlock(&w->lock);
+		wrc = vmha_storage_hb_write(w->hb, vmha_clock_now_ms(), flags);
+		invalid = vmha_storage_hb_scan(w->hb, collect_slot, &b);
+		pthread_mutex_lock(&w->lock);
+		free(w->records);
+		w->records = b.records;
+		w->n_records = b.n;
+		w->fresh = true;
+		w->write_rc = wrc < 0 ? wrc : (invalid < 0 ? invalid : 0);
+		w->last_round_ms = vmha_clock_now_ms();
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (time_t)(w->interval_ms / 1000);
+		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0) {
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int storage_start(struct daemon *d)
+{
+	struct storage_worker *w = &d->storage;
+	pthread_condattr_t attr;
+	int rc;
+
+	w->hb = d->hb;
+	w->interval_ms = d->conf.storage_interval_ms;
+	w->last_round_ms = vmha_clock_now_ms();
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	rc = -pthread_create(&w->tid, NULL, storage_thread, w);
+	if (rc < 0) {
+		vmha_err("cannot start the storage heartbeat thread: %s", strerror(-rc));
+		return rc;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Stop the worker; if it hangs in I/O for 3 s, leave it to process exit. */
+static void storage_stop(struct daemon *d)
+{
+	struct storage_worker *w = &d->storage;
+	struct timespec until;
+
+	if (!w->running) {
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
+		vmha_warn(
+		        "the storage heartbeat thread is stuck in i/o on '%s': not waiting for it",
+		        d->conf.storage_dir);
+		pthread_detach(w->tid);
+		w->running = false;
+		return;
+	}
+	w->running = false;
+	free(w->records);
+	w->records = NULL;
+}
+
+static void storage_take(struct daemon *d, uint64_t now)
+{
+	struct storage_worker *w = &d->storage;
+	struct vmha_slot_record *records = NULL;
+	size_t n = 0;
+	size_t i;
+	uint64_t last;
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	w->flags = vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0;
+	if (w->fresh) {
+		records = w->records;
+		n = w->n_records;
+		w->records = NULL;
+		w->n_records = 0;
+		w->fresh = false;
+	}
+	rc = w->write_rc;
+	last = w->last_round_ms;
+	pthread_mutex_unlock(&w->lock);
+
+	if (now - last >= d->conf.storage_timeout_ms) {
+		/* the worker has not finished a round: its last result is stale */
+		if (!d->storage_stuck) {
+			vmha_err("storage heartbeat in '%s' stuck for %" PRIu64
+			         " ms: shared storage hangs?",
+			         d->conf.storage_dir, now - last);
+			d->storage_stuck = true;
+		}
+		d->storage_error = -ETIMEDOUT;
+	} else {
+		if (d->storage_stuck) {
+			vmha_notice("storage heartbeat in '%s' no longer stuck",
+			            d->conf.storage_dir);
+			d->storage_stuck = false;
+		}
+		if (rc < 0 && rc != d->storage_error) {
+			vmha_err("storage heartbeat in '%s' fails: %s", d->conf.storage_dir,
+			         strerror(-rc));
+		} else if (rc == 0 && d->storage_error != 0) {
+			vmha_notice("storage heartbeat in '%s' works again", d->conf.storage_dir);
+		}
+		d->storage_error = rc;
+	}
+	for (i = 0; i < n; i++) {
+		vmha_view_storage(d->view, now, records[i].host, records[i].incarnation,
+		                  records[i].seq, records[i].flags);
+	}
+	free(records);
+}
+
+static void on_tick(void *data)
+{
+	struct daemon *d = data;
+
+	uint64_t now = vmha_clock_now_ms();
+
+	if (d->hb != NULL) {
+		storage_take(d, now);
+	}
+	vmha_view_tick(d->view, now);
+	run_actions(d);
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH,
+	                  (d->conf.storage_interval_ms / 2) * QB_TIME_NS_IN_MSEC, d, on_tick,
+	                  &d->tick_timer);
+}
+
+static void on_announce_timer(void *data)
+{
+	struct daemon *d = data;
+
+	announce(d);
+	qb_loop_timer_add(d->loop, QB_LOOP_MED, d->conf.announce_interval_ms * QB_TIME_NS_IN_MSEC,
+	                  d, on_announce_timer, &d->announce_timer);
+}
+
+static int32_t on_signal(int32_t sig, void *data)
+{
+	struct daemon *d = data;
+
+	vmha_notice("signal %d: leaving group '%s' and stopping", sig, d->conf.group_name);
+	stop_loop(d, EXIT_SUCCESS);
+	return 0;
+}
+
+static char *status_json(void *opaque)
+{
+	struct daemon *d = opaque;
+	uint64_t now = vmha_clock_now_ms();
+	json_object *root = vmha_view_to_json(d->view, now);
+	json_object *daemon = NULL;
+	json_object *decisions = NULL;
+	char *text = NULL;
+	char inc[32];
+	size_t i;
+
+	if (root == NULL) {
+		return NULL;
+	}
+	daemon = json_object_new_object();
+	decisions = json_object_new_array();
+	if (daemon == NULL || decisions == NULL) {
+		json_object_put(daemon);
+		json_object_put(decisions);
+		json_object_put(root);
+		return NULL;
+	}
+	snprintf(inc, sizeof(inc), "%" PRIx64, d->incarnation);
+	json_object_object_add(daemon, "version", json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(daemon, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(daemon, "host", json_object_new_string(d->conf.host_name));
+	json_object_object_add(
+	        daemon, "nodeid",
+	        d->cs != NULL ? json_object_new_int64(vmha_corosync_local_nodeid(d->cs)) : NULL);
+	json_object_object_add(daemon, "group", json_object_new_string(d->conf.group_name));
+	json_object_object_add(daemon, "mode",
+	                       json_object_new_string(vmha_hbconf_mode_name(d->conf.mode)));
+	json_object_object_add(daemon, "incarnation", json_object_new_string(inc));
+	json_object_object_add(daemon, "uptime_ms",
+	                       json_object_new_int64((int64_t)(now - d->started_ms)));
+	json_object_object_add(daemon, "announce_seq", json_object_new_int64((int64_t)d->seq));
+	json_object_object_add(daemon, "ring_crypto_cipher",
+	                       json_object_new_string(d->ring_cipher));
+	json_object_object_add(daemon, "ring_crypto_hash", json_object_new_string(d->ring_hash));
+	json_object_object_add(daemon, "storage_dir",
+	                       d->hb != NULL ? json_object_new_string(d->conf.storage_dir) : NULL);
+	json_object_object_add(
+	        daemon, "storage_error",
+	        d->storage_error < 0 ? json_object_new_string(strerror(-d->storage_error)) : NULL);
+	json_object_object_add(root, "daemon", daemon);
+	for (i = 0; i < d->n_decisions; i++) {
+		json_object *o = json_object_new_object();
+
+		if (o == NULL) {
+			continue;
+		}
+		json_object_object_add(o, "kind", json_object_new_string(d->decisions[i].kind));
+		json_object_object_add(o, "host", json_object_new_string(d->decisions[i].host));
+		json_object_object_add(o, "text", json_object_new_string(d->decisions[i].text));
+		json_object_object_add(
+		        o, "age_ms", json_object_new_int64((int64_t)(now - d->decisions[i].at_ms)));
+		json_object_array_add(decisions, o);
+	}
+	json_object_object_add(root, "decisions", decisions);
+	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return text;
+}
+
+static int resolve_host_name(struct vmha_hbconf *conf)
+{
+	struct utsname u;
+	char *dot = NULL;
+
+	if (conf->host_name[0] != '\0') {
+		return 0;
+	}
+	if (uname(&u) < 0) {
+		return -errno;
+	}
+	dot = strchr(u.nodename, '.');
+	if (dot != NULL) {
+		*dot = '\0';
+	}
+	if (!vmha_util_name_is_valid(u.nodename)) {
+		return -EINVAL;
+	}
+	snprintf(conf->host_name, sizeof(conf->host_name), "%s", u.nodename);
+	return 0;
+}
+
+static int setup(struct daemon *d)
+{
+	struct vmha_view_config vc = {0};
+	struct vmha_corosync_callbacks cb = {
+	        .ring = on_ring,
+	        .confchg = on_confchg,
+	        .message = on_message,
+	        .quorum = on_quorum,
+	};
+	bool secure = false;
+	int rc = 0;
+
+	rc = vmha_corosync_ring_crypto(&secure, d->ring_cipher, sizeof(d->ring_cipher),
+	                               d->ring_hash, sizeof(d->ring_hash),
+	                               COROSYNC_CONNECT_TIMEOUT_MS);
+	if (rc < 0) {
+		vmha_err("cannot read the corosync configuration (cmap): %s (is corosync running?)",
+		         strerror(-rc));
+		goto out;
+	}
+	if (!secure) {
+		if (!d->conf.allow_insecure_ring) {
+			vmha_err("refusing to run over an unauthenticated corosync ring "
+			         "(totem.crypto_cipher '%s', totem.crypto_hash '%s'): set both in "
+			         "corosync.conf, or 'allow_insecure_ring = yes' in '%s'",
+			         d->ring_cipher, d->ring_hash, d->conf_path);
+			rc = -EPERM;
+			goto out;
+		}
+		vmha_warn(
+		        "running over an unauthenticated corosync ring (totem.crypto_cipher '%s', "
+		        "totem.crypto_hash '%s') because allow_insecure_ring is set",
+		        d->ring_cipher, d->ring_hash);
+	}
+	vc.self_name = d->conf.host_name;
+	vc.storage_enabled = d->conf.storage_dir[0] != '\0';
+	vc.storage_timeout_ms = d->conf.storage_timeout_ms;
+	vc.silence_timeout_ms = 3 * d->conf.announce_interval_ms;
+	d->view = vmha_view_new(&vc);
+	d->inv = vmha_inventory_new(d->conf.libvirt_uri, d->conf.fake_vms);
+	if (d->view == NULL || d->inv == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (vc.storage_enabled) {
+		d->hb = vmha_storage_hb_new(d->conf.storage_dir, d->conf.host_name, d->incarnation);
+		if (d->hb == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	d->loop = qb_loop_create();
+	if (d->loop == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* IPC first: a second vmhad on this host stops here, before joining the group */
+	d->ipc = vmha_ipc_new(d->loop, status_json, d, &rc);
+	if (d->ipc == NULL) {
+		vmha_err("cannot serve ipc '%s': %s (is another vmhad running on this host?)",
+		         VMHA_IPC_SERVICE, strerror(-rc));
+		goto out;
+	}
+	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
+	if (d->cs == NULL) {
+		goto out;
+	}
+	vmha_view_set_self_nodeid(d->view, vmha_corosync_local_nodeid(d->cs));
+	rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_corosync_cpg_fd(d->cs), POLLIN, d,
+	                      on_cpg_fd);
+	if (rc == 0) {
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_corosync_quorum_fd(d->cs), POLLIN,
+		                      d, on_quorum_fd);
+	}
+	if (rc < 0) {
+		vmha_err("cannot watch corosync's file descriptors: %s", strerror(-rc));
+		goto out;
+	}
+	if (d->hb != NULL) {
+		rc = storage_start(d);
+		if (rc < 0) {
+			goto out;
+		}
+	}
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
+	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, on_tick, &d->tick_timer);
+	qb_loop_timer_add(d->loop, QB_LOOP_MED, 0, d, on_announce_timer, &d->announce_timer);
+	vmha_notice("vmhad %s: host '%s' (node %" PRIu32 ") joined group '%s', mode %s, storage "
+	            "heartbeat %s",
+	            PACKAGE_VERSION, d->conf.host_name, vmha_corosync_local_nodeid(d->cs),
+	            d->conf.group_name, vmha_hbconf_mode_name(d->conf.mode),
+	            d->hb != NULL ? d->conf.storage_dir : "off");
+out:
+	return rc;
+}
+
+static void teardown(struct daemon *d)
+{
+	vmha_ipc_free(d->ipc);
+	if (d->loop != NULL) {
+		qb_loop_timer_del(d->loop, d->tick_timer);
+		qb_loop_timer_del(d->loop, d->announce_timer);
+	}
+	vmha_corosync_free(d->cs);
+	if (d->loop != NULL) {
+		qb_loop_destroy(d->loop);
+	}
+	storage_stop(d);
+	if (!d->storage.running) {
+		vmha_storage_hb_free(d->hb);
+	}
+	vmha_inventory_free(d->inv);
+	vmha_view_free(d->view);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	        {"foreground", no_argument, NULL, 'f'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {"version", no_argument, NULL, 'V'},
+	        {NULL, 0, NULL, 0},
+	};
+	static struct daemon d;
+	bool foreground = false;
+	char err[512];
+	int rc = 0;
+	int c;
+
+	d.conf_path = DEFAULT_CONF;
+	while ((c = getopt_long(argc, argv, "fc:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		case 'V':
+			printf("vmhad %s\n", PACKAGE_VERSION);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "vmhad: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	vmha_log_init("vmhad", foreground ? VMHA_LOG_TO_STDERR : VMHA_LOG_TO_SYSLOG);
+	rc = vmha_hbconf_load(d.conf_path, &d.conf, err, sizeof(err));
+	if (rc < 0) {
+		vmha_err("%s", err);
+		d.exit_code = 2;
+		goto out;
+	}
+	if (d.conf.log_level >= 0) {
+		vmha_log_set_level(d.conf.log_level);
+	}
+	if (resolve_host_name(&d.conf) < 0) {
+		vmha_err("this host's node name is not a valid vmha host name: set 'host_name' in "
+		         "'%s'",
+		         d.conf_path);
+		d.exit_code = 2;
+		goto out;
+	}
+	if (getrandom(&d.incarnation, sizeof(d.incarnation), 0) != sizeof(d.incarnation)) {
+		d.incarnation = (uint64_t)getpid() << 20 ^ vmha_clock_now_ms();
+	}
+	d.incarnation &= ((uint64_t)1 << 52) - 1;
+	d.incarnation |= 1;
+	if (!foreground && daemon(0, 0) < 0) {
+		vmha_err("cannot become a daemon: %s", strerror(errno));
+		d.exit_code = EXIT_FAILURE;
+		goto out;
+	}
+	d.started_ms = vmha_clock_now_ms();
+	rc = setup(&d);
+	if (rc < 0) {
+		d.exit_code = EXIT_FAILURE;
+		goto out;
+	}
+	qb_loop_run(d.loop);
+	vmha_notice("vmhad stopped");
+out:
+	teardown(&d);
+	vmha_log_fini();
+	return d.exit_code;
+}

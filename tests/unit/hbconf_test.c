@@ -1,0 +1,125 @@
+/* Unit tests of heartbeat/hbconf.c: vmhad.conf. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "heartbeat/hbconf.h"
+
+static int load_text(const char *text, struct vmha_hbconf *conf, char *err, size_t err_size,
+                     char *path, size_t path_size)
+{
+	int fd;
+	int rc;
+
+	snprintf(path, path_size, "/tmp/vmhad-conf-test.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	rc = vmha_hbconf_load(path, conf, err, err_size);
+	unlink(path);
+	return rc;
+}
+
+static void test_example_file(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+
+	assert_int_equal(vmha_hbconf_load(HB_CONF_EXAMPLE, &conf, err, sizeof(err)), 0);
+	assert_string_equal(conf.group_name, "vmha");
+	assert_int_equal(conf.announce_interval_ms, 2000);
+	assert_false(conf.allow_insecure_ring);
+}
+
+static void test_values(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64];
+
+	assert_int_equal(load_text("# comment\n\ngroup_name = g1\nhost_name=h7 # trailing\n"
+	                           "announce_interval = 1500ms\nstorage_dir = /srv/hb\n"
+	                           "storage_interval = 1s\nstorage_timeout = 4s\n"
+	                           "self_fence_delay = 20\nmode = standalone\n"
+	                           "allow_insecure_ring = yes\nfake_vms = 100\nlog_level = debug\n",
+	                           &conf, err, sizeof(err), path, sizeof(path)),
+	                 0);
+	assert_string_equal(conf.group_name, "g1");
+	assert_string_equal(conf.host_name, "h7");
+	assert_int_equal(conf.announce_interval_ms, 1500);
+	assert_string_equal(conf.storage_dir, "/srv/hb");
+	assert_int_equal(conf.storage_timeout_ms, 4000);
+	assert_int_equal(conf.self_fence_delay_ms, 20000);
+	assert_int_equal(conf.mode, VMHA_HB_MODE_STANDALONE);
+	assert_true(conf.allow_insecure_ring);
+	assert_int_equal(conf.fake_vms, 100);
+}
+
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *expect;
+	} cases[] = {
+	        {"frobnicate = 1\n", ":1: unknown key 'frobnicate'"},
+	        {"\n\nmode = fast\n",
+	         ":3: key 'mode': value 'fast' is not 'monitor' or 'standalone'"},
+	        {"announce_interval = soon\n",
+	         ":1: key 'announce_interval': value 'soon' is not a duration"},
+	        {"announce_interval = 1ms\n", "is out of range"},
+	        {"group_name = a/b\n", ":1: key 'group_name': value 'a/b' is not a valid name"},
+	        {"storage_dir = relative\n", "is not an absolute path"},
+	        {"just words\n", ":1: expected 'key = value'"},
+	        {"mode =\n", ":1: key 'mode' has no value"},
+	        {"allow_insecure_ring = perhaps\n", "is not a boolean"},
+	        {"storage_dir = /x\nstorage_interval = 3s\nstorage_timeout = 4s\n",
+	         "at least twice"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmha_hbconf conf;
+		char err[256] = "";
+		char path[64];
+
+		assert_int_equal(
+		        load_text(cases[i].text, &conf, err, sizeof(err), path, sizeof(path)),
+		        -EINVAL);
+		if (strstr(err, cases[i].expect) == NULL || strncmp(err, path, strlen(path)) != 0) {
+			fail_msg("'%s': error '%s' lacks '%s' or the file name", cases[i].text, err,
+			         cases[i].expect);
+		}
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+
+	assert_int_equal(vmha_hbconf_load("/nonexistent/vmhad.conf", &conf, err, sizeof(err)),
+	                 -ENOENT);
+	assert_non_null(strstr(err, "/nonexistent/vmhad.conf"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_example_file),
+	        cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);
+}

@@ -28,6 +28,7 @@ struct vmha_admission {
 	unsigned char *fo; /* failover hosts of the policy */
 	/* results */
 	bool satisfied;
+	bool nothing; /* no running VM to restart */
 	char reason[1024];
 	size_t tolerated;
 	bool exact;
@@ -339,11 +340,24 @@ static int search_tolerated(struct vmha_admission *a, const size_t *cand, size_t
 	}
 	a->tolerated = 0;
 	a->exact = true;
+	a->nothing = true;
+	for (i = 0; i < ncand && a->nothing; i++) {
+		for (k = 0; k < vmha_model_vm_count(a->m) && a->nothing; k++) {
+			a->nothing = !(vmha_model_vm_host(a->m, k) == (long)cand[i] &&
+			               vmha_model_vm_restarts(a->m, k));
+		}
+	}
+	if (a->nothing) {
+		/* no VM to restart: every host may fail */
+		a->tolerated = ncand;
+		goto out;
+	}
 	for (k = 1; k <= ncand && k <= 64; k++) {
 		double count = choose_count(ncand, k);
 
-		if (k > need && count > EXTRA_SCENARIO_LIMIT) {
-			a->exact = false;
+		if (k > need && (count > EXTRA_SCENARIO_LIMIT || k == ncand)) {
+			/* beyond the policy: only while cheap, and not all hosts at once */
+			a->exact = k == ncand;
 			break;
 		}
 		for (i = 0; i < k; i++) {
@@ -631,7 +645,7 @@ int vmha_admission_check(struct vmha_admission *a, long added)
 		if (rc < 0) {
 			goto out;
 		}
-		a->satisfied = a->tolerated >= a->n;
+		a->satisfied = a->tolerated >= a->n || a->nothing;
 		if (!a->satisfied) {
 			describe_worst(a, "");
 		}
@@ -674,7 +688,7 @@ int vmha_admission_check(struct vmha_admission *a, long added)
 		if (rc < 0) {
 			goto out;
 		}
-		a->satisfied = a->reason[0] == '\0' && a->tolerated >= a->n;
+		a->satisfied = a->reason[0] == '\0' && (a->tolerated >= a->n || a->nothing);
 		if (a->reason[0] == '\0' && !a->satisfied) {
 			describe_worst(a, " on the failover hosts");
 		}

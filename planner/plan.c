@@ -28,6 +28,9 @@ struct migration {
 	size_t for_vm;
 };
 
+/* The exact search stops after this many host checks (deterministic). */
+#define SEARCH_BUDGET 200000
+
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64
 
@@ -64,6 +67,8 @@ struct vmha_plan {
 	unsigned char *failed;
 	size_t *failed_list;
 	size_t nfailed;
+	size_t *live; /* hosts neither failed nor in standby, in name order */
+	size_t nlive;
 	long *target;
 	unsigned char *outcome;
 	size_t *order;
@@ -76,6 +81,15 @@ struct vmha_plan {
 	size_t *cand_levels;
 	struct migration *mig;
 	size_t nmig;
+	/* bounded exact search */
+	size_t *sv; /* restartable displaced VMs, in rank order */
+	size_t nsv;
+	size_t *clevel;  /* compact level of sv[i] */
+	size_t *cur_cnt; /* stranded per compact level, this branch */
+	size_t *best_cnt;
+	long *best_assign;
+	bool improved;
+	uint64_t budget;
 	long *cur_host;
 };
 
@@ -152,6 +166,7 @@ void vmha_plan_free(struct vmha_plan *p)
 	free(p->undo);
 	free(p->failed);
 	free(p->failed_list);
+	free(p->live);
 	free(p->target);
 	free(p->outcome);
 	free(p->order);
@@ -161,6 +176,11 @@ void vmha_plan_free(struct vmha_plan *p)
 	free(p->strand_levels);
 	free(p->cand_levels);
 	free(p->mig);
+	free(p->sv);
+	free(p->clevel);
+	free(p->cur_cnt);
+	free(p->best_cnt);
+	free(p->best_assign);
 	free(p->cur_host);
 	free(p);
 }
@@ -266,6 +286,7 @@ struct vmha_plan *vmha_plan_new(const struct vmha_model *m)
 	p->failover = xcalloc(p->nh, 1, &rc);
 	p->failed = xcalloc(p->nh, 1, &rc);
 	p->failed_list = xcalloc(p->nh, sizeof(*p->failed_list), &rc);
+	p->live = xcalloc(p->nh, sizeof(*p->live), &rc);
 	p->restarts = xcalloc(p->nv, 1, &rc);
 	p->restricted = xcalloc(p->nv, 1, &rc);
 	p->has_pref = xcalloc(p->nv, 1, &rc);
@@ -279,6 +300,11 @@ struct vmha_plan *vmha_plan_new(const struct vmha_model *m)
 	p->strand_levels = xcalloc(p->nv, sizeof(*p->strand_levels), &rc);
 	p->cand_levels = xcalloc(p->nv, sizeof(*p->cand_levels), &rc);
 	p->cur_host = xcalloc(p->nv, sizeof(*p->cur_host), &rc);
+	p->sv = xcalloc(p->nv, sizeof(*p->sv), &rc);
+	p->clevel = xcalloc(p->nv, sizeof(*p->clevel), &rc);
+	p->cur_cnt = xcalloc(p->nv, sizeof(*p->cur_cnt), &rc);
+	p->best_cnt = xcalloc(p->nv, sizeof(*p->best_cnt), &rc);
+	p->best_assign = xcalloc(p->nv, sizeof(*p->best_assign), &rc);
 	if (rc < 0) {
 		goto out;
 	}
@@ -453,18 +479,31 @@ static bool host_usable(const struct vmha_plan *p, size_t v, size_t h, bool runn
 /* The host for v, or -1. running_vm: a live migration of a running VM. */
 static long choose(const struct vmha_plan *p, size_t v, enum strategy s, long excl, bool running_vm)
 {
+	const int64_t *x = p->dem + v * p->nd;
+	const size_t nd = p->nd;
+	bool groups = p->vg_off[v] != p->vg_off[v + 1];
+	bool check_host = p->restricted[v] || running_vm || (p->flags & VMHA_PLAN_FAILOVER_ONLY);
 	long best = -1;
 	int best_cls = 0;
 	double best_score = 0;
-	size_t h;
+	size_t i;
 	size_t d;
 
-	for (h = 0; h < p->nh; h++) {
+	for (i = 0; i < p->nlive; i++) {
+		size_t h = p->live[i];
+		const int64_t *f = p->free + h * nd;
 		int cls;
 		double score = 0;
 
-		if ((long)h == excl || !host_usable(p, v, h, running_vm) || !fits(p, v, h) ||
-		    !aa_ok(p, v, h)) {
+		for (d = 0; d < nd && f[d] >= x[d]; d++) {
+		}
+		if (d < nd || (long)h == excl) {
+			continue;
+		}
+		if (check_host && !host_usable(p, v, h, running_vm)) {
+			continue;
+		}
+		if (groups && !aa_ok(p, v, h)) {
 			continue;
 		}
 		cls = p->failover[h] ? 0 : 2;
@@ -472,9 +511,10 @@ static long choose(const struct vmha_plan *p, size_t v, enum strategy s, long ex
 			cls = 1;
 		}
 		if (s != FIRST_FIT) {
-			for (d = 0; d < p->nd; d++) {
-				score += (double)(p->free[h * p->nd + d] - p->dem[v * p->nd + d]) *
-				         p->inv_cap[h * p->nd + d];
+			const double *ic = p->inv_cap + h * nd;
+
+			for (d = 0; d < nd; d++) {
+				score += (double)(f[d] - x[d]) * ic[d];
 			}
 			if (s == WORST_FIT) {
 				score = -score;
@@ -660,6 +700,140 @@ static int repair(struct vmha_plan *p)
 						rc = assign(p, u, h);
 					}
 				}
+				if (rc < 0) {
+					goto out;
+				}
+			}
+		}
+	}
+out:
+	return rc;
+}
+
+/* <0 when a (stranded counts per compact level) is better on levels 0..upto */
+static int cmp_cnt(const size_t *a, const size_t *b, size_t upto)
+{
+	size_t l;
+
+	for (l = 0; l <= upto; l++) {
+		if (a[l] != b[l]) {
+			return a[l] < b[l] ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
+static int search_dfs(struct vmha_plan *p, size_t i)
+{
+	size_t v;
+	size_t k;
+	size_t last;
+	int rc = 0;
+
+	if (p->budget == 0) {
+		goto out;
+	}
+	if (i == p->nsv) {
+		if (cmp_cnt(p->cur_cnt, p->best_cnt, p->clevel[p->nsv - 1]) < 0) {
+			memcpy(p->best_cnt, p->cur_cnt,
+			       (p->clevel[p->nsv - 1] + 1) * sizeof(size_t));
+			for (k = 0; k < p->nsv; k++) {
+				p->best_assign[k] = p->target[p->sv[k]];
+			}
+			p->improved = true;
+		}
+		goto out;
+	}
+	v = p->sv[i];
+	last = p->clevel[p->nsv - 1];
+	for (k = 0; k < p->nlive && p->budget > 0; k++) {
+		size_t h = p->live[k];
+
+		p->budget--;
+		if (!host_usable(p, v, h, p->extra[v] != 0) || !fits(p, v, h) || !aa_ok(p, v, h)) {
+			continue;
+		}
+		rc = assign(p, v, h);
+		if (rc == 0) {
+			rc = search_dfs(p, i + 1);
+		}
+		if (rc == 0) {
+			rc = unassign(p, v);
+		}
+		if (rc < 0) {
+			goto out;
+		}
+	}
+	/* leave v stranded: only while this prefix can still beat the best */
+	p->cur_cnt[p->clevel[i]]++;
+	{
+		int c = cmp_cnt(p->cur_cnt, p->best_cnt, p->clevel[i]);
+
+		if (c < 0 || (c == 0 && (i + 1 < p->nsv || p->clevel[i] < last))) {
+			rc = search_dfs(p, i + 1);
+		}
+	}
+	p->cur_cnt[p->clevel[i]]--;
+out:
+	return rc;
+}
+
+/*
+ * Bounded exact search (branch and bound over every survivor or stranded,
+ * in rank order) from the current result: keeps it unless it finds one that
+ * strands less at the highest priority where they differ. Deterministic:
+ * the budget counts host checks, not time.
+ */
+static int search(struct vmha_plan *p)
+{
+	size_t i;
+	size_t lv = 0;
+	int rc = 0;
+
+	p->nsv = 0;
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] == VMHA_PLAN_NOT_RESTARTED) {
+			continue;
+		}
+		if (p->nsv > 0 && p->level[v] != p->level[p->sv[p->nsv - 1]]) {
+			lv++;
+		}
+		p->clevel[p->nsv] = lv;
+		p->sv[p->nsv++] = v;
+	}
+	if (p->nsv == 0) {
+		goto out;
+	}
+	memset(p->cur_cnt, 0, (lv + 1) * sizeof(size_t));
+	memset(p->best_cnt, 0, (lv + 1) * sizeof(size_t));
+	for (i = 0; i < p->nsv; i++) {
+		if (p->outcome[p->sv[i]] == VMHA_PLAN_STRANDED) {
+			p->best_cnt[p->clevel[i]]++;
+		}
+	}
+	p->improved = false;
+	p->budget = SEARCH_BUDGET;
+	reset_state(p);
+	rc = search_dfs(p, 0);
+	if (rc < 0) {
+		goto out;
+	}
+	reset_state(p);
+	if (p->improved) {
+		for (i = 0; i < p->nsv; i++) {
+			if (p->best_assign[i] >= 0) {
+				rc = assign(p, p->sv[i], (size_t)p->best_assign[i]);
+				if (rc < 0) {
+					goto out;
+				}
+			}
+		}
+	} else {
+		for (i = 0; i < p->ndisp; i++) {
+			if (p->saved[i] >= 0) {
+				rc = assign(p, p->disp[i], (size_t)p->saved[i]);
 				if (rc < 0) {
 					goto out;
 				}
@@ -1035,6 +1209,12 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			p->failed_list[p->nfailed++] = failed[i];
 		}
 	}
+	p->nlive = 0;
+	for (i = 0; i < p->nh; i++) {
+		if (!p->failed[i] && !p->standby[i]) {
+			p->live[p->nlive++] = i;
+		}
+	}
 	for (i = 0; i < nextra; i++) {
 		if (extra[i] >= p->nv || vmha_model_vm_host(p->m, extra[i]) >= 0 ||
 		    p->outcome[extra[i]] != VMHA_PLAN_UNAFFECTED) {
@@ -1101,6 +1281,15 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 		rc = repair(p);
 		if (rc < 0) {
 			goto out;
+		}
+		if (!(flags & VMHA_PLAN_NO_SEARCH) && stranded_levels(p, p->cand_levels) > 0) {
+			for (i = 0; i < p->ndisp; i++) {
+				p->saved[i] = p->target[p->disp[i]];
+			}
+			rc = search(p);
+			if (rc < 0) {
+				goto out;
+			}
 		}
 	}
 	if (flags & VMHA_PLAN_REBALANCE) {

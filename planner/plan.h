@@ -9,7 +9,10 @@
  * others; among those the tightest fit (best fit), then by name. When a VM
  * is stranded, first fit and worst fit are tried too and the best result
  * is kept (fewest stranded at the highest priority), then single moves of
- * already placed VMs to make room. Same model, same failed hosts: same plan.
+ * already placed VMs to make room, and last a branch-and-bound search over
+ * all placements, bounded by a fixed number of steps, that keeps the result
+ * unless it finds one that strands less. Same model, same failed hosts:
+ * same plan.
  *
  * A plan object precomputes what does not depend on the failure (free
  * capacity per host, group counts, the order) so that vmha_plan_run() is
@@ -35,6 +38,8 @@ enum vmha_plan_flags {
 	VMHA_PLAN_FIRST_FIT = 1 << 3,
 	/** one pass of best fit only, no improvement */
 	VMHA_PLAN_GREEDY_ONLY = 1 << 4,
+	/** no bounded exact search after the heuristics (to measure them alone) */
+	VMHA_PLAN_NO_SEARCH = 1 << 5,
 };
 
 /** What happens to a VM in a plan. */

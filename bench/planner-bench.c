@@ -35,6 +35,7 @@ int main(int argc, char **argv)
 	double best_pairs = 1e18;
 	double t_parse;
 	int repeat = argc > 2 ? atoi(argv[2]) : 5;
+	unsigned int extra_flags = argc > 3 ? (unsigned int)atoi(argv[3]) : 0;
 	size_t h = 0;
 	size_t i;
 	size_t j;
@@ -84,7 +85,8 @@ int main(int argc, char **argv)
 			for (j = i + 1; j < vmha_model_host_count(m); j++) {
 				size_t f[2] = {i, j};
 
-				if (vmha_plan_run(p, f, 2, NULL, 0, VMHA_PLAN_NO_REASONS) < 0) {
+				if (vmha_plan_run(p, f, 2, NULL, 0,
+				                  VMHA_PLAN_NO_REASONS | extra_flags) < 0) {
 					goto out;
 				}
 				stranded += vmha_plan_stranded_count(p) > 0;

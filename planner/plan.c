@@ -28,8 +28,11 @@ struct migration {
 	size_t for_vm;
 };
 
-/* The exact search stops after this many host checks (deterministic). */
-#define SEARCH_BUDGET 200000
+/*
+ * The improvement steps after the greedy passes (moves, then the exact
+ * search) stop after this many host checks: bounded and deterministic.
+ */
+#define IMPROVE_BUDGET 100000
 
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64
@@ -653,56 +656,57 @@ static int repair(struct vmha_plan *p)
 {
 	size_t i;
 	size_t j;
-	size_t h;
 	size_t d;
 	int rc = 0;
 
-	for (i = 0; i < p->ndisp; i++) {
+	for (i = 0; i < p->ndisp && p->budget > 0; i++) {
 		size_t v = p->disp[i];
 		bool done = false;
 
 		if (p->outcome[v] != VMHA_PLAN_STRANDED) {
 			continue;
 		}
-		for (h = 0; h < p->nh && !done; h++) {
+		for (j = 0; j < p->ndisp && !done && p->budget > 0; j++) {
+			size_t u = p->disp[j];
+			size_t h;
+			bool room = true;
+			long h2;
+
+			p->budget--;
+			if (p->outcome[u] != VMHA_PLAN_RESTART) {
+				continue;
+			}
+			h = (size_t)p->target[u];
 			if (!host_usable(p, v, h, p->extra[v] != 0) || !aa_ok(p, v, h)) {
 				continue;
 			}
-			for (j = 0; j < p->ndisp && !done; j++) {
-				size_t u = p->disp[j];
-				bool room = true;
-				long h2;
-
-				if (p->target[u] != (long)h) {
-					continue;
-				}
-				for (d = 0; d < p->nd && room; d++) {
-					room = p->free[h * p->nd + d] + p->dem[u * p->nd + d] >=
-					       p->dem[v * p->nd + d];
-				}
-				if (!room) {
-					continue;
-				}
-				rc = unassign(p, u);
+			for (d = 0; d < p->nd && room; d++) {
+				room = p->free[h * p->nd + d] + p->dem[u * p->nd + d] >=
+				       p->dem[v * p->nd + d];
+			}
+			if (!room) {
+				continue;
+			}
+			rc = unassign(p, u);
+			if (rc == 0) {
+				rc = assign(p, v, h);
+			}
+			if (rc < 0) {
+				goto out;
+			}
+			p->budget = p->budget > p->nlive ? p->budget - p->nlive : 0;
+			h2 = choose(p, u, BEST_FIT, (long)h, p->extra[u] != 0);
+			if (h2 >= 0) {
+				rc = assign(p, u, (size_t)h2);
+				done = true;
+			} else {
+				rc = unassign(p, v);
 				if (rc == 0) {
-					rc = assign(p, v, h);
+					rc = assign(p, u, h);
 				}
-				if (rc < 0) {
-					goto out;
-				}
-				h2 = choose(p, u, BEST_FIT, (long)h, p->extra[u] != 0);
-				if (h2 >= 0) {
-					rc = assign(p, u, (size_t)h2);
-					done = true;
-				} else {
-					rc = unassign(p, v);
-					if (rc == 0) {
-						rc = assign(p, u, h);
-					}
-				}
-				if (rc < 0) {
-					goto out;
-				}
+			}
+			if (rc < 0) {
+				goto out;
 			}
 		}
 	}
@@ -791,10 +795,16 @@ static int search(struct vmha_plan *p)
 	int rc = 0;
 
 	p->nsv = 0;
+	p->improved = false;
+	reset_state(p);
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
 
 		if (p->outcome[v] == VMHA_PLAN_NOT_RESTARTED) {
+			continue;
+		}
+		/* a VM that fits nowhere even before any restart is stranded in every plan */
+		if (choose(p, v, FIRST_FIT, -1, p->extra[v] != 0) < 0) {
 			continue;
 		}
 		if (p->nsv > 0 && p->level[v] != p->level[p->sv[p->nsv - 1]]) {
@@ -804,22 +814,24 @@ static int search(struct vmha_plan *p)
 		p->sv[p->nsv++] = v;
 	}
 	if (p->nsv == 0) {
-		goto out;
+		goto restore;
 	}
 	memset(p->cur_cnt, 0, (lv + 1) * sizeof(size_t));
 	memset(p->best_cnt, 0, (lv + 1) * sizeof(size_t));
 	for (i = 0; i < p->nsv; i++) {
-		if (p->outcome[p->sv[i]] == VMHA_PLAN_STRANDED) {
-			p->best_cnt[p->clevel[i]]++;
+		size_t k;
+
+		for (k = 0; k < p->ndisp; k++) {
+			if (p->disp[k] == p->sv[i] && p->saved[k] < 0) {
+				p->best_cnt[p->clevel[i]]++;
+			}
 		}
 	}
-	p->improved = false;
-	p->budget = SEARCH_BUDGET;
-	reset_state(p);
 	rc = search_dfs(p, 0);
 	if (rc < 0) {
 		goto out;
 	}
+restore:
 	reset_state(p);
 	if (p->improved) {
 		for (i = 0; i < p->nsv; i++) {
@@ -1278,6 +1290,7 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			}
 		}
 		(void)best;
+		p->budget = IMPROVE_BUDGET;
 		rc = repair(p);
 		if (rc < 0) {
 			goto out;

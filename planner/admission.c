@@ -14,8 +14,8 @@
 
 /* At most this many failure scenarios for the N the policy asks for. */
 #define SCENARIO_LIMIT 2000000
-/* Beyond N, sizes are tried while they have at most this many scenarios. */
-#define EXTRA_SCENARIO_LIMIT 20000
+/* Beyond N, larger sizes are tried while they add up to at most this many scenarios. */
+#define EXTRA_SCENARIO_LIMIT 5000
 
 struct vmha_admission {
 	struct vmha_model *m;
@@ -329,6 +329,7 @@ static int search_tolerated(struct vmha_admission *a, const size_t *cand, size_t
 	size_t k;
 	size_t i;
 	bool have_worst = false;
+	double extra = 0;
 	int64_t worst_prio = INT64_MIN;
 	size_t worst_n = 0;
 	int rc = 0;
@@ -355,7 +356,10 @@ static int search_tolerated(struct vmha_admission *a, const size_t *cand, size_t
 	for (k = 1; k <= ncand && k <= 64; k++) {
 		double count = choose_count(ncand, k);
 
-		if (k > need && (count > EXTRA_SCENARIO_LIMIT || k == ncand)) {
+		if (k > need) {
+			extra += count;
+		}
+		if (k > need && (extra > EXTRA_SCENARIO_LIMIT || k == ncand)) {
 			/* beyond the policy: only while cheap, and not all hosts at once */
 			a->exact = k == ncand;
 			break;

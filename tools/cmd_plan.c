@@ -381,26 +381,24 @@ int vmha_cmd_plan(int argc, char **argv)
 	if (load_model("plan", &src, NULL, &m, &added) < 0) {
 		goto out;
 	}
-	failed = calloc(vmha_model_host_count(m) * nlists + strlen(fail_lists[0]) + 1,
-	                sizeof(*failed));
-	if (failed == NULL) {
-		goto out;
-	}
-	for (i = 0; i < nlists; i++) {
-		size_t cap = 0;
+	{
+		/* at most one host per comma-separated item */
+		size_t items = 0;
 		const char *s;
 
-		for (s = fail_lists[i]; *s != '\0'; s++) {
-			cap += *s == ',';
-		}
-		if (nfailed + cap + 1 > vmha_model_host_count(m) * nlists + strlen(fail_lists[0])) {
-			size_t *grown = realloc(failed, (nfailed + cap + 1) * sizeof(*failed));
-
-			if (grown == NULL) {
-				goto out;
+		for (i = 0; i < nlists; i++) {
+			items++;
+			for (s = fail_lists[i]; *s != '\0'; s++) {
+				items += *s == ',';
 			}
-			failed = grown;
 		}
+		failed = calloc(items, sizeof(*failed));
+		if (failed == NULL) {
+			fprintf(stderr, "vmha plan: out of memory\n");
+			goto out;
+		}
+	}
+	for (i = 0; i < nlists; i++) {
 		if (add_failed("plan", m, fail_lists[i], failed, &nfailed) < 0) {
 			goto out;
 		}

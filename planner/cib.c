@@ -86,19 +86,20 @@ static int fail(struct ctx *c, const xmlNode *n, const char *field, const char *
 	return -EINVAL;
 }
 
+static int cmp_rsc(const void *a, const void *b)
+{
+	return strcmp(((const struct rsc *)a)->id, ((const struct rsc *)b)->id);
+}
+
+/* A resource by id (c->rsc is sorted once the resources are read). */
 static struct rsc *find_rsc(struct ctx *c, const char *id)
 {
-	size_t i;
+	struct rsc key = {.id = (char *)id};
 
-	if (id == NULL) {
+	if (id == NULL || c->nrsc == 0) {
 		return NULL;
 	}
-	for (i = 0; i < c->nrsc; i++) {
-		if (strcmp(c->rsc[i].id, id) == 0) {
-			return &c->rsc[i];
-		}
-	}
-	return NULL;
+	return bsearch(&key, c->rsc, c->nrsc, sizeof(*c->rsc), cmp_rsc);
 }
 
 /* Parse a Pacemaker score: an integer or [+-]INFINITY. */
@@ -574,6 +575,9 @@ int vmha_cib_parse_buffer(const char *name, const char *data, size_t len, struct
 	rc = read_nodes(&c, child(conf, "nodes"));
 	if (rc == 0) {
 		rc = read_resources(&c, child(conf, "resources"), 0);
+	}
+	if (rc == 0 && c.nrsc > 0) {
+		qsort(c.rsc, c.nrsc, sizeof(*c.rsc), cmp_rsc);
 	}
 	if (rc == 0) {
 		rc = read_constraints(&c, child(conf, "constraints"));

@@ -1,0 +1,425 @@
+/*
+ * Replays the scenario files of tests/failover through the failover coordinator
+ * (heartbeat/failover.c) on several fake hosts, every one fed the same
+ * ordered inputs (as CPG would deliver them), and compares the action log
+ * with the expected one (diff -u on failure; VMHA_REGENERATE=1 rewrites it).
+ *
+ * tests/failover/cases.list: one line per case, "name description".
+ * Commands (one per line, '#' comments):
+ *   observers H...                 hosts that run a coordinator
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...]   H's announcement
+ *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
+ *   down H coordinator=H2          the view's HOST_DOWN; H2 is the deterministic member
+ *   fenced H [TEXT]                CPG message "fenced"
+ *   start VM H ok|fail [TEXT]      CPG message "start"
+ *   raw TEXT                       a raw CPG message (codec check)
+ *   show                           each observer's VM table
+ *   expect-same                    all observers' tables are identical
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "heartbeat/failover.h"
+#include "heartbeat/msg.h"
+#include "planner/model.h"
+#include "util.h"
+
+#ifndef FO_SCENARIO_DIR
+#error "FO_SCENARIO_DIR must name tests/failover"
+#endif
+
+#define MAX_OBS 8
+
+struct replay {
+	size_t n_obs;
+	char names[MAX_OBS][VMHA_NAME_SIZE];
+	struct vmha_failover *fo[MAX_OBS];
+	FILE *log;
+	char *log_buf;
+	size_t log_len;
+	const char *file;
+	unsigned int line;
+};
+
+struct scenario_case {
+	char name[200];
+	char description[800];
+};
+
+static void fail_at(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail_at(struct replay *r, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fail_msg("%s:%u: %s", r->file, r->line, msg);
+}
+
+static const char *kind_name(enum vmha_failover_action_kind k)
+{
+	switch (k) {
+	case VMHA_FAILOVER_EVENT:
+		return "event";
+	case VMHA_FAILOVER_FENCE:
+		return "FENCE";
+	case VMHA_FAILOVER_START:
+		return "START";
+	case VMHA_FAILOVER_STRANDED:
+		return "STRANDED";
+	}
+	return "?";
+}
+
+static void drain(struct replay *r)
+{
+	struct vmha_failover_action a;
+	size_t i;
+
+	for (i = 0; i < r->n_obs; i++) {
+		while (vmha_failover_next_action(r->fo[i], &a)) {
+			fprintf(r->log, "%s %s %s\n", r->names[i], kind_name(a.kind), a.text);
+		}
+	}
+}
+
+static char *table(struct replay *r, size_t i)
+{
+	json_object *o = vmha_failover_to_json(r->fo[i]);
+	char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return s;
+}
+
+static void parse_vms(struct replay *r, const char *list, struct vmha_announce *a)
+{
+	char buf[1024];
+	char *save = NULL;
+	char *tok = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		struct vmha_vm_info *vi = NULL;
+		unsigned int vcpus = 1;
+		unsigned long mib = 256;
+		char *colon = strchr(tok, ':');
+
+		a->vms = realloc(a->vms, (a->n_vms + 1) * sizeof(*a->vms));
+		assert_non_null(a->vms);
+		vi = &a->vms[a->n_vms++];
+		memset(vi, 0, sizeof(*vi));
+		if (colon != NULL) {
+			*colon = '\0';
+			if (sscanf(colon + 1, "%u:%lu", &vcpus, &mib) != 2) {
+				fail_at(r, "vms: '%s' is not NAME:VCPUS:MIB", tok);
+			}
+		}
+		snprintf(vi->name, sizeof(vi->name), "%s", tok);
+		vi->state = VMHA_VM_RUNNING;
+		vi->vcpus = vcpus;
+		vi->memory_kib = (uint64_t)mib * 1024;
+	}
+}
+
+static void deliver(struct replay *r, const struct vmha_failover_msg *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct vmha_failover_msg back;
+	char err[256];
+	size_t i;
+	int rc;
+
+	/* through the codec, as CPG would carry it */
+	rc = vmha_failover_msg_encode(m, &buf, &len);
+	if (rc < 0) {
+		fail_at(r, "cannot encode: %s", strerror(-rc));
+	}
+	rc = vmha_failover_msg_decode(buf, len, &back, err, sizeof(err));
+	free(buf);
+	if (rc < 0) {
+		fail_at(r, "cannot decode: %s", err);
+	}
+	for (i = 0; i < r->n_obs; i++) {
+		rc = vmha_failover_message(r->fo[i], 0, &back);
+		if (rc < 0) {
+			fprintf(r->log, "%s message rc=%d\n", r->names[i], rc);
+		}
+	}
+}
+
+static void run_line(struct replay *r, char *line)
+{
+	char *args[32] = {NULL};
+	size_t n = 0;
+	char *save = NULL;
+	char *tok = NULL;
+	size_t i;
+	size_t k;
+
+	line[strcspn(line, "\n")] = '\0';
+	if (line[0] == '#' || line[0] == '\0') {
+		return;
+	}
+	if (strncmp(line, "raw ", 4) == 0) {
+		struct vmha_failover_msg m;
+		char err[256];
+		int rc = vmha_failover_msg_decode(line + 4, strlen(line + 4), &m, err, sizeof(err));
+
+		fprintf(r->log, "decode rc=%d %s\n", rc, err);
+		return;
+	}
+	for (tok = strtok_r(line, " \t", &save); tok != NULL && n < 32;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		args[n++] = tok;
+	}
+	if (strcmp(args[0], "observers") == 0) {
+		for (i = 1; i < n && r->n_obs < MAX_OBS; i++) {
+			struct vmha_failover_config c = {.self_name = args[i],
+			                                 .max_parallel_starts = 2};
+
+			snprintf(r->names[r->n_obs], VMHA_NAME_SIZE, "%s", args[i]);
+			r->fo[r->n_obs] = vmha_failover_new(&c);
+			assert_non_null(r->fo[r->n_obs]);
+			r->n_obs++;
+		}
+	} else if (strcmp(args[0], "host") == 0 && n >= 2) {
+		struct vmha_announce a = {0};
+		uint64_t mib = 0;
+
+		snprintf(a.host, sizeof(a.host), "%s", args[1]);
+		for (k = 2; k < n; k++) {
+			if (strncmp(args[k], "cpus=", 5) == 0) {
+				a.cpus = (uint32_t)strtoul(args[k] + 5, NULL, 10);
+			} else if (strncmp(args[k], "memory=", 7) == 0) {
+				mib = strtoull(args[k] + 7, NULL, 10);
+				a.memory_kib = mib * 1024;
+			} else if (strncmp(args[k], "vms=", 4) == 0) {
+				parse_vms(r, args[k] + 4, &a);
+			} else {
+				fail_at(r, "host: unknown '%s'", args[k]);
+			}
+		}
+		for (i = 0; i < r->n_obs; i++) {
+			assert_int_equal(vmha_failover_announce(r->fo[i], 0, &a), 0);
+			vmha_failover_host_online(r->fo[i], a.host, true);
+		}
+		vmha_msg_announce_clear(&a);
+	} else if (strcmp(args[0], "vm") == 0 && n >= 2) {
+		struct vmha_failover_vm v;
+
+		memset(&v, 0, sizeof(v));
+		v.restart = true;
+		v.vcpus = 1;
+		v.memory_mib = 256;
+		snprintf(v.name, sizeof(v.name), "%s", args[1]);
+		for (k = 2; k < n; k++) {
+			if (strncmp(args[k], "cpu=", 4) == 0) {
+				v.vcpus = (uint32_t)strtoul(args[k] + 4, NULL, 10);
+			} else if (strncmp(args[k], "memory=", 7) == 0) {
+				v.memory_mib = strtoull(args[k] + 7, NULL, 10);
+			} else if (strncmp(args[k], "priority=", 9) == 0) {
+				if (vmha_model_priority_parse(args[k] + 9, &v.priority) < 0) {
+					fail_at(r, "bad priority '%s'", args[k] + 9);
+				}
+			} else if (strcmp(args[k], "restart=never") == 0) {
+				v.restart = false;
+			} else if (strncmp(args[k], "group=", 6) == 0) {
+				snprintf(v.group, sizeof(v.group), "%s", args[k] + 6);
+			} else if (strncmp(args[k], "allowed=", 8) == 0) {
+				snprintf(v.allowed, sizeof(v.allowed), "%s", args[k] + 8);
+			} else {
+				fail_at(r, "vm: unknown '%s'", args[k]);
+			}
+		}
+		for (i = 0; i < r->n_obs; i++) {
+			assert_int_equal(vmha_failover_protect(r->fo[i], &v), 0);
+		}
+	} else if (strcmp(args[0], "down") == 0 && n == 3 &&
+	           strncmp(args[2], "coordinator=", 12) == 0) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_host_down(r->fo[i], 0, args[1],
+			                        strcmp(r->names[i], args[2] + 12) == 0);
+		}
+	} else if (strcmp(args[0], "fenced") == 0 && n >= 2) {
+		struct vmha_failover_msg m;
+
+		memset(&m, 0, sizeof(m));
+		snprintf(m.type, sizeof(m.type), "fenced");
+		snprintf(m.host, sizeof(m.host), "%s", args[1]);
+		snprintf(m.text, sizeof(m.text), "%s", n > 2 ? args[2] : "agents");
+		deliver(r, &m);
+	} else if (strcmp(args[0], "start") == 0 && n >= 4) {
+		struct vmha_failover_msg m;
+
+		memset(&m, 0, sizeof(m));
+		snprintf(m.type, sizeof(m.type), "start");
+		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
+		snprintf(m.host, sizeof(m.host), "%s", args[2]);
+		m.ok = strcmp(args[3], "ok") == 0;
+		snprintf(m.text, sizeof(m.text), "%s", n > 4 ? args[4] : "");
+		deliver(r, &m);
+	} else if (strcmp(args[0], "show") == 0) {
+		for (i = 0; i < r->n_obs; i++) {
+			char *s = table(r, i);
+
+			fprintf(r->log, "%s table %s\n", r->names[i], s);
+			free(s);
+		}
+	} else if (strcmp(args[0], "expect-same") == 0) {
+		char *first = table(r, 0);
+
+		for (i = 1; i < r->n_obs; i++) {
+			char *s = table(r, i);
+
+			if (strcmp(s, first) != 0) {
+				fail_at(r, "observers '%s' and '%s' differ:\n%s\n%s", r->names[0],
+				        r->names[i], first, s);
+			}
+			free(s);
+		}
+		fprintf(r->log, "all %zu observers agree\n", r->n_obs);
+		free(first);
+	} else {
+		fail_at(r, "unknown command '%s'", args[0]);
+	}
+	drain(r);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0;
+	size_t n;
+
+	if (f == NULL) {
+		return NULL;
+	}
+	buf = malloc(1 << 20);
+	if (buf != NULL) {
+		n = fread(buf, 1, (1 << 20) - 1, f);
+		len = n;
+		buf[len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+static void run_case(void **state)
+{
+	const struct scenario_case *c = *state;
+	struct replay r;
+	char path[600], expected_path[600], actual_path[600];
+	char line[2048];
+	FILE *in = NULL;
+	char *expected = NULL;
+	const char *regen = getenv("VMHA_REGENERATE");
+	size_t i;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(path, sizeof(path), "%s/%s.scenario", FO_SCENARIO_DIR, c->name);
+	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", FO_SCENARIO_DIR, c->name);
+	r.file = path;
+	in = fopen(path, "re");
+	if (in == NULL) {
+		fail_msg("cannot read '%s'", path);
+	}
+	r.log = open_memstream(&r.log_buf, &r.log_len);
+	assert_non_null(r.log);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		r.line++;
+		if (line[0] != '#' && line[0] != '\n') {
+			fprintf(r.log, "> %s", line);
+		}
+		run_line(&r, line);
+	}
+	fclose(in);
+	fclose(r.log);
+	for (i = 0; i < r.n_obs; i++) {
+		vmha_failover_free(r.fo[i]);
+	}
+	if (regen != NULL && strcmp(regen, "1") == 0) {
+		FILE *out = fopen(expected_path, "we");
+
+		assert_non_null(out);
+		fputs(r.log_buf, out);
+		fclose(out);
+	}
+	expected = read_all(expected_path);
+	if (expected == NULL || strcmp(expected, r.log_buf) != 0) {
+		FILE *out = NULL;
+		char cmd[1400];
+
+		snprintf(actual_path, sizeof(actual_path), "%s.actual", c->name);
+		out = fopen(actual_path, "we");
+		if (out != NULL) {
+			fputs(r.log_buf, out);
+			fclose(out);
+			snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /'",
+			         expected_path, actual_path);
+			if (system(cmd) < 0) {
+				perror("diff");
+			}
+		}
+		free(expected);
+		free(r.log_buf);
+		fail_msg("case '%s': the action log differs from '%s' (VMHA_REGENERATE=1 "
+		         "rewrites it)",
+		         c->name, expected_path);
+	}
+	free(expected);
+	free(r.log_buf);
+}
+
+int main(void)
+{
+	static struct scenario_case cases[64];
+	struct CMUnitTest tests[64];
+	char line[190];
+	size_t n = 0;
+	FILE *list = fopen(FO_SCENARIO_DIR "/cases.list", "re");
+
+	if (list == NULL) {
+		fprintf(stderr, "cannot read '%s'\n", FO_SCENARIO_DIR "/cases.list");
+		return 1;
+	}
+	while (fgets(line, sizeof(line), list) != NULL && n < 64) {
+		char *desc = NULL;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0') {
+			continue;
+		}
+		desc = strchr(line, ' ');
+		if (desc == NULL) {
+			fprintf(stderr, "cases.list: '%s' has no description\n", line);
+			fclose(list);
+			return 1;
+		}
+		*desc++ = '\0';
+		snprintf(cases[n].name, sizeof(cases[n].name), "%s", line);
+		snprintf(cases[n].description, sizeof(cases[n].description), "%s: %s", line, desc);
+		memset(&tests[n], 0, sizeof(tests[n]));
+		tests[n].name = cases[n].description;
+		tests[n].test_func = run_case;
+		tests[n].initial_state = &cases[n];
+		n++;
+	}
+	fclose(list);
+	return _cmocka_run_group_tests("failover_scenarios", tests, n, NULL, NULL);
+}

@@ -1,0 +1,289 @@
+/* Self-fencing after quorum loss: the timer, destroying the VMs, the record. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/virterror.h>
+
+#include "deadline.h"
+#include "log.h"
+#include "selffence.h"
+#include "util.h"
+
+struct vmha_selffence {
+	uint64_t delay_ms;
+	bool quorate;
+	uint64_t lost_at_ms;
+	bool done;
+};
+
+int vmha_selffence_check_delay(uint64_t delay_ms, uint64_t restart_delay_ms)
+{
+	if (delay_ms > UINT64_MAX - VMHA_SELFFENCE_MARGIN_MS ||
+	    delay_ms + VMHA_SELFFENCE_MARGIN_MS > restart_delay_ms) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct vmha_selffence *vmha_selffence_new(uint64_t delay_ms)
+{
+	struct vmha_selffence *sf = calloc(1, sizeof(*sf));
+
+	if (sf != NULL) {
+		sf->delay_ms = delay_ms;
+		sf->quorate = true;
+	}
+	return sf;
+}
+
+void vmha_selffence_free(struct vmha_selffence *sf)
+{
+	free(sf);
+}
+
+void vmha_selffence_set_quorate(struct vmha_selffence *sf, bool quorate, uint64_t now_ms)
+{
+	if (quorate == sf->quorate) {
+		return;
+	}
+	sf->quorate = quorate;
+	if (!quorate) {
+		sf->lost_at_ms = now_ms;
+		vmha_warn("quorum lost: protected VMs will be destroyed in %llu ms unless it "
+		          "comes back",
+		          (unsigned long long)sf->delay_ms);
+	} else {
+		sf->done = false;
+		vmha_notice("quorum regained");
+	}
+}
+
+uint64_t vmha_selffence_due_at_ms(const struct vmha_selffence *sf)
+{
+	if (sf->quorate || sf->done || sf->lost_at_ms > UINT64_MAX - sf->delay_ms) {
+		return VMHA_DEADLINE_NEVER;
+	}
+	return sf->lost_at_ms + sf->delay_ms;
+}
+
+bool vmha_selffence_due(const struct vmha_selffence *sf, uint64_t now_ms)
+{
+	return now_ms >= vmha_selffence_due_at_ms(sf);
+}
+
+bool vmha_selffence_may_feed_watchdog(const struct vmha_selffence *sf, uint64_t now_ms)
+{
+	return sf->quorate || (!sf->done && !vmha_selffence_due(sf, now_ms));
+}
+
+void vmha_selffence_mark_done(struct vmha_selffence *sf)
+{
+	sf->done = true;
+}
+
+int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_t n,
+                               size_t *stopped)
+{
+	size_t i;
+	int rc = 0;
+
+	*stopped = 0;
+	if (conn == NULL || (vms == NULL && n > 0)) {
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		virDomainPtr dom = virDomainLookupByName(conn, vms[i]);
+		int active;
+
+		if (dom == NULL) {
+			virErrorPtr e = virGetLastError();
+			if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
+				(*stopped)++;
+				continue;
+			}
+			vmha_err("self-fence: cannot look up domain '%s': %s", vms[i],
+			         e != NULL && e->message != NULL ? e->message : "unknown error");
+			rc = -EIO;
+			continue;
+		}
+		active = virDomainIsActive(dom);
+		if (active == 1 && virDomainDestroy(dom) != 0) {
+			virErrorPtr e = virGetLastError();
+			vmha_err("self-fence: cannot destroy domain '%s': %s", vms[i],
+			         e != NULL && e->message != NULL ? e->message : "unknown error");
+		}
+		active = virDomainIsActive(dom);
+		if (active == 0) {
+			(*stopped)++;
+			vmha_notice("self-fence: domain '%s' is stopped", vms[i]);
+		} else {
+			vmha_err("self-fence: domain '%s' may still run", vms[i]);
+			rc = -EIO;
+		}
+		virDomainFree(dom);
+	}
+	return rc;
+}
+
+static char *record_path(const char *slot_path)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s.selffence", slot_path) < 0) {
+		return NULL;
+	}
+	return path;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	int fd = -1;
+	int rc = 0;
+
+	if (copy == NULL) {
+		return -ENOMEM;
+	}
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) != 0) {
+		rc = -errno;
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	free(copy);
+	return rc;
+}
+
+int vmha_selffence_record_write(const char *slot_path, const char *node, const char *const *vms,
+                                size_t n, bool complete)
+{
+	char *path = NULL;
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int fd = -1;
+	size_t i;
+	int rc = 0;
+
+	if (slot_path == NULL || node == NULL || !vmha_util_name_is_valid(node)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	path = record_path(slot_path);
+	if (path == NULL || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
+		tmp = NULL;
+		rc = -ENOMEM;
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	fd = -1;
+	fprintf(f, "node=%s\ntime=%lld\nvms=", node, (long long)time(NULL));
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s%s", i > 0 ? "," : "", vms[i]);
+	}
+	fprintf(f, "\nresult=%s\n", complete ? "complete" : "incomplete");
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = -errno;
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) != 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = fsync_dir_of(path);
+out:
+	if (f != NULL) {
+		fclose(f);
+	}
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (rc != 0 && tmp != NULL) {
+		unlink(tmp);
+		vmha_err("self-fence: cannot write record '%s': %s", path != NULL ? path : "",
+		         strerror(-rc));
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int vmha_selffence_record_read(const char *slot_path, int64_t *when_epoch, bool *complete)
+{
+	char line[4096];
+	char *path = NULL;
+	FILE *f = NULL;
+	bool have_time = false, have_result = false;
+	int rc = 0;
+
+	path = record_path(slot_path);
+	if (path == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	f = fopen(path, "re");
+	if (f == NULL) {
+		rc = errno == ENOENT ? -ENOENT : -errno;
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "time=", 5) == 0) {
+			have_time = vmha_util_parse_i64(line + 5, when_epoch) == 0;
+		} else if (strcmp(line, "result=complete") == 0) {
+			*complete = true;
+			have_result = true;
+		} else if (strcmp(line, "result=incomplete") == 0) {
+			*complete = false;
+			have_result = true;
+		}
+	}
+	rc = have_time && have_result ? 0 : -EINVAL;
+out:
+	if (f != NULL) {
+		fclose(f);
+	}
+	free(path);
+	return rc;
+}
+
+int vmha_selffence_execute(struct vmha_selffence *sf, virConnectPtr conn, const char *node,
+                           const char *const *vms, size_t n, const char *slot_path)
+{
+	size_t stopped = 0;
+	int destroy_rc;
+	int rc;
+
+	vmha_crit("self-fence: quorum lost, destroying %zu protected VMs", n);
+	destroy_rc = vmha_selffence_destroy_vms(conn, vms, n, &stopped);
+	rc = vmha_selffence_record_write(slot_path, node, vms, n, destroy_rc == 0);
+	if (destroy_rc == 0 && rc == 0) {
+		vmha_selffence_mark_done(sf);
+		vmha_notice("self-fence: %zu VMs stopped, recorded beside '%s'", stopped,
+		            slot_path);
+	}
+	return destroy_rc != 0 ? destroy_rc : rc;
+}

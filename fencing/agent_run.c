@@ -91,6 +91,9 @@ bool vmha_agent_param_is_secret(const char *name)
 		return false;
 	}
 	len = strlen(name);
+	if (len >= 7 && strcmp(name + len - 7, "_script") == 0) {
+		return false; /* a path to a program that prints the secret */
+	}
 	if (strstr(name, "passw") != NULL || strstr(name, "secret") != NULL ||
 	    strstr(name, "community") != NULL || strstr(name, "token") != NULL) {
 		return true;

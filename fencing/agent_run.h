@@ -61,7 +61,7 @@ char *vmha_agent_args_format(const struct vmha_agent_args *args);
 /**
  * @return true when a parameter of this name holds a secret: names
  *         containing "passw", "secret", "community", "token" or ending in
- *         "_key", and "hexadecimal_kg"
+ *         "_key", and "hexadecimal_kg"; never names ending in "_script"
  */
 bool vmha_agent_param_is_secret(const char *name);
 

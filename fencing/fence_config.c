@@ -140,9 +140,9 @@ void vmha_fence_config_free(struct vmha_fence_config *cfg)
 }
 
 /*
- * Split one line into tokens in place: whitespace separates, '#' outside
- * quotes ends the line, "..." quotes (with \" and \\) may appear anywhere in
- * a token. Returns the number of tokens, or -1 with *bad set on an
+ * Split one line into tokens in place: whitespace separates, a '#' that
+ * starts a token ends the line, "..." quotes (with \" and \\) may appear
+ * anywhere in a token. Returns the number of tokens, or -1 with *bad set on an
  * unterminated quote.
  */
 static int tokenize(char *line, char **tok, int max, const char **bad)
@@ -168,9 +168,6 @@ static int tokenize(char *line, char **tok, int max, const char **bad)
 			if (!quoted && (*r == ' ' || *r == '\t' || *r == '\r')) {
 				break;
 			}
-			if (!quoted && *r == '#') {
-				break;
-			}
 			if (*r == '"') {
 				quoted = !quoted;
 				r++;
@@ -186,7 +183,7 @@ static int tokenize(char *line, char **tok, int max, const char **bad)
 			return -1;
 		}
 		/* The writer never overtakes the reader, so this stays inside the token. */
-		if (*r == '\0' || *r == '#') {
+		if (*r == '\0') {
 			*w = '\0';
 			break;
 		}
@@ -831,6 +828,47 @@ int vmha_fence_config_validate(struct vmha_fence_config *cfg, uint64_t deadline_
 	cfg->valid = true;
 out:
 	return rc;
+}
+
+char *vmha_fence_config_describe(const struct vmha_fence_config *cfg)
+{
+	static const char *const modes[] = {"auto", "agents", "pacemaker"};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	size_t i, j;
+
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		return NULL;
+	}
+	fprintf(f, "mode %s\n", modes[cfg->mode]);
+	fprintf(f, "stonith_admin %s\n", cfg->stonith_admin);
+	for (i = 0; i < cfg->n_devices; i++) {
+		const struct vmha_fence_device *dev = &cfg->devices[i];
+		char *params = vmha_agent_args_format(dev->params);
+		fprintf(f, "device %s agent=%s timeout_ms=%llu retries=%u%s%s\n", dev->name,
+		        dev->agent, (unsigned long long)dev->timeout_ms, dev->retries,
+		        params != NULL && params[0] != '\0' ? " " : "",
+		        params != NULL ? params : "");
+		free(params);
+	}
+	for (i = 0; i < cfg->n_maps; i++) {
+		fprintf(f, "host %s %s=%s\n", cfg->maps[i].node, cfg->maps[i].device,
+		        cfg->maps[i].plug);
+	}
+	for (i = 0; i < cfg->n_levels; i++) {
+		fprintf(f, "level %s %u ", cfg->levels[i].node, cfg->levels[i].index);
+		for (j = 0; j < cfg->levels[i].n_devices; j++) {
+			fprintf(f, "%s%s", j > 0 ? "," : "", cfg->levels[i].devices[j]);
+		}
+		fprintf(f, "\n");
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 bool vmha_fence_config_is_valid(const struct vmha_fence_config *cfg)

@@ -15,6 +15,7 @@
  *   level h1 2 pdu                # then level 2; devices of a level: a,b
  *   level * 1 pdu                 # levels of nodes that have none of their own
  *
+ * A '#' inside a value (password=a#b) is part of it.
  * A node without levels uses the devices of its "host" line as one level.
  * Errors name the file, line and field: "fence.conf:7: password: ...".
  */
@@ -85,6 +86,18 @@ void vmha_fence_config_free(struct vmha_fence_config *cfg);
  */
 int vmha_fence_config_validate(struct vmha_fence_config *cfg, uint64_t deadline_ms, char *err,
                                size_t errlen);
+
+/**
+ * Describe the configuration, one item per line, secrets masked, in a stable
+ * form (used by tests and `vmha fence --check`):
+ *   mode agents
+ *   device d1 agent=fence_x timeout_ms=60000 retries=1 ip=10.0.0.1 password=*****
+ *   host h1 d1=3
+ *   level h1 1 d1,d2
+ *
+ * @return the text (caller frees), or NULL when out of memory
+ */
+char *vmha_fence_config_describe(const struct vmha_fence_config *cfg);
 
 /** @return true after a successful vmha_fence_config_validate() */
 bool vmha_fence_config_is_valid(const struct vmha_fence_config *cfg);

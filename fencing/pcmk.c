@@ -60,7 +60,7 @@ int vmha_pcmk_request(const char *stonith_admin, const char *node, const char *a
 	const char *argv[8] = {NULL};
 	char timeout[32];
 
-	if (node == NULL || !vmha_util_name_is_valid(node) || action == NULL) {
+	if (node == NULL || !vmha_util_name_is_valid(node) || node[0] == '-' || action == NULL) {
 		return -EINVAL;
 	}
 	if (strcmp(action, "off") == 0) {
@@ -88,7 +88,7 @@ int vmha_pcmk_history(const char *stonith_admin, const char *node, uint64_t dead
 	const char *argv[8] = {NULL};
 	char timeout[32];
 
-	if (node == NULL || !vmha_util_name_is_valid(node)) {
+	if (node == NULL || !vmha_util_name_is_valid(node) || node[0] == '-') {
 		return -EINVAL;
 	}
 	timeout_arg(deadline_ms, timeout, sizeof(timeout));

@@ -121,6 +121,13 @@ int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_
 			         e != NULL && e->message != NULL ? e->message : "unknown error");
 		}
 		active = virDomainIsActive(dom);
+		if (active < 0) {
+			/* A transient domain is gone once destroyed: look it up again. */
+			virErrorPtr e = virGetLastError();
+			if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
+				active = 0;
+			}
+		}
 		if (active == 0) {
 			(*stopped)++;
 			vmha_notice("self-fence: domain '%s' is stopped", vms[i]);

@@ -46,8 +46,8 @@ static const char nothing[] = "<resource-agent name=\"fence_none\"><parameters/>
 static void test_parse(void **state)
 {
 	char err[256];
-	struct vmha_agent_meta *meta = vmha_agent_meta_parse(ipmi_like, strlen(ipmi_like), err,
-	                                                     sizeof(err));
+	struct vmha_agent_meta *meta =
+	        vmha_agent_meta_parse(ipmi_like, strlen(ipmi_like), err, sizeof(err));
 
 	assert_non_null(meta);
 	assert_string_equal(vmha_agent_meta_name(meta), "fence_example");

@@ -98,9 +98,10 @@ static void test_exit_codes(void **state)
 	assert_int_equal(vmha_agent_result_exit_code(res), 2);
 	vmha_agent_result_free(res);
 
-	assert_int_equal(vmha_agent_run(script("fail", "echo first >&2; echo 'no route' >&2; exit 1"),
-	                                NULL, NULL, vmha_deadline_in_ms(5000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_agent_run(script("fail", "echo first >&2; echo 'no route' >&2; exit 1"), NULL,
+	                       NULL, vmha_deadline_in_ms(5000), &res),
+	        0);
 	assert_int_equal(vmha_agent_result_outcome(res), VMHA_AGENT_FAILED);
 	assert_string_equal(vmha_agent_result_summary(res), "exit 1: no route");
 	vmha_agent_result_free(res);
@@ -137,9 +138,8 @@ static void test_timeout_kills_group(void **state)
 
 	snprintf(pidfile, sizeof(pidfile), "%s/hang.pid", dir);
 	snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; wait", pidfile);
-	assert_int_equal(vmha_agent_run(script("hang", cmd), NULL, NULL, vmha_deadline_in_ms(300),
-	                                &res),
-	                 0);
+	assert_int_equal(
+	        vmha_agent_run(script("hang", cmd), NULL, NULL, vmha_deadline_in_ms(300), &res), 0);
 	assert_int_equal(vmha_agent_result_outcome(res), VMHA_AGENT_TIMEOUT);
 	assert_true(vmha_clock_now_ms() - start < 300 + VMHA_AGENT_KILL_GRACE_MS + 700);
 	assert_non_null(strstr(vmha_agent_result_summary(res), "timed out"));

@@ -22,7 +22,7 @@
 #include "fence_config.h"
 #include "log.h"
 
-#define DATA_DIR VMHA_TOP_SRCDIR "/tests/unit/fence_config"
+#define DATA_DIR   VMHA_TOP_SRCDIR "/tests/unit/fence_config"
 #define TEST_AGENT VMHA_TOP_SRCDIR "/tests/integration/fence_vmhatest"
 
 struct fcase {
@@ -116,8 +116,8 @@ static char *run_case(const char *name)
 			for (d = 0; d < levels[l].n_devices; d++) {
 				struct vmha_agent_args *args = NULL;
 				char *shown = NULL;
-				assert_int_equal(vmha_fence_device_args(cfg, levels[l].devices[d], nodes[i],
-				                                        "off", &args),
+				assert_int_equal(vmha_fence_device_args(cfg, levels[l].devices[d],
+				                                        nodes[i], "off", &args),
 				                 0);
 				shown = vmha_agent_args_format(args);
 				fprintf(m, "%s: level %u %s: %s\n", nodes[i], levels[l].index,
@@ -222,12 +222,12 @@ int main(void)
 		sp = strchr(line, ' ');
 		if (sp != NULL) {
 			*sp = '\0';
-			snprintf(cases[n].description, sizeof(cases[n].description), "%.250s", sp + 1);
+			snprintf(cases[n].description, sizeof(cases[n].description), "%.250s",
+			         sp + 1);
 		}
 		snprintf(cases[n].name, sizeof(cases[n].name), "%.120s", line);
-		tests[n] = (struct CMUnitTest){.name = cases[n].name,
-		                               .test_func = test_case,
-		                               .initial_state = &cases[n]};
+		tests[n] = (struct CMUnitTest){
+		        .name = cases[n].name, .test_func = test_case, .initial_state = &cases[n]};
 		n++;
 	}
 	fclose(list);

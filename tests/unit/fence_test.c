@@ -139,7 +139,8 @@ static void test_off_verified(void **state)
 
 static void test_on_reboot_status(void **state)
 {
-	struct vmha_fence_config *cfg = config("device d @A@ state=@D@/p\nlevel * 1 d\nmode agents\n");
+	struct vmha_fence_config *cfg =
+	        config("device d @A@ state=@D@/p\nlevel * 1 d\nmode agents\n");
 	struct vmha_fence_result *res = NULL;
 
 	set_state("p", "off");
@@ -232,7 +233,8 @@ static void test_hang_killed_at_deadline(void **state)
 	assert_int_equal(vmha_fence_result_level(res), 2);
 	assert_false(vmha_fence_result_attempt_ok(res, 0));
 	assert_string_equal(vmha_fence_result_attempt_outcome(res, 0), "timeout");
-	assert_non_null(strstr(vmha_fence_result_attempt_message(res, 0), "timed out after 300 ms"));
+	assert_non_null(
+	        strstr(vmha_fence_result_attempt_message(res, 0), "timed out after 300 ms"));
 	assert_state("h", "on");
 	vmha_fence_result_free(res);
 	vmha_fence_config_free(cfg);
@@ -280,7 +282,8 @@ static void test_all_devices_of_a_level(void **state)
 
 static void test_deadline_and_errors(void **state)
 {
-	struct vmha_fence_config *cfg = config("mode agents\ndevice d @A@ state=@D@/p\nhost h1 d=1\n");
+	struct vmha_fence_config *cfg =
+	        config("mode agents\ndevice d @A@ state=@D@/p\nhost h1 d=1\n");
 	struct vmha_fence_config *unvalidated = NULL;
 	struct vmha_fence_result *res = NULL;
 	char err[256];
@@ -297,12 +300,11 @@ static void test_deadline_and_errors(void **state)
 	assert_null(res);
 	assert_int_equal(vmha_fence_run(cfg, "../h1", VMHA_FENCE_OFF, VMHA_DEADLINE_NEVER, &res),
 	                 -EINVAL);
-	assert_int_equal(vmha_fence_config_parse("mode agents\n", "x", &unvalidated, err,
-	                                         sizeof(err)),
-	                 0);
-	assert_int_equal(vmha_fence_run(unvalidated, "h1", VMHA_FENCE_OFF, VMHA_DEADLINE_NEVER,
-	                                &res),
-	                 -EINVAL);
+	assert_int_equal(
+	        vmha_fence_config_parse("mode agents\n", "x", &unvalidated, err, sizeof(err)), 0);
+	assert_int_equal(
+	        vmha_fence_run(unvalidated, "h1", VMHA_FENCE_OFF, VMHA_DEADLINE_NEVER, &res),
+	        -EINVAL);
 	vmha_fence_config_free(unvalidated);
 	vmha_fence_config_free(cfg);
 	vmha_fence_result_free(NULL);

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "pcmk.h"
 
-#define DATA_DIR VMHA_TOP_SRCDIR "/tests/unit/fence_pcmk"
+#define DATA_DIR   VMHA_TOP_SRCDIR "/tests/unit/fence_pcmk"
 #define FAKE_ADMIN DATA_DIR "/stonith_admin"
 #define TEST_AGENT VMHA_TOP_SRCDIR "/tests/integration/fence_vmhatest"
 
@@ -94,8 +94,8 @@ static void test_time_parse(void **state)
 	assert_int_equal(vmha_pcmk_time_parse(NULL, &t), -EINVAL);
 }
 
-static int find(const char *file, const char *node, const char *action, int64_t since,
-                char *msg, size_t msglen)
+static int find(const char *file, const char *node, const char *action, int64_t since, char *msg,
+                size_t msglen)
 {
 	size_t len = 0;
 	char *xml = history(file, &len);
@@ -189,9 +189,8 @@ static struct vmha_fence_config *config(const char *mode)
 	         "mode %s\nstonith_admin %s\ndevice d %s state=%s/agent\nlevel * 1 d\n", mode,
 	         FAKE_ADMIN, TEST_AGENT, dir);
 	assert_int_equal(vmha_fence_config_parse(text, "pcmk.conf", &cfg, err, sizeof(err)), 0);
-	assert_int_equal(vmha_fence_config_validate(cfg, vmha_deadline_in_ms(10000), err,
-	                                            sizeof(err)),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_config_validate(cfg, vmha_deadline_in_ms(10000), err, sizeof(err)), 0);
 	return cfg;
 }
 
@@ -202,8 +201,8 @@ static void test_fence_through_pacemaker(void **state)
 
 	reset();
 	use_history("success.xml");
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
 	assert_true(vmha_fence_result_ok(res));
 	assert_string_equal(vmha_fence_result_via(res), "pacemaker");
 	assert_int_equal(vmha_fence_result_power(res), VMHA_FENCE_POWER_OFF);
@@ -224,21 +223,21 @@ static void test_success_without_history_is_a_failure(void **state)
 
 	reset();
 	use_history("old-success.xml");
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
 	assert_false(vmha_fence_result_ok(res));
 	assert_true(vmha_fence_result_attempt_ok(res, 0));
 	assert_false(vmha_fence_result_attempt_ok(res, 1));
-	assert_non_null(strstr(vmha_fence_result_message(res), "stonith_admin reported success but"));
+	assert_non_null(
+	        strstr(vmha_fence_result_message(res), "stonith_admin reported success but"));
 	vmha_fence_result_free(res);
 
 	/* The fencer's failure is a failure even with an old success in the history. */
 	reset();
 	put("fence_rc", "1\n");
 	use_history("failed.xml");
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_REBOOT, vmha_deadline_in_ms(30000),
-	                                &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_REBOOT, vmha_deadline_in_ms(30000), &res), 0);
 	assert_false(vmha_fence_result_ok(res));
 	assert_non_null(strstr(calls(), "--reboot h1"));
 	vmha_fence_result_free(res);
@@ -254,8 +253,8 @@ static void test_auto_mode(void **state)
 	reset();
 	put("agent", "on\n");
 	assert_false(vmha_pcmk_fencer_running(FAKE_ADMIN, vmha_deadline_in_ms(5000)));
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
 	assert_true(vmha_fence_result_ok(res));
 	assert_string_equal(vmha_fence_result_via(res), "agents");
 	vmha_fence_result_free(res);
@@ -266,8 +265,8 @@ static void test_auto_mode(void **state)
 	put("agent", "on\n");
 	use_history("success.xml");
 	assert_true(vmha_pcmk_fencer_running(FAKE_ADMIN, vmha_deadline_in_ms(5000)));
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
 	assert_true(vmha_fence_result_ok(res));
 	assert_string_equal(vmha_fence_result_via(res), "pacemaker");
 	vmha_fence_result_free(res);
@@ -282,9 +281,8 @@ static void test_status_through_pacemaker(void **state)
 
 	reset();
 	use_history("success.xml");
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000),
-	                                &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000), &res), 0);
 	assert_true(vmha_fence_result_ok(res));
 	assert_non_null(strstr(vmha_fence_result_message(res), "off of 'h1' succeeded"));
 	assert_null(strstr(calls(), "--fence"));
@@ -292,9 +290,8 @@ static void test_status_through_pacemaker(void **state)
 
 	reset();
 	use_history("empty.xml");
-	assert_int_equal(vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000),
-	                                &res),
-	                 0);
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000), &res), 0);
 	assert_true(vmha_fence_result_ok(res));
 	assert_non_null(strstr(vmha_fence_result_message(res), "never fenced"));
 	vmha_fence_result_free(res);
@@ -311,8 +308,8 @@ static void test_request_arguments(void **state)
 	                 -EINVAL);
 	assert_int_equal(vmha_pcmk_history(FAKE_ADMIN, "a b", VMHA_DEADLINE_NEVER, &res), -EINVAL);
 	reset();
-	assert_int_equal(vmha_pcmk_request(FAKE_ADMIN, "h1", "on", vmha_deadline_in_ms(20000), &res),
-	                 0);
+	assert_int_equal(
+	        vmha_pcmk_request(FAKE_ADMIN, "h1", "on", vmha_deadline_in_ms(20000), &res), 0);
 	assert_int_equal(vmha_agent_result_outcome(res), VMHA_AGENT_SUCCESS);
 	assert_non_null(strstr(calls(), "--unfence h1 --timeout 1"));
 	vmha_agent_result_free(res);

@@ -294,11 +294,18 @@ int vmha_pcmk_history_find(const char *xml, size_t len, const char *node, const 
 	}
 	rc = best.rc;
 	switch (rc) {
-	case 0:
+	case 0: {
+		char stamp[64] = "";
+		time_t t = (time_t)best.when;
+		struct tm tm;
+		if (gmtime_r(&t, &tm) != NULL) {
+			strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%SZ", &tm);
+		}
 		*completed_epoch = best.when;
-		snprintf(msg, msglen, "fencer history: %s of '%s' succeeded%s%s at %lld", action,
-		         node, best.delegate[0] ? " by " : "", best.delegate, (long long)best.when);
+		snprintf(msg, msglen, "fencer history: %s of '%s' succeeded%s%s at %s", action,
+		         node, best.delegate[0] ? " by " : "", best.delegate, stamp);
 		break;
+	}
 	case -ECANCELED:
 		*completed_epoch = best.when;
 		snprintf(msg, msglen, "fencer history: %s of '%s' failed%s%s%s", action, node,

@@ -128,6 +128,13 @@ static void test_history_find(void **state)
 	assert_int_equal(find("not-connected.xml", "h1", "off", 0, msg, sizeof(msg)), -EPROTO);
 	assert_non_null(strstr(msg, "code 102 (Not connected)"));
 	assert_int_equal(find("README", "h1", "off", 0, msg, sizeof(msg)), -EPROTO);
+	/* Recorded from a live fencer. */
+	assert_int_equal(find("recorded-2.1.5.xml", "ghost", "off", 1795321860, msg, sizeof(msg)),
+	                 0);
+	assert_string_equal(msg, "fencer history: off of 'ghost' succeeded by pmnode at "
+	                         "2026-11-22 04:31:00Z");
+	assert_int_equal(find("recorded-2.1.5.xml", "ghost", "off", 1795321861, msg, sizeof(msg)),
+	                 -ENOENT);
 }
 
 static void put(const char *name, const char *text)

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +91,51 @@ void vmha_selffence_mark_done(struct vmha_selffence *sf)
 	sf->done = true;
 }
 
+/* Destroy one VM through libvirt; 0 when verified not running. */
+static int destroy_one(virConnectPtr conn, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+	virErrorPtr e = NULL;
+	int active;
+	int rc = 0;
+
+	if (dom == NULL) {
+		e = virGetLastError();
+		if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
+			goto out;
+		}
+		vmha_err("self-fence: cannot look up domain '%s': %s", name,
+		         e != NULL && e->message != NULL ? e->message : "unknown error");
+		rc = -EIO;
+		goto out;
+	}
+	active = virDomainIsActive(dom);
+	if (active == 1 && virDomainDestroy(dom) != 0) {
+		e = virGetLastError();
+		vmha_err("self-fence: cannot destroy domain '%s': %s", name,
+		         e != NULL && e->message != NULL ? e->message : "unknown error");
+	}
+	active = virDomainIsActive(dom);
+	if (active < 0) {
+		/* A transient domain is gone once destroyed. */
+		e = virGetLastError();
+		if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
+			active = 0;
+		}
+	}
+	if (active != 0) {
+		vmha_err("self-fence: domain '%s' may still run", name);
+		rc = -EIO;
+		goto out;
+	}
+	vmha_notice("self-fence: domain '%s' is stopped", name);
+out:
+	if (dom != NULL) {
+		virDomainFree(dom);
+	}
+	return rc;
+}
+
 int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_t n,
                                size_t *stopped)
 {
@@ -100,42 +147,125 @@ int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		virDomainPtr dom = virDomainLookupByName(conn, vms[i]);
-		int active;
-
-		if (dom == NULL) {
-			virErrorPtr e = virGetLastError();
-			if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
-				(*stopped)++;
-				continue;
-			}
-			vmha_err("self-fence: cannot look up domain '%s': %s", vms[i],
-			         e != NULL && e->message != NULL ? e->message : "unknown error");
+		if (destroy_one(conn, vms[i]) == 0) {
+			(*stopped)++;
+		} else {
 			rc = -EIO;
+		}
+	}
+	return rc;
+}
+
+/* True when the NUL-separated argument list names VM with -name. */
+static bool cmdline_is_vm(const char *args, size_t len, const char *vm)
+{
+	const char *p = args;
+	const char *end = args + len;
+	size_t vlen = strlen(vm);
+	bool after_name = false;
+
+	while (p < end) {
+		size_t alen = strnlen(p, (size_t)(end - p));
+		if (after_name) {
+			const char *v = p;
+			if (strncmp(v, "guest=", 6) == 0) {
+				v += 6;
+			}
+			if (strncmp(v, vm, vlen) == 0 && (v[vlen] == '\0' || v[vlen] == ',')) {
+				return true;
+			}
+		}
+		after_name = strcmp(p, "-name") == 0;
+		p += alen + 1;
+	}
+	return false;
+}
+
+static bool pid_alive(pid_t pid)
+{
+	char path[64];
+	char line[256];
+	bool alive = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL) {
+		return false;
+	}
+	if (fgets(line, sizeof(line), f) != NULL) {
+		const char *paren = strrchr(line, ')');
+		alive = paren == NULL || paren[1] == '\0' || paren[2] != 'Z';
+	}
+	fclose(f);
+	return alive;
+}
+
+int vmha_selffence_kill_qemu(const char *vm, size_t *killed)
+{
+	pid_t pids[64];
+	size_t n = 0, i;
+	DIR *proc = NULL;
+	struct dirent *de;
+	uint64_t deadline_ms;
+	bool left = false;
+	int rc = 0;
+
+	*killed = 0;
+	if (vm == NULL || !vmha_util_name_is_valid(vm)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	proc = opendir("/proc");
+	if (proc == NULL) {
+		rc = -errno;
+		goto out;
+	}
+	while ((de = readdir(proc)) != NULL && n < sizeof(pids) / sizeof(pids[0])) {
+		char path[300];
+		char args[8192];
+		int64_t pid = 0;
+		ssize_t len;
+		int fd;
+
+		if (vmha_util_parse_i64(de->d_name, &pid) != 0 || pid <= 1 || pid == getpid()) {
 			continue;
 		}
-		active = virDomainIsActive(dom);
-		if (active == 1 && virDomainDestroy(dom) != 0) {
-			virErrorPtr e = virGetLastError();
-			vmha_err("self-fence: cannot destroy domain '%s': %s", vms[i],
-			         e != NULL && e->message != NULL ? e->message : "unknown error");
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			continue;
 		}
-		active = virDomainIsActive(dom);
-		if (active < 0) {
-			/* A transient domain is gone once destroyed: look it up again. */
-			virErrorPtr e = virGetLastError();
-			if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
-				active = 0;
-			}
+		len = read(fd, args, sizeof(args) - 1);
+		close(fd);
+		if (len <= 0) {
+			continue;
 		}
-		if (active == 0) {
-			(*stopped)++;
-			vmha_notice("self-fence: domain '%s' is stopped", vms[i]);
-		} else {
-			vmha_err("self-fence: domain '%s' may still run", vms[i]);
-			rc = -EIO;
+		args[len] = '\0';
+		if (cmdline_is_vm(args, (size_t)len, vm) && kill((pid_t)pid, SIGKILL) == 0) {
+			vmha_warn("self-fence: killed QEMU process %lld of domain '%s'",
+			          (long long)pid, vm);
+			pids[n++] = (pid_t)pid;
 		}
-		virDomainFree(dom);
+	}
+	*killed = n;
+	deadline_ms = vmha_deadline_in_ms(2000);
+	do {
+		left = false;
+		for (i = 0; i < n; i++) {
+			left = left || pid_alive(pids[i]);
+		}
+		if (left) {
+			usleep(20 * 1000);
+		}
+	} while (left && !vmha_deadline_expired(deadline_ms));
+	if (left) {
+		vmha_err("self-fence: a QEMU process of domain '%s' survived SIGKILL", vm);
+		rc = -EIO;
+	}
+out:
+	if (proc != NULL) {
+		closedir(proc);
 	}
 	return rc;
 }
@@ -281,11 +411,26 @@ int vmha_selffence_execute(struct vmha_selffence *sf, virConnectPtr conn, const 
                            const char *const *vms, size_t n, const char *slot_path)
 {
 	size_t stopped = 0;
-	int destroy_rc;
+	size_t killed = 0;
+	size_t i;
+	int destroy_rc = 0;
 	int rc;
 
 	vmha_crit("self-fence: quorum lost, destroying %zu protected VMs", n);
-	destroy_rc = vmha_selffence_destroy_vms(conn, vms, n, &stopped);
+	for (i = 0; i < n; i++) {
+		int one = conn != NULL ? destroy_one(conn, vms[i]) : -ENOTCONN;
+		if (one != 0) {
+			/* libvirt could not do it: no QEMU process of the VM may survive. */
+			vmha_warn("self-fence: killing the QEMU processes of '%s' directly",
+			          vms[i]);
+			one = vmha_selffence_kill_qemu(vms[i], &killed);
+		}
+		if (one == 0) {
+			stopped++;
+		} else {
+			destroy_rc = one;
+		}
+	}
 	rc = vmha_selffence_record_write(slot_path, node, vms, n, destroy_rc == 0);
 	if (destroy_rc == 0 && rc == 0) {
 		vmha_selffence_mark_done(sf);

@@ -85,9 +85,24 @@ int vmha_selffence_record_write(const char *slot_path, const char *node, const c
 int vmha_selffence_record_read(const char *slot_path, int64_t *when_epoch, bool *complete);
 
 /**
- * The whole self-fence: destroy the VMs, record the outcome beside the slot,
- * mark the timer done when every VM is verified stopped.
+ * Kill the QEMU processes of a VM without libvirt: every process of this
+ * PID namespace whose command line has "-name guest=NAME[,...]" (or "-name
+ * NAME") gets SIGKILL; waits up to 2 s for them to end.
  *
+ * @param killed  receives how many processes were killed
+ * @return 0 when no such process is left, -EIO when one survived, -EINVAL
+ */
+int vmha_selffence_kill_qemu(const char *vm, size_t *killed);
+
+/**
+ * The whole self-fence: destroy the VMs through libvirt; a VM that libvirt
+ * cannot stop (libvirtd dead, conn NULL, or an error) has its QEMU processes
+ * killed directly (vmha_selffence_kill_qemu()); record the outcome beside
+ * the slot; mark the timer done when every VM is verified stopped. A
+ * libvirtd that hangs instead of failing is the watchdog's case: vmhad stops
+ * feeding it once the self-fence is due (vmha_selffence_may_feed_watchdog()).
+ *
+ * @param conn  libvirt connection, or NULL when libvirtd is unreachable
  * @return 0 when every VM is stopped and the record written, else -errno
  */
 int vmha_selffence_execute(struct vmha_selffence *sf, virConnectPtr conn, const char *node,

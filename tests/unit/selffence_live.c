@@ -60,13 +60,18 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	list = strdup(argv[7]);
-	for (p = strtok_r(list, ",", &save); p != NULL && n < MAX_VMS; p = strtok_r(NULL, ",", &save)) {
+	for (p = strtok_r(list, ",", &save); p != NULL && n < MAX_VMS;
+	     p = strtok_r(NULL, ",", &save)) {
 		vms[n++] = p;
 	}
+	/* libvirtd may be dead: the self-fence must work without it. */
 	conn = virConnectOpen(argv[1]);
+	if (conn == NULL) {
+		fprintf(stderr, "cannot connect to '%s': going on without libvirt\n", argv[1]);
+	}
 	sf = vmha_selffence_new(delay_ms);
-	if (conn == NULL || sf == NULL || vmha_watchdog_open(argv[6], 0, &wd) != 0) {
-		fprintf(stderr, "cannot connect to '%s' or open watchdog '%s'\n", argv[1], argv[6]);
+	if (sf == NULL || vmha_watchdog_open(argv[6], 0, &wd) != 0) {
+		fprintf(stderr, "cannot open watchdog '%s'\n", argv[6]);
 		goto out;
 	}
 	/* Healthy and quorate for a moment. */

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -171,6 +173,66 @@ static void test_destroy_and_record(void **state)
 	virConnectClose(conn);
 }
 
+/* A process that looks like QEMU running VM name (in its own process group). */
+static pid_t fake_qemu(const char *name)
+{
+	char arg[128];
+	pid_t pid;
+
+	snprintf(arg, sizeof(arg), "guest=%s,debug-threads=on", name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		execl("/bin/sh", "sh", "-c", "sleep 30 & wait", "qemu-system-x86_64", "-name", arg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	usleep(100 * 1000);
+	return pid;
+}
+
+static void test_kill_qemu_without_libvirt(void **state)
+{
+	char name[64];
+	char other[64];
+	const char *vms[1];
+	struct vmha_selffence *sf = vmha_selffence_new(0);
+	pid_t victim, bystander;
+	size_t killed = 0;
+	char slot[300];
+	int64_t when = 0;
+	bool complete = false;
+	int status = 0;
+
+	snprintf(name, sizeof(name), "vmha-kq-%d", (int)getpid());
+	snprintf(other, sizeof(other), "vmha-kq-%d-other", (int)getpid());
+	victim = fake_qemu(name);
+	bystander = fake_qemu(other);
+
+	/* libvirtd unreachable (conn NULL): the QEMU process is killed directly. */
+	vms[0] = name;
+	snprintf(slot, sizeof(slot), "%s/h2", dir);
+	vmha_selffence_set_quorate(sf, false, 0);
+	assert_int_equal(vmha_selffence_execute(sf, NULL, "h2", vms, 1, slot), 0);
+	assert_int_equal(waitpid(victim, &status, 0), victim);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(vmha_selffence_record_read(slot, &when, &complete), 0);
+	assert_true(complete);
+	/* "-name guest=vmha-kq-N-other" is another VM: untouched. */
+	assert_int_equal(waitpid(bystander, &status, WNOHANG), 0);
+	assert_int_equal(vmha_selffence_kill_qemu(other, &killed), 0);
+	assert_int_equal(killed, 1);
+	assert_int_equal(waitpid(bystander, &status, 0), bystander);
+	assert_int_equal(vmha_selffence_kill_qemu(other, &killed), 0);
+	assert_int_equal(killed, 0);
+	assert_int_equal(vmha_selffence_kill_qemu("bad name", &killed), -EINVAL);
+	kill(-victim, SIGKILL);
+	kill(-bystander, SIGKILL);
+	vmha_selffence_free(sf);
+}
+
 static void test_watchdog_fifo(void **state)
 {
 	struct vmha_watchdog *wd = NULL;
@@ -276,6 +338,7 @@ int main(void)
 	        cmocka_unit_test(test_check_delay),
 	        cmocka_unit_test(test_timer),
 	        cmocka_unit_test(test_destroy_and_record),
+	        cmocka_unit_test(test_kill_qemu_without_libvirt),
 	        cmocka_unit_test(test_watchdog_fifo),
 	        cmocka_unit_test(test_watchdog_file_and_errors),
 	        cmocka_unit_test(test_feeding_follows_quorum),

@@ -499,6 +499,7 @@ int vmha_agent_run(const char *path, const char *const *extra_argv,
 	uint64_t drain_until_ms = VMHA_DEADLINE_NEVER;
 	uint64_t give_up_ms = VMHA_DEADLINE_NEVER;
 	int status = 0;
+	int poll_errno = 0;
 	size_t i;
 	int rc = 0;
 
@@ -618,7 +619,7 @@ int vmha_agent_run(const char *path, const char *const *extra_argv,
 			if (errno == EINTR) {
 				continue;
 			}
-			rc = -errno;
+			poll_errno = errno;
 			kill(-pid, SIGKILL);
 			killed = true;
 			break;
@@ -669,8 +670,9 @@ int vmha_agent_run(const char *path, const char *const *extra_argv,
 			         (int)pid);
 		}
 	}
-	if (exited && !timed_out && !killed) {
-		/* nothing left in its group to kill */
+	if (poll_errno != 0) {
+		rc = -poll_errno;
+		goto out;
 	}
 	res->duration_ms = vmha_clock_now_ms() - start_ms;
 	if (res->exec_errno != 0) {

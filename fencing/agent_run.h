@@ -76,6 +76,9 @@ bool vmha_agent_param_is_secret(const char *name);
  * is dropped. Any secret value of args that appears in the output is
  * replaced by "*****".
  *
+ * The caller must not reap children it did not start (no waitpid(-1) in a
+ * SIGCHLD handler): the agent is waited for by its pid.
+ *
  * @param path        the agent executable
  * @param extra_argv  NULL-terminated extra arguments (never secrets), or NULL
  * @param args        standard input, or NULL for none

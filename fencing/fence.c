@@ -427,6 +427,7 @@ int vmha_fence_run(const struct vmha_fence_config *cfg, const char *node,
 	struct vmha_fence_result *res = NULL;
 	uint64_t start_ms = vmha_clock_now_ms();
 	bool pacemaker = false;
+	bool unreachable = false;
 	int rc = 0;
 
 	*out = NULL;
@@ -444,6 +445,9 @@ int vmha_fence_run(const struct vmha_fence_config *cfg, const char *node,
 	switch (vmha_fence_config_mode(cfg)) {
 	case VMHA_FENCE_MODE_PACEMAKER:
 		pacemaker = true;
+		/* Fail fast and clearly: stonith_admin itself retries for a long time. */
+		unreachable = !vmha_pcmk_fencer_running(vmha_fence_config_stonith_admin(cfg),
+		                                        deadline_ms);
 		break;
 	case VMHA_FENCE_MODE_AGENTS:
 		pacemaker = false;
@@ -454,7 +458,13 @@ int vmha_fence_run(const struct vmha_fence_config *cfg, const char *node,
 		break;
 	}
 	res->via = pacemaker ? "pacemaker" : "agents";
-	if (pacemaker) {
+	if (unreachable) {
+		rc = add_attempt(res, 0, "pacemaker", "probe", 1, false, VMHA_AGENT_FAILED, -1, 0,
+		                 "pacemaker's fencer is not reachable (stonith_admin "
+		                 "--list-registered failed)");
+		set_message(res, "pacemaker's fencer is not reachable; mode pacemaker never uses "
+		                 "the agents directly");
+	} else if (pacemaker) {
 		rc = run_pacemaker(cfg, node, action, deadline_ms, res);
 	} else if (!vmha_fence_config_is_valid(cfg)) {
 		rc = -EINVAL;

@@ -206,7 +206,21 @@ static void test_fence_through_pacemaker(void **state)
 	struct vmha_fence_config *cfg = config("pacemaker");
 	struct vmha_fence_result *res = NULL;
 
+	/* Not reachable: a clear failure, no request, and never the agents. */
 	reset();
+	put("agent", "on\n");
+	assert_int_equal(
+	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
+	assert_false(vmha_fence_result_ok(res));
+	assert_string_equal(vmha_fence_result_via(res), "pacemaker");
+	assert_string_equal(vmha_fence_result_attempt_action(res, 0), "probe");
+	assert_non_null(strstr(vmha_fence_result_message(res), "not reachable"));
+	assert_null(strstr(calls(), "--fence"));
+	assert_int_equal(system("grep -qx on \"$VMHA_FAKE_PCMK_DIR/agent\""), 0);
+	vmha_fence_result_free(res);
+
+	reset();
+	put("running", "");
 	use_history("success.xml");
 	assert_int_equal(
 	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
@@ -229,6 +243,7 @@ static void test_success_without_history_is_a_failure(void **state)
 	struct vmha_fence_result *res = NULL;
 
 	reset();
+	put("running", "");
 	use_history("old-success.xml");
 	assert_int_equal(
 	        vmha_fence_run(cfg, "h1", VMHA_FENCE_OFF, vmha_deadline_in_ms(30000), &res), 0);
@@ -241,6 +256,7 @@ static void test_success_without_history_is_a_failure(void **state)
 
 	/* The fencer's failure is a failure even with an old success in the history. */
 	reset();
+	put("running", "");
 	put("fence_rc", "1\n");
 	use_history("failed.xml");
 	assert_int_equal(
@@ -287,6 +303,7 @@ static void test_status_through_pacemaker(void **state)
 	struct vmha_fence_result *res = NULL;
 
 	reset();
+	put("running", "");
 	use_history("success.xml");
 	assert_int_equal(
 	        vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000), &res), 0);
@@ -296,6 +313,7 @@ static void test_status_through_pacemaker(void **state)
 	vmha_fence_result_free(res);
 
 	reset();
+	put("running", "");
 	use_history("empty.xml");
 	assert_int_equal(
 	        vmha_fence_run(cfg, "h1", VMHA_FENCE_STATUS, vmha_deadline_in_ms(30000), &res), 0);

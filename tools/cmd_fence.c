@@ -28,7 +28,8 @@ static void usage(FILE *out)
 	        "[--json]\n"
 	        "       vmha fence --check [-c FILE]\n\n"
 	        "Fences NODE through the devices of FILE (default %s/fence.conf), level by\n"
-	        "level, or through Pacemaker's fencer when Pacemaker runs (mode auto).\n"
+	        "level, or through Pacemaker's fencer when Pacemaker runs (mode auto; with\n"
+	        "Pacemaker's fencer alone when the default FILE does not exist).\n"
 	        "'off' is only reported done once the device's status says off.\n\n"
 	        "  -a, --action A    off (default), reboot, on, or status\n"
 	        "  -c, --config FILE the fencing configuration\n"
@@ -145,6 +146,8 @@ int vmha_cmd_fence(int argc, char **argv)
 	uint64_t timeout_ms = 0;
 	bool json = false;
 	bool check = false;
+	bool config_given = false;
+	bool no_config = false;
 	char err[1024] = "";
 	int opt;
 	int rc = VMHA_EXIT_USAGE;
@@ -165,6 +168,7 @@ int vmha_cmd_fence(int argc, char **argv)
 			break;
 		case 'c':
 			config_path = optarg;
+			config_given = true;
 			break;
 		case 't':
 			if (vmha_util_parse_duration_ms(optarg, &timeout_ms) != 0 ||
@@ -205,6 +209,12 @@ int vmha_cmd_fence(int argc, char **argv)
 	}
 	/* Everything is checked before anything runs. */
 	r = vmha_fence_config_load(config_path, &cfg, err, sizeof(err));
+	if (r == -ENOENT && !config_given) {
+		/* No file of our own: Pacemaker's fencer alone (mode auto, no devices). */
+		vmha_info("no '%s': only pacemaker's fencer can be used", config_path);
+		no_config = true;
+		r = vmha_fence_config_parse("mode auto\n", config_path, &cfg, err, sizeof(err));
+	}
 	if (r == 0) {
 		uint64_t validate_ms = vmha_deadline_in_ms(VALIDATE_TIMEOUT_MS);
 		r = vmha_fence_config_validate(
@@ -225,7 +235,12 @@ int vmha_cmd_fence(int argc, char **argv)
 		goto out;
 	}
 	r = vmha_fence_run(cfg, node, action, deadline_ms, &res);
-	if (r == -ENOENT) {
+	if (r == -ENOENT && no_config) {
+		snprintf(err, sizeof(err),
+		         "pacemaker's fencer is not reachable and there is no '%s' to fence '%s' "
+		         "with",
+		         config_path, node);
+	} else if (r == -ENOENT) {
 		snprintf(err, sizeof(err), "%s: no level or host line covers node '%s'",
 		         config_path, node);
 	} else if (r != 0) {

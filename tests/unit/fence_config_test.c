@@ -1,0 +1,240 @@
+/*
+ * Data-driven tests of fencing/fence_config.c: each case in
+ * fence_config/cases.list is NAME.conf (parsed, then validated against the
+ * agents' meta-data) and NAME.expected (what the parser and validator say).
+ * @TESTAGENT@ stands for tests/integration/fence_vmhatest. A failure shows
+ * `diff -u`; VMHA_REGENERATE=1 rewrites the expectations.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "deadline.h"
+#include "fence_config.h"
+#include "log.h"
+
+#define DATA_DIR   VMHA_TOP_SRCDIR "/tests/unit/fence_config"
+#define TEST_AGENT VMHA_TOP_SRCDIR "/tests/integration/fence_vmhatest"
+
+struct fcase {
+	char name[128];
+	char description[256];
+};
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = NULL;
+	int c;
+
+	if (f == NULL) {
+		return NULL;
+	}
+	m = open_memstream(&text, &len);
+	while ((c = fgetc(f)) != EOF) {
+		fputc(c, m);
+	}
+	fclose(m);
+	fclose(f);
+	return text;
+}
+
+/* Replace every from by to in text (returns a new string, frees text). */
+static char *replace(char *text, const char *from, const char *to)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	const char *p = text;
+	const char *hit;
+
+	while ((hit = strstr(p, from)) != NULL) {
+		fwrite(p, 1, (size_t)(hit - p), m);
+		fputs(to, m);
+		p = hit + strlen(from);
+	}
+	fputs(p, m);
+	fclose(m);
+	free(text);
+	return out;
+}
+
+static char *run_case(const char *name)
+{
+	struct vmha_fence_config *cfg = NULL;
+	char path[512];
+	char err[1024] = "";
+	char *conf = NULL;
+	char *out = NULL;
+	char *desc = NULL;
+	size_t len = 0;
+	FILE *m = NULL;
+	const char *nodes[] = {"h1", "h2", "h3"};
+	size_t i, l, d;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s.conf", DATA_DIR, name);
+	conf = read_file(path);
+	assert_non_null(conf);
+	conf = replace(conf, "@TESTAGENT@", TEST_AGENT);
+	m = open_memstream(&out, &len);
+	snprintf(path, sizeof(path), "%s.conf", name);
+	rc = vmha_fence_config_parse(conf, path, &cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(m, "parse error %d: %s\n", rc, err);
+		goto done;
+	}
+	desc = vmha_fence_config_describe(cfg);
+	fputs(desc, m);
+	free(desc);
+	rc = vmha_fence_config_validate(cfg, vmha_deadline_in_ms(20000), err, sizeof(err));
+	if (rc != 0) {
+		fprintf(m, "invalid %d: %s\n", rc, err);
+		goto done;
+	}
+	fprintf(m, "valid\n");
+	for (i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		struct vmha_fence_level_view *levels = NULL;
+		size_t n = 0;
+		rc = vmha_fence_config_levels(cfg, nodes[i], &levels, &n);
+		if (rc != 0) {
+			fprintf(m, "%s: no levels (%d)\n", nodes[i], rc);
+			continue;
+		}
+		for (l = 0; l < n; l++) {
+			for (d = 0; d < levels[l].n_devices; d++) {
+				struct vmha_agent_args *args = NULL;
+				char *shown = NULL;
+				assert_int_equal(vmha_fence_device_args(cfg, levels[l].devices[d],
+				                                        nodes[i], "off", &args),
+				                 0);
+				shown = vmha_agent_args_format(args);
+				fprintf(m, "%s: level %u %s: %s\n", nodes[i], levels[l].index,
+				        vmha_fence_device_name(levels[l].devices[d]), shown);
+				free(shown);
+				vmha_agent_args_free(args);
+			}
+		}
+		vmha_fence_config_levels_free(levels, n);
+	}
+done:
+	fclose(m);
+	vmha_fence_config_free(cfg);
+	free(conf);
+	return replace(out, TEST_AGENT, "@TESTAGENT@");
+}
+
+static void test_case(void **state)
+{
+	const struct fcase *c = *state;
+	char expected_path[512];
+	char actual_path[512];
+	char cmd[1200];
+	char *actual = run_case(c->name);
+	char *expected = NULL;
+	FILE *f = NULL;
+
+	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", DATA_DIR, c->name);
+	if (getenv("VMHA_REGENERATE") != NULL) {
+		f = fopen(expected_path, "we");
+		assert_non_null(f);
+		fputs(actual, f);
+		fclose(f);
+	}
+	expected = read_file(expected_path);
+	if (expected == NULL || strcmp(expected, actual) != 0) {
+		snprintf(actual_path, sizeof(actual_path), "fence_config-%s.actual", c->name);
+		f = fopen(actual_path, "we");
+		assert_non_null(f);
+		fputs(actual, f);
+		fclose(f);
+		snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /'", expected_path,
+		         actual_path);
+		if (system(cmd) < 0) {
+			/* the diff is only a help */
+		}
+		print_error("case '%s' (%s) differs from %s\n", c->name, c->description,
+		            expected_path);
+	}
+	assert_non_null(expected);
+	assert_string_equal(expected, actual);
+	free(expected);
+	free(actual);
+}
+
+static void test_file_errors(void **state)
+{
+	struct vmha_fence_config *cfg = NULL;
+	char err[512];
+	char path[] = "/tmp/vmha-fence-conf-XXXXXX";
+	int fd;
+
+	assert_int_equal(vmha_fence_config_load("/nonexistent/fence.conf", &cfg, err, sizeof(err)),
+	                 -ENOENT);
+	assert_null(cfg);
+	assert_non_null(strstr(err, "/nonexistent/fence.conf: cannot read"));
+	assert_int_equal(vmha_fence_config_load("/tmp", &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "not a regular file"));
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "mode agents\nbogus 1\n", 20), 20);
+	close(fd);
+	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":2: bogus: unknown item"));
+	unlink(path);
+}
+
+int main(void)
+{
+	struct CMUnitTest *tests = NULL;
+	struct fcase *cases = NULL;
+	size_t n = 0;
+	char line[512];
+	FILE *list = NULL;
+	int rc;
+
+	vmha_log_init("fence_config_test", 0);
+	list = fopen(DATA_DIR "/cases.list", "re");
+	if (list == NULL) {
+		fprintf(stderr, "cannot open %s/cases.list\n", DATA_DIR);
+		return 1;
+	}
+	tests = calloc(200, sizeof(*tests));
+	cases = calloc(200, sizeof(*cases));
+	while (fgets(line, sizeof(line), list) != NULL && n < 199) {
+		char *sp;
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] == '#' || line[0] == '\0') {
+			continue;
+		}
+		sp = strchr(line, ' ');
+		if (sp != NULL) {
+			*sp = '\0';
+			snprintf(cases[n].description, sizeof(cases[n].description), "%.250s",
+			         sp + 1);
+		}
+		snprintf(cases[n].name, sizeof(cases[n].name), "%.120s", line);
+		tests[n] = (struct CMUnitTest){
+		        .name = cases[n].name, .test_func = test_case, .initial_state = &cases[n]};
+		n++;
+	}
+	fclose(list);
+	tests[n++] = (struct CMUnitTest){.name = "file_errors", .test_func = test_file_errors};
+	rc = _cmocka_run_group_tests("fence_config", tests, n, NULL, NULL);
+	free(tests);
+	free(cases);
+	vmha_log_fini();
+	return rc;
+}

@@ -792,6 +792,26 @@ const char *vmha_failover_vm_location(const struct vmha_failover *fo, const char
 	return place;
 }
 
+size_t vmha_failover_host_count(const struct vmha_failover *fo)
+{
+	return fo != NULL ? fo->n_hosts : 0;
+}
+
+const char *vmha_failover_host_name(const struct vmha_failover *fo, size_t i)
+{
+	return fo != NULL && i < fo->n_hosts ? fo->hosts[i].name : NULL;
+}
+
+size_t vmha_failover_vm_count(const struct vmha_failover *fo)
+{
+	return fo != NULL ? fo->n_vms : 0;
+}
+
+const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i)
+{
+	return fo != NULL && i < fo->n_vms ? fo->vms[i].spec.name : NULL;
+}
+
 static int cmp_vm_name(const void *a, const void *b)
 {
 	const struct fo_vm *const *x = a;

@@ -147,6 +147,18 @@ size_t vmha_failover_pending_count(const struct vmha_failover *fo);
 /** @return where VM vm runs now (or is assigned), NULL when nowhere / unknown */
 const char *vmha_failover_vm_location(const struct vmha_failover *fo, const char *vm);
 
+/** @return the number of hosts known (announced or declared down) */
+size_t vmha_failover_host_count(const struct vmha_failover *fo);
+
+/** @return the name of the i-th host known */
+const char *vmha_failover_host_name(const struct vmha_failover *fo, size_t i);
+
+/** @return the number of VMs known (protected or not) */
+size_t vmha_failover_vm_count(const struct vmha_failover *fo);
+
+/** @return the name of the i-th VM known */
+const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i);
+
 /** @return a JSON array of the protected VMs: name, state, host, target, reason */
 json_object *vmha_failover_to_json(const struct vmha_failover *fo);
 

@@ -22,6 +22,11 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	conf->storage_interval_ms = 1000;
 	conf->storage_timeout_ms = 5000;
 	conf->self_fence_delay_ms = 30000;
+	snprintf(conf->registry_dir, sizeof(conf->registry_dir), "%s",
+	         "/var/lib/vmha/shared/registry");
+	conf->max_parallel_starts = 2;
+	conf->restart_delay_ms = 60000;
+	conf->start_timeout_ms = 60000;
 	conf->mode = VMHA_HB_MODE_MONITOR;
 	conf->allow_insecure_ring = false;
 	snprintf(conf->libvirt_uri, sizeof(conf->libvirt_uri), "qemu:///system");
@@ -123,6 +128,23 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			return -EINVAL;
 		}
 		conf->fake_vms = (uint32_t)n;
+	} else if (strcmp(key, "registry_dir") == 0 || strcmp(key, "fence_config") == 0) {
+		if (value[0] != '/') {
+			*why = "is not an absolute path";
+			return -EINVAL;
+		}
+		rc = set_string(value, key[0] == 'r' ? conf->registry_dir : conf->fence_config,
+		                sizeof(conf->registry_dir), why);
+	} else if (strcmp(key, "max_parallel_starts") == 0) {
+		if (vmha_util_parse_u64(value, &n) < 0 || n < 1 || n > 64) {
+			*why = "is not a number from 1 to 64";
+			return -EINVAL;
+		}
+		conf->max_parallel_starts = (unsigned int)n;
+	} else if (strcmp(key, "restart_delay") == 0) {
+		rc = set_duration(value, 0, 3600000, &conf->restart_delay_ms, why);
+	} else if (strcmp(key, "start_timeout") == 0) {
+		rc = set_duration(value, 1000, 600000, &conf->start_timeout_ms, why);
 	} else if (strcmp(key, "log_level") == 0) {
 		if (vmha_log_level_parse(value, &conf->log_level) < 0) {
 			*why = "is not a log level (err, warning, notice, info, debug, trace)";

@@ -17,7 +17,7 @@
 enum vmha_hb_mode {
 	/** observe and report only */
 	VMHA_HB_MODE_MONITOR = 0,
-	/** fence and restart VMs (issue 8; not yet) */
+	/** fence and restart VMs (heartbeat/failover.h) */
 	VMHA_HB_MODE_STANDALONE,
 };
 
@@ -33,6 +33,19 @@ struct vmha_hbconf {
 	uint64_t storage_interval_ms;
 	uint64_t storage_timeout_ms;
 	uint64_t self_fence_delay_ms;
+	/** the registry of protected VMs on shared storage (standalone mode) */
+	char registry_dir[1024];
+	/** the fencing configuration (standalone mode; "" = none: self-fence proof only) */
+	char fence_config[1024];
+	/** most VM starts at once on this host during a failover */
+	unsigned int max_parallel_starts;
+	/**
+	 * how long after a host was declared down the survivors wait for a proof
+	 * (fencing or the self-fence flag); must exceed self_fence_delay
+	 */
+	uint64_t restart_delay_ms;
+	/** deadline of one VM start */
+	uint64_t start_timeout_ms;
 	enum vmha_hb_mode mode;
 	bool allow_insecure_ring;
 	char libvirt_uri[256];

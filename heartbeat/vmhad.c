@@ -23,7 +23,11 @@
 #include <qb/qbloop.h>
 
 #include "deadline.h"
+#include "fencing/fence_config.h"
+#include "fencing/selffence.h"
+#include "heartbeat/actuator.h"
 #include "heartbeat/corosync.h"
+#include "heartbeat/failover.h"
 #include "heartbeat/hbconf.h"
 #include "heartbeat/inventory.h"
 #include "heartbeat/ipc.h"
@@ -31,11 +35,26 @@
 #include "heartbeat/storage_hb.h"
 #include "heartbeat/view.h"
 #include "log.h"
+#include "planner/model.h"
+#include "registry.h"
 #include "util.h"
 
 #define DEFAULT_CONF                VMHA_CONFDIR "/vmhad.conf"
 #define COROSYNC_CONNECT_TIMEOUT_MS 10000
 #define MAX_DECISIONS               16
+#define MAX_DOWN                    32
+#define MAX_OUTBOX                  64
+#define FENCE_TIMEOUT_MS            60000
+#define FENCE_RETRY_MS              5000
+
+/* A host declared down, until a "fenced" message for it was delivered. */
+struct down_host {
+	char host[VMHA_NAME_SIZE];
+	uint64_t down_ms;
+	bool fencing;
+	uint64_t retry_ms;
+	bool announced;
+};
 
 struct decision {
 	uint64_t at_ms;
@@ -97,6 +116,17 @@ struct daemon {
 	size_t n_decisions;
 	char ring_cipher[64];
 	char ring_hash[64];
+	/* standalone mode */
+	struct vmha_failover *fo;
+	struct vmha_actuator *act;
+	struct vmha_fence_config *fence_cfg;
+	struct vmha_selffence *sf;
+	bool self_fenced;
+	struct down_host down[MAX_DOWN];
+	size_t n_down;
+	char *outbox[MAX_OUTBOX];
+	size_t outbox_len[MAX_OUTBOX];
+	size_t n_outbox;
 };
 
 static void usage(FILE *out)
@@ -170,6 +200,395 @@ static void remember(struct daemon *d, const char *kind, const struct vmha_view_
 	snprintf(dec->text, sizeof(dec->text), "%s", a->text);
 }
 
+/* ---- standalone failover: the thin I/O layer around heartbeat/failover.c ---- */
+
+static void remember_text(struct daemon *d, const char *kind, const char *host, const char *text)
+{
+	struct vmha_view_action a;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.host, sizeof(a.host), "%s", host);
+	snprintf(a.text, sizeof(a.text), "%.250s", text);
+	remember(d, kind, &a);
+}
+
+/* Send the queued failover messages; what flow control holds back waits for the next tick. */
+static void flush_outbox(struct daemon *d)
+{
+	size_t sent = 0;
+	int rc;
+
+	while (sent < d->n_outbox) {
+		rc = vmha_corosync_send(d->cs, d->outbox[sent], d->outbox_len[sent]);
+		if (rc == -EAGAIN) {
+			break;
+		}
+		if (rc < 0) {
+			vmha_err("cannot send a failover message: %s", strerror(-rc));
+			break;
+		}
+		free(d->outbox[sent]);
+		sent++;
+	}
+	memmove(&d->outbox[0], &d->outbox[sent], (d->n_outbox - sent) * sizeof(d->outbox[0]));
+	memmove(&d->outbox_len[0], &d->outbox_len[sent],
+	        (d->n_outbox - sent) * sizeof(d->outbox_len[0]));
+	d->n_outbox -= sent;
+}
+
+static void send_failover(struct daemon *d, const struct vmha_failover_msg *m)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = vmha_failover_msg_encode(m, &buf, &len);
+
+	if (rc < 0) {
+		vmha_err("cannot encode a failover message about '%s': %s", m->host, strerror(-rc));
+		return;
+	}
+	if (d->n_outbox == MAX_OUTBOX) {
+		vmha_err("failover outbox full: message about '%s' dropped", m->host);
+		free(buf);
+		return;
+	}
+	d->outbox[d->n_outbox] = buf;
+	d->outbox_len[d->n_outbox] = len;
+	d->n_outbox++;
+	flush_outbox(d);
+}
+
+static void send_fenced(struct daemon *d, const char *host, const char *how)
+{
+	struct vmha_failover_msg m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.type, sizeof(m.type), "fenced");
+	snprintf(m.host, sizeof(m.host), "%s", host);
+	snprintf(m.text, sizeof(m.text), "%s", how);
+	send_failover(d, &m);
+}
+
+/* The deterministic member: the online host with the lowest name. */
+static bool is_coordinator(struct daemon *d)
+{
+	const char *best = NULL;
+	size_t i;
+
+	for (i = 0; i < vmha_failover_host_count(d->fo); i++) {
+		const char *h = vmha_failover_host_name(d->fo, i);
+
+		if (vmha_view_host_state(d->view, h) == VMHA_HOST_ONLINE &&
+		    (best == NULL || strcmp(h, best) < 0)) {
+			best = h;
+		}
+	}
+	return best != NULL && strcmp(best, d->conf.host_name) == 0;
+}
+
+/* Read the registry of protected VMs from shared storage into the coordinator. */
+static void load_registry(struct daemon *d)
+{
+	struct vmha_registry *reg = vmha_registry_open(d->conf.registry_dir);
+	char **names = NULL;
+	size_t n = 0;
+	size_t i;
+	int rc;
+
+	if (reg == NULL) {
+		vmha_err("cannot open the vm registry '%s'", d->conf.registry_dir);
+		return;
+	}
+	rc = vmha_registry_list(reg, &names, &n);
+	if (rc < 0) {
+		vmha_err("cannot list the vm registry '%s': %s", d->conf.registry_dir,
+		         strerror(-rc));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct vmha_registry_vm *vm = NULL;
+		struct vmha_failover_vm spec;
+		char *err = NULL;
+		const char *v = NULL;
+		uint64_t u = 0;
+
+		rc = vmha_registry_load(reg, names[i], &vm, &err);
+		if (rc < 0) {
+			vmha_err("registry vm '%s': %s", names[i],
+			         err != NULL ? err : strerror(-rc));
+			free(err);
+			continue;
+		}
+		memset(&spec, 0, sizeof(spec));
+		snprintf(spec.name, sizeof(spec.name), "%s", names[i]);
+		spec.restart = true;
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
+		if (v != NULL && vmha_model_priority_parse(v, &spec.priority) < 0) {
+			spec.priority = 0;
+		}
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
+		spec.restart = v == NULL || strcmp(v, "never") != 0;
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
+		snprintf(spec.group, sizeof(spec.group), "%s", v != NULL ? v : "");
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
+		snprintf(spec.allowed, sizeof(spec.allowed), "%s", v != NULL ? v : "");
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
+		spec.vcpus = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? (uint32_t)u : 1;
+		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
+		spec.memory_mib = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? u : 0;
+		vmha_failover_protect(d->fo, &spec);
+		vmha_registry_vm_free(vm);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+	}
+	free(names);
+	vmha_registry_free(reg);
+}
+
+static struct down_host *find_down(struct daemon *d, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_down; i++) {
+		if (strcmp(d->down[i].host, host) == 0) {
+			return &d->down[i];
+		}
+	}
+	return NULL;
+}
+
+static void start_vm(struct daemon *d, const char *name)
+{
+	struct vmha_registry *reg = vmha_registry_open(d->conf.registry_dir);
+	struct vmha_registry_vm *vm = NULL;
+	struct vmha_failover_msg m;
+	char *err = NULL;
+	int rc = -ENOMEM;
+
+	memset(&m, 0, sizeof(m));
+	if (reg != NULL) {
+		rc = vmha_registry_load(reg, name, &vm, &err);
+	}
+	if (rc == 0) {
+		rc = vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, name,
+		                         vmha_registry_vm_xml(vm), d->conf.start_timeout_ms);
+	}
+	if (rc < 0) {
+		snprintf(m.type, sizeof(m.type), "start");
+		snprintf(m.host, sizeof(m.host), "%s", d->conf.host_name);
+		snprintf(m.vm, sizeof(m.vm), "%s", name);
+		snprintf(m.text, sizeof(m.text), "cannot start from the registry: %s",
+		         err != NULL ? err : strerror(-rc));
+		vmha_err("vm '%s': %s", name, m.text);
+		send_failover(d, &m);
+	}
+	free(err);
+	vmha_registry_vm_free(vm);
+	vmha_registry_free(reg);
+}
+
+static void run_failover_actions(struct daemon *d)
+{
+	struct vmha_failover_action a;
+	struct down_host *dh = NULL;
+
+	while (vmha_failover_next_action(d->fo, &a)) {
+		switch (a.kind) {
+		case VMHA_FAILOVER_EVENT:
+			qb_log(a.level, "%s", a.text);
+			break;
+		case VMHA_FAILOVER_FENCE:
+			/* the tick fences: whoever is coordinator then */
+			vmha_warn("%s", a.text);
+			break;
+		case VMHA_FAILOVER_START:
+			vmha_notice("%s", a.text);
+			start_vm(d, a.vm);
+			break;
+		case VMHA_FAILOVER_STRANDED:
+			vmha_err("%s", a.text);
+			remember_text(d, "stranded", a.vm, a.text);
+			break;
+		}
+	}
+	(void)dh;
+}
+
+static void on_host_down(struct daemon *d, const char *host)
+{
+	struct down_host *dh = find_down(d, host);
+
+	if (dh == NULL && d->n_down < MAX_DOWN) {
+		dh = &d->down[d->n_down++];
+		memset(dh, 0, sizeof(*dh));
+		snprintf(dh->host, sizeof(dh->host), "%s", host);
+	}
+	if (dh != NULL) {
+		dh->down_ms = vmha_clock_now_ms();
+		dh->announced = false;
+	}
+	vmha_failover_host_down(d->fo, vmha_clock_now_ms(), host, is_coordinator(d));
+	run_failover_actions(d);
+}
+
+/* The coordinator's duties, each tick: fence, or accept a proof of self-fencing. */
+static void coordinate(struct daemon *d, uint64_t now)
+{
+	size_t i;
+	bool coord = is_coordinator(d);
+
+	for (i = 0; i < d->n_down; i++) {
+		struct down_host *dh = &d->down[i];
+
+		if (vmha_failover_host_is_fenced(d->fo, dh->host)) {
+			continue;
+		}
+		if (!coord || dh->announced || !vmha_view_is_quorate(d->view)) {
+			continue;
+		}
+		if (vmha_view_host_state(d->view, dh->host) == VMHA_HOST_FENCED) {
+			send_fenced(d, dh->host, "self-fenced: its storage slot says so");
+			dh->announced = true;
+		} else if (d->fence_cfg != NULL && !dh->fencing && now >= dh->retry_ms) {
+			if (vmha_actuator_fence(d->act, d->fence_cfg, dh->host, FENCE_TIMEOUT_MS) ==
+			    0) {
+				vmha_notice("fencing host '%s'", dh->host);
+				dh->fencing = true;
+			}
+		} else if (d->fence_cfg == NULL && now - dh->down_ms >= d->conf.restart_delay_ms) {
+			send_fenced(d, dh->host, "restart delay passed without a fence device");
+			dh->announced = true;
+		}
+	}
+}
+
+static void self_fence(struct daemon *d, uint64_t now)
+{
+	const char *vms[VMHA_MSG_MAX_VMS];
+	size_t n = 0;
+	size_t i;
+	char *slot = NULL;
+	int rc;
+
+	if (d->sf == NULL || !vmha_selffence_due(d->sf, now)) {
+		return;
+	}
+	for (i = 0; i < vmha_failover_vm_count(d->fo) && n < VMHA_MSG_MAX_VMS; i++) {
+		const char *name = vmha_failover_vm_name(d->fo, i);
+		const char *where = vmha_failover_vm_location(d->fo, name);
+
+		if (where != NULL && strcmp(where, d->conf.host_name) == 0) {
+			vms[n++] = name;
+		}
+	}
+	if (d->conf.storage_dir[0] == '\0' ||
+	    asprintf(&slot, "%s/%s.slot", d->conf.storage_dir, d->conf.host_name) < 0) {
+		slot = NULL;
+	}
+	vmha_warn("quorum lost for %" PRIu64 " ms: self-fencing, stopping %zu protected vms",
+	          d->conf.self_fence_delay_ms, n);
+	rc = vmha_selffence_execute(d->sf, NULL, d->conf.host_name, vms, n,
+	                            slot != NULL ? slot : "/dev/null");
+	if (rc == 0) {
+		d->self_fenced = true;
+		remember_text(d, "self_fenced", d->conf.host_name, "protected vms stopped");
+		vmha_warn("self-fenced: %zu protected vms stopped", n);
+	} else {
+		vmha_err("self-fencing incomplete: %s", strerror(-rc));
+	}
+	free(slot);
+}
+
+static void on_actuator_result(struct daemon *d, const struct vmha_actuator_result *r)
+{
+	struct vmha_failover_msg m;
+	struct down_host *dh = NULL;
+
+	memset(&m, 0, sizeof(m));
+	if (r->kind == VMHA_ACTUATOR_FENCE) {
+		dh = find_down(d, r->host);
+		if (dh != NULL) {
+			dh->fencing = false;
+		}
+		if (!r->ok) {
+			vmha_err("fencing host '%s' failed after %" PRIu64 " ms: %s; retrying",
+			         r->host, r->duration_ms, r->text);
+			if (dh != NULL) {
+				dh->retry_ms = vmha_clock_now_ms() + FENCE_RETRY_MS;
+			}
+			return;
+		}
+		vmha_notice("host '%s' fenced in %" PRIu64 " ms: %s", r->host, r->duration_ms,
+		            r->text);
+		if (dh != NULL) {
+			dh->announced = true;
+		}
+		send_fenced(d, r->host, r->text);
+		return;
+	}
+	snprintf(m.type, sizeof(m.type), "start");
+	snprintf(m.host, sizeof(m.host), "%s", r->host);
+	snprintf(m.vm, sizeof(m.vm), "%s", r->vm);
+	m.ok = r->ok;
+	snprintf(m.text, sizeof(m.text), "%s", r->text);
+	if (r->ok) {
+		vmha_notice("vm '%s' started in %" PRIu64 " ms", r->vm, r->duration_ms);
+	} else {
+		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
+	}
+	send_failover(d, &m);
+}
+
+static int32_t on_actuator_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	struct vmha_actuator_result r;
+
+	(void)fd;
+	(void)revents;
+	while (vmha_actuator_take(d->act, &r)) {
+		on_actuator_result(d, &r);
+	}
+	return 0;
+}
+
+/* Feed a CPG message to the failover coordinator; false when it is not one. */
+static bool failover_message(struct daemon *d, const void *buf, size_t len)
+{
+	struct vmha_failover_msg m;
+	struct vmha_announce a = {0};
+	char err[256];
+	int rc = vmha_failover_msg_decode(buf, len, &m, err, sizeof(err));
+
+	if (rc == -ENOMSG) {
+		if (d->fo != NULL && vmha_msg_decode(buf, len, &a, err, sizeof(err)) == 0) {
+			vmha_failover_announce(d->fo, vmha_clock_now_ms(), &a);
+			vmha_failover_host_online(d->fo, a.host,
+			                          vmha_view_host_state(d->view, a.host) ==
+			                                  VMHA_HOST_ONLINE);
+			vmha_msg_announce_clear(&a);
+		}
+		return false;
+	}
+	if (rc < 0) {
+		vmha_warn("malformed failover message dropped: %s", err);
+		return true;
+	}
+	if (d->fo == NULL) {
+		return true;
+	}
+	if (strcmp(m.type, "fenced") == 0) {
+		/* the registry may have changed since: read it before planning */
+		load_registry(d);
+		vmha_view_fenced(d->view, vmha_clock_now_ms(), m.host);
+		remember_text(d, "fenced", m.host, m.text);
+	}
+	vmha_failover_message(d->fo, vmha_clock_now_ms(), &m);
+	run_failover_actions(d);
+	return true;
+}
+
 /* Carry out what the view asks. */
 static void run_actions(struct daemon *d)
 {
@@ -186,18 +605,15 @@ static void run_actions(struct daemon *d)
 		case VMHA_ACTION_HOST_DOWN:
 			vmha_warn("decision: %s", a.text);
 			remember(d, "host_down", &a);
-			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
-				vmha_warn("failover of host '%s' is not yet implemented (issue 8): "
-				          "nothing restarted",
-				          a.host);
+			if (d->fo != NULL) {
+				on_host_down(d, a.host);
 			}
 			break;
 		case VMHA_ACTION_QUORUM_LOST:
 			vmha_warn("%s", a.text);
 			remember(d, "quorum_lost", &a);
-			if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
-				vmha_warn("self-fencing after %" PRIu64
-				          " ms is not yet implemented (issue 8)",
+			if (d->sf != NULL) {
+				vmha_warn("self-fencing in %" PRIu64 " ms unless quorum comes back",
 				          d->conf.self_fence_delay_ms);
 			}
 			break;
@@ -229,6 +645,9 @@ static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *
 {
 	struct daemon *d = opaque;
 
+	if (failover_message(d, buf, len)) {
+		return;
+	}
 	vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
 	run_actions(d);
 }
@@ -237,6 +656,12 @@ static void on_quorum(void *opaque, bool quorate)
 {
 	struct daemon *d = opaque;
 
+	if (d->sf != NULL) {
+		vmha_selffence_set_quorate(d->sf, quorate, vmha_clock_now_ms());
+		if (quorate) {
+			d->self_fenced = false;
+		}
+	}
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
 }
@@ -381,7 +806,8 @@ static void storage_take(struct daemon *d, uint64_t now)
 	int rc;
 
 	pthread_mutex_lock(&w->lock);
-	w->flags = vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0;
+	w->flags = (vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0) |
+	           (d->self_fenced ? VMHA_SLOT_SELF_FENCED : 0);
 	if (w->fresh) {
 		records = w->records;
 		n = w->n_records;
@@ -434,6 +860,11 @@ static void on_tick(void *data)
 	}
 	vmha_view_tick(d->view, now);
 	run_actions(d);
+	if (d->fo != NULL) {
+		flush_outbox(d);
+		coordinate(d, now);
+		self_fence(d, now);
+	}
 	qb_loop_timer_add(d->loop, QB_LOOP_HIGH,
 	                  (d->conf.storage_interval_ms / 2) * QB_TIME_NS_IN_MSEC, d, on_tick,
 	                  &d->tick_timer);
@@ -516,6 +947,9 @@ static char *status_json(void *opaque)
 		json_object_array_add(decisions, o);
 	}
 	json_object_object_add(root, "decisions", decisions);
+	if (d->fo != NULL) {
+		json_object_object_add(root, "failover", vmha_failover_to_json(d->fo));
+	}
 	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
 	return text;
@@ -540,6 +974,47 @@ static int resolve_host_name(struct vmha_hbconf *conf)
 		return -EINVAL;
 	}
 	snprintf(conf->host_name, sizeof(conf->host_name), "%s", u.nodename);
+	return 0;
+}
+
+static int setup_failover(struct daemon *d)
+{
+	struct vmha_failover_config fc = {0};
+	char err[512];
+	int rc = 0;
+
+	rc = vmha_selffence_check_delay(d->conf.self_fence_delay_ms, d->conf.restart_delay_ms);
+	if (rc < 0) {
+		vmha_err("'%s': self_fence_delay (%" PRIu64 " ms) must be at least %d ms shorter "
+		         "than restart_delay (%" PRIu64 " ms)",
+		         d->conf_path, d->conf.self_fence_delay_ms, VMHA_SELFFENCE_MARGIN_MS,
+		         d->conf.restart_delay_ms);
+		return rc;
+	}
+	if (d->conf.fence_config[0] != '\0') {
+		rc = vmha_fence_config_load(d->conf.fence_config, &d->fence_cfg, err, sizeof(err));
+		if (rc == 0) {
+			rc = vmha_fence_config_validate(d->fence_cfg, vmha_deadline_in_ms(30000),
+			                                err, sizeof(err));
+		}
+		if (rc < 0) {
+			vmha_err("fencing configuration: %s", err);
+			return rc;
+		}
+	} else {
+		vmha_warn("no fence_config: a down host counts as fenced only when its storage "
+		          "slot says it fenced itself, or after restart_delay (%" PRIu64 " ms)",
+		          d->conf.restart_delay_ms);
+	}
+	fc.self_name = d->conf.host_name;
+	fc.max_parallel_starts = d->conf.max_parallel_starts;
+	d->fo = vmha_failover_new(&fc);
+	d->act = vmha_actuator_new();
+	d->sf = vmha_selffence_new(d->conf.self_fence_delay_ms);
+	if (d->fo == NULL || d->act == NULL || d->sf == NULL) {
+		return -ENOMEM;
+	}
+	load_registry(d);
 	return 0;
 }
 
@@ -594,6 +1069,12 @@ static int setup(struct daemon *d)
 			goto out;
 		}
 	}
+	if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+		rc = setup_failover(d);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	d->loop = qb_loop_create();
 	if (d->loop == NULL) {
 		rc = -ENOMEM;
@@ -620,6 +1101,14 @@ static int setup(struct daemon *d)
 	if (rc < 0) {
 		vmha_err("cannot watch corosync's file descriptors: %s", strerror(-rc));
 		goto out;
+	}
+	if (d->fo != NULL) {
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_actuator_fd(d->act), POLLIN, d,
+		                      on_actuator_fd);
+		if (rc < 0) {
+			vmha_err("cannot watch the failover actuator: %s", strerror(-rc));
+			goto out;
+		}
 	}
 	if (d->hb != NULL) {
 		rc = storage_start(d);
@@ -657,6 +1146,13 @@ static void teardown(struct daemon *d)
 	}
 	vmha_inventory_free(d->inv);
 	vmha_view_free(d->view);
+	vmha_failover_free(d->fo);
+	vmha_actuator_free(d->act);
+	vmha_selffence_free(d->sf);
+	vmha_fence_config_free(d->fence_cfg);
+	while (d->n_outbox > 0) {
+		free(d->outbox[--d->n_outbox]);
+	}
 }
 
 int main(int argc, char **argv)

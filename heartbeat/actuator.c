@@ -1,0 +1,235 @@
+/*
+ * The failover actuator (see actuator.h): worker threads and a result pipe.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "deadline.h"
+#include "fencing/fence.h"
+#include "heartbeat/actuator.h"
+#include "log.h"
+
+struct vmha_actuator {
+	int fds[2];
+};
+
+struct job {
+	enum vmha_actuator_kind kind;
+	int wfd;
+	const struct vmha_fence_config *cfg;
+	char host[VMHA_NAME_SIZE];
+	char vm[VMHA_NAME_SIZE];
+	char uri[256];
+	char *xml;
+	uint64_t timeout_ms;
+};
+
+struct vmha_actuator *vmha_actuator_new(void)
+{
+	struct vmha_actuator *act = calloc(1, sizeof(*act));
+
+	if (act == NULL) {
+		return NULL;
+	}
+	if (pipe2(act->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(act);
+		return NULL;
+	}
+	return act;
+}
+
+void vmha_actuator_free(struct vmha_actuator *act)
+{
+	if (act == NULL) {
+		return;
+	}
+	close(act->fds[0]);
+	close(act->fds[1]);
+	free(act);
+}
+
+int vmha_actuator_fd(const struct vmha_actuator *act)
+{
+	return act->fds[0];
+}
+
+static void deliver(struct job *j, struct vmha_actuator_result *r)
+{
+	/* one result is smaller than PIPE_BUF: the write is atomic */
+	if (write(j->wfd, r, sizeof(*r)) != (ssize_t)sizeof(*r)) {
+		vmha_err("cannot report the result of a failover job on '%s'", r->host);
+	}
+}
+
+static void run_fence(struct job *j, struct vmha_actuator_result *r)
+{
+	struct vmha_fence_result *res = NULL;
+	int rc;
+
+	rc = vmha_fence_run(j->cfg, j->host, VMHA_FENCE_OFF, vmha_deadline_in_ms(j->timeout_ms),
+	                    &res);
+	if (rc < 0) {
+		snprintf(r->text, sizeof(r->text), "fencing could not run: %s", strerror(-rc));
+		goto out;
+	}
+	r->ok = vmha_fence_result_ok(res);
+	snprintf(r->text, sizeof(r->text), "%s: %s", vmha_fence_result_via(res),
+	         vmha_fence_result_message(res));
+out:
+	vmha_fence_result_free(res);
+}
+
+/* libvirt's errors are converted here, for this file: a message and -errno. */
+static int virt_error(const char *what, char *text, size_t size)
+{
+	const virError *e = virGetLastError();
+
+	snprintf(text, size, "%s: %s", what,
+	         e != NULL && e->message ? e->message : "unknown error");
+	if (e != NULL && e->code == VIR_ERR_OPERATION_INVALID) {
+		return -EEXIST;
+	}
+	return -EIO;
+}
+
+static void run_start(struct job *j, struct vmha_actuator_result *r)
+{
+	virConnectPtr conn = NULL;
+	virDomainPtr dom = NULL;
+	int state = 0;
+	int reason = 0;
+
+	conn = virConnectOpen(j->uri[0] ? j->uri : NULL);
+	if (conn == NULL) {
+		virt_error("cannot connect to libvirt", r->text, sizeof(r->text));
+		goto out;
+	}
+	dom = virDomainLookupByName(conn, j->vm);
+	if (dom != NULL && virDomainGetState(dom, &state, &reason, 0) == 0 &&
+	    (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)) {
+		r->ok = true;
+		snprintf(r->text, sizeof(r->text), "already running here");
+		goto out;
+	}
+	if (dom != NULL) {
+		virDomainFree(dom);
+		dom = NULL;
+	}
+	dom = virDomainCreateXML(conn, j->xml, 0);
+	if (dom == NULL) {
+		virt_error("libvirt refused the start", r->text, sizeof(r->text));
+		goto out;
+	}
+	r->ok = true;
+	snprintf(r->text, sizeof(r->text), "started");
+out:
+	if (dom != NULL) {
+		virDomainFree(dom);
+	}
+	if (conn != NULL) {
+		virConnectClose(conn);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct job *j = arg;
+	struct vmha_actuator_result r;
+	uint64_t t0 = vmha_clock_now_ms();
+
+	memset(&r, 0, sizeof(r));
+	r.kind = j->kind;
+	snprintf(r.host, sizeof(r.host), "%s", j->host);
+	snprintf(r.vm, sizeof(r.vm), "%s", j->vm);
+	if (j->kind == VMHA_ACTUATOR_FENCE) {
+		run_fence(j, &r);
+	} else {
+		run_start(j, &r);
+	}
+	r.duration_ms = vmha_clock_now_ms() - t0;
+	deliver(j, &r);
+	free(j->xml);
+	free(j);
+	return NULL;
+}
+
+static int spawn(struct job *j)
+{
+	pthread_t tid;
+	int rc = -pthread_create(&tid, NULL, worker, j);
+
+	if (rc < 0) {
+		free(j->xml);
+		free(j);
+		return rc;
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
+int vmha_actuator_fence(struct vmha_actuator *act, const struct vmha_fence_config *cfg,
+                        const char *host, uint64_t timeout_ms)
+{
+	struct job *j = NULL;
+
+	if (act == NULL || cfg == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		return -ENOMEM;
+	}
+	j->kind = VMHA_ACTUATOR_FENCE;
+	j->wfd = act->fds[1];
+	j->cfg = cfg;
+	snprintf(j->host, sizeof(j->host), "%s", host);
+	j->timeout_ms = timeout_ms;
+	return spawn(j);
+}
+
+int vmha_actuator_start(struct vmha_actuator *act, const char *uri, const char *self,
+                        const char *vm, const char *xml, uint64_t timeout_ms)
+{
+	struct job *j = NULL;
+
+	if (act == NULL || self == NULL || vm == NULL || xml == NULL) {
+		return -EINVAL;
+	}
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		return -ENOMEM;
+	}
+	j->kind = VMHA_ACTUATOR_START;
+	j->wfd = act->fds[1];
+	snprintf(j->host, sizeof(j->host), "%s", self);
+	snprintf(j->vm, sizeof(j->vm), "%s", vm);
+	snprintf(j->uri, sizeof(j->uri), "%s", uri != NULL ? uri : "");
+	j->xml = strdup(xml);
+	j->timeout_ms = timeout_ms;
+	if (j->xml == NULL) {
+		free(j);
+		return -ENOMEM;
+	}
+	return spawn(j);
+}
+
+bool vmha_actuator_take(struct vmha_actuator *act, struct vmha_actuator_result *out)
+{
+	ssize_t n;
+
+	if (act == NULL || out == NULL) {
+		return false;
+	}
+	n = read(act->fds[0], out, sizeof(*out));
+	return n == (ssize_t)sizeof(*out);
+}

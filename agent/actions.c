@@ -245,12 +245,14 @@ static int status_from_proc(struct ctx *c, int why)
 	int rc;
 
 	if (!uri_is_qemu(c))
-		return fail(c, why, "libvirt at '%s' is unreachable and the state of '%s' is unknown",
+		return fail(c, why,
+		            "libvirt at '%s' is unreachable and the state of '%s' is unknown",
 		            c->p->hypervisor, c->name);
 	rc = vmha_qemuproc_find(VMHA_QEMUPROC_SYSTEM_RUNDIR, c->name, &pid);
 	if (rc == 0) {
-		vmha_warn("libvirtd is unreachable (%s); QEMU process %ld of domain '%s' is running",
-		          strerror(-why), (long)pid, c->name);
+		vmha_warn(
+		        "libvirtd is unreachable (%s); QEMU process %ld of domain '%s' is running",
+		        strerror(-why), (long)pid, c->name);
 		return 0;
 	}
 	if (rc == -ESRCH) {
@@ -258,7 +260,8 @@ static int status_from_proc(struct ctx *c, int why)
 		          strerror(-why), c->name);
 		return -ESRCH;
 	}
-	return fail(c, why, "libvirtd is unreachable and /proc cannot be read: state of '%s' unknown",
+	return fail(c, why,
+	            "libvirtd is unreachable and /proc cannot be read: state of '%s' unknown",
 	            c->name);
 }
 
@@ -360,8 +363,7 @@ static int run_monitor_scripts(struct ctx *c)
 
 		if (r != 0) {
 			rc = fail(c, -EIO, "monitor script '%s' for domain '%s' %s %d", script,
-			          c->name, r < 0 ? "failed:" : "exited with",
-			          r < 0 ? -r : r);
+			          c->name, r < 0 ? "failed:" : "exited with", r < 0 ? -r : r);
 			break;
 		}
 		vmha_debug("monitor script '%s' for domain '%s' succeeded", script, c->name);
@@ -376,7 +378,8 @@ static int run_monitor_scripts(struct ctx *c)
 static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 {
 	static const char *const attrs[] = {"cpu", "host_memory", "hv_memory"};
-	const bool autoset[] = {c->p->autoset_utilization_cpu, c->p->autoset_utilization_host_memory,
+	const bool autoset[] = {c->p->autoset_utilization_cpu,
+	                        c->p->autoset_utilization_host_memory,
 	                        c->p->autoset_utilization_hv_memory};
 	const bool unset[] = {c->p->unset_utilization_cpu, c->p->unset_utilization_host_memory,
 	                      c->p->unset_utilization_hv_memory};
@@ -414,9 +417,10 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 		fclose(f);
 	}
 	for (i = 0; i < 3; i++) {
-		char *set_argv[] = {"crm_resource", "-Q", "-r", c->p->instance, "-z", "-p",
-		                    (char *)attrs[i], "-v", want[i], NULL};
-		char *del_argv[] = {"crm_resource", "-Q", "-r", c->p->instance, "-z", "-d",
+		char *set_argv[] = {
+		        "crm_resource", "-Q",    "-r", c->p->instance, "-z", "-p", (char *)attrs[i],
+		        "-v",           want[i], NULL};
+		char *del_argv[] = {"crm_resource",   "-Q", "-r", c->p->instance, "-z", "-d",
 		                    (char *)attrs[i], NULL};
 		int r;
 
@@ -458,8 +462,7 @@ static int action_monitor(struct ctx *c)
 	rc = run_monitor_scripts(c);
 	if (rc < 0)
 		return rc;
-	if (c->v != NULL && !vmha_virt_is_wedged(c->v) &&
-	    domain_lookup(c, &dom) == 0) {
+	if (c->v != NULL && !vmha_virt_is_wedged(c->v) && domain_lookup(c, &dom) == 0) {
 		utilization_update(c, dom);
 		vmha_virt_domain_free(dom);
 	}
@@ -541,8 +544,8 @@ static int action_start(struct ctx *c)
 		if (access(state_file, F_OK) == 0) {
 			rc = vmha_virt_domain_restore(c->v, state_file, c->deadline_ms);
 			if (rc < 0) {
-				rc = fail(c, -EIO, "cannot restore domain '%s' from '%s': %s", c->name,
-				          state_file, vmha_virt_error(c->v));
+				rc = fail(c, -EIO, "cannot restore domain '%s' from '%s': %s",
+				          c->name, state_file, vmha_virt_error(c->v));
 				goto out;
 			}
 			unlink(state_file);
@@ -766,8 +769,9 @@ static int precheck_target(struct ctx *c, struct vmha_virt *dv, const char *targ
 	if (vmha_virt_node_free_memory(dv, c->deadline_ms, &free_bytes) == 0 &&
 	    free_bytes / 1024 < vmha_domxml_memory_kib(c->dx)) {
 		rc = fail(c, -ENOMEM,
-		          "'%s' has %" PRIu64 " MiB free, domain '%s' needs %" PRIu64 " MiB", target,
-		          free_bytes / 1024 / 1024, c->name, vmha_domxml_memory_kib(c->dx) / 1024);
+		          "'%s' has %" PRIu64 " MiB free, domain '%s' needs %" PRIu64 " MiB",
+		          target, free_bytes / 1024 / 1024, c->name,
+		          vmha_domxml_memory_kib(c->dx) / 1024);
 		goto out;
 	}
 	for (i = 0; i < vmha_domxml_network_count(c->dx); i++) {
@@ -778,7 +782,8 @@ static int precheck_target(struct ctx *c, struct vmha_virt *dv, const char *targ
 		else
 			rc = vmha_virt_network_is_active(dv, net, c->deadline_ms, &ok);
 		if (rc < 0 || (!c->p->start_resources && !ok)) {
-			rc = fail(c, -ENODEV, "virtual network '%s' is not active on '%s'", net, target);
+			rc = fail(c, -ENODEV, "virtual network '%s' is not active on '%s'", net,
+			          target);
 			goto out;
 		}
 	}
@@ -850,7 +855,8 @@ static int action_migrate_to(struct ctx *c)
 	}
 	rc = domain_lookup(c, &dom);
 	if (rc < 0) {
-		rc = fail(c, -EIO, "cannot look up domain '%s': %s", c->name, vmha_virt_error(c->v));
+		rc = fail(c, -EIO, "cannot look up domain '%s': %s", c->name,
+		          vmha_virt_error(c->v));
 		goto out;
 	}
 	local_uri = vmha_virt_uri(c->v, c->deadline_ms);
@@ -882,8 +888,8 @@ static int action_migrate_to(struct ctx *c)
 	abort_ms = c->deadline_ms > margin_ms ? c->deadline_ms - margin_ms : c->deadline_ms;
 	params = vmha_migrate_plan_params(plan, &nparams);
 	vmha_notice("migrating domain '%s' %s", c->name, vmha_migrate_plan_describe(plan));
-	rc = vmha_virt_domain_migrate_start(dom, vmha_migrate_plan_remote_uri(plan), params, nparams,
-	                                    vmha_migrate_plan_flags(plan), &job);
+	rc = vmha_virt_domain_migrate_start(dom, vmha_migrate_plan_remote_uri(plan), params,
+	                                    nparams, vmha_migrate_plan_flags(plan), &job);
 	if (rc < 0) {
 		rc = fail(c, -EIO, "cannot start the migration of '%s': %s", c->name,
 		          vmha_virt_error(c->v));
@@ -919,8 +925,9 @@ static int action_migrate_to(struct ctx *c)
 		}
 		if (vmha_virt_domain_get_job_stats(dom, c->deadline_ms, &st) < 0)
 			continue;
-		vmha_info("migration of '%s': %" PRIu64 " of %" PRIu64 " MiB left, iteration %" PRIu64
-		          ", dirty rate %" PRIu64 " pages/s, %" PRIu64 " MiB/s",
+		vmha_info("migration of '%s': %" PRIu64 " of %" PRIu64
+		          " MiB left, iteration %" PRIu64 ", dirty rate %" PRIu64
+		          " pages/s, %" PRIu64 " MiB/s",
 		          c->name, st.data_remaining_bytes >> 20, st.data_total_bytes >> 20,
 		          st.iteration, st.dirty_rate_pps, st.bandwidth_bps >> 20);
 		if ((vmha_migrate_plan_flags(plan) & VIR_MIGRATE_POSTCOPY) && !postcopy_started &&
@@ -936,7 +943,8 @@ static int action_migrate_to(struct ctx *c)
 				eta_late = vmha_clock_now_ms() + eta_ms > abort_ms;
 			}
 			if (after_n || after_first || eta_late) {
-				vmha_notice("switching the migration of '%s' to post-copy (%s)", c->name,
+				vmha_notice("switching the migration of '%s' to post-copy (%s)",
+				            c->name,
 				            eta_late ? "would miss the deadline" : "iterations");
 				if (vmha_virt_domain_start_postcopy(dom, c->deadline_ms) == 0)
 					postcopy_started = true;
@@ -1014,8 +1022,8 @@ static int action_validate(struct ctx *c)
 		for (script = strtok_r(copy, " \t", &save); script != NULL;
 		     script = strtok_r(NULL, " \t", &save)) {
 			if (script[0] == '/' && access(script, X_OK) < 0) {
-				rc = fail(c, -ENOENT, "monitor script '%s' is not executable: %s", script,
-				          strerror(errno));
+				rc = fail(c, -ENOENT, "monitor script '%s' is not executable: %s",
+				          script, strerror(errno));
 				goto out;
 			}
 		}

@@ -24,24 +24,24 @@ struct vmha_migrate_plan {
 };
 
 enum opt_kind {
-	OPT_FLAG,     /* sets flag */
-	OPT_NOOP,     /* accepted, nothing to do */
-	OPT_STRING,   /* typed string parameter */
-	OPT_STRINGS,  /* comma-separated list, one string parameter each */
-	OPT_INT,      /* typed int parameter */
-	OPT_ULLONG,   /* typed unsigned long long parameter */
-	OPT_FILE,     /* typed string parameter read from a file */
+	OPT_FLAG,    /* sets flag */
+	OPT_NOOP,    /* accepted, nothing to do */
+	OPT_STRING,  /* typed string parameter */
+	OPT_STRINGS, /* comma-separated list, one string parameter each */
+	OPT_INT,     /* typed int parameter */
+	OPT_ULLONG,  /* typed unsigned long long parameter */
+	OPT_FILE,    /* typed string parameter read from a file */
 	OPT_MIGRATEURI,
 	OPT_POSTCOPY_AFTER_PRECOPY,
-	OPT_REJECT,   /* known, but contradicts how the agent works */
+	OPT_REJECT, /* known, but contradicts how the agent works */
 };
 
 struct opt_def {
 	const char *name;
 	enum opt_kind kind;
-	unsigned int flag;      /* OPT_FLAG; also set with a parameter */
-	const char *param;      /* typed parameter name */
-	const char *why;        /* OPT_REJECT */
+	unsigned int flag; /* OPT_FLAG; also set with a parameter */
+	const char *param; /* typed parameter name */
+	const char *why;   /* OPT_REJECT */
 };
 
 static const struct opt_def opts[] = {
@@ -54,8 +54,8 @@ static const struct opt_def opts[] = {
         {"--suspend", OPT_FLAG, VIR_MIGRATE_PAUSED, NULL, NULL},
         {"--copy-storage-all", OPT_FLAG, VIR_MIGRATE_NON_SHARED_DISK, NULL, NULL},
         {"--copy-storage-inc", OPT_FLAG, VIR_MIGRATE_NON_SHARED_INC, NULL, NULL},
-        {"--copy-storage-synchronous-writes", OPT_FLAG,
-         VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES, NULL, NULL},
+        {"--copy-storage-synchronous-writes", OPT_FLAG, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES,
+         NULL, NULL},
         {"--change-protection", OPT_FLAG, VIR_MIGRATE_CHANGE_PROTECTION, NULL, NULL},
         {"--unsafe", OPT_FLAG, VIR_MIGRATE_UNSAFE, NULL, NULL},
         {"--compressed", OPT_FLAG, VIR_MIGRATE_COMPRESSED, NULL, NULL},
@@ -63,8 +63,7 @@ static const struct opt_def opts[] = {
         {"--rdma-pin-all", OPT_FLAG, VIR_MIGRATE_RDMA_PIN_ALL, NULL, NULL},
         {"--abort-on-error", OPT_FLAG, VIR_MIGRATE_ABORT_ON_ERROR, NULL, NULL},
         {"--postcopy", OPT_FLAG, VIR_MIGRATE_POSTCOPY, NULL, NULL},
-        {"--postcopy-after-precopy", OPT_POSTCOPY_AFTER_PRECOPY, VIR_MIGRATE_POSTCOPY, NULL,
-         NULL},
+        {"--postcopy-after-precopy", OPT_POSTCOPY_AFTER_PRECOPY, VIR_MIGRATE_POSTCOPY, NULL, NULL},
         {"--tls", OPT_FLAG, VIR_MIGRATE_TLS, NULL, NULL},
         {"--parallel", OPT_FLAG, VIR_MIGRATE_PARALLEL, NULL, NULL},
         {"--zerocopy", OPT_FLAG, VIR_MIGRATE_ZEROCOPY, NULL, NULL},
@@ -79,8 +78,7 @@ static const struct opt_def opts[] = {
         {"--comp-mt-level", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, NULL},
         {"--comp-mt-threads", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, NULL},
         {"--comp-mt-dthreads", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, NULL},
-        {"--comp-xbzrle-cache", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
-         NULL},
+        {"--comp-xbzrle-cache", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, NULL},
         {"--auto-converge-initial", OPT_INT, VIR_MIGRATE_AUTO_CONVERGE,
          VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, NULL},
         {"--auto-converge-increment", OPT_INT, VIR_MIGRATE_AUTO_CONVERGE,
@@ -88,8 +86,7 @@ static const struct opt_def opts[] = {
         {"--persistent-xml", OPT_FILE, VIR_MIGRATE_PERSIST_DEST, VIR_MIGRATE_PARAM_PERSIST_XML,
          NULL},
         {"--xml", OPT_FILE, 0, VIR_MIGRATE_PARAM_DEST_XML, NULL},
-        {"--tls-destination", OPT_STRING, VIR_MIGRATE_TLS, VIR_MIGRATE_PARAM_TLS_DESTINATION,
-         NULL},
+        {"--tls-destination", OPT_STRING, VIR_MIGRATE_TLS, VIR_MIGRATE_PARAM_TLS_DESTINATION, NULL},
         {"--postcopy-bandwidth", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, NULL},
         {"--parallel-connections", OPT_INT, VIR_MIGRATE_PARALLEL,
          VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, NULL},
@@ -166,8 +163,7 @@ static char *node_with_suffix(const char *node, const char *suffix)
 
 	if (out == NULL)
 		return NULL;
-	snprintf(out, len, "%.*s%s%s", (int)head, node, suffix != NULL ? suffix : "",
-	         node + head);
+	snprintf(out, len, "%.*s%s%s", (int)head, node, suffix != NULL ? suffix : "", node + head);
 	return out;
 }
 
@@ -206,9 +202,10 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 		goto out;
 	}
 	if (local == NULL || (sep = strstr(local, "://")) == NULL) {
-		set_reason(reason, reason_len,
-		           "cannot build the target's URI from hypervisor URI '%s'; set 'remoteuri'",
-		           local != NULL ? local : "");
+		set_reason(
+		        reason, reason_len,
+		        "cannot build the target's URI from hypervisor URI '%s'; set 'remoteuri'",
+		        local != NULL ? local : "");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -278,9 +275,10 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 	case OPT_INT:
 	case OPT_ULLONG:
 		if (vmha_util_parse_u64(value, &u) < 0 || (d->kind == OPT_INT && u > INT32_MAX)) {
-			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s' needs a number, not '%s'",
-			           opt, value);
+			set_reason(
+			        reason, reason_len,
+			        "parameter 'migrate_options': option '%s' needs a number, not '%s'",
+			        opt, value);
 			return -EINVAL;
 		}
 		if (d->kind == OPT_INT)
@@ -297,8 +295,8 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 
 		if (f == NULL) {
 			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s': cannot read '%s'", opt,
-			           value);
+			           "parameter 'migrate_options': option '%s': cannot read '%s'",
+			           opt, value);
 			return -EINVAL;
 		}
 		text = calloc(1, 1024 * 1024 + 1);
@@ -362,17 +360,18 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 		}
 		if (d->kind == OPT_REJECT) {
 			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s' is not supported: %s", tok,
-			           d->why);
+			           "parameter 'migrate_options': option '%s' is not supported: %s",
+			           tok, d->why);
 			rc = -EINVAL;
 			break;
 		}
 		if (d->kind == OPT_FLAG || d->kind == OPT_NOOP ||
 		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
 			if (value != NULL) {
-				set_reason(reason, reason_len,
-				           "parameter 'migrate_options': option '%s' takes no value",
-				           tok);
+				set_reason(
+				        reason, reason_len,
+				        "parameter 'migrate_options': option '%s' takes no value",
+				        tok);
 				rc = -EINVAL;
 				break;
 			}
@@ -420,6 +419,8 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* typed parameters use libvirt's thread-local error state */
+	virInitialize();
 	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
 	rc = parse_options(plan, p->migrate_options, target_node, &opt_uri, reason, reason_len);
 	if (rc < 0)
@@ -445,7 +446,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		size_t len;
 
 		if (port == 0)
-			port = 49152 + (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) % 64;
+			port = 49152 +
+			       (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) %
+			               64;
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
 		                        p->migration_network_suffix);
 		if (host == NULL) {
@@ -523,7 +526,8 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		if (rc < 0)
 			goto out;
 	}
-	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) && (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
+	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) &&
+	    (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
 		set_reason(reason, reason_len,
 		           "parameter 'migrate_options': '--copy-storage-all' and "
 		           "'--copy-storage-inc' exclude each other");
@@ -537,8 +541,8 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		rc = -EINVAL;
 		goto out;
 	}
-	n = snprintf(plan->describe, sizeof(plan->describe), "to '%s' flags 0x%x",
-	             plan->remote_uri, plan->flags);
+	n = snprintf(plan->describe, sizeof(plan->describe), "to '%s' flags 0x%x", plan->remote_uri,
+	             plan->flags);
 	for (int i = 0; i < plan->nparams && n > 0 && (size_t)n < sizeof(plan->describe); i++) {
 		const virTypedParameter *tp = &plan->params[i];
 		char v[64];
@@ -578,8 +582,7 @@ unsigned int vmha_migrate_plan_flags(const struct vmha_migrate_plan *plan)
 	return plan->flags;
 }
 
-virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan,
-                                              int *nparams)
+virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan, int *nparams)
 {
 	*nparams = plan->nparams;
 	return plan->params;

@@ -45,8 +45,7 @@ const char *vmha_migrate_plan_migrate_uri(const struct vmha_migrate_plan *plan);
 unsigned int vmha_migrate_plan_flags(const struct vmha_migrate_plan *plan);
 
 /** @return the typed parameters (owned by the plan) and their count */
-virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan,
-                                              int *nparams);
+virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan, int *nparams);
 
 /** @return true when post-copy is to start after the first precopy pass */
 bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan);

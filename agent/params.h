@@ -19,14 +19,14 @@ enum vmha_param_type {
 
 /** Description of one parameter, for meta-data. */
 struct vmha_param_info {
-	const char *name;           /**< without the OCF_RESKEY_ prefix */
-	enum vmha_param_type type;  /**< value type */
-	const char *default_value;  /**< NULL: none */
-	bool required;              /**< must be set */
-	bool unique;                /**< unique across resources */
-	bool reloadable;            /**< may change with reload-agent */
-	const char *shortdesc;      /**< one line */
-	const char *longdesc;       /**< paragraph(s) */
+	const char *name;          /**< without the OCF_RESKEY_ prefix */
+	enum vmha_param_type type; /**< value type */
+	const char *default_value; /**< NULL: none */
+	bool required;             /**< must be set */
+	bool unique;               /**< unique across resources */
+	bool reloadable;           /**< may change with reload-agent */
+	const char *shortdesc;     /**< one line */
+	const char *longdesc;      /**< paragraph(s) */
 };
 
 /** @return the number of parameters the agent knows */
@@ -78,8 +78,8 @@ struct vmha_params {
 	uint64_t interval_ms; /**< OCF_RESKEY_CRM_meta_interval (0: probe for monitor) */
 	char *migrate_target;
 	char *migrate_source;
-	char *instance;       /**< OCF_RESOURCE_INSTANCE */
-	char *rsctmp;         /**< HA_RSCTMP, default /run/resource-agents */
+	char *instance; /**< OCF_RESOURCE_INSTANCE */
+	char *rsctmp;   /**< HA_RSCTMP, default /run/resource-agents */
 };
 
 /** Look up a variable by its full name (e.g. "OCF_RESKEY_config"). */
@@ -93,8 +93,8 @@ typedef const char *(*vmha_params_getenv_fn)(const char *name, void *opaque);
  * @param reason  on failure, what is wrong, naming the parameter
  * @return 0 or -EINVAL
  */
-int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *opaque,
-                      char *reason, size_t reason_len);
+int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *opaque, char *reason,
+                      size_t reason_len);
 
 /**
  * Check the parameters together (contradictions, features not yet supported)

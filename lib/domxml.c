@@ -111,8 +111,8 @@ static char *xpath_string(xmlXPathContextPtr ctx, const char *expr)
 	while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
 		start++;
 	end = start + strlen(start);
-	while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' ||
-	                       end[-1] == '\r'))
+	while (end > start &&
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
 		end--;
 	if (end > start)
 		value = strndup(start, (size_t)(end - start));
@@ -162,6 +162,23 @@ out:
 	return s;
 }
 
+struct first_error {
+	int line;
+	char message[256];
+};
+
+/* Keep the first error: later ones are usually consequences of it. */
+static void keep_first_error(void *opaque, const xmlError *err)
+{
+	struct first_error *fe = opaque;
+
+	if (fe->message[0] != '\0' || err == NULL)
+		return;
+	fe->line = err->line;
+	snprintf(fe->message, sizeof(fe->message), "%s",
+	         err->message != NULL ? err->message : "parse error");
+}
+
 static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, size_t error_len)
 {
 	xmlDocPtr doc = NULL;
@@ -170,14 +187,15 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 	char *s = NULL;
 	int rc = 0;
 
+	struct first_error fe = {0, ""};
+
+	xmlSetStructuredErrorFunc(&fe, (xmlStructuredErrorFunc)keep_first_error);
 	doc = xmlReadMemory(dx->text, (int)strlen(dx->text), where, NULL,
 	                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (doc == NULL) {
-		const xmlError *err = xmlGetLastError();
-
-		set_error(error, error_len, "'%s' line %d: not well-formed XML: %s", where,
-		          err != NULL ? err->line : 0,
-		          err != NULL && err->message != NULL ? err->message : "parse error");
+		set_error(error, error_len, "'%s' line %d: not well-formed XML: %s", where, fe.line,
+		          fe.message[0] != '\0' ? fe.message : "parse error");
 		/* libxml2 messages end in a newline */
 		if (error != NULL) {
 			size_t n = strlen(error);
@@ -245,8 +263,7 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 	if (rc == 0)
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@pool", &dx->pools);
 	if (rc == 0)
-		rc = xpath_collect(ctx, "/domain/devices/interface/source/@network",
-		                   &dx->networks);
+		rc = xpath_collect(ctx, "/domain/devices/interface/source/@network", &dx->networks);
 	if (rc == 0)
 		rc = xpath_collect(ctx, "/domain/devices/interface/source/@bridge", &dx->bridges);
 out:

@@ -207,7 +207,8 @@ static void *call_worker(void *opaque)
 
 		rc = virt_errno_from(err, c->fn != NULL && c->conn == NULL && c->dom == NULL);
 		snprintf(c->error, sizeof(c->error), "%s",
-		         err != NULL && err->message != NULL ? err->message : "unknown libvirt error");
+		         err != NULL && err->message != NULL ? err->message
+		                                             : "unknown libvirt error");
 	}
 	c->rc = rc;
 	c->done = true;
@@ -539,8 +540,8 @@ int vmha_virt_domain_define_xml(struct vmha_virt *v, const char *xml, uint64_t d
 }
 
 /* Run a domain call that has no outputs beyond its status. */
-static int domain_simple(struct vmha_virt_domain *d, call_fn fn, unsigned int flags,
-                         const char *s1, uint64_t deadline_ms)
+static int domain_simple(struct vmha_virt_domain *d, call_fn fn, unsigned int flags, const char *s1,
+                         uint64_t deadline_ms)
 {
 	struct call *c = call_on_dom(d, fn);
 	int rc = 0;
@@ -606,8 +607,7 @@ static int fn_shutdown(struct call *c)
 	return virDomainShutdownFlags(c->dom, c->flags);
 }
 
-int vmha_virt_domain_shutdown(struct vmha_virt_domain *d, unsigned int flags,
-                              uint64_t deadline_ms)
+int vmha_virt_domain_shutdown(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms)
 {
 	return domain_simple(d, fn_shutdown, flags, NULL, deadline_ms);
 }
@@ -617,8 +617,7 @@ static int fn_destroy(struct call *c)
 	return virDomainDestroyFlags(c->dom, c->flags);
 }
 
-int vmha_virt_domain_destroy(struct vmha_virt_domain *d, unsigned int flags,
-                             uint64_t deadline_ms)
+int vmha_virt_domain_destroy(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms)
 {
 	return domain_simple(d, fn_destroy, flags, NULL, deadline_ms);
 }
@@ -629,8 +628,8 @@ static int fn_get_xml(struct call *c)
 	return c->out_str == NULL ? -1 : 0;
 }
 
-int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags,
-                             uint64_t deadline_ms, char **xml)
+int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms,
+                             char **xml)
 {
 	struct call *c = call_on_dom(d, fn_get_xml);
 	int rc = 0;
@@ -662,8 +661,8 @@ static int fn_get_info(struct call *c)
 	return 0;
 }
 
-int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms,
-                              unsigned int *vcpus, uint64_t *max_memory_kib)
+int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms, unsigned int *vcpus,
+                              uint64_t *max_memory_kib)
 {
 	struct call *c = call_on_dom(d, fn_get_info);
 	int rc = 0;
@@ -770,8 +769,7 @@ static int params_copy(virTypedParameterPtr src, int n, virTypedParameterPtr *ds
 
 static int fn_migrate(struct call *c)
 {
-	return virDomainMigrateToURI3(c->dom, c->s1, c->params, (unsigned int)c->nparams,
-	                              c->flags);
+	return virDomainMigrateToURI3(c->dom, c->s1, c->params, (unsigned int)c->nparams, c->flags);
 }
 
 int vmha_virt_domain_migrate_start(struct vmha_virt_domain *d, const char *dconnuri,
@@ -872,12 +870,14 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->type = c->out_i1;
 	stats->time_elapsed_ms =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_TIME_ELAPSED);
-	stats->data_total_bytes = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DATA_TOTAL);
+	stats->data_total_bytes =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DATA_TOTAL);
 	stats->data_remaining_bytes =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DATA_REMAINING);
 	stats->dirty_rate_pps =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE);
-	stats->iteration = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
+	stats->iteration =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
 	stats->bandwidth_bps = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
 	stats->postcopy =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;

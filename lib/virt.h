@@ -94,20 +94,18 @@ int vmha_virt_domain_get_state(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                int *reason);
 
 /** Ask the guest to shut down (VIR_DOMAIN_SHUTDOWN_* flags). @return 0 or -errno */
-int vmha_virt_domain_shutdown(struct vmha_virt_domain *d, unsigned int flags,
-                              uint64_t deadline_ms);
+int vmha_virt_domain_shutdown(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms);
 
 /** Destroy (VIR_DOMAIN_DESTROY_* flags). @return 0 or -errno */
-int vmha_virt_domain_destroy(struct vmha_virt_domain *d, unsigned int flags,
-                             uint64_t deadline_ms);
+int vmha_virt_domain_destroy(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms);
 
 /** @return 0 and the domain XML in *xml (caller frees), or -errno */
-int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags,
-                             uint64_t deadline_ms, char **xml);
+int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms,
+                             char **xml);
 
 /** @return 0 and vCPUs and maximum memory (KiB), or -errno */
-int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms,
-                              unsigned int *vcpus, uint64_t *max_memory_kib);
+int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms, unsigned int *vcpus,
+                              uint64_t *max_memory_kib);
 
 /** Save the domain's state to path (stops it). @return 0 or -errno */
 int vmha_virt_domain_save(struct vmha_virt_domain *d, const char *path, uint64_t deadline_ms);
@@ -149,14 +147,14 @@ void vmha_virt_job_free(struct vmha_virt_job *job);
 
 /** Progress of a migration job. */
 struct vmha_virt_job_stats {
-	int type;                     /**< VIR_DOMAIN_JOB_* */
-	uint64_t time_elapsed_ms;     /**< since the job started */
-	uint64_t data_total_bytes;    /**< memory + disk to transfer */
-	uint64_t data_remaining_bytes;/**< left to transfer */
-	uint64_t dirty_rate_pps;      /**< pages dirtied per second */
-	uint64_t iteration;           /**< precopy iteration */
-	uint64_t bandwidth_bps;       /**< bytes per second (memory) */
-	bool postcopy;                /**< running in post-copy */
+	int type;                      /**< VIR_DOMAIN_JOB_* */
+	uint64_t time_elapsed_ms;      /**< since the job started */
+	uint64_t data_total_bytes;     /**< memory + disk to transfer */
+	uint64_t data_remaining_bytes; /**< left to transfer */
+	uint64_t dirty_rate_pps;       /**< pages dirtied per second */
+	uint64_t iteration;            /**< precopy iteration */
+	uint64_t bandwidth_bps;        /**< bytes per second (memory) */
+	bool postcopy;                 /**< running in post-copy */
 };
 
 /** @return 0 and the current job's statistics, or -errno */
@@ -178,16 +176,14 @@ int vmha_virt_interface_exists(struct vmha_virt *v, const char *name, uint64_t d
                                bool *exists);
 
 /** @return 0 and the free memory of the host in bytes, or -errno */
-int vmha_virt_node_free_memory(struct vmha_virt *v, uint64_t deadline_ms,
-                               uint64_t *free_bytes);
+int vmha_virt_node_free_memory(struct vmha_virt *v, uint64_t deadline_ms, uint64_t *free_bytes);
 
 /** @return 0 and whether the named network exists and is active, or -errno */
 int vmha_virt_network_is_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms,
                                 bool *active);
 
 /** Start the named network if inactive. @return 0 or -errno */
-int vmha_virt_network_ensure_active(struct vmha_virt *v, const char *name,
-                                    uint64_t deadline_ms);
+int vmha_virt_network_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms);
 
 /** Start the named storage pool if inactive, else refresh it. @return 0 or -errno */
 int vmha_virt_pool_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms);

@@ -1129,7 +1129,15 @@ int vmha_actions_meta_data(void)
 	static const char *const types[] = {"string", "boolean", "integer"};
 	size_t i;
 
+	/* OCF 1.1 adds reload-agent and reloadable="1"; resource-agents'
+	 * ra-api-1.dtd predates both, so the internal subset declares them */
 	printf("<?xml version=\"1.0\"?>\n"
+	       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
+	       "<!ATTLIST parameter reloadable (0|1) \"0\">\n"
+	       "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
+	       "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|usage|"
+	       "methods|validate-all) #REQUIRED>\n"
+	       "]>\n"
 	       "<resource-agent name=\"VirtualDomain\" version=\"%s\">\n"
 	       "<version>1.1</version>\n"
 	       "<longdesc lang=\"en\">\n"

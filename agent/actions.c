@@ -395,6 +395,10 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 
 	if (c->p->instance == NULL || dom == NULL)
 		return;
+	/* Pacemaker always passes its feature set; without it there is no
+	 * cluster to write utilization to */
+	if (getenv("OCF_RESKEY_crm_feature_set") == NULL)
+		return;
 	if (!autoset[0] && !autoset[1] && !autoset[2] && !unset[0] && !unset[1] && !unset[2])
 		return;
 	if (vmha_virt_domain_get_info(dom, c->deadline_ms, &vcpus, &mem_kib) < 0)

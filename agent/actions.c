@@ -372,6 +372,19 @@ static int run_monitor_scripts(struct ctx *c)
 	return rc;
 }
 
+static bool utilization_wanted(const struct ctx *c)
+{
+	const struct vmha_params *p = c->p;
+
+	/* Pacemaker always passes its feature set; without it there is no
+	 * cluster to write utilization to */
+	if (p->instance == NULL || getenv("OCF_RESKEY_crm_feature_set") == NULL)
+		return false;
+	return p->autoset_utilization_cpu || p->autoset_utilization_host_memory ||
+	       p->autoset_utilization_hv_memory || p->unset_utilization_cpu ||
+	       p->unset_utilization_host_memory || p->unset_utilization_hv_memory;
+}
+
 /* Utilization: write an attribute only when its value changed since the
  * last write (cached next to the record), so a steady monitor starts no
  * process at all. */
@@ -393,13 +406,7 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 	FILE *f;
 	size_t i;
 
-	if (c->p->instance == NULL || dom == NULL)
-		return;
-	/* Pacemaker always passes its feature set; without it there is no
-	 * cluster to write utilization to */
-	if (getenv("OCF_RESKEY_crm_feature_set") == NULL)
-		return;
-	if (!autoset[0] && !autoset[1] && !autoset[2] && !unset[0] && !unset[1] && !unset[2])
+	if (dom == NULL)
 		return;
 	if (vmha_virt_domain_get_info(dom, c->deadline_ms, &vcpus, &mem_kib) < 0)
 		return;

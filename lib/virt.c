@@ -83,12 +83,21 @@ static void *virt_event_loop(void *opaque)
 	return NULL;
 }
 
+static pthread_once_t virt_event_once = PTHREAD_ONCE_INIT;
+static bool virt_event_ready;
+
 static void virt_init_once(void)
+{
+	virInitialize();
+	virSetErrorFunc(NULL, virt_quiet_error);
+}
+
+/* libvirt's event loop, needed for keepalive only: started on the first
+ * remote connection, so local ones cost no extra thread. */
+static void virt_event_init_once(void)
 {
 	pthread_t t;
 
-	virInitialize();
-	virSetErrorFunc(NULL, virt_quiet_error);
 	if (virEventRegisterDefaultImpl() < 0) {
 		vmha_warn("cannot register libvirt's event loop: keepalive disabled");
 		return;
@@ -98,6 +107,16 @@ static void virt_init_once(void)
 		return;
 	}
 	pthread_detach(t);
+	virt_event_ready = true;
+}
+
+/* A URI naming a host ("qemu+ssh://h/system") reaches libvirtd over the
+ * network; "qemu:///system" is a local socket, bounded by the deadlines. */
+static bool uri_is_remote(const char *uri)
+{
+	const char *sep = uri != NULL ? strstr(uri, "://") : NULL;
+
+	return sep != NULL && sep[3] != '/' && sep[3] != '\0';
 }
 
 /* The one place where libvirt's error codes become -errno. */
@@ -334,7 +353,11 @@ int vmha_virt_open(const char *uri, unsigned int keepalive_s, uint64_t deadline_
 			goto out;
 		}
 	}
-	c->u1 = keepalive_s;
+	if (keepalive_s > 0 && uri_is_remote(uri)) {
+		pthread_once(&virt_event_once, virt_event_init_once);
+		if (virt_event_ready)
+			c->u1 = keepalive_s;
+	}
 	rc = call_run(NULL, c, deadline_ms);
 	if (rc < 0) {
 		snprintf(open_error, sizeof(open_error), "%s", c->error);

@@ -34,8 +34,9 @@ struct vmha_virt;
 struct vmha_virt_domain;
 
 /**
- * Open a connection to uri (NULL: libvirt's default) and enable keepalive
- * (interval keepalive_s, 3 missed probes) where the driver supports it.
+ * Open a connection to uri (NULL: libvirt's default) and, for a remote URI
+ * (one naming a host), enable keepalive (interval keepalive_s, 3 missed
+ * probes). Local connections rely on the per-call deadlines alone.
  *
  * @param uri          hypervisor URI
  * @param deadline_ms  monotonic deadline for the whole open

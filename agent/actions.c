@@ -473,7 +473,8 @@ static int action_monitor(struct ctx *c)
 	rc = run_monitor_scripts(c);
 	if (rc < 0)
 		return rc;
-	if (c->v != NULL && !vmha_virt_is_wedged(c->v) && domain_lookup(c, &dom) == 0) {
+	if (utilization_wanted(c) && c->v != NULL && !vmha_virt_is_wedged(c->v) &&
+	    domain_lookup(c, &dom) == 0) {
 		utilization_update(c, dom);
 		vmha_virt_domain_free(dom);
 	}

@@ -60,8 +60,8 @@ static void test_flags(void **state)
 	        {"--tls", VIR_MIGRATE_TLS},
 	        {"--parallel", VIR_MIGRATE_PARALLEL},
 	        {"--zerocopy", VIR_MIGRATE_ZEROCOPY},
-	        {"--live --persistent --undefinesource", VIR_MIGRATE_PERSIST_DEST |
-	                                                         VIR_MIGRATE_UNDEFINE_SOURCE},
+	        {"--live --persistent --undefinesource",
+	         VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE},
 	};
 	struct vmha_params p;
 	char reason[256];
@@ -69,8 +69,8 @@ static void test_flags(void **state)
 
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan = plan_for(&p, cases[i].opt, 0, reason,
-		                                          sizeof(reason));
+		struct vmha_migrate_plan *plan =
+		        plan_for(&p, cases[i].opt, 0, reason, sizeof(reason));
 
 		if (vmha_migrate_plan_flags(plan) != (BASE | cases[i].flags))
 			fail_msg("'%s': flags 0x%x, expected 0x%x", cases[i].opt,
@@ -181,9 +181,9 @@ static void test_remote_uri(void **state)
 	char reason[256];
 
 	memset(&p, 0, sizeof(p));
-	assert_int_equal(vmha_migrate_plan_new(&p, "node2", "qemu:///system", &plan, reason,
-	                                       sizeof(reason)),
-	                 0);
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu://node2/system");
 	assert_null(vmha_migrate_plan_migrate_uri(plan));
 	vmha_migrate_plan_free(plan);
@@ -204,15 +204,13 @@ static void test_remote_uri(void **state)
 	p.migration_user = "Bad User";
 	p.migration_network_suffix = NULL;
 	p.hypervisor = "qemu+tls://ignored:16514/system";
-	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+ssh://n3:16514/system");
 	vmha_migrate_plan_free(plan);
 
 	p.remoteuri = "qemu+tcp://%n.lab/system";
 	p.migrateuri = "tcp://%n:49999";
-	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+tcp://n3.lab/system");
 	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp://n3:49999");
 	vmha_migrate_plan_free(plan);
@@ -243,13 +241,12 @@ static void test_own_parameters(void **state)
 	p.migration_postcopy = true;
 	p.migration_parallel_connections = 4;
 	p.migration_compression = "xbzrle,zstd";
-	assert_int_equal(vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason,
-	                                       sizeof(reason)),
-	                 0);
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
 	assert_int_equal(vmha_migrate_plan_flags(plan),
-	                 BASE | VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS |
-	                         VIR_MIGRATE_POSTCOPY | VIR_MIGRATE_PARALLEL |
-	                         VIR_MIGRATE_COMPRESSED);
+	                 BASE | VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS | VIR_MIGRATE_POSTCOPY |
+	                         VIR_MIGRATE_PARALLEL | VIR_MIGRATE_COMPRESSED);
 	params = vmha_migrate_plan_params(plan, &n);
 	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 200);
@@ -268,9 +265,9 @@ static void test_own_parameters(void **state)
 
 	/* an explicit --bandwidth wins over migration_speed */
 	p.migrate_options = "--bandwidth 10";
-	assert_int_equal(vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason,
-	                                       sizeof(reason)),
-	                 0);
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
 	params = vmha_migrate_plan_params(plan, &n);
 	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 10);
@@ -278,9 +275,9 @@ static void test_own_parameters(void **state)
 
 	p.migrate_options = NULL;
 	p.migration_compression = "lz4";
-	assert_int_equal(vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason,
-	                                       sizeof(reason)),
-	                 -EINVAL);
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        -EINVAL);
 	assert_non_null(strstr(reason, "unknown method 'lz4'"));
 }
 

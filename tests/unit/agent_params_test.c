@@ -61,15 +61,33 @@ static void test_defaults(void **state)
 
 static void test_every_stock_parameter_is_known(void **state)
 {
-	static const char *const stock[] = {
-	        "config", "hypervisor", "force_stop", "migration_transport", "migration_user",
-	        "migration_downtime", "migration_speed", "migration_network_suffix", "migrateuri",
-	        "migrate_options", "migrateport", "remoteuri", "monitor_scripts",
-	        "autoset_utilization_cpu", "autoset_utilization_host_memory",
-	        "autoset_utilization_hv_memory", "unset_utilization_cpu",
-	        "unset_utilization_host_memory", "unset_utilization_hv_memory",
-	        "save_config_on_stop", "sync_config_on_stop", "snapshot", "backingfile",
-	        "stateless", "copyindirs", "shutdown_mode", "start_resources"};
+	static const char *const stock[] = {"config",
+	                                    "hypervisor",
+	                                    "force_stop",
+	                                    "migration_transport",
+	                                    "migration_user",
+	                                    "migration_downtime",
+	                                    "migration_speed",
+	                                    "migration_network_suffix",
+	                                    "migrateuri",
+	                                    "migrate_options",
+	                                    "migrateport",
+	                                    "remoteuri",
+	                                    "monitor_scripts",
+	                                    "autoset_utilization_cpu",
+	                                    "autoset_utilization_host_memory",
+	                                    "autoset_utilization_hv_memory",
+	                                    "unset_utilization_cpu",
+	                                    "unset_utilization_host_memory",
+	                                    "unset_utilization_hv_memory",
+	                                    "save_config_on_stop",
+	                                    "sync_config_on_stop",
+	                                    "snapshot",
+	                                    "backingfile",
+	                                    "stateless",
+	                                    "copyindirs",
+	                                    "shutdown_mode",
+	                                    "start_resources"};
 	size_t i;
 	size_t j;
 
@@ -87,13 +105,18 @@ static void test_every_stock_parameter_is_known(void **state)
 
 static void test_values(void **state)
 {
-	static const char *const env[] = {
-	        "OCF_RESKEY_config=/vm.xml",          "OCF_RESKEY_force_stop=yes",
-	        "OCF_RESKEY_migration_downtime=250",  "OCF_RESKEY_migration_speed=100",
-	        "OCF_RESKEY_autoset_utilization_cpu=false", "OCF_RESKEY_hypervisor=qemu:///system",
-	        "OCF_RESKEY_CRM_meta_timeout=20000",  "OCF_RESKEY_CRM_meta_interval=10000",
-	        "OCF_RESKEY_CRM_meta_migrate_target=node2", "OCF_RESOURCE_INSTANCE=vm1",
-	        "HA_RSCTMP=/tmp/x",                    NULL};
+	static const char *const env[] = {"OCF_RESKEY_config=/vm.xml",
+	                                  "OCF_RESKEY_force_stop=yes",
+	                                  "OCF_RESKEY_migration_downtime=250",
+	                                  "OCF_RESKEY_migration_speed=100",
+	                                  "OCF_RESKEY_autoset_utilization_cpu=false",
+	                                  "OCF_RESKEY_hypervisor=qemu:///system",
+	                                  "OCF_RESKEY_CRM_meta_timeout=20000",
+	                                  "OCF_RESKEY_CRM_meta_interval=10000",
+	                                  "OCF_RESKEY_CRM_meta_migrate_target=node2",
+	                                  "OCF_RESOURCE_INSTANCE=vm1",
+	                                  "HA_RSCTMP=/tmp/x",
+	                                  NULL};
 	struct vmha_params p;
 	char reason[256];
 
@@ -190,8 +213,8 @@ static void test_shutdown_flags(void **state)
 	assert_int_equal(flags, 0);
 	assert_int_equal(vmha_params_shutdown_flags("acpi", &flags, reason, sizeof(reason)), 0);
 	assert_int_equal(flags, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
-	assert_int_equal(vmha_params_shutdown_flags("agent,initctl,signal,paravirt", &flags,
-	                                            reason, sizeof(reason)),
+	assert_int_equal(vmha_params_shutdown_flags("agent,initctl,signal,paravirt", &flags, reason,
+	                                            sizeof(reason)),
 	                 0);
 	assert_int_equal(flags, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT | VIR_DOMAIN_SHUTDOWN_INITCTL |
 	                                VIR_DOMAIN_SHUTDOWN_SIGNAL | VIR_DOMAIN_SHUTDOWN_PARAVIRT);

@@ -14,23 +14,22 @@
 
 #include "domxml.h"
 
-static const char full[] =
-        "<domain type='kvm'>\n"
-        "  <name>web1</name>\n"
-        "  <uuid>6c5e3b1e-4b8d-4c47-9a44-7b8f0c0f6b11</uuid>\n"
-        "  <memory unit='MiB'>128</memory>\n"
-        "  <vcpu placement='static'>2</vcpu>\n"
-        "  <cpu mode='custom'><model>qemu64</model></cpu>\n"
-        "  <devices>\n"
-        "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
-        "    <disk type='file'><source file='/srv/web1.qcow2'/></disk>\n"
-        "    <disk type='block'><source dev='/dev/vg/web1-data'/></disk>\n"
-        "    <disk type='volume'><source pool='shared' volume='v'/></disk>\n"
-        "    <interface type='network'><source network='default'/></interface>\n"
-        "    <interface type='network'><source network='default'/></interface>\n"
-        "    <interface type='bridge'><source bridge='br0'/></interface>\n"
-        "  </devices>\n"
-        "</domain>\n";
+static const char full[] = "<domain type='kvm'>\n"
+                           "  <name>web1</name>\n"
+                           "  <uuid>6c5e3b1e-4b8d-4c47-9a44-7b8f0c0f6b11</uuid>\n"
+                           "  <memory unit='MiB'>128</memory>\n"
+                           "  <vcpu placement='static'>2</vcpu>\n"
+                           "  <cpu mode='custom'><model>qemu64</model></cpu>\n"
+                           "  <devices>\n"
+                           "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                           "    <disk type='file'><source file='/srv/web1.qcow2'/></disk>\n"
+                           "    <disk type='block'><source dev='/dev/vg/web1-data'/></disk>\n"
+                           "    <disk type='volume'><source pool='shared' volume='v'/></disk>\n"
+                           "    <interface type='network'><source network='default'/></interface>\n"
+                           "    <interface type='network'><source network='default'/></interface>\n"
+                           "    <interface type='bridge'><source bridge='br0'/></interface>\n"
+                           "  </devices>\n"
+                           "</domain>\n";
 
 static void test_full(void **state)
 {

@@ -36,8 +36,7 @@ static void test_open_and_lookup(void **state)
 	                 0);
 	assert_string_equal(vmha_virt_domain_name(d), "test");
 	assert_int_equal(vmha_virt_domain_uuid(d, uuid), 0);
-	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason),
-	                 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason), 0);
 	assert_int_equal(st, VIR_DOMAIN_RUNNING);
 	assert_int_equal(vmha_virt_domain_get_info(d, vmha_deadline_in_ms(5000), &vcpus, &mem), 0);
 	assert_true(vcpus >= 1);
@@ -45,8 +44,7 @@ static void test_open_and_lookup(void **state)
 	vmha_virt_domain_free(d);
 	d = NULL;
 	/* by UUID too */
-	assert_int_equal(vmha_virt_domain_lookup(v, uuid, NULL, vmha_deadline_in_ms(5000), &d),
-	                 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, uuid, NULL, vmha_deadline_in_ms(5000), &d), 0);
 	assert_string_equal(vmha_virt_domain_name(d), "test");
 	vmha_virt_domain_free(d);
 	d = NULL;
@@ -81,8 +79,7 @@ static void test_deadlines(void **state)
 	                 -ETIMEDOUT);
 	/* a missed deadline before the call does not wedge the connection */
 	assert_false(vmha_virt_is_wedged(v));
-	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason),
-	                 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason), 0);
 	vmha_virt_domain_free(d);
 	vmha_virt_free(v);
 }
@@ -166,10 +163,8 @@ static void test_bad_uri(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_open_and_lookup),
-	        cmocka_unit_test(test_deadlines),
-	        cmocka_unit_test(test_lifecycle),
-	        cmocka_unit_test(test_hung_daemon),
+	        cmocka_unit_test(test_open_and_lookup), cmocka_unit_test(test_deadlines),
+	        cmocka_unit_test(test_lifecycle),       cmocka_unit_test(test_hung_daemon),
 	        cmocka_unit_test(test_bad_uri),
 	};
 

@@ -245,6 +245,72 @@ static void test_paused_and_libvirt_managed(void **state)
 	write_file(config, vm_xml);
 }
 
+static int count_lines(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Utilization goes through crm_resource (the one child process the agent
+ * may start), and only when a value changed. A stand-in crm_resource on
+ * PATH records its calls. */
+static void test_utilization_only_on_change(void **state)
+{
+	char script[300];
+	char log[300];
+	char text[600];
+	char path[4096];
+	char reason[512];
+	const char *old_path = getenv("PATH");
+
+	snprintf(script, sizeof(script), "%s/crm_resource", dir);
+	snprintf(log, sizeof(log), "%s/crm_resource.log", dir);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> '%s'\n", log);
+	write_file(script, text);
+	assert_int_equal(chmod(script, 0755), 0);
+	snprintf(path, sizeof(path), "%s:%s", dir, old_path != NULL ? old_path : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	setenv("OCF_RESKEY_crm_feature_set", "3.16.2", 1);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmu";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 3);
+	/* unchanged values: no process at all */
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 3);
+	/* switching cpu from autoset to unset deletes it, once */
+	extra[1] = "OCF_RESKEY_autoset_utilization_cpu=false";
+	extra[2] = "OCF_RESKEY_unset_utilization_cpu=true";
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 4);
+	{
+		FILE *f = fopen(log, "r");
+		char line[256] = "";
+		int i;
+
+		assert_non_null(f);
+		for (i = 0; i < 4; i++)
+			assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_non_null(strstr(line, "-r vmu -z -d cpu"));
+	}
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	unsetenv("OCF_RESKEY_crm_feature_set");
+	if (old_path != NULL)
+		setenv("PATH", path + strlen(dir) + 1, 1);
+}
+
 static void test_meta_data(void **state)
 {
 	assert_int_equal(vmha_actions_meta_data(), 0);
@@ -259,6 +325,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_inputs),
 	        cmocka_unit_test(test_malformed_config),
 	        cmocka_unit_test(test_paused_and_libvirt_managed),
+	        cmocka_unit_test(test_utilization_only_on_change),
 	        cmocka_unit_test(test_meta_data),
 	};
 

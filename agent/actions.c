@@ -300,8 +300,9 @@ static int status(struct ctx *c, int *state_out, int *reason_out)
 		rc = fail(c, -EIO, "domain '%s' is %s", c->name,
 		          vmha_ocf_state_reason_name(state, reason));
 	else if (rc == -EINPROGRESS)
-		rc = fail(c, -EINPROGRESS, "domain '%s' is %s", c->name,
-		          vmha_ocf_state_reason_name(state, reason));
+		rc = fail(c, -EINPROGRESS,
+		          "domain '%s' is %s: waiting for an incoming migration or a start",
+		          c->name, vmha_ocf_state_reason_name(state, reason));
 	else if (rc == -EAGAIN)
 		rc = fail(c, -EIO, "domain '%s' has no state", c->name);
 	vmha_debug("domain '%s' is %s", c->name, vmha_ocf_state_reason_name(state, reason));

@@ -58,6 +58,11 @@ int vmha_ocf_domain_status(int state, int reason)
 			 * the agent is in migrate_to: seen by monitor, this is
 			 * a guest waiting for an incoming migration */
 			return -EINPROGRESS;
+		case VIR_DOMAIN_PAUSED_STARTING_UP:
+			/* the guest of an incoming migration waits in this state
+			 * (as seen with QEMU) and so does a start in progress:
+			 * not running yet */
+			return -EINPROGRESS;
 		default:
 			return 0;
 		}

@@ -30,7 +30,8 @@ enum vmha_ocf_rc vmha_ocf_rc_from_errno(int rc);
  *   0           running (running, blocked, in shutdown, pmsuspended, paused
  *               by a user, a save, a snapshot or post-copy)
  *   -ESRCH      not running (shut off)
- *   -EINPROGRESS paused for a migration (an incoming one when seen by monitor)
+ *   -EINPROGRESS paused for a migration or starting up (an incoming migration
+ *               when seen by monitor): not running yet
  *   -EAGAIN     no state yet (ask again)
  *   -EIO        failed (crashed, paused on an I/O error, post-copy failed,
  *               watchdog)

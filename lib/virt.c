@@ -904,6 +904,9 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->bandwidth_bps = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
 	stats->postcopy =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
+	if (virTypedParamsGetInt(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_OPERATION,
+	                         &stats->operation) <= 0)
+		stats->operation = 0;
 out:
 	call_unref(c);
 	return rc;

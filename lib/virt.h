@@ -156,6 +156,7 @@ struct vmha_virt_job_stats {
 	uint64_t iteration;            /**< precopy iteration */
 	uint64_t bandwidth_bps;        /**< bytes per second (memory) */
 	bool postcopy;                 /**< running in post-copy */
+	int operation;                 /**< VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
 };
 
 /** @return 0 and the current job's statistics, or -errno */

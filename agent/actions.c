@@ -166,9 +166,18 @@ static int identify(struct ctx *c, bool need_xml)
 	return fail(c, -EIO, "%s", error);
 }
 
-static bool uri_is_qemu(const struct ctx *c)
+/* The local QEMU driver: its guests are processes on this host. */
+static bool uri_is_local_qemu(const struct ctx *c)
 {
-	return c->p->hypervisor == NULL || strncmp(c->p->hypervisor, "qemu", 4) == 0;
+	const char *uri = c->p->hypervisor;
+	const char *sep;
+
+	if (uri == NULL)
+		return true;
+	if (strncmp(uri, "qemu", 4) != 0)
+		return false;
+	sep = strstr(uri, "://");
+	return sep != NULL && sep[3] == '/';
 }
 
 static bool unreachable(int rc)
@@ -244,7 +253,7 @@ static int status_from_proc(struct ctx *c, int why)
 	pid_t pid = 0;
 	int rc;
 
-	if (!uri_is_qemu(c))
+	if (!uri_is_local_qemu(c))
 		return fail(c, why,
 		            "libvirt at '%s' is unreachable and the state of '%s' is unknown",
 		            c->p->hypervisor, c->name);

@@ -1,0 +1,599 @@
+/* Migration plan (see migrate.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "migrate.h"
+#include "util.h"
+
+struct vmha_migrate_plan {
+	char *remote_uri;
+	char *migrate_uri;
+	unsigned int flags;
+	virTypedParameterPtr params;
+	int nparams;
+	int maxparams;
+	bool postcopy_after_precopy;
+	char describe[1024];
+};
+
+enum opt_kind {
+	OPT_FLAG,    /* sets flag */
+	OPT_NOOP,    /* accepted, nothing to do */
+	OPT_STRING,  /* typed string parameter */
+	OPT_STRINGS, /* comma-separated list, one string parameter each */
+	OPT_INT,     /* typed int parameter */
+	OPT_ULLONG,  /* typed unsigned long long parameter */
+	OPT_FILE,    /* typed string parameter read from a file */
+	OPT_MIGRATEURI,
+	OPT_POSTCOPY_AFTER_PRECOPY,
+	OPT_REJECT, /* known, but contradicts how the agent works */
+};
+
+struct opt_def {
+	const char *name;
+	enum opt_kind kind;
+	unsigned int flag; /* OPT_FLAG; also set with a parameter */
+	const char *param; /* typed parameter name */
+	const char *why;   /* OPT_REJECT */
+};
+
+static const struct opt_def opts[] = {
+        {"--live", OPT_NOOP, 0, NULL, NULL},
+        {"--p2p", OPT_NOOP, 0, NULL, NULL},
+        {"--verbose", OPT_NOOP, 0, NULL, NULL},
+        {"--tunnelled", OPT_FLAG, VIR_MIGRATE_TUNNELLED, NULL, NULL},
+        {"--persistent", OPT_FLAG, VIR_MIGRATE_PERSIST_DEST, NULL, NULL},
+        {"--undefinesource", OPT_FLAG, VIR_MIGRATE_UNDEFINE_SOURCE, NULL, NULL},
+        {"--suspend", OPT_FLAG, VIR_MIGRATE_PAUSED, NULL, NULL},
+        {"--copy-storage-all", OPT_FLAG, VIR_MIGRATE_NON_SHARED_DISK, NULL, NULL},
+        {"--copy-storage-inc", OPT_FLAG, VIR_MIGRATE_NON_SHARED_INC, NULL, NULL},
+        {"--copy-storage-synchronous-writes", OPT_FLAG, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES,
+         NULL, NULL},
+        {"--change-protection", OPT_FLAG, VIR_MIGRATE_CHANGE_PROTECTION, NULL, NULL},
+        {"--unsafe", OPT_FLAG, VIR_MIGRATE_UNSAFE, NULL, NULL},
+        {"--compressed", OPT_FLAG, VIR_MIGRATE_COMPRESSED, NULL, NULL},
+        {"--auto-converge", OPT_FLAG, VIR_MIGRATE_AUTO_CONVERGE, NULL, NULL},
+        {"--rdma-pin-all", OPT_FLAG, VIR_MIGRATE_RDMA_PIN_ALL, NULL, NULL},
+        {"--abort-on-error", OPT_FLAG, VIR_MIGRATE_ABORT_ON_ERROR, NULL, NULL},
+        {"--postcopy", OPT_FLAG, VIR_MIGRATE_POSTCOPY, NULL, NULL},
+        {"--postcopy-after-precopy", OPT_POSTCOPY_AFTER_PRECOPY, VIR_MIGRATE_POSTCOPY, NULL, NULL},
+        {"--tls", OPT_FLAG, VIR_MIGRATE_TLS, NULL, NULL},
+        {"--parallel", OPT_FLAG, VIR_MIGRATE_PARALLEL, NULL, NULL},
+        {"--zerocopy", OPT_FLAG, VIR_MIGRATE_ZEROCOPY, NULL, NULL},
+        {"--migrateuri", OPT_MIGRATEURI, 0, NULL, NULL},
+        {"--graphicsuri", OPT_STRING, 0, VIR_MIGRATE_PARAM_GRAPHICS_URI, NULL},
+        {"--listen-address", OPT_STRING, 0, VIR_MIGRATE_PARAM_LISTEN_ADDRESS, NULL},
+        {"--migrate-disks", OPT_STRINGS, 0, VIR_MIGRATE_PARAM_MIGRATE_DISKS, NULL},
+        {"--disks-port", OPT_INT, 0, VIR_MIGRATE_PARAM_DISKS_PORT, NULL},
+        {"--disks-uri", OPT_STRING, 0, VIR_MIGRATE_PARAM_DISKS_URI, NULL},
+        {"--comp-methods", OPT_STRINGS, VIR_MIGRATE_COMPRESSED, VIR_MIGRATE_PARAM_COMPRESSION,
+         NULL},
+        {"--comp-mt-level", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, NULL},
+        {"--comp-mt-threads", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, NULL},
+        {"--comp-mt-dthreads", OPT_INT, 0, VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, NULL},
+        {"--comp-xbzrle-cache", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, NULL},
+        {"--auto-converge-initial", OPT_INT, VIR_MIGRATE_AUTO_CONVERGE,
+         VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, NULL},
+        {"--auto-converge-increment", OPT_INT, VIR_MIGRATE_AUTO_CONVERGE,
+         VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, NULL},
+        {"--persistent-xml", OPT_FILE, VIR_MIGRATE_PERSIST_DEST, VIR_MIGRATE_PARAM_PERSIST_XML,
+         NULL},
+        {"--xml", OPT_FILE, 0, VIR_MIGRATE_PARAM_DEST_XML, NULL},
+        {"--tls-destination", OPT_STRING, VIR_MIGRATE_TLS, VIR_MIGRATE_PARAM_TLS_DESTINATION, NULL},
+        {"--postcopy-bandwidth", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, NULL},
+        {"--parallel-connections", OPT_INT, VIR_MIGRATE_PARALLEL,
+         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, NULL},
+        {"--bandwidth", OPT_ULLONG, 0, VIR_MIGRATE_PARAM_BANDWIDTH, NULL},
+        {"--offline", OPT_REJECT, 0, NULL, "the agent migrates running guests live"},
+        {"--direct", OPT_REJECT, 0, NULL, "the agent always migrates peer-to-peer"},
+        {"--dname", OPT_REJECT, 0, NULL, "renaming the domain would break the resource"},
+        {"--async", OPT_REJECT, 0, NULL, "the agent waits for the migration itself"},
+        {"--timeout", OPT_REJECT, 0, NULL,
+         "the agent bounds the migration by the operation timeout; use migration_postcopy"},
+        {"--timeout-suspend", OPT_REJECT, 0, NULL,
+         "the agent bounds the migration by the operation timeout"},
+        {"--timeout-postcopy", OPT_REJECT, 0, NULL, "use migration_postcopy instead"},
+        {"--domain", OPT_REJECT, 0, NULL, "the domain comes from 'config'"},
+        {"--desturi", OPT_REJECT, 0, NULL, "use 'remoteuri' instead"},
+};
+
+static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason == NULL || reason_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, reason_len, fmt, ap);
+	va_end(ap);
+}
+
+void vmha_migrate_plan_free(struct vmha_migrate_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	free(plan->remote_uri);
+	free(plan->migrate_uri);
+	virTypedParamsFree(plan->params, plan->nparams);
+	free(plan);
+}
+
+/* Replace every "%n" in tmpl by node (when node is non-NULL). */
+static char *subst_node(const char *tmpl, const char *node)
+{
+	size_t len = strlen(tmpl) + 1;
+	const char *s;
+	char *out;
+	char *o;
+
+	if (node != NULL) {
+		for (s = tmpl; (s = strstr(s, "%n")) != NULL; s += 2)
+			len += strlen(node);
+	}
+	out = malloc(len);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	for (s = tmpl; *s != '\0'; s++) {
+		if (node != NULL && s[0] == '%' && s[1] == 'n') {
+			strcpy(o, node);
+			o += strlen(node);
+			s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* node with suffix inserted before its first dot (or appended). */
+static char *node_with_suffix(const char *node, const char *suffix)
+{
+	size_t head = strcspn(node, ".");
+	size_t len = strlen(node) + (suffix != NULL ? strlen(suffix) : 0) + 1;
+	char *out = malloc(len);
+
+	if (out == NULL)
+		return NULL;
+	snprintf(out, len, "%.*s%s%s", (int)head, node, suffix != NULL ? suffix : "", node + head);
+	return out;
+}
+
+static bool user_is_valid(const char *user)
+{
+	size_t i;
+
+	if (user == NULL || user[0] < 'a' || user[0] > 'z')
+		return false;
+	for (i = 1; user[i] != '\0'; i++) {
+		char c = user[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/* scheme[+transport]://[user@]host[:port]/path -> scheme+T://[U@]target[:port]/path */
+static int build_remote_uri(const struct vmha_params *p, const char *target, const char *local,
+                            char **out, char *reason, size_t reason_len)
+{
+	const char *sep;
+	const char *authority;
+	const char *path;
+	const char *port;
+	char *host = NULL;
+	size_t scheme_len;
+	size_t len;
+	int rc = 0;
+
+	*out = NULL;
+	if (p->remoteuri != NULL) {
+		*out = subst_node(p->remoteuri, target);
+		rc = *out == NULL ? -ENOMEM : 0;
+		goto out;
+	}
+	if (local == NULL || (sep = strstr(local, "://")) == NULL) {
+		set_reason(
+		        reason, reason_len,
+		        "cannot build the target's URI from hypervisor URI '%s'; set 'remoteuri'",
+		        local != NULL ? local : "");
+		rc = -EINVAL;
+		goto out;
+	}
+	scheme_len = strcspn(local, "+:");
+	authority = sep + 3;
+	path = authority + strcspn(authority, "/");
+	port = authority;
+	while (port < path && *port != ':')
+		port++;
+	if (port < path && strchr(authority, '@') != NULL && strchr(authority, '@') < path) {
+		/* user@host:port: the colon after the @ */
+		const char *at = strchr(authority, '@');
+
+		port = at;
+		while (port < path && *port != ':')
+			port++;
+	}
+	host = node_with_suffix(target != NULL ? target : "%n", p->migration_network_suffix);
+	if (host == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	len = strlen(local) + strlen(host) + 64 +
+	      (p->migration_user != NULL ? strlen(p->migration_user) : 0) +
+	      (p->migration_transport != NULL ? strlen(p->migration_transport) : 0);
+	*out = malloc(len);
+	if (*out == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	snprintf(*out, len, "%.*s%s%s://%s%s%s%.*s%s", (int)scheme_len, local,
+	         p->migration_transport != NULL ? "+" : "",
+	         p->migration_transport != NULL ? p->migration_transport : "",
+	         user_is_valid(p->migration_user) ? p->migration_user : "",
+	         user_is_valid(p->migration_user) ? "@" : "", host, (int)(path - port), port,
+	         path[0] != '\0' ? path : "/system");
+out:
+	free(host);
+	return rc;
+}
+
+static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, const char *value,
+                     const char *opt, char *reason, size_t reason_len)
+{
+	uint64_t u = 0;
+	int rc = 0;
+
+	switch (d->kind) {
+	case OPT_STRING:
+		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
+		                             d->param, value);
+		break;
+	case OPT_STRINGS: {
+		char *copy = strdup(value);
+		char *save = NULL;
+		char *item;
+
+		if (copy == NULL)
+			return -ENOMEM;
+		for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
+		     item = strtok_r(NULL, ",", &save))
+			rc = virTypedParamsAddString(&plan->params, &plan->nparams,
+			                             &plan->maxparams, d->param, item);
+		free(copy);
+		break;
+	}
+	case OPT_INT:
+	case OPT_ULLONG:
+		if (vmha_util_parse_u64(value, &u) < 0 || (d->kind == OPT_INT && u > INT32_MAX)) {
+			set_reason(
+			        reason, reason_len,
+			        "parameter 'migrate_options': option '%s' needs a number, not '%s'",
+			        opt, value);
+			return -EINVAL;
+		}
+		if (d->kind == OPT_INT)
+			rc = virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
+			                          d->param, (int)u);
+		else
+			rc = virTypedParamsAddULLong(&plan->params, &plan->nparams,
+			                             &plan->maxparams, d->param, u);
+		break;
+	case OPT_FILE: {
+		FILE *f = fopen(value, "re");
+		char *text = NULL;
+		size_t len = 0;
+
+		if (f == NULL) {
+			set_reason(reason, reason_len,
+			           "parameter 'migrate_options': option '%s': cannot read '%s'",
+			           opt, value);
+			return -EINVAL;
+		}
+		text = calloc(1, 1024 * 1024 + 1);
+		if (text != NULL)
+			len = fread(text, 1, 1024 * 1024, f);
+		fclose(f);
+		if (text == NULL)
+			return -ENOMEM;
+		text[len] = '\0';
+		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
+		                             d->param, text);
+		free(text);
+		break;
+	}
+	default:
+		break;
+	}
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+static bool has_param(const struct vmha_migrate_plan *plan, const char *name)
+{
+	return virTypedParamsGet(plan->params, plan->nparams, name) != NULL;
+}
+
+static int parse_options(struct vmha_migrate_plan *plan, const char *options, const char *target,
+                         char **migrateuri, char *reason, size_t reason_len)
+{
+	char *copy = NULL;
+	char *save = NULL;
+	char *tok;
+	int rc = 0;
+
+	if (options == NULL)
+		goto out;
+	copy = strdup(options);
+	if (copy == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (tok = strtok_r(copy, " \t\n", &save); tok != NULL && rc == 0;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		const struct opt_def *d = NULL;
+		char *value = NULL;
+		char *eq = strchr(tok, '=');
+		size_t i;
+
+		if (eq != NULL) {
+			*eq = '\0';
+			value = eq + 1;
+		}
+		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+			if (strcmp(opts[i].name, tok) == 0)
+				d = &opts[i];
+		}
+		if (d == NULL) {
+			set_reason(reason, reason_len,
+			           "parameter 'migrate_options': unknown option '%s'", tok);
+			rc = -EINVAL;
+			break;
+		}
+		if (d->kind == OPT_REJECT) {
+			set_reason(reason, reason_len,
+			           "parameter 'migrate_options': option '%s' is not supported: %s",
+			           tok, d->why);
+			rc = -EINVAL;
+			break;
+		}
+		if (d->kind == OPT_FLAG || d->kind == OPT_NOOP ||
+		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
+			if (value != NULL) {
+				set_reason(
+				        reason, reason_len,
+				        "parameter 'migrate_options': option '%s' takes no value",
+				        tok);
+				rc = -EINVAL;
+				break;
+			}
+			plan->flags |= d->flag;
+			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY)
+				plan->postcopy_after_precopy = true;
+			continue;
+		}
+		if (value == NULL)
+			value = strtok_r(NULL, " \t\n", &save);
+		if (value == NULL || value[0] == '\0') {
+			set_reason(reason, reason_len,
+			           "parameter 'migrate_options': option '%s' needs a value", tok);
+			rc = -EINVAL;
+			break;
+		}
+		plan->flags |= d->flag;
+		if (d->kind == OPT_MIGRATEURI) {
+			free(*migrateuri);
+			*migrateuri = subst_node(value, target);
+			if (*migrateuri == NULL)
+				rc = -ENOMEM;
+			continue;
+		}
+		rc = add_param(plan, d, value, tok, reason, reason_len);
+	}
+out:
+	free(copy);
+	return rc;
+}
+
+int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
+                          const char *local_uri, struct vmha_migrate_plan **out, char *reason,
+                          size_t reason_len)
+{
+	struct vmha_migrate_plan *plan = calloc(1, sizeof(*plan));
+	const char *local = p->hypervisor != NULL ? p->hypervisor : local_uri;
+	char *opt_uri = NULL;
+	char *host = NULL;
+	int rc = 0;
+	int n;
+
+	*out = NULL;
+	if (plan == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* typed parameters use libvirt's thread-local error state */
+	virInitialize();
+	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+	rc = parse_options(plan, p->migrate_options, target_node, &opt_uri, reason, reason_len);
+	if (rc < 0)
+		goto out;
+	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
+	if (rc < 0)
+		goto out;
+	/* migration data URI: migrateuri, else --migrateuri, else the suffix */
+	if (p->migrateuri != NULL) {
+		host = node_with_suffix(target_node != NULL ? target_node : "%n",
+		                        p->migration_network_suffix);
+		plan->migrate_uri = host != NULL ? subst_node(p->migrateuri, target_node) : NULL;
+		if (plan->migrate_uri == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	} else if (opt_uri != NULL) {
+		plan->migrate_uri = opt_uri;
+		opt_uri = NULL;
+	} else if (p->migration_network_suffix != NULL && local != NULL &&
+	           strncmp(local, "qemu", 4) == 0) {
+		unsigned int port = (unsigned int)p->migrateport;
+		size_t len;
+
+		if (port == 0)
+			port = 49152 +
+			       (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) %
+			               64;
+		host = node_with_suffix(target_node != NULL ? target_node : "%n",
+		                        p->migration_network_suffix);
+		if (host == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		len = strlen(host) + 32;
+		plan->migrate_uri = malloc(len);
+		if (plan->migrate_uri == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		snprintf(plan->migrate_uri, len, "tcp:%s:%u", host, port);
+	}
+	if (plan->migrate_uri != NULL &&
+	    virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
+	                            VIR_MIGRATE_PARAM_URI, plan->migrate_uri) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* vmha's and the stock agent's own parameters */
+	if (p->migration_speed_mibs > 0 && !has_param(plan, VIR_MIGRATE_PARAM_BANDWIDTH) &&
+	    virTypedParamsAddULLong(&plan->params, &plan->nparams, &plan->maxparams,
+	                            VIR_MIGRATE_PARAM_BANDWIDTH, p->migration_speed_mibs) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (p->migration_auto_converge)
+		plan->flags |= VIR_MIGRATE_AUTO_CONVERGE;
+	if (p->migration_tls)
+		plan->flags |= VIR_MIGRATE_TLS;
+	if (p->migration_postcopy)
+		plan->flags |= VIR_MIGRATE_POSTCOPY;
+	if (p->migration_parallel_connections > 0) {
+		plan->flags |= VIR_MIGRATE_PARALLEL;
+		if (!has_param(plan, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
+		    virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
+		                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+		                         (int)p->migration_parallel_connections) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+	if (p->migration_compression != NULL) {
+		static const char *const methods[] = {"xbzrle", "mt", "zlib", "zstd"};
+		char *copy = strdup(p->migration_compression);
+		char *save = NULL;
+		char *m;
+
+		if (copy == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		plan->flags |= VIR_MIGRATE_COMPRESSED;
+		for (m = strtok_r(copy, ",", &save); m != NULL && rc == 0;
+		     m = strtok_r(NULL, ",", &save)) {
+			size_t i;
+			bool known = false;
+
+			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+				known = known || strcmp(methods[i], m) == 0;
+			if (!known) {
+				set_reason(reason, reason_len,
+				           "parameter 'migration_compression': unknown method '%s' "
+				           "(known: xbzrle, mt, zlib, zstd)",
+				           m);
+				rc = -EINVAL;
+			} else if (virTypedParamsAddString(&plan->params, &plan->nparams,
+			                                   &plan->maxparams,
+			                                   VIR_MIGRATE_PARAM_COMPRESSION, m) < 0) {
+				rc = -ENOMEM;
+			}
+		}
+		free(copy);
+		if (rc < 0)
+			goto out;
+	}
+	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) &&
+	    (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--copy-storage-all' and "
+		           "'--copy-storage-inc' exclude each other");
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((plan->flags & VIR_MIGRATE_TUNNELLED) && (plan->flags & VIR_MIGRATE_PARALLEL)) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--tunnelled' cannot be combined with "
+		           "parallel connections");
+		rc = -EINVAL;
+		goto out;
+	}
+	n = snprintf(plan->describe, sizeof(plan->describe), "to '%s' flags 0x%x", plan->remote_uri,
+	             plan->flags);
+	for (int i = 0; i < plan->nparams && n > 0 && (size_t)n < sizeof(plan->describe); i++) {
+		const virTypedParameter *tp = &plan->params[i];
+		char v[64];
+
+		if (tp->type == VIR_TYPED_PARAM_STRING)
+			snprintf(v, sizeof(v), "%s", tp->value.s);
+		else if (tp->type == VIR_TYPED_PARAM_INT)
+			snprintf(v, sizeof(v), "%d", tp->value.i);
+		else if (tp->type == VIR_TYPED_PARAM_ULLONG)
+			snprintf(v, sizeof(v), "%llu", tp->value.ul);
+		else
+			snprintf(v, sizeof(v), "?");
+		n += snprintf(plan->describe + n, sizeof(plan->describe) - (size_t)n, " %s=%s",
+		              tp->field, v);
+	}
+	*out = plan;
+	plan = NULL;
+out:
+	free(opt_uri);
+	free(host);
+	vmha_migrate_plan_free(plan);
+	return rc;
+}
+
+const char *vmha_migrate_plan_remote_uri(const struct vmha_migrate_plan *plan)
+{
+	return plan->remote_uri;
+}
+
+const char *vmha_migrate_plan_migrate_uri(const struct vmha_migrate_plan *plan)
+{
+	return plan->migrate_uri;
+}
+
+unsigned int vmha_migrate_plan_flags(const struct vmha_migrate_plan *plan)
+{
+	return plan->flags;
+}
+
+virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan, int *nparams)
+{
+	*nparams = plan->nparams;
+	return plan->params;
+}
+
+bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan)
+{
+	return plan->postcopy_after_precopy;
+}
+
+const char *vmha_migrate_plan_describe(const struct vmha_migrate_plan *plan)
+{
+	return plan->describe;
+}

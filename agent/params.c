@@ -1,0 +1,477 @@
+/* The agent's parameters (see params.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libvirt/libvirt.h>
+
+#include "params.h"
+#include "util.h"
+
+struct param_def {
+	struct vmha_param_info info;
+	size_t offset;
+};
+
+#define S         VMHA_PARAM_STRING
+#define B         VMHA_PARAM_BOOLEAN
+#define I         VMHA_PARAM_INTEGER
+#define AT(field) offsetof(struct vmha_params, field)
+
+/* name, type, default, required, unique, reloadable, short, long, field */
+static const struct param_def defs[] = {
+        {{"config", S, NULL, true, true, false, "Domain XML file",
+          "Absolute path of the libvirt domain XML that defines this guest. The agent reads the "
+          "domain's name and UUID from it and records them under HA_RSCTMP when it starts the "
+          "guest, so that a missing or unmounted file is never mistaken for a stopped guest."},
+         AT(config)},
+        {{"hypervisor", S, NULL, false, false, false, "Hypervisor URI",
+          "libvirt connection URI (for example qemu:///system). Empty: libvirt's default URI."},
+         AT(hypervisor)},
+        {{"force_stop", B, "0", false, false, true, "Destroy instead of shutting down",
+          "Stop the guest with an immediate destroy instead of asking it to shut down first. "
+          "Only for guests that cannot shut down gracefully."},
+         AT(force_stop)},
+        {{"migration_transport", S, "", false, false, true, "Transport to the peer libvirtd",
+          "Transport (ssh, tcp, tls, ...) appended to the URI scheme when connecting to the "
+          "target's libvirtd for a migration. Empty: libvirt's default."},
+         AT(migration_transport)},
+        {{"migration_user", S, NULL, false, false, true, "User in the peer URI",
+          "User name put into the target's libvirt URI. Ignored when remoteuri is set."},
+         AT(migration_user)},
+        {{"migration_downtime", I, "0", false, false, true, "Maximum migration downtime (ms)",
+          "Longest pause of the guest, in milliseconds, allowed when a live migration switches "
+          "over. 0: the hypervisor's default."},
+         AT(migration_downtime_ms)},
+        {{"migration_speed", I, "0", false, false, true, "Migration bandwidth (MiB/s)",
+          "Bandwidth limit of a live migration in MiB/s. 0: unlimited."},
+         AT(migration_speed_mibs)},
+        {{"migration_network_suffix", S, "", false, false, true, "Migration network suffix",
+          "Suffix added to the target node's name (before its first dot) to reach it over a "
+          "dedicated migration network, for both the libvirt URI and the migration URI."},
+         AT(migration_network_suffix)},
+        {{"migrateuri", S, NULL, false, false, true, "Migration data URI",
+          "URI for the migration data stream (for example tcp://%n:49152). %n is replaced by "
+          "the target node. Overrides migration_network_suffix, migrateport and --migrateuri."},
+         AT(migrateuri)},
+        {{"migrate_options", S, NULL, false, false, true, "virsh-style migration options",
+          "Options in the syntax of 'virsh migrate' (for example --compressed --auto-converge). "
+          "vmha translates each into libvirt flags and parameters; an option it does not know "
+          "is rejected by validate-all."},
+         AT(migrate_options)},
+        {{"migrateport", I, NULL, false, false, true, "Migration port",
+          "Port of the migration data stream when migration_network_suffix builds the URI. "
+          "Unset: a high port chosen at random."},
+         AT(migrateport)},
+        {{"remoteuri", S, NULL, false, false, true, "Target libvirt URI",
+          "libvirt URI of the migration target (%n: the target node). Overrides "
+          "migration_user, migration_transport and migration_network_suffix."},
+         AT(remoteuri)},
+        {{"monitor_scripts", S, "", false, false, true, "Extra monitor commands",
+          "Space-separated commands run by monitor (and at the end of start and migrate_from) "
+          "while the guest runs; a non-zero exit fails the operation."},
+         AT(monitor_scripts)},
+        {{"autoset_utilization_cpu", B, "true", false, false, true, "Publish vCPUs as utilization",
+          "Set the resource's 'cpu' utilization to the guest's vCPU count (written only when "
+          "it changes)."},
+         AT(autoset_utilization_cpu)},
+        {{"autoset_utilization_host_memory", B, "true", false, false, true,
+          "Publish memory as host_memory utilization",
+          "Set the resource's 'host_memory' utilization to the guest's maximum memory in MiB "
+          "(written only when it changes)."},
+         AT(autoset_utilization_host_memory)},
+        {{"autoset_utilization_hv_memory", B, "true", false, false, true,
+          "Publish memory as hv_memory utilization",
+          "Set the resource's 'hv_memory' utilization to the guest's maximum memory in MiB "
+          "(written only when it changes)."},
+         AT(autoset_utilization_hv_memory)},
+        {{"unset_utilization_cpu", B, "false", false, false, true, "Remove cpu utilization",
+          "Remove the 'cpu' utilization attribute when autoset_utilization_cpu is off."},
+         AT(unset_utilization_cpu)},
+        {{"unset_utilization_host_memory", B, "false", false, false, true,
+          "Remove host_memory utilization",
+          "Remove the 'host_memory' utilization attribute when autoset_utilization_host_memory "
+          "is off."},
+         AT(unset_utilization_host_memory)},
+        {{"unset_utilization_hv_memory", B, "false", false, false, true,
+          "Remove hv_memory utilization",
+          "Remove the 'hv_memory' utilization attribute when autoset_utilization_hv_memory is "
+          "off."},
+         AT(unset_utilization_hv_memory)},
+        {{"save_config_on_stop", B, "false", false, false, true, "Write the live XML back",
+          "On stop (and migration) write the domain's current persistent XML back to the "
+          "config file, atomically and only when it differs."},
+         AT(save_config_on_stop)},
+        {{"sync_config_on_stop", B, "false", false, false, true, "Sync the XML with csync2",
+          "Implies save_config_on_stop; afterwards run 'csync2 -x' on the config file."},
+         AT(sync_config_on_stop)},
+        {{"snapshot", S, "", false, false, false, "State directory",
+          "Directory where stop saves the guest's memory state (<name>.state) and start "
+          "restores it from. Cannot be combined with force_stop."},
+         AT(snapshot)},
+        {{"backingfile", S, "", false, false, false, "Copy-on-write backing file",
+          "Backing image for a copy-on-write guest image created next to the config file."},
+         AT(backingfile)},
+        {{"stateless", B, "false", false, false, false, "Recreate the image at each start",
+          "With backingfile: create a fresh copy-on-write image at every start."},
+         AT(stateless)},
+        {{"copyindirs", S, "", false, false, false, "Directories copied into a stateless guest",
+          "Directories copied into the guest's image before a stateless start."},
+         AT(copyindirs)},
+        {{"shutdown_mode", S, "", false, false, true, "Graceful shutdown method",
+          "Comma-separated shutdown methods for the graceful phase of stop: acpi, agent, "
+          "initctl, signal, paravirt. Empty: the hypervisor's choice."},
+         AT(shutdown_mode)},
+        {{"start_resources", B, "false", false, false, true, "Start pools and networks",
+          "Before start and migration, start the storage pools and virtual networks the guest "
+          "uses (on the target too)."},
+         AT(start_resources)},
+        {{"shutdown_timeout_share", I, "70", false, false, true,
+          "Share of the stop timeout for graceful shutdown (%)",
+          "Percentage of the stop operation's timeout spent waiting for a graceful shutdown "
+          "before the guest is destroyed (first gracefully, then forcibly)."},
+         AT(shutdown_timeout_share)},
+        {{"migration_postcopy", B, "false", false, false, true, "Allow post-copy migration",
+          "Allow a live migration to switch to post-copy: after migration_postcopy_after "
+          "precopy iterations, or when the estimated end would pass the operation's deadline."},
+         AT(migration_postcopy)},
+        {{"migration_postcopy_after", I, "0", false, false, true,
+          "Precopy iterations before post-copy",
+          "With migration_postcopy: switch to post-copy after this many precopy iterations. "
+          "0: only when the deadline is at risk."},
+         AT(migration_postcopy_after)},
+        {{"migration_auto_converge", B, "false", false, false, true, "Auto-converge",
+          "Throttle the guest's vCPUs when a migration does not converge."},
+         AT(migration_auto_converge)},
+        {{"migration_compression", S, "", false, false, true, "Migration compression",
+          "Comma-separated compression methods for migration (xbzrle, mt, zlib, zstd). "
+          "Empty: none."},
+         AT(migration_compression)},
+        {{"migration_parallel_connections", I, "0", false, false, true,
+          "Parallel migration connections",
+          "Number of parallel connections for the migration stream. 0: one."},
+         AT(migration_parallel_connections)},
+        {{"migration_tls", B, "false", false, false, true, "Encrypt the migration stream",
+          "Encrypt the migration stream with the hypervisor's TLS setup."},
+         AT(migration_tls)},
+        {{"migration_precheck", B, "true", false, false, true, "Check the target first",
+          "Before migrating, check that the target's libvirtd answers, the guest is not "
+          "active there, and memory, disks, networks, bridges and CPU are available."},
+         AT(migration_precheck)},
+};
+
+#undef S
+#undef B
+#undef I
+#undef AT
+
+size_t vmha_params_count(void)
+{
+	return sizeof(defs) / sizeof(defs[0]);
+}
+
+const struct vmha_param_info *vmha_params_info(size_t i)
+{
+	return i < vmha_params_count() ? &defs[i].info : NULL;
+}
+
+static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason == NULL || reason_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, reason_len, fmt, ap);
+	va_end(ap);
+}
+
+void vmha_params_clear(struct vmha_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < vmha_params_count(); i++) {
+		if (defs[i].info.type == VMHA_PARAM_STRING)
+			free(*(char **)((char *)p + defs[i].offset));
+	}
+	free(p->migrate_target);
+	free(p->migrate_source);
+	free(p->instance);
+	free(p->rsctmp);
+	memset(p, 0, sizeof(*p));
+}
+
+static int dup_env(vmha_params_getenv_fn get, void *opaque, const char *name, char **out)
+{
+	const char *v = get(name, opaque);
+
+	*out = NULL;
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	*out = strdup(v);
+	return *out == NULL ? -ENOMEM : 0;
+}
+
+static int parse_one(struct vmha_params *p, const struct param_def *d, const char *value,
+                     char *reason, size_t reason_len)
+{
+	void *field = (char *)p + d->offset;
+	uint64_t u = 0;
+	bool b = false;
+	int rc = 0;
+
+	switch (d->info.type) {
+	case VMHA_PARAM_STRING:
+		if (value != NULL && value[0] != '\0') {
+			*(char **)field = strdup(value);
+			if (*(char **)field == NULL)
+				rc = -ENOMEM;
+		}
+		break;
+	case VMHA_PARAM_BOOLEAN:
+		if (value == NULL || value[0] == '\0')
+			break;
+		rc = vmha_util_parse_bool(value, &b);
+		if (rc < 0) {
+			set_reason(reason, reason_len,
+			           "parameter '%s' must be a boolean (yes/no, true/false, 1/0), "
+			           "not '%s'",
+			           d->info.name, value);
+			break;
+		}
+		*(bool *)field = b;
+		break;
+	case VMHA_PARAM_INTEGER:
+		if (value == NULL || value[0] == '\0')
+			break;
+		rc = vmha_util_parse_u64(value, &u);
+		if (rc < 0) {
+			set_reason(
+			        reason, reason_len,
+			        "parameter '%s' must be a non-negative decimal integer, not '%s'",
+			        d->info.name, value);
+			rc = -EINVAL;
+			break;
+		}
+		*(uint64_t *)field = u;
+		break;
+	}
+	return rc;
+}
+
+int vmha_params_shutdown_flags(const char *mode, unsigned int *flags, char *reason,
+                               size_t reason_len)
+{
+	static const struct {
+		const char *name;
+		unsigned int flag;
+	} modes[] = {
+	        {"acpi", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN},
+	        {"agent", VIR_DOMAIN_SHUTDOWN_GUEST_AGENT},
+	        {"initctl", VIR_DOMAIN_SHUTDOWN_INITCTL},
+	        {"signal", VIR_DOMAIN_SHUTDOWN_SIGNAL},
+	        {"paravirt", VIR_DOMAIN_SHUTDOWN_PARAVIRT},
+	};
+	const char *s = mode;
+	int rc = 0;
+
+	*flags = 0;
+	while (s != NULL && *s != '\0') {
+		size_t len = strcspn(s, ",");
+		size_t i;
+		bool found = false;
+
+		for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+			if (strlen(modes[i].name) == len && strncmp(modes[i].name, s, len) == 0) {
+				*flags |= modes[i].flag;
+				found = true;
+			}
+		}
+		if (!found) {
+			set_reason(reason, reason_len,
+			           "parameter 'shutdown_mode': unknown mode '%.*s' (known: acpi, "
+			           "agent, initctl, signal, paravirt)",
+			           (int)len, s);
+			rc = -EINVAL;
+			goto out;
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+out:
+	return rc;
+}
+
+int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *opaque, char *reason,
+                      size_t reason_len)
+{
+	char name[128];
+	const char *v;
+	size_t i;
+	int rc = 0;
+
+	memset(p, 0, sizeof(*p));
+	/* defaults first, then the environment */
+	for (i = 0; i < vmha_params_count() && rc == 0; i++) {
+		if (defs[i].info.default_value != NULL)
+			rc = parse_one(p, &defs[i], defs[i].info.default_value, NULL, 0);
+	}
+	for (i = 0; i < vmha_params_count() && rc == 0; i++) {
+		snprintf(name, sizeof(name), "OCF_RESKEY_%s", defs[i].info.name);
+		v = get(name, opaque);
+		if (v == NULL || v[0] == '\0')
+			continue;
+		if (defs[i].info.type == VMHA_PARAM_STRING) {
+			free(*(char **)((char *)p + defs[i].offset));
+			*(char **)((char *)p + defs[i].offset) = NULL;
+		}
+		rc = parse_one(p, &defs[i], v, reason, reason_len);
+	}
+	if (rc < 0)
+		goto out;
+	p->timeout_ms = 90000;
+	v = get("OCF_RESKEY_CRM_meta_timeout", opaque);
+	if (v != NULL && v[0] != '\0') {
+		if (vmha_util_parse_u64(v, &p->timeout_ms) < 0 || p->timeout_ms == 0) {
+			set_reason(reason, reason_len,
+			           "OCF_RESKEY_CRM_meta_timeout must be a positive number of "
+			           "milliseconds, not '%s'",
+			           v);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	v = get("OCF_RESKEY_CRM_meta_interval", opaque);
+	if (v != NULL && v[0] != '\0' && vmha_util_parse_u64(v, &p->interval_ms) < 0) {
+		set_reason(
+		        reason, reason_len,
+		        "OCF_RESKEY_CRM_meta_interval must be a number of milliseconds, not '%s'",
+		        v);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = dup_env(get, opaque, "OCF_RESKEY_CRM_meta_migrate_target", &p->migrate_target);
+	if (rc == 0)
+		rc = dup_env(get, opaque, "OCF_RESKEY_CRM_meta_migrate_source", &p->migrate_source);
+	if (rc == 0)
+		rc = dup_env(get, opaque, "OCF_RESOURCE_INSTANCE", &p->instance);
+	if (rc == 0)
+		rc = dup_env(get, opaque, "HA_RSCTMP", &p->rsctmp);
+	if (rc == 0 && p->rsctmp == NULL) {
+		p->rsctmp = strdup("/run/resource-agents");
+		if (p->rsctmp == NULL)
+			rc = -ENOMEM;
+	}
+out:
+	return rc;
+}
+
+/* Known libvirt URI schemes (driver part, before any +transport). */
+static bool uri_scheme_is_known(const char *uri)
+{
+	static const char *const drivers[] = {
+	        "qemu",         "kvm",      "xen",          "libxl",     "lxc",    "test", "vbox",
+	        "vmwareplayer", "vmwarews", "vmwarefusion", "esx",       "gsx",    "vpx",  "bhyve",
+	        "ch",           "openvz",   "vz",           "parallels", "hyperv", "uml"};
+	size_t len = strcspn(uri, "+:");
+	size_t i;
+
+	if (strncmp(uri + len, "+", 1) != 0 && strncmp(uri + len, "://", 3) != 0 &&
+	    strncmp(uri + len, ":", 1) != 0)
+		return false;
+	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
+		if (strlen(drivers[i]) == len && strncasecmp(drivers[i], uri, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_len)
+{
+	unsigned int flags = 0;
+	int rc = 0;
+
+	if (p->config == NULL) {
+		set_reason(reason, reason_len, "parameter 'config' is required");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->config[0] != '/') {
+		set_reason(reason, reason_len,
+		           "parameter 'config' must be an absolute path, not '%s'", p->config);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->hypervisor != NULL && !uri_scheme_is_known(p->hypervisor)) {
+		set_reason(reason, reason_len,
+		           "parameter 'hypervisor': '%s' is not a libvirt URI with a known driver",
+		           p->hypervisor);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->force_stop && p->snapshot != NULL) {
+		set_reason(reason, reason_len,
+		           "parameters 'force_stop' and 'snapshot' cannot be used together");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->stateless && p->backingfile == NULL) {
+		set_reason(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->snapshot != NULL && p->snapshot[0] != '/') {
+		set_reason(reason, reason_len,
+		           "parameter 'snapshot' must be an absolute directory, not '%s'",
+		           p->snapshot);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = vmha_params_shutdown_flags(p->shutdown_mode, &flags, reason, reason_len);
+	if (rc < 0)
+		goto out;
+	if (p->shutdown_timeout_share < 1 || p->shutdown_timeout_share > 95) {
+		set_reason(reason, reason_len,
+		           "parameter 'shutdown_timeout_share' must be between 1 and 95 (percent), "
+		           "not %llu",
+		           (unsigned long long)p->shutdown_timeout_share);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->migrateport > 65535) {
+		set_reason(reason, reason_len, "parameter 'migrateport' must be at most 65535");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->migration_transport != NULL &&
+	    strspn(p->migration_transport, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+	            strlen(p->migration_transport)) {
+		set_reason(reason, reason_len,
+		           "parameter 'migration_transport' must be a transport name such as ssh, "
+		           "tcp or tls, not '%s'",
+		           p->migration_transport);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->migration_parallel_connections > 255) {
+		set_reason(reason, reason_len,
+		           "parameter 'migration_parallel_connections' must be at most 255");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->backingfile != NULL || p->stateless || p->copyindirs != NULL) {
+		set_reason(reason, reason_len,
+		           "parameters 'backingfile', 'stateless' and 'copyindirs' are not yet "
+		           "supported by ocf:vmha:VirtualDomain");
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+out:
+	return rc;
+}

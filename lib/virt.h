@@ -1,0 +1,202 @@
+/*
+ * libvirt access with a deadline on every call.
+ *
+ * Every call runs in a worker thread while the caller waits on the
+ * monotonic clock; a call that outlives its deadline returns -ETIMEDOUT and
+ * marks the connection wedged (later calls fail at once), so a hung libvirtd
+ * never hangs the caller. Remote connections get libvirt keepalive on top.
+ * libvirt's errors are converted to -errno here and nowhere else:
+ *   -ENOENT        no such domain
+ *   -EEXIST        domain already exists / is active
+ *   -EINVAL        invalid argument, XML or operation for the current state
+ *   -EPROTONOSUPPORT  no driver for the URI
+ *   -ECONNREFUSED  hypervisor unreachable (libvirtd down)
+ *   -EPIPE         connection lost during a call
+ *   -EOPNOTSUPP    not supported by the driver
+ *   -EACCES        authentication or access denied
+ *   -ETIMEDOUT     deadline passed, or libvirt timed out
+ *   -ECANCELED     job aborted
+ *   -EIO           anything else
+ * The libvirt message of the last failure is kept for exit reasons.
+ */
+#ifndef VMHA_VIRT_H
+#define VMHA_VIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libvirt/libvirt.h>
+
+/** A connection to one hypervisor. */
+struct vmha_virt;
+/** A domain on a connection. */
+struct vmha_virt_domain;
+
+/**
+ * Open a connection to uri (NULL: libvirt's default) and, for a remote URI
+ * (one naming a host), enable keepalive (interval keepalive_s, 3 missed
+ * probes). Local connections rely on the per-call deadlines alone.
+ *
+ * @param uri          hypervisor URI
+ * @param deadline_ms  monotonic deadline for the whole open
+ * @param out          the connection on success
+ * @return 0 or -errno (see above); vmha_virt_open_error() tells why
+ */
+int vmha_virt_open(const char *uri, unsigned int keepalive_s, uint64_t deadline_ms,
+                   struct vmha_virt **out);
+
+/** @return the libvirt message of the last failed vmha_virt_open() in this thread */
+const char *vmha_virt_open_error(void);
+
+/** Close the connection (unless wedged: then it is abandoned); NULL is a no-op. */
+void vmha_virt_free(struct vmha_virt *v);
+
+/** @return the libvirt message of the last failed call on v ("" if none) */
+const char *vmha_virt_error(const struct vmha_virt *v);
+
+/** @return true once a call on v missed its deadline */
+bool vmha_virt_is_wedged(const struct vmha_virt *v);
+
+/** @return the canonical URI of the connection, or NULL; caller frees */
+char *vmha_virt_uri(struct vmha_virt *v, uint64_t deadline_ms);
+
+/**
+ * Look a domain up by UUID (if uuid is non-NULL and non-empty) else by name.
+ *
+ * @return 0 and *out, -ENOENT when there is none, or -errno
+ */
+int vmha_virt_domain_lookup(struct vmha_virt *v, const char *uuid, const char *name,
+                            uint64_t deadline_ms, struct vmha_virt_domain **out);
+
+/** Release a domain handle; NULL is a no-op. */
+void vmha_virt_domain_free(struct vmha_virt_domain *d);
+
+/**
+ * Start a transient domain from XML (virDomainCreateXML).
+ *
+ * @return 0 and *out (may be NULL to discard), or -errno
+ */
+int vmha_virt_domain_create_xml(struct vmha_virt *v, const char *xml, unsigned int flags,
+                                uint64_t deadline_ms, struct vmha_virt_domain **out);
+
+/** Define a persistent domain from XML. @return 0 and *out (may be NULL), or -errno */
+int vmha_virt_domain_define_xml(struct vmha_virt *v, const char *xml, uint64_t deadline_ms,
+                                struct vmha_virt_domain **out);
+
+/** Start a defined domain. @return 0 or -errno */
+int vmha_virt_domain_start(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
+/** Remove a domain's persistent definition. @return 0 or -errno */
+int vmha_virt_domain_undefine(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
+/** @return 0 and the state and reason (VIR_DOMAIN_*), or -errno */
+int vmha_virt_domain_get_state(struct vmha_virt_domain *d, uint64_t deadline_ms, int *state,
+                               int *reason);
+
+/** Ask the guest to shut down (VIR_DOMAIN_SHUTDOWN_* flags). @return 0 or -errno */
+int vmha_virt_domain_shutdown(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms);
+
+/** Destroy (VIR_DOMAIN_DESTROY_* flags). @return 0 or -errno */
+int vmha_virt_domain_destroy(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms);
+
+/** @return 0 and the domain XML in *xml (caller frees), or -errno */
+int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms,
+                             char **xml);
+
+/** @return 0 and vCPUs and maximum memory (KiB), or -errno */
+int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms, unsigned int *vcpus,
+                              uint64_t *max_memory_kib);
+
+/** Save the domain's state to path (stops it). @return 0 or -errno */
+int vmha_virt_domain_save(struct vmha_virt_domain *d, const char *path, uint64_t deadline_ms);
+
+/** Restore a domain from a state file. @return 0 or -errno */
+int vmha_virt_domain_restore(struct vmha_virt *v, const char *path, uint64_t deadline_ms);
+
+/** @return the domain's name (owned by d) */
+const char *vmha_virt_domain_name(const struct vmha_virt_domain *d);
+
+/** Copy the UUID string (VIR_UUID_STRING_BUFLEN bytes) into uuid. @return 0 or -errno */
+int vmha_virt_domain_uuid(const struct vmha_virt_domain *d, char *uuid);
+
+/** A running migration (virDomainMigrateToURI3 in the worker). */
+struct vmha_virt_job;
+
+/**
+ * Start virDomainMigrateToURI3 without waiting for it. params are copied.
+ *
+ * @return 0 and *out, or -errno
+ */
+int vmha_virt_domain_migrate_start(struct vmha_virt_domain *d, const char *dconnuri,
+                                   virTypedParameterPtr params, int nparams, unsigned int flags,
+                                   struct vmha_virt_job **out);
+
+/**
+ * Wait for a started migration until deadline_ms.
+ *
+ * @return 0 when it finished successfully, -EINPROGRESS when still running
+ *         at the deadline, or the migration's -errno
+ */
+int vmha_virt_job_wait(struct vmha_virt_job *job, uint64_t deadline_ms);
+
+/** @return the libvirt message of a failed job ("" if none) */
+const char *vmha_virt_job_error(const struct vmha_virt_job *job);
+
+/** Free a finished job; an unfinished one is abandoned to its thread. NULL is a no-op. */
+void vmha_virt_job_free(struct vmha_virt_job *job);
+
+/** Progress of a migration job. */
+struct vmha_virt_job_stats {
+	int type;                      /**< VIR_DOMAIN_JOB_* */
+	uint64_t time_elapsed_ms;      /**< since the job started */
+	uint64_t data_total_bytes;     /**< memory + disk to transfer */
+	uint64_t data_remaining_bytes; /**< left to transfer */
+	uint64_t dirty_rate_pps;       /**< pages dirtied per second */
+	uint64_t iteration;            /**< precopy iteration */
+	uint64_t bandwidth_bps;        /**< bytes per second (memory) */
+	bool postcopy;                 /**< running in post-copy */
+	int operation;                 /**< VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
+};
+
+/** @return 0 and the current job's statistics, or -errno */
+int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
+                                   struct vmha_virt_job_stats *stats);
+
+/** Abort the domain's current job. @return 0 or -errno */
+int vmha_virt_domain_abort_job(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
+/** Switch a running migration to post-copy. @return 0 or -errno */
+int vmha_virt_domain_start_postcopy(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
+/** Set the maximum downtime of the running migration. @return 0 or -errno */
+int vmha_virt_domain_set_max_downtime(struct vmha_virt_domain *d, uint64_t downtime_ms,
+                                      uint64_t deadline_ms);
+
+/** @return 0 and whether the host interface (e.g. a bridge) exists, or -errno */
+int vmha_virt_interface_exists(struct vmha_virt *v, const char *name, uint64_t deadline_ms,
+                               bool *exists);
+
+/** @return 0 and the free memory of the host in bytes, or -errno */
+int vmha_virt_node_free_memory(struct vmha_virt *v, uint64_t deadline_ms, uint64_t *free_bytes);
+
+/** @return 0 and whether the named network exists and is active, or -errno */
+int vmha_virt_network_is_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms,
+                                bool *active);
+
+/** Start the named network if inactive. @return 0 or -errno */
+int vmha_virt_network_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms);
+
+/** Start the named storage pool if inactive, else refresh it. @return 0 or -errno */
+int vmha_virt_pool_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms);
+
+/**
+ * Compare the domain's CPU definition (XML of a <cpu> element) with the
+ * host's. @return 0 when compatible, -EINVAL when incompatible, or -errno
+ */
+int vmha_virt_compare_cpu(struct vmha_virt *v, const char *cpu_xml, uint64_t deadline_ms);
+
+/** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
+const char *vmha_virt_state_name(int state);
+
+#endif /* VMHA_VIRT_H */

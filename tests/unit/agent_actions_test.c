@@ -1,0 +1,333 @@
+/* Unit tests of agent/actions.c: start/stop/monitor/validate-all against
+ * libvirt's test:///default driver (one shared instance per process while a
+ * connection stays open). */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "actions.h"
+#include "deadline.h"
+#include "ocf.h"
+#include "params.h"
+#include "virt.h"
+
+static char dir[] = "/tmp/agent_actions_test.XXXXXX";
+static char config[256];
+static struct vmha_virt *keep; /* keeps test:///default's state alive */
+
+static const char vm_xml[] = "<domain type='test'>\n"
+                             "  <name>vm1</name>\n"
+                             "  <memory unit='MiB'>64</memory>\n"
+                             "  <vcpu>2</vcpu>\n"
+                             "  <os><type>hvm</type></os>\n"
+                             "</domain>\n";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(config, sizeof(config), "%s/vm1.xml", dir);
+	write_file(config, vm_xml);
+	return vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(5000), &keep);
+}
+
+static int teardown(void **state)
+{
+	char cmd[512];
+
+	vmha_virt_free(keep);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Extra "NAME=value" settings on top of config, hypervisor and HA_RSCTMP. */
+static const char *extra[8];
+
+static const char *get(const char *name, void *opaque)
+{
+	size_t len = strlen(name);
+	size_t i;
+
+	for (i = 0; i < 8 && extra[i] != NULL; i++) {
+		if (strncmp(extra[i], name, len) == 0 && extra[i][len] == '=')
+			return extra[i] + len + 1;
+	}
+	if (strcmp(name, "OCF_RESKEY_config") == 0)
+		return config;
+	if (strcmp(name, "OCF_RESKEY_hypervisor") == 0)
+		return "test:///default";
+	if (strcmp(name, "HA_RSCTMP") == 0)
+		return dir;
+	if (strcmp(name, "OCF_RESKEY_CRM_meta_timeout") == 0)
+		return "10000";
+	return NULL;
+}
+
+/* Run an action as the agent would; return its OCF code. */
+static int run(const char *action, char *reason, size_t len)
+{
+	struct vmha_params p;
+	int rc;
+
+	reason[0] = '\0';
+	rc = vmha_params_parse(&p, get, NULL, reason, len);
+	if (rc == 0)
+		rc = vmha_actions_run(action, &p, reason, len);
+	vmha_params_clear(&p);
+	return (int)vmha_ocf_rc_from_errno(rc);
+}
+
+static void test_lifecycle(void **state)
+{
+	char reason[512];
+	char record[1024];
+	struct stat st;
+
+	memset(extra, 0, sizeof(extra));
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* the record is named after the config when there is no instance name */
+	snprintf(record, sizeof(record), "%s/vmha-VirtualDomain-%s", dir, config);
+	for (char *s = record + strlen(dir) + 1; *s != '\0'; s++)
+		*s = *s == '/' ? '_' : *s;
+	strcat(record, ".state");
+	assert_int_equal(stat(record, &st), 0);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("status", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* a second start is a success and starts nothing twice */
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* the record goes with a verified stop */
+	assert_int_equal(stat(record, &st), -1);
+}
+
+static void test_force_stop(void **state)
+{
+	char reason[512];
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESKEY_force_stop=true";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+}
+
+static void test_missing_config_is_not_stopped(void **state)
+{
+	char moved[300];
+	char reason[512];
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vm1";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	snprintf(moved, sizeof(moved), "%s.away", config);
+	assert_int_equal(rename(config, moved), 0);
+	/* the record of the start answers: still running */
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* and stop still finds and stops it */
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* without a record, a missing config is an installation error */
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_non_null(strstr(reason, "does not exist"));
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_int_equal(rename(moved, config), 0);
+}
+
+static void test_bad_inputs(void **state)
+{
+	static const struct {
+		const char *setting;
+		const char *action;
+		int ocf;
+		const char *reason;
+	} cases[] = {
+	        {"OCF_RESKEY_config=/nonexistent/vm.xml", "start", VMHA_OCF_ERR_INSTALLED,
+	         "'/nonexistent/vm.xml' does not exist"},
+	        {"OCF_RESKEY_config=/nonexistent/vm.xml", "validate-all", VMHA_OCF_ERR_INSTALLED,
+	         "does not exist"},
+	        {"OCF_RESKEY_config=", "start", VMHA_OCF_ERR_CONFIGURED, "'config' is required"},
+	        {"OCF_RESKEY_hypervisor=nosuch:///system", "start", VMHA_OCF_ERR_CONFIGURED,
+	         "'nosuch:///system'"},
+	        {"OCF_RESKEY_snapshot=/tmp", "validate-all", VMHA_OCF_ERR_CONFIGURED,
+	         "'force_stop' and 'snapshot'"},
+	        {"OCF_RESKEY_migrate_options=--frob", "validate-all", VMHA_OCF_ERR_CONFIGURED,
+	         "unknown option '--frob'"},
+	        {"OCF_RESKEY_copyindirs=/srv", "validate-all", VMHA_OCF_ERR_UNIMPLEMENTED,
+	         "not yet supported"},
+	        {"OCF_RESKEY_monitor_scripts=/nonexistent/check", "validate-all",
+	         VMHA_OCF_ERR_INSTALLED, "'/nonexistent/check'"},
+	        {"OCF_RESKEY_force_stop=perhaps", "monitor", VMHA_OCF_ERR_CONFIGURED,
+	         "'force_stop' must be a boolean"},
+	        {NULL, "no_such_action", VMHA_OCF_ERR_UNIMPLEMENTED, "'no_such_action'"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char reason[512];
+		int ocf;
+
+		memset(extra, 0, sizeof(extra));
+		extra[0] = cases[i].setting;
+		if (strstr(cases[i].reason, "force_stop' and") != NULL)
+			extra[1] = "OCF_RESKEY_force_stop=1";
+		ocf = run(cases[i].action, reason, sizeof(reason));
+		if (ocf != cases[i].ocf || strstr(reason, cases[i].reason) == NULL)
+			fail_msg("%s %s: exit %d '%s', expected %d '%s'", cases[i].setting,
+			         cases[i].action, ocf, reason, cases[i].ocf, cases[i].reason);
+	}
+}
+
+static void test_malformed_config(void **state)
+{
+	char bad[300];
+	char setting[320];
+	char reason[512];
+
+	snprintf(bad, sizeof(bad), "%s/bad.xml", dir);
+	write_file(bad, "<domain>\n<name>x</name>\n<memory>\n</domain>\n");
+	snprintf(setting, sizeof(setting), "OCF_RESKEY_config=%s", bad);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = setting;
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_CONFIGURED);
+	assert_non_null(strstr(reason, "not well-formed"));
+	assert_non_null(strstr(reason, "bad.xml"));
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_CONFIGURED);
+}
+
+static void test_paused_and_libvirt_managed(void **state)
+{
+	struct vmha_virt_domain *d = NULL;
+	char reason[512];
+	int st = 0;
+	int why = 0;
+
+	/* the test driver's predefined guest "test": paused by a user is running */
+	write_file(config, "<domain type='test'><name>test</name><memory>65536</memory>"
+	                   "<os><type>hvm</type></os></domain>");
+	memset(extra, 0, sizeof(extra));
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(vmha_virt_domain_lookup(keep, NULL, "test", vmha_deadline_in_ms(5000), &d),
+	                 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &why), 0);
+	/* a persistent guest stopped by the agent stays defined but shut off */
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &why), 0);
+	assert_int_equal(st, VIR_DOMAIN_SHUTOFF);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+	/* start undefines the stale definition and starts it from the file */
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	vmha_virt_domain_free(d);
+	write_file(config, vm_xml);
+}
+
+static int count_lines(const char *path)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n++;
+	fclose(f);
+	return n;
+}
+
+/* Utilization goes through crm_resource (the one child process the agent
+ * may start), and only when a value changed. A stand-in crm_resource on
+ * PATH records its calls. */
+static void test_utilization_only_on_change(void **state)
+{
+	char script[300];
+	char log[300];
+	char text[600];
+	char path[4096];
+	char reason[512];
+	const char *old_path = getenv("PATH");
+
+	snprintf(script, sizeof(script), "%s/crm_resource", dir);
+	snprintf(log, sizeof(log), "%s/crm_resource.log", dir);
+	snprintf(text, sizeof(text), "#!/bin/sh\necho \"$*\" >> '%s'\n", log);
+	write_file(script, text);
+	assert_int_equal(chmod(script, 0755), 0);
+	snprintf(path, sizeof(path), "%s:%s", dir, old_path != NULL ? old_path : "/usr/bin:/bin");
+	setenv("PATH", path, 1);
+	setenv("OCF_RESKEY_crm_feature_set", "3.16.2", 1);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmu";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 3);
+	/* unchanged values: no process at all */
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 3);
+	/* switching cpu from autoset to unset deletes it, once */
+	extra[1] = "OCF_RESKEY_autoset_utilization_cpu=false";
+	extra[2] = "OCF_RESKEY_unset_utilization_cpu=true";
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(count_lines(log), 4);
+	{
+		FILE *f = fopen(log, "r");
+		char line[256] = "";
+		int i;
+
+		assert_non_null(f);
+		for (i = 0; i < 4; i++)
+			assert_non_null(fgets(line, sizeof(line), f));
+		fclose(f);
+		assert_non_null(strstr(line, "-r vmu -z -d cpu"));
+	}
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	unsetenv("OCF_RESKEY_crm_feature_set");
+	if (old_path != NULL)
+		setenv("PATH", path + strlen(dir) + 1, 1);
+}
+
+static void test_meta_data(void **state)
+{
+	assert_int_equal(vmha_actions_meta_data(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_lifecycle),
+	        cmocka_unit_test(test_force_stop),
+	        cmocka_unit_test(test_missing_config_is_not_stopped),
+	        cmocka_unit_test(test_bad_inputs),
+	        cmocka_unit_test(test_malformed_config),
+	        cmocka_unit_test(test_paused_and_libvirt_managed),
+	        cmocka_unit_test(test_utilization_only_on_change),
+	        cmocka_unit_test(test_meta_data),
+	};
+
+	return cmocka_run_group_tests_name("agent actions", tests, setup, teardown);
+}

@@ -1,0 +1,295 @@
+/* Unit tests of agent/migrate.c: URIs, flags and typed parameters. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <libvirt/libvirt.h>
+
+#include "migrate.h"
+
+#define BASE (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER)
+
+static struct vmha_migrate_plan *plan_for(struct vmha_params *p, const char *options, int want_rc,
+                                          char *reason, size_t len)
+{
+	struct vmha_migrate_plan *plan = NULL;
+	int rc;
+
+	p->migrate_options = options != NULL ? strdup(options) : NULL;
+	reason[0] = '\0';
+	rc = vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason, len);
+	free(p->migrate_options);
+	p->migrate_options = NULL;
+	if (rc != want_rc)
+		fail_msg("'%s': rc %d, expected %d (%s)", options, rc, want_rc, reason);
+	return plan;
+}
+
+static void test_flags(void **state)
+{
+	static const struct {
+		const char *opt;
+		unsigned int flags;
+	} cases[] = {
+	        {"--live", 0},
+	        {"--p2p", 0},
+	        {"--verbose", 0},
+	        {"--tunnelled", VIR_MIGRATE_TUNNELLED},
+	        {"--persistent", VIR_MIGRATE_PERSIST_DEST},
+	        {"--undefinesource", VIR_MIGRATE_UNDEFINE_SOURCE},
+	        {"--suspend", VIR_MIGRATE_PAUSED},
+	        {"--copy-storage-all", VIR_MIGRATE_NON_SHARED_DISK},
+	        {"--copy-storage-inc", VIR_MIGRATE_NON_SHARED_INC},
+	        {"--copy-storage-synchronous-writes", VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES},
+	        {"--change-protection", VIR_MIGRATE_CHANGE_PROTECTION},
+	        {"--unsafe", VIR_MIGRATE_UNSAFE},
+	        {"--compressed", VIR_MIGRATE_COMPRESSED},
+	        {"--auto-converge", VIR_MIGRATE_AUTO_CONVERGE},
+	        {"--rdma-pin-all", VIR_MIGRATE_RDMA_PIN_ALL},
+	        {"--abort-on-error", VIR_MIGRATE_ABORT_ON_ERROR},
+	        {"--postcopy", VIR_MIGRATE_POSTCOPY},
+	        {"--postcopy-after-precopy", VIR_MIGRATE_POSTCOPY},
+	        {"--tls", VIR_MIGRATE_TLS},
+	        {"--parallel", VIR_MIGRATE_PARALLEL},
+	        {"--zerocopy", VIR_MIGRATE_ZEROCOPY},
+	        {"--live --persistent --undefinesource",
+	         VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE},
+	};
+	struct vmha_params p;
+	char reason[256];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmha_migrate_plan *plan =
+		        plan_for(&p, cases[i].opt, 0, reason, sizeof(reason));
+
+		if (vmha_migrate_plan_flags(plan) != (BASE | cases[i].flags))
+			fail_msg("'%s': flags 0x%x, expected 0x%x", cases[i].opt,
+			         vmha_migrate_plan_flags(plan), BASE | cases[i].flags);
+		vmha_migrate_plan_free(plan);
+	}
+}
+
+static void test_valued_options(void **state)
+{
+	static const struct {
+		const char *opt;
+		const char *param;
+		const char *value; /* as text */
+		unsigned int flags;
+	} cases[] = {
+	        {"--graphicsuri spice://n2", VIR_MIGRATE_PARAM_GRAPHICS_URI, "spice://n2", 0},
+	        {"--listen-address=0.0.0.0", VIR_MIGRATE_PARAM_LISTEN_ADDRESS, "0.0.0.0", 0},
+	        {"--migrate-disks vda,vdb", VIR_MIGRATE_PARAM_MIGRATE_DISKS, "vda", 0},
+	        {"--disks-port 49200", VIR_MIGRATE_PARAM_DISKS_PORT, "49200", 0},
+	        {"--disks-uri tcp://n2", VIR_MIGRATE_PARAM_DISKS_URI, "tcp://n2", 0},
+	        {"--comp-methods xbzrle", VIR_MIGRATE_PARAM_COMPRESSION, "xbzrle",
+	         VIR_MIGRATE_COMPRESSED},
+	        {"--comp-mt-level 5", VIR_MIGRATE_PARAM_COMPRESSION_MT_LEVEL, "5", 0},
+	        {"--comp-mt-threads 2", VIR_MIGRATE_PARAM_COMPRESSION_MT_THREADS, "2", 0},
+	        {"--comp-mt-dthreads 2", VIR_MIGRATE_PARAM_COMPRESSION_MT_DTHREADS, "2", 0},
+	        {"--comp-xbzrle-cache 1048576", VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
+	         "1048576", 0},
+	        {"--auto-converge-initial 20", VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, "20",
+	         VIR_MIGRATE_AUTO_CONVERGE},
+	        {"--auto-converge-increment 10", VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT, "10",
+	         VIR_MIGRATE_AUTO_CONVERGE},
+	        {"--tls-destination n2.example", VIR_MIGRATE_PARAM_TLS_DESTINATION, "n2.example",
+	         VIR_MIGRATE_TLS},
+	        {"--postcopy-bandwidth 50", VIR_MIGRATE_PARAM_BANDWIDTH_POSTCOPY, "50", 0},
+	        {"--parallel-connections 4", VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, "4",
+	         VIR_MIGRATE_PARALLEL},
+	        {"--bandwidth 100", VIR_MIGRATE_PARAM_BANDWIDTH, "100", 0},
+	        {"--migrateuri tcp://%n-mig:49152", VIR_MIGRATE_PARAM_URI, "tcp://node2-mig:49152",
+	         0},
+	        {"--migrateuri=tcp://10.0.0.2", VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.2", 0},
+	};
+	struct vmha_params p;
+	char reason[256];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmha_migrate_plan *plan =
+		        plan_for(&p, cases[i].opt, 0, reason, sizeof(reason));
+		int n = 0;
+		virTypedParameterPtr params = vmha_migrate_plan_params(plan, &n);
+		virTypedParameterPtr tp = virTypedParamsGet(params, n, cases[i].param);
+		char text[128];
+
+		if (tp == NULL)
+			fail_msg("'%s': no parameter '%s'", cases[i].opt, cases[i].param);
+		if (tp->type == VIR_TYPED_PARAM_STRING)
+			snprintf(text, sizeof(text), "%s", tp->value.s);
+		else if (tp->type == VIR_TYPED_PARAM_INT)
+			snprintf(text, sizeof(text), "%d", tp->value.i);
+		else
+			snprintf(text, sizeof(text), "%llu", tp->value.ul);
+		if (strcmp(text, cases[i].value) != 0)
+			fail_msg("'%s': '%s' is '%s', expected '%s'", cases[i].opt, cases[i].param,
+			         text, cases[i].value);
+		assert_int_equal(vmha_migrate_plan_flags(plan), BASE | cases[i].flags);
+		vmha_migrate_plan_free(plan);
+	}
+}
+
+static void test_rejected_options(void **state)
+{
+	static const struct {
+		const char *opt;
+		const char *reason;
+	} cases[] = {
+	        {"--frobnicate", "unknown option '--frobnicate'"},
+	        {"--live --bogus", "unknown option '--bogus'"},
+	        {"--offline", "'--offline' is not supported"},
+	        {"--direct", "peer-to-peer"},
+	        {"--dname other", "'--dname' is not supported"},
+	        {"--timeout 30", "'--timeout' is not supported"},
+	        {"--bandwidth", "needs a value"},
+	        {"--bandwidth fast", "needs a number"},
+	        {"--tls=yes", "takes no value"},
+	        {"--copy-storage-all --copy-storage-inc", "exclude each other"},
+	        {"--tunnelled --parallel", "cannot be combined"},
+	        {"--xml /nonexistent.xml", "cannot read '/nonexistent.xml'"},
+	};
+	struct vmha_params p;
+	char reason[256];
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		plan_for(&p, cases[i].opt, -EINVAL, reason, sizeof(reason));
+		if (strstr(reason, cases[i].reason) == NULL)
+			fail_msg("'%s': reason '%s' lacks '%s'", cases[i].opt, reason,
+			         cases[i].reason);
+	}
+}
+
+static void test_remote_uri(void **state)
+{
+	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_params p;
+	char reason[256];
+
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
+	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu://node2/system");
+	assert_null(vmha_migrate_plan_migrate_uri(plan));
+	vmha_migrate_plan_free(plan);
+
+	p.migration_transport = "ssh";
+	p.migration_user = "admin";
+	p.migration_network_suffix = "-mig";
+	p.migrateport = 49160;
+	assert_int_equal(vmha_migrate_plan_new(&p, "node2.example.com", "qemu:///system", &plan,
+	                                       reason, sizeof(reason)),
+	                 0);
+	assert_string_equal(vmha_migrate_plan_remote_uri(plan),
+	                    "qemu+ssh://admin@node2-mig.example.com/system");
+	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp:node2-mig.example.com:49160");
+	vmha_migrate_plan_free(plan);
+
+	/* a user name that is not a plain login name is left out, as in the stock agent */
+	p.migration_user = "Bad User";
+	p.migration_network_suffix = NULL;
+	p.hypervisor = "qemu+tls://ignored:16514/system";
+	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+ssh://n3:16514/system");
+	vmha_migrate_plan_free(plan);
+
+	p.remoteuri = "qemu+tcp://%n.lab/system";
+	p.migrateuri = "tcp://%n:49999";
+	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+tcp://n3.lab/system");
+	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp://n3:49999");
+	vmha_migrate_plan_free(plan);
+
+	p.remoteuri = NULL;
+	p.hypervisor = NULL;
+	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)),
+	                 -EINVAL);
+	assert_non_null(strstr(reason, "remoteuri"));
+}
+
+static void test_own_parameters(void **state)
+{
+	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_params p;
+	char reason[256];
+	virTypedParameterPtr params;
+	unsigned long long bw = 0;
+	int conns = 0;
+	int n = 0;
+	const char *methods[8] = {NULL};
+	int nmethods = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.migration_speed_mibs = 200;
+	p.migration_auto_converge = true;
+	p.migration_tls = true;
+	p.migration_postcopy = true;
+	p.migration_parallel_connections = 4;
+	p.migration_compression = "xbzrle,zstd";
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
+	assert_int_equal(vmha_migrate_plan_flags(plan),
+	                 BASE | VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS | VIR_MIGRATE_POSTCOPY |
+	                         VIR_MIGRATE_PARALLEL | VIR_MIGRATE_COMPRESSED);
+	params = vmha_migrate_plan_params(plan, &n);
+	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
+	assert_int_equal(bw, 200);
+	assert_int_equal(
+	        virTypedParamsGetInt(params, n, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS, &conns), 1);
+	assert_int_equal(conns, 4);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(params[i].field, VIR_MIGRATE_PARAM_COMPRESSION) == 0)
+			methods[nmethods++] = params[i].value.s;
+	}
+	assert_int_equal(nmethods, 2);
+	assert_string_equal(methods[0], "xbzrle");
+	assert_string_equal(methods[1], "zstd");
+	assert_non_null(strstr(vmha_migrate_plan_describe(plan), "bandwidth=200"));
+	vmha_migrate_plan_free(plan);
+
+	/* an explicit --bandwidth wins over migration_speed */
+	p.migrate_options = "--bandwidth 10";
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        0);
+	params = vmha_migrate_plan_params(plan, &n);
+	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
+	assert_int_equal(bw, 10);
+	vmha_migrate_plan_free(plan);
+
+	p.migrate_options = NULL;
+	p.migration_compression = "lz4";
+	assert_int_equal(
+	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        -EINVAL);
+	assert_non_null(strstr(reason, "unknown method 'lz4'"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_flags),
+	        cmocka_unit_test(test_valued_options),
+	        cmocka_unit_test(test_rejected_options),
+	        cmocka_unit_test(test_remote_uri),
+	        cmocka_unit_test(test_own_parameters),
+	};
+
+	return cmocka_run_group_tests_name("agent migrate", tests, NULL, NULL);
+}

@@ -1,0 +1,172 @@
+/* Unit tests of lib/virt.c against libvirt's test:///default driver. */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "deadline.h"
+#include "virt.h"
+
+static void test_open_and_lookup(void **state)
+{
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	char uuid[VIR_UUID_STRING_BUFLEN];
+	char *uri;
+	unsigned int vcpus = 0;
+	uint64_t mem = 0;
+	int st = -1;
+	int reason = -1;
+
+	assert_int_equal(vmha_virt_open("test:///default", 2, vmha_deadline_in_ms(5000), &v), 0);
+	uri = vmha_virt_uri(v, vmha_deadline_in_ms(5000));
+	assert_string_equal(uri, "test:///default");
+	free(uri);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "test", vmha_deadline_in_ms(5000), &d),
+	                 0);
+	assert_string_equal(vmha_virt_domain_name(d), "test");
+	assert_int_equal(vmha_virt_domain_uuid(d, uuid), 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason), 0);
+	assert_int_equal(st, VIR_DOMAIN_RUNNING);
+	assert_int_equal(vmha_virt_domain_get_info(d, vmha_deadline_in_ms(5000), &vcpus, &mem), 0);
+	assert_true(vcpus >= 1);
+	assert_true(mem > 0);
+	vmha_virt_domain_free(d);
+	d = NULL;
+	/* by UUID too */
+	assert_int_equal(vmha_virt_domain_lookup(v, uuid, NULL, vmha_deadline_in_ms(5000), &d), 0);
+	assert_string_equal(vmha_virt_domain_name(d), "test");
+	vmha_virt_domain_free(d);
+	d = NULL;
+	/* libvirt's "no domain" becomes -ENOENT, with libvirt's message kept */
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "nosuch", vmha_deadline_in_ms(5000), &d),
+	                 -ENOENT);
+	assert_null(d);
+	assert_true(strlen(vmha_virt_error(v)) > 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, NULL, vmha_deadline_in_ms(5000), &d),
+	                 -EINVAL);
+	assert_false(vmha_virt_is_wedged(v));
+	vmha_virt_free(v);
+	vmha_virt_free(NULL);
+	vmha_virt_domain_free(NULL);
+}
+
+static void test_deadlines(void **state)
+{
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	int st;
+	int reason;
+
+	/* a deadline already passed: no call is made */
+	assert_int_equal(vmha_virt_open("test:///default", 0, vmha_clock_now_ms() - 1, &v),
+	                 -ETIMEDOUT);
+	assert_null(v);
+	assert_non_null(strstr(vmha_virt_open_error(), "deadline"));
+	assert_int_equal(vmha_virt_open("test:///default", 0, VMHA_DEADLINE_NEVER, &v), 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "test", VMHA_DEADLINE_NEVER, &d), 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_clock_now_ms() - 1, &st, &reason),
+	                 -ETIMEDOUT);
+	/* a missed deadline before the call does not wedge the connection */
+	assert_false(vmha_virt_is_wedged(v));
+	assert_int_equal(vmha_virt_domain_get_state(d, vmha_deadline_in_ms(5000), &st, &reason), 0);
+	vmha_virt_domain_free(d);
+	vmha_virt_free(v);
+}
+
+static void test_lifecycle(void **state)
+{
+	static const char xml[] = "<domain type='test'><name>lc</name><memory>65536</memory>"
+	                          "<os><type>hvm</type></os></domain>";
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	uint64_t dl = vmha_deadline_in_ms(5000);
+	char *text = NULL;
+	int st;
+	int reason;
+
+	assert_int_equal(vmha_virt_open("test:///default", 0, dl, &v), 0);
+	assert_int_equal(vmha_virt_domain_create_xml(v, xml, 0, dl, &d), 0);
+	assert_int_equal(vmha_virt_domain_get_state(d, dl, &st, &reason), 0);
+	assert_int_equal(st, VIR_DOMAIN_RUNNING);
+	assert_int_equal(vmha_virt_domain_create_xml(v, xml, 0, dl, NULL), -EIO);
+	assert_int_equal(vmha_virt_domain_get_xml(d, 0, dl, &text), 0);
+	assert_non_null(strstr(text, "<name>lc</name>"));
+	free(text);
+	assert_int_equal(vmha_virt_domain_shutdown(d, 0, dl), 0);
+	/* transient: gone once shut down */
+	assert_int_equal(vmha_virt_domain_get_state(d, dl, &st, &reason), -ENOENT);
+	assert_int_equal(vmha_virt_domain_destroy(d, 0, dl), -ENOENT);
+	vmha_virt_domain_free(d);
+	/* compare_cpu and networks exist in the test driver */
+	{
+		bool active = false;
+
+		assert_int_equal(vmha_virt_network_is_active(v, "default", dl, &active), 0);
+		assert_true(active);
+		assert_int_equal(vmha_virt_network_is_active(v, "nosuchnet", dl, &active), -EINVAL);
+	}
+	vmha_virt_free(v);
+}
+
+/* A "libvirtd" that accepts connections and never answers: the open must
+ * give up at its deadline instead of hanging. */
+static void test_hung_daemon(void **state)
+{
+	struct sockaddr_un addr;
+	struct vmha_virt *v = NULL;
+	char uri[256];
+	uint64_t start;
+	int fd;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/virt_test.%ld.sock", (long)getpid());
+	unlink(addr.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	snprintf(uri, sizeof(uri), "qemu+unix:///system?socket=%s", addr.sun_path);
+	start = vmha_clock_now_ms();
+	assert_int_equal(vmha_virt_open(uri, 1, vmha_deadline_in_ms(700), &v), -ETIMEDOUT);
+	assert_true(vmha_clock_now_ms() - start < 3000);
+	assert_null(v);
+	assert_non_null(strstr(vmha_virt_open_error(), "deadline"));
+	close(fd);
+	unlink(addr.sun_path);
+	/* nobody listening: refused at once */
+	assert_int_equal(vmha_virt_open(uri, 1, vmha_deadline_in_ms(5000), &v), -ECONNREFUSED);
+}
+
+static void test_bad_uri(void **state)
+{
+	struct vmha_virt *v = NULL;
+
+	assert_true(vmha_virt_open("test:///nonexistent/file.xml", 0, vmha_deadline_in_ms(5000),
+	                           &v) < 0);
+	assert_null(v);
+	assert_true(strlen(vmha_virt_open_error()) > 0);
+	assert_int_equal(vmha_virt_state_name(VIR_DOMAIN_SHUTOFF)[0], 's');
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_open_and_lookup), cmocka_unit_test(test_deadlines),
+	        cmocka_unit_test(test_lifecycle),       cmocka_unit_test(test_hung_daemon),
+	        cmocka_unit_test(test_bad_uri),
+	};
+
+	return cmocka_run_group_tests_name("virt", tests, NULL, NULL);
+}

@@ -12,12 +12,12 @@
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include "deadline.h"
 #include "fencing/fence.h"
 #include "heartbeat/actuator.h"
 #include "log.h"
+#include "virt.h"
 
 struct vmha_actuator {
 	int fds[2];
@@ -89,56 +89,47 @@ out:
 	vmha_fence_result_free(res);
 }
 
-/* libvirt's errors are converted here, for this file: a message and -errno. */
-static int virt_error(const char *what, char *text, size_t size)
-{
-	const virError *e = virGetLastError();
-
-	snprintf(text, size, "%s: %s", what,
-	         e != NULL && e->message ? e->message : "unknown error");
-	if (e != NULL && e->code == VIR_ERR_OPERATION_INVALID) {
-		return -EEXIST;
-	}
-	return -EIO;
-}
-
 static void run_start(struct job *j, struct vmha_actuator_result *r)
 {
-	virConnectPtr conn = NULL;
-	virDomainPtr dom = NULL;
+	uint64_t deadline = vmha_deadline_in_ms(j->timeout_ms);
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *dom = NULL;
 	int state = 0;
 	int reason = 0;
+	int rc;
 
-	conn = virConnectOpen(j->uri[0] ? j->uri : NULL);
-	if (conn == NULL) {
-		virt_error("cannot connect to libvirt", r->text, sizeof(r->text));
+	rc = vmha_virt_open(j->uri[0] ? j->uri : NULL, 5, deadline, &v);
+	if (rc < 0) {
+		snprintf(r->text, sizeof(r->text), "cannot connect to libvirt: %s",
+		         vmha_virt_open_error());
 		goto out;
 	}
-	dom = virDomainLookupByName(conn, j->vm);
-	if (dom != NULL && virDomainGetState(dom, &state, &reason, 0) == 0 &&
+	rc = vmha_virt_domain_lookup(v, NULL, j->vm, deadline, &dom);
+	if (rc == 0 && vmha_virt_domain_get_state(dom, deadline, &state, &reason) == 0 &&
 	    (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)) {
 		r->ok = true;
 		snprintf(r->text, sizeof(r->text), "already running here");
 		goto out;
 	}
-	if (dom != NULL) {
-		virDomainFree(dom);
-		dom = NULL;
+	vmha_virt_domain_free(dom);
+	dom = NULL;
+	rc = vmha_virt_domain_create_xml(v, j->xml, 0, deadline, NULL);
+	if (rc == -ETIMEDOUT) {
+		/* it may still come up: the announcements will show it */
+		r->unknown = true;
+		snprintf(r->text, sizeof(r->text), "start timed out: %s", vmha_virt_error(v));
+		goto out;
 	}
-	dom = virDomainCreateXML(conn, j->xml, 0);
-	if (dom == NULL) {
-		virt_error("libvirt refused the start", r->text, sizeof(r->text));
+	if (rc < 0) {
+		snprintf(r->text, sizeof(r->text), "libvirt refused the start: %s",
+		         vmha_virt_error(v));
 		goto out;
 	}
 	r->ok = true;
 	snprintf(r->text, sizeof(r->text), "started");
 out:
-	if (dom != NULL) {
-		virDomainFree(dom);
-	}
-	if (conn != NULL) {
-		virConnectClose(conn);
-	}
+	vmha_virt_domain_free(dom);
+	vmha_virt_free(v);
 }
 
 static void *worker(void *arg)

@@ -30,6 +30,8 @@ struct vmha_actuator_result {
 	/** start: the VM */
 	char vm[VMHA_NAME_SIZE];
 	bool ok;
+	/** start: the outcome is unknown (deadline passed): it may still run */
+	bool unknown;
 	/** what happened, for the log and the CPG message */
 	char text[256];
 	/** how long it took */

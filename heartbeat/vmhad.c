@@ -527,6 +527,12 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 		send_fenced(d, r->host, r->text);
 		return;
 	}
+	if (r->unknown) {
+		/* never re-plan a start that may still succeed: that could run it twice */
+		vmha_err("vm '%s': %s; not re-planned (it may still come up here)", r->vm, r->text);
+		remember_text(d, "start_unknown", r->vm, r->text);
+		return;
+	}
 	snprintf(m.type, sizeof(m.type), "start");
 	snprintf(m.host, sizeof(m.host), "%s", r->host);
 	snprintf(m.vm, sizeof(m.vm), "%s", r->vm);

@@ -30,8 +30,7 @@ static void usage(FILE *out)
 	             "Exit status: 0 success, 1 vmhad cannot be reached, 2 bad usage.\n");
 }
 
-/* Ask vmhad; the caller frees the JSON text. */
-static int ask(char **out)
+int vmha_status_ask(char **out)
 {
 	struct qb_ipc_request_header req = {0};
 	struct qb_ipc_response_header *resp = NULL;
@@ -209,7 +208,7 @@ int vmha_cmd_status(int argc, char **argv)
 		rc = VMHA_EXIT_USAGE;
 		goto out;
 	}
-	err = ask(&text);
+	err = vmha_status_ask(&text);
 	if (err < 0) {
 		fprintf(stderr, "vmha status: cannot reach vmhad over ipc service '%s': %s%s\n",
 		        VMHA_IPC_SERVICE, strerror(-err),

@@ -11,10 +11,15 @@
 
 #include "commands.h"
 #include "deadline.h"
+#include "planner/admission.h"
+#include "planner/model.h"
 #include "registry.h"
+#include "util.h"
+#include "virt.h"
 
 #define DEFAULT_REGISTRY_DIR "/var/lib/vmha/shared/registry"
 #define LOCK_TIMEOUT_MS      10000
+#define VIRT_TIMEOUT_MS      30000
 
 static void usage(FILE *out)
 {
@@ -24,7 +29,9 @@ static void usage(FILE *out)
 	        "       vmha vm remove NAME\n"
 	        "       vmha vm list [--json]\n"
 	        "       vmha vm show NAME [--json]\n"
-	        "       vmha vm start|stop|migrate NAME   (not yet implemented)\n\n"
+	        "       vmha vm start NAME [--policy P] [--force] [--on HOST] [--dry-run]\n"
+	        "       vmha vm stop NAME [--on HOST]\n"
+	        "       vmha vm migrate NAME HOST   (not yet implemented)\n\n"
 	        "The registry of protected VMs on shared storage, used by vmhad to restart\n"
 	        "the VMs of a failed host. Edits are atomic and locked against each other.\n\n"
 	        "Settings:\n"
@@ -38,7 +45,17 @@ static void usage(FILE *out)
 	        "Options:\n"
 	        "  --dir DIR           registry directory (default: $VMHA_REGISTRY_DIR or\n"
 	        "                      " DEFAULT_REGISTRY_DIR ")\n"
-	        "  --json              print one JSON object\n");
+	        "  --json              print one JSON object\n"
+	        "  --policy P          admission policy for start (default host-failures:1,\n"
+	        "                      see vmha admission)\n"
+	        "  --force             start even when the policy would be broken\n"
+	        "  --on HOST           start on (stop on) HOST instead of the planner's choice\n"
+	        "  --dry-run           only say where start would run the VM\n"
+	        "  --status FILE       the cluster from a saved 'vmha status --json' instead of\n"
+	        "                      the local vmhad\n\n"
+	        "start and stop use the cluster as the local vmhad sees it, libvirt on the\n"
+	        "chosen host (qemu+tcp://HOST/system, or the local URI for this host).\n"
+	        "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n");
 }
 
 struct vm_opts {
@@ -47,16 +64,38 @@ struct vm_opts {
 	const char *settings[VMHA_REGISTRY_N_KEYS];
 	bool replace;
 	bool json;
+	const char *policy;
+	const char *on;
+	const char *status_path;
+	bool force;
+	bool dry_run;
 };
 
 static int parse_opts(int argc, char **argv, struct vm_opts *o)
 {
-	enum { OPT_XML = 256, OPT_DIR, OPT_REPLACE, OPT_JSON, OPT_HELP, OPT_SETTING };
+	enum {
+		OPT_XML = 256,
+		OPT_DIR,
+		OPT_REPLACE,
+		OPT_JSON,
+		OPT_HELP,
+		OPT_POLICY,
+		OPT_ON,
+		OPT_STATUS,
+		OPT_FORCE,
+		OPT_DRY_RUN,
+		OPT_SETTING
+	};
 	static const struct option longopts[] = {
 	        {"xml", required_argument, NULL, OPT_XML},
 	        {"dir", required_argument, NULL, OPT_DIR},
 	        {"replace", no_argument, NULL, OPT_REPLACE},
 	        {"json", no_argument, NULL, OPT_JSON},
+	        {"policy", required_argument, NULL, OPT_POLICY},
+	        {"on", required_argument, NULL, OPT_ON},
+	        {"status", required_argument, NULL, OPT_STATUS},
+	        {"force", no_argument, NULL, OPT_FORCE},
+	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {"priority", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_PRIORITY},
 	        {"restart", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_RESTART},
@@ -89,6 +128,21 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_POLICY:
+			o->policy = optarg;
+			break;
+		case OPT_ON:
+			o->on = optarg;
+			break;
+		case OPT_STATUS:
+			o->status_path = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -380,6 +434,421 @@ out:
 	return rc;
 }
 
+/* ---- vmha vm start|stop: the cluster as the local vmhad sees it ---- */
+
+/* The status JSON: from vmhad, or from a file (--status FILE, for tests and dry runs). */
+static json_object *read_status(const struct vm_opts *o)
+{
+	json_object *root = NULL;
+	char *text = NULL;
+	int rc;
+
+	if (o->status_path != NULL) {
+		root = json_object_from_file(o->status_path);
+		if (root == NULL) {
+			fprintf(stderr, "vmha vm: cannot read the status JSON '%s'\n",
+			        o->status_path);
+		}
+		return root;
+	}
+	rc = vmha_status_ask(&text);
+	if (rc < 0) {
+		fprintf(stderr, "vmha vm: cannot reach vmhad: %s (is it running?)\n",
+		        strerror(-rc));
+		return NULL;
+	}
+	root = json_tokener_parse(text);
+	free(text);
+	if (root == NULL) {
+		fprintf(stderr, "vmha vm: vmhad answered with malformed JSON\n");
+	}
+	return root;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)) {
+		return json_object_get_string(v);
+	}
+	return NULL;
+}
+
+static int64_t jint(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_int)) {
+		return json_object_get_int64(v);
+	}
+	return 0;
+}
+
+/* Where VM name runs according to the announcements (NULL: nowhere). */
+static const char *running_on(json_object *status, const char *name)
+{
+	json_object *hosts = NULL;
+	size_t i;
+	size_t j;
+
+	if (!json_object_object_get_ex(status, "hosts", &hosts)) {
+		return NULL;
+	}
+	for (i = 0; i < json_object_array_length(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+		json_object *vms = NULL;
+
+		if (!json_object_object_get_ex(h, "vms", &vms)) {
+			continue;
+		}
+		for (j = 0; j < json_object_array_length(vms); j++) {
+			json_object *vm = json_object_array_get_idx(vms, j);
+			const char *st = jstr(vm, "state");
+
+			if (jstr(vm, "name") != NULL && strcmp(jstr(vm, "name"), name) == 0 &&
+			    st != NULL &&
+			    (strcmp(st, "running") == 0 || strcmp(st, "paused") == 0)) {
+				return jstr(h, "name");
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Set a VM's settings from its registry entry. */
+static int model_vm_from_registry(struct vmha_model *m, size_t idx, size_t d_cpu, size_t d_mem,
+                                  const struct vmha_registry_vm *vm)
+{
+	const char *v = NULL;
+	uint64_t u = 0;
+	int64_t prio = 0;
+	char buf[512];
+	char *save = NULL;
+	char *tok = NULL;
+	int rc = 0;
+
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
+	if (v != NULL && vmha_util_parse_u64(v, &u) == 0) {
+		vmha_model_vm_set_demand(m, idx, d_cpu, u);
+	}
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
+	if (v != NULL && vmha_util_parse_u64(v, &u) == 0) {
+		vmha_model_vm_set_demand(m, idx, d_mem, u);
+	}
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
+	if (v != NULL && vmha_model_priority_parse(v, &prio) == 0) {
+		vmha_model_vm_set_priority(m, idx, prio);
+	}
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
+	vmha_model_vm_set_restart(m, idx, v == NULL || strcmp(v, "never") != 0);
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
+	if (v != NULL && v[0] != '\0') {
+		rc = vmha_model_vm_add_group(m, idx, v);
+	}
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
+	if (rc == 0 && v != NULL && v[0] != '\0') {
+		snprintf(buf, sizeof(buf), "%s", v);
+		for (tok = strtok_r(buf, ",", &save); rc == 0 && tok != NULL;
+		     tok = strtok_r(NULL, ",", &save)) {
+			rc = vmha_model_vm_add_allowed(m, idx, tok);
+		}
+	}
+	return rc;
+}
+
+/*
+ * The model: online hosts (capacity from their announcements), the VMs they
+ * run (registry settings for protected ones), and VM `name` not running.
+ */
+static int build_model(struct vmha_registry *reg, json_object *status, const char *name,
+                       struct vmha_model **out, size_t *added, char *err, size_t errlen)
+{
+	struct vmha_model *m = vmha_model_new();
+	json_object *hosts = NULL;
+	struct vmha_registry_vm *vm = NULL;
+	char *rerr = NULL;
+	size_t d_cpu = 0;
+	size_t d_mem = 0;
+	size_t idx = 0;
+	size_t i;
+	size_t j;
+	int rc = 0;
+
+	if (m == NULL) {
+		return -ENOMEM;
+	}
+	rc = vmha_model_dim(m, "cpu", true, &d_cpu);
+	if (rc == 0) {
+		rc = vmha_model_dim(m, "memory", true, &d_mem);
+	}
+	json_object_object_get_ex(status, "hosts", &hosts);
+	for (i = 0; rc == 0 && hosts != NULL && i < json_object_array_length(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+		json_object *vms = NULL;
+		const char *hn = jstr(h, "name");
+		const char *st = jstr(h, "state");
+
+		if (hn == NULL) {
+			continue;
+		}
+		rc = vmha_model_add_host(m, hn, "vmhad", &idx);
+		if (rc < 0) {
+			break;
+		}
+		vmha_model_host_set_capacity(m, idx, d_cpu, (uint64_t)jint(h, "cpus"));
+		vmha_model_host_set_capacity(m, idx, d_mem, (uint64_t)jint(h, "memory_kib") / 1024);
+		vmha_model_host_set_standby(m, idx, st == NULL || strcmp(st, "online") != 0);
+		json_object_object_get_ex(h, "vms", &vms);
+		for (j = 0; rc == 0 && vms != NULL && j < json_object_array_length(vms); j++) {
+			json_object *v = json_object_array_get_idx(vms, j);
+			const char *vn = jstr(v, "name");
+			const char *vs = jstr(v, "state");
+			size_t vi = 0;
+
+			if (vn == NULL || vs == NULL ||
+			    (strcmp(vs, "running") != 0 && strcmp(vs, "paused") != 0)) {
+				continue;
+			}
+			rc = vmha_model_add_vm(m, vn, "vmhad", &vi);
+			if (rc < 0) {
+				break;
+			}
+			vmha_model_vm_set_demand(m, vi, d_cpu, (uint64_t)jint(v, "vcpus"));
+			vmha_model_vm_set_demand(m, vi, d_mem,
+			                         (uint64_t)jint(v, "memory_kib") / 1024);
+			rc = vmha_model_vm_set_host(m, vi, hn);
+			if (rc == 0 && vmha_registry_load(reg, vn, &vm, &rerr) == 0) {
+				rc = model_vm_from_registry(m, vi, d_cpu, d_mem, vm);
+			}
+			free(rerr);
+			rerr = NULL;
+			vmha_registry_vm_free(vm);
+			vm = NULL;
+		}
+	}
+	if (rc == 0) {
+		rc = vmha_registry_load(reg, name, &vm, &rerr);
+		if (rc < 0) {
+			snprintf(err, errlen, "'%s' is not in the registry: %s", name,
+			         rerr != NULL ? rerr : strerror(-rc));
+			free(rerr);
+			goto out;
+		}
+		rc = vmha_model_add_vm(m, name, "registry", &idx);
+	}
+	if (rc == 0) {
+		rc = model_vm_from_registry(m, idx, d_cpu, d_mem, vm);
+	}
+	if (rc == 0) {
+		rc = vmha_model_finish(m, err, errlen);
+	}
+	for (i = 0; rc == 0 && i < vmha_model_vm_count(m); i++) {
+		if (strcmp(vmha_model_vm_name(m, i), name) == 0) {
+			*added = i;
+		}
+	}
+out:
+	vmha_registry_vm_free(vm);
+	if (rc < 0) {
+		if (err[0] == '\0') {
+			snprintf(err, errlen, "cannot build the cluster model: %s", strerror(-rc));
+		}
+		vmha_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return 0;
+}
+
+static char *host_uri(const char *host, const char *self)
+{
+	const char *local = getenv("LIBVIRT_DEFAULT_URI");
+	char *uri = NULL;
+
+	if (self != NULL && strcmp(host, self) == 0) {
+		return strdup(local != NULL && local[0] ? local : "qemu:///system");
+	}
+	if (asprintf(&uri, "qemu+tcp://%s/system", host) < 0) {
+		return NULL;
+	}
+	return uri;
+}
+
+static int virt_on(const char *host, const char *self, struct vmha_virt **v)
+{
+	char *uri = host_uri(host, self);
+	int rc;
+
+	if (uri == NULL) {
+		return -ENOMEM;
+	}
+	rc = vmha_virt_open(uri, 5, vmha_deadline_in_ms(VIRT_TIMEOUT_MS), v);
+	if (rc < 0) {
+		fprintf(stderr, "vmha vm: cannot connect to libvirt on '%s' (%s): %s\n", host, uri,
+		        vmha_virt_open_error());
+	}
+	free(uri);
+	return rc;
+}
+
+static int do_start(struct vmha_registry *reg, const char *name, const struct vm_opts *o)
+{
+	json_object *status = NULL;
+	json_object *daemon = NULL;
+	struct vmha_model *m = NULL;
+	struct vmha_admission *adm = NULL;
+	struct vmha_registry_vm *vm = NULL;
+	struct vmha_virt *v = NULL;
+	char err[512] = "";
+	char *rerr = NULL;
+	const char *where = NULL;
+	const char *target = NULL;
+	const char *self = NULL;
+	const char *policy = o->policy != NULL ? o->policy : "host-failures:1";
+	size_t added = 0;
+	long h = -1;
+	int rc = VMHA_EXIT_USAGE;
+	int err_rc;
+
+	status = read_status(o);
+	if (status == NULL) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (json_object_object_get_ex(status, "daemon", &daemon)) {
+		self = jstr(daemon, "host");
+	}
+	where = running_on(status, name);
+	if (where != NULL) {
+		fprintf(stderr, "vmha vm start: '%s' already runs on host '%s'\n", name, where);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	err_rc = build_model(reg, status, name, &m, &added, err, sizeof(err));
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm start: %s\n", err);
+		goto out;
+	}
+	err_rc = vmha_admission_new(m, policy, &adm, err, sizeof(err));
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm start: --policy: %s\n", err);
+		goto out;
+	}
+	err_rc = vmha_admission_check(adm, (long)added);
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm start: admission control failed: %s\n", strerror(-err_rc));
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	h = vmha_admission_added_host(adm);
+	if (o->on != NULL) {
+		target = o->on;
+	} else if (h >= 0) {
+		target = vmha_model_host_name(m, (size_t)h);
+	}
+	if (!vmha_admission_satisfied(adm)) {
+		if (!o->force) {
+			fprintf(stderr,
+			        "vmha vm start: starting '%s' would break policy '%s': %s "
+			        "(--force starts it anyway)\n",
+			        name, vmha_admission_policy(adm), vmha_admission_reason(adm));
+			rc = VMHA_EXIT_NO;
+			goto out;
+		}
+		fprintf(stderr, "vmha vm start: policy '%s' broken (%s): forced\n",
+		        vmha_admission_policy(adm), vmha_admission_reason(adm));
+	}
+	if (target == NULL) {
+		fprintf(stderr, "vmha vm start: no online host has room for '%s'\n", name);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (o->dry_run) {
+		printf("would start '%s' on host '%s' (policy '%s' %s)\n", name, target,
+		       vmha_admission_policy(adm),
+		       vmha_admission_satisfied(adm) ? "satisfied" : "broken, forced");
+		rc = VMHA_EXIT_OK;
+		goto out;
+	}
+	err_rc = vmha_registry_load(reg, name, &vm, &rerr);
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm start: '%s': %s\n", name,
+		        rerr != NULL ? rerr : strerror(-err_rc));
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	err_rc = virt_on(target, self, &v);
+	if (err_rc == 0) {
+		err_rc = vmha_virt_domain_create_xml(v, vmha_registry_vm_xml(vm), 0,
+		                                     vmha_deadline_in_ms(VIRT_TIMEOUT_MS), NULL);
+		if (err_rc < 0) {
+			fprintf(stderr, "vmha vm start: libvirt on '%s' refused '%s': %s\n", target,
+			        name, vmha_virt_error(v));
+		}
+	}
+	if (err_rc < 0) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	printf("started '%s' on host '%s'\n", name, target);
+	rc = VMHA_EXIT_OK;
+out:
+	free(rerr);
+	vmha_virt_free(v);
+	vmha_registry_vm_free(vm);
+	vmha_admission_free(adm);
+	vmha_model_free(m);
+	json_object_put(status);
+	return rc;
+}
+
+static int do_stop(struct vmha_registry *reg, const char *name, const struct vm_opts *o)
+{
+	json_object *status = NULL;
+	json_object *daemon = NULL;
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *dom = NULL;
+	const char *where = NULL;
+	const char *self = NULL;
+	uint64_t deadline = vmha_deadline_in_ms(VIRT_TIMEOUT_MS);
+	int rc = VMHA_EXIT_NO;
+	int err_rc;
+
+	(void)reg;
+	status = read_status(o);
+	if (status == NULL) {
+		goto out;
+	}
+	if (json_object_object_get_ex(status, "daemon", &daemon)) {
+		self = jstr(daemon, "host");
+	}
+	where = o->on != NULL ? o->on : running_on(status, name);
+	if (where == NULL) {
+		fprintf(stderr, "vmha vm stop: '%s' runs on no host that vmhad knows\n", name);
+		goto out;
+	}
+	err_rc = virt_on(where, self, &v);
+	if (err_rc == 0) {
+		err_rc = vmha_virt_domain_lookup(v, NULL, name, deadline, &dom);
+	}
+	if (err_rc == 0) {
+		err_rc = vmha_virt_domain_destroy(dom, 0, deadline);
+	}
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm stop: cannot stop '%s' on host '%s': %s\n", name, where,
+		        v != NULL ? vmha_virt_error(v) : strerror(-err_rc));
+		goto out;
+	}
+	printf("stopped '%s' on host '%s'\n", name, where);
+	rc = VMHA_EXIT_OK;
+out:
+	vmha_virt_domain_free(dom);
+	vmha_virt_free(v);
+	json_object_put(status);
+	return rc;
+}
+
 int vmha_cmd_vm(int argc, char **argv)
 {
 	struct vm_opts o = {0};
@@ -402,13 +871,16 @@ int vmha_cmd_vm(int argc, char **argv)
 	if (optind + 1 < argc) {
 		name = argv[optind + 1];
 	}
-	if (strcmp(sub, "start") == 0 || strcmp(sub, "stop") == 0 || strcmp(sub, "migrate") == 0) {
-		fprintf(stderr, "vmha vm %s: not yet implemented in vmha %s (issue 8)\n", sub,
+	if (strcmp(sub, "migrate") == 0) {
+		fprintf(stderr,
+		        "vmha vm migrate: not yet implemented in vmha %s (issue 8): use "
+		        "'virsh migrate --live' between the hosts\n",
 		        PACKAGE_VERSION);
 		goto out;
 	}
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "set") != 0 &&
-	    strcmp(sub, "remove") != 0 && strcmp(sub, "show") != 0) {
+	    strcmp(sub, "remove") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "start") != 0 &&
+	    strcmp(sub, "stop") != 0) {
 		fprintf(stderr, "vmha vm: unknown subcommand '%s' (see 'vmha vm --help')\n", sub);
 		goto out;
 	}
@@ -433,6 +905,10 @@ int vmha_cmd_vm(int argc, char **argv)
 		rc = do_show(reg, name, &o);
 	} else if (strcmp(sub, "remove") == 0) {
 		rc = do_remove(reg, name);
+	} else if (strcmp(sub, "start") == 0) {
+		rc = do_start(reg, name, &o);
+	} else if (strcmp(sub, "stop") == 0) {
+		rc = do_stop(reg, name, &o);
 	} else {
 		rc = do_add_or_set(reg, sub, name, &o);
 	}

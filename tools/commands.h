@@ -25,4 +25,11 @@ int vmha_cmd_fence(int argc, char **argv);
 /** vmha vm: the standalone inventory (tools/cmd_vm.c) */
 int vmha_cmd_vm(int argc, char **argv);
 
+/**
+ * Ask the local vmhad for its status (the JSON of `vmha status --json`).
+ *
+ * @return 0 and *out (caller frees), or -errno (vmhad not reachable)
+ */
+int vmha_status_ask(char **out);
+
 #endif /* VMHA_TOOLS_COMMANDS_H */

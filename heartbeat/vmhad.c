@@ -438,6 +438,33 @@ static void coordinate(struct daemon *d, uint64_t now)
 	size_t i;
 	bool coord = is_coordinator(d);
 
+	/* a host back online is no longer down */
+	for (i = 0; i < d->n_down;) {
+		if (vmha_view_host_state(d->view, d->down[i].host) == VMHA_HOST_ONLINE &&
+		    !d->down[i].fencing) {
+			d->down[i] = d->down[--d->n_down];
+		} else {
+			i++;
+		}
+	}
+	/* an isolated host (never declared down: it kept writing to storage) that
+	 * fenced itself: its slot is the proof */
+	for (i = 0; coord && vmha_view_is_quorate(d->view) && i < vmha_failover_host_count(d->fo);
+	     i++) {
+		const char *h = vmha_failover_host_name(d->fo, i);
+
+		if (vmha_view_host_state(d->view, h) == VMHA_HOST_FENCED &&
+		    !vmha_failover_host_is_fenced(d->fo, h) && find_down(d, h) == NULL) {
+			if (d->n_down < MAX_DOWN) {
+				memset(&d->down[d->n_down], 0, sizeof(d->down[0]));
+				snprintf(d->down[d->n_down].host, VMHA_NAME_SIZE, "%s", h);
+				d->down[d->n_down].down_ms = now;
+				d->down[d->n_down].announced = true;
+				d->n_down++;
+			}
+			send_fenced(d, h, "self-fenced: its storage slot says so");
+		}
+	}
 	for (i = 0; i < d->n_down; i++) {
 		struct down_host *dh = &d->down[i];
 

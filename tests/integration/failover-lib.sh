@@ -1,0 +1,151 @@
+# Helpers of the failover lab tests (sourced after tap.sh): the lab in its
+# Corosync-only mode with vmhad in standalone mode on every node, the VM
+# registry and the storage heartbeat on the lab's shared storage, the lab
+# fence device in /etc/vmha/fence.conf form.
+#
+# Only one lab runs on a machine: a test that starts it owns it (and begins
+# with `lab down`). Set VMHA_LAB to another lab tool to use it.
+
+fo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=${VMHA_LAB:-$fo_top/cluster-examples/lab/lab}
+vmha=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/tools/}vmha
+vmhad=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/heartbeat/}vmhad
+vmha=$(command -v "$vmha" || echo "$vmha")
+vmhad=$(command -v "$vmhad" || echo "$vmhad")
+FO_NODES="node1 node2 node3"
+# timings (ms / s): the lab's token is 1 s
+FO_SELF_FENCE_DELAY=${FO_SELF_FENCE_DELAY:-3s}
+FO_RESTART_DELAY=${FO_RESTART_DELAY:-8s}
+FO_PARALLEL=${FO_PARALLEL:-2}
+
+fo_now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# fo_require: skip the whole test (TAP plan 0) when the lab cannot run here
+fo_require() {
+	local why=""
+	[ "$(id -u)" -eq 0 ] || why="needs root"
+	[ -z "$why" ] && [ ! -x "$LAB" ] && why="the lab ($LAB) is not in this tree yet"
+	[ -z "$why" ] && [ ! -x "$vmhad" ] && why="vmhad not built ($vmhad)"
+	[ -z "$why" ] && ip netns list 2>/dev/null | grep -q '^vmha-lab' &&
+		[ -z "${FO_OWN_LAB:-}" ] && why="another lab runs on this machine"
+	if [ -n "$why" ]; then
+		echo "1..0 # SKIP $why"
+		exit 0
+	fi
+}
+
+fo_shared() { echo "$("$LAB" dir)/shared"; }
+fo_node_log() { echo "$("$LAB" dir)/nodes/$1/log/vmhad.log"; }
+
+# fo_up [--fence|--no-fence]: lab up (Corosync only), configuration, vmhad on every node
+fo_up() {
+	local fence=$1 n sh
+	"$LAB" down >/dev/null 2>&1
+	"$LAB" up --no-pacemaker --no-vms >"$work/lab-up.log" 2>&1 || {
+		cat "$work/lab-up.log" >&2
+		return 1
+	}
+	sh=$(fo_shared)
+	mkdir -p "$sh/registry" "$sh/hb" "$sh/xml" "$sh/vmha"
+	if [ "$fence" = --fence ]; then
+		cat >"$sh/vmha/fence.conf" <<-EOC
+			mode agents
+			timeout 20s
+			retries 1
+			device lab fence_vmhalab
+			level * 1 lab
+		EOC
+		chmod 600 "$sh/vmha/fence.conf"
+	fi
+	for n in $FO_NODES; do
+		{
+			echo "group_name = vmha-lab"
+			echo "host_name = $n"
+			echo "announce_interval = 1s"
+			echo "storage_dir = /var/lib/libvirt/shared/hb"
+			echo "storage_interval = 500ms"
+			echo "storage_timeout = 2s"
+			echo "self_fence_delay = $FO_SELF_FENCE_DELAY"
+			echo "restart_delay = $FO_RESTART_DELAY"
+			echo "max_parallel_starts = $FO_PARALLEL"
+			echo "start_timeout = 30s"
+			echo "mode = standalone"
+			echo "allow_insecure_ring = yes"
+			echo "registry_dir = /var/lib/libvirt/shared/registry"
+			[ "$fence" = --fence ] && echo "fence_config = /var/lib/libvirt/shared/vmha/fence.conf"
+			echo "libvirt_uri = qemu:///system"
+			echo "log_level = info"
+		} >"$sh/vmha/$n.conf"
+		fo_vmhad_start "$n" || return 1
+	done
+	fo_wait_online 30
+}
+
+fo_vmhad_start() {
+	"$LAB" exec "$1" sh -c "setsid '$vmhad' -f -c /var/lib/libvirt/shared/vmha/$1.conf \
+		>>/var/log/vmhad.log 2>&1 </dev/null & echo \$! >/run/vmhad.pid"
+}
+
+fo_vmhad_kill() { "$LAB" exec "$1" sh -c 'kill -9 $(cat /run/vmhad.pid)'; }
+
+fo_status() { "$LAB" exec "$1" env VMHA_REGISTRY_DIR=/var/lib/libvirt/shared/registry "$vmha" status --json 2>/dev/null; }
+
+# fo_wait_online TIMEOUT_S: every vmhad sees the three hosts online and is quorate
+fo_wait_online() {
+	local end=$(($(fo_now_ms) + $1 * 1000)) n ok
+	while [ "$(fo_now_ms)" -lt "$end" ]; do
+		ok=1
+		for n in $FO_NODES; do
+			[ "$(fo_status "$n" | grep -o '"state":"online"' | wc -l)" -ge 3 ] || ok=0
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+# fo_add_vm NAME NODE [vmha vm add settings...]: an idle guest in the registry, running on NODE
+fo_add_vm() {
+	local name=$1 node=$2 sh
+	shift 2
+	sh=$(fo_shared)
+	"$LAB" vm-xml idle "$name" >"$sh/xml/$name.xml" || return 1
+	"$vmha" vm add "$name" --xml "$sh/xml/$name.xml" --dir "$sh/registry" "$@" >/dev/null || return 1
+	"$LAB" exec "$node" virsh create "/var/lib/libvirt/shared/xml/$name.xml" >/dev/null
+}
+
+# fo_running_on VM: nodes where libvirt runs VM
+fo_running_on() {
+	local n
+	for n in $FO_NODES; do
+		[ "$("$LAB" power status "$n" 2>/dev/null)" = on ] || continue
+		[ "$("$LAB" exec "$n" virsh domstate "$1" 2>/dev/null | head -1)" = running ] && echo "$n"
+	done
+	return 0
+}
+
+# fo_running_all: "VM NODE" lines for every running VM on every powered node
+fo_running_all() {
+	local n
+	for n in $FO_NODES; do
+		[ "$("$LAB" power status "$n" 2>/dev/null)" = on ] || continue
+		"$LAB" exec "$n" virsh list --name 2>/dev/null | sed "/^$/d;s/\$/ $n/"
+	done
+}
+
+fo_down() {
+	local n
+	for n in $FO_NODES; do
+		"$LAB" exec "$n" sh -c 'kill $(cat /run/vmhad.pid) 2>/dev/null' >/dev/null 2>&1
+	done
+	"$LAB" down >/dev/null 2>&1
+}
+
+# fo_logs: the vmhad logs, for a failure
+fo_logs() {
+	local n
+	for n in $FO_NODES; do
+		echo "# ---- $n vmhad.log"
+		tail -n 40 "$(fo_node_log "$n")" 2>/dev/null | sed 's/^/# /'
+	done
+}

@@ -202,6 +202,8 @@ static void remember(struct daemon *d, const char *kind, const struct vmha_view_
 
 /* ---- standalone failover: the thin I/O layer around heartbeat/failover.c ---- */
 
+static void run_actions(struct daemon *d);
+
 static void remember_text(struct daemon *d, const char *kind, const char *host, const char *text)
 {
 	struct vmha_view_action a;
@@ -586,8 +588,9 @@ static int32_t on_actuator_fd(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-/* Feed a CPG message to the failover coordinator; false when it is not one. */
-static bool failover_message(struct daemon *d, const void *buf, size_t len)
+/* Feed a CPG message to the view and the failover coordinator. */
+static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, const void *buf,
+                            size_t len)
 {
 	struct vmha_failover_msg m;
 	struct vmha_announce a = {0};
@@ -595,6 +598,9 @@ static bool failover_message(struct daemon *d, const void *buf, size_t len)
 	int rc = vmha_failover_msg_decode(buf, len, &m, err, sizeof(err));
 
 	if (rc == -ENOMSG) {
+		/* an announcement (or garbage): the view first, then the coordinator */
+		vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
+		run_actions(d);
 		if (d->fo != NULL && vmha_msg_decode(buf, len, &a, err, sizeof(err)) == 0) {
 			vmha_failover_announce(d->fo, vmha_clock_now_ms(), &a);
 			vmha_failover_host_online(d->fo, a.host,
@@ -602,24 +608,25 @@ static bool failover_message(struct daemon *d, const void *buf, size_t len)
 			                                  VMHA_HOST_ONLINE);
 			vmha_msg_announce_clear(&a);
 		}
-		return false;
+		return;
 	}
 	if (rc < 0) {
 		vmha_warn("malformed failover message dropped: %s", err);
-		return true;
+		return;
 	}
 	if (d->fo == NULL) {
-		return true;
+		return;
 	}
 	if (strcmp(m.type, "fenced") == 0) {
 		/* the registry may have changed since: read it before planning */
 		load_registry(d);
 		vmha_view_fenced(d->view, vmha_clock_now_ms(), m.host);
+		run_actions(d);
 		remember_text(d, "fenced", m.host, m.text);
 	}
 	vmha_failover_message(d->fo, vmha_clock_now_ms(), &m);
 	run_failover_actions(d);
-	return true;
+	return;
 }
 
 /* Carry out what the view asks. */
@@ -678,11 +685,7 @@ static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *
 {
 	struct daemon *d = opaque;
 
-	if (failover_message(d, buf, len)) {
-		return;
-	}
-	vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
-	run_actions(d);
+	deliver_message(d, nodeid, pid, buf, len);
 }
 
 static void on_quorum(void *opaque, bool quorate)

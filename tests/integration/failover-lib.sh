@@ -88,7 +88,14 @@ fo_vmhad_start() {
 
 fo_vmhad_kill() { "$LAB" exec "$1" sh -c 'kill -9 $(cat /run/vmhad.pid)'; }
 
-fo_status() { "$LAB" exec "$1" env VMHA_REGISTRY_DIR=/var/lib/libvirt/shared/registry "$vmha" status --json 2>/dev/null; }
+# fo_status NODE: vmhad's status JSON on NODE, on one line, no space after ':' or ','
+fo_status() {
+	"$LAB" exec "$1" "$vmha" status --json 2>/dev/null | tr -d '\n' |
+		sed -e 's/": */":/g' -e 's/, *"/,"/g' -e 's/\[ *\]/[]/g' -e 's/{ *"/{"/g' -e 's/ *}/}/g'
+}
+
+# fo_host_mib NODE: the memory NODE announces, MiB
+fo_host_mib() { fo_status node1 | grep -o "\"name\":\"$1\",[^]]*" | grep -o '"memory_kib":[0-9]*' | head -1 | awk -F: '{print int($2 / 1024)}'; }
 
 # fo_wait_online TIMEOUT_S: every vmhad sees the three hosts online and is quorate
 fo_wait_online() {
@@ -109,7 +116,9 @@ fo_add_vm() {
 	local name=$1 node=$2 sh
 	shift 2
 	sh=$(fo_shared)
-	"$LAB" vm-xml idle "$name" >"$sh/xml/$name.xml" || return 1
+	# the registry wants a UUID (libvirt would invent one per start otherwise)
+	"$LAB" vm-xml idle "$name" |
+		sed "s|</name>|</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" >"$sh/xml/$name.xml" || return 1
 	"$vmha" vm add "$name" --xml "$sh/xml/$name.xml" --dir "$sh/registry" "$@" >/dev/null || return 1
 	"$LAB" exec "$node" virsh create "/var/lib/libvirt/shared/xml/$name.xml" >/dev/null
 }

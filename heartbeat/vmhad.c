@@ -46,6 +46,7 @@
 #define MAX_OUTBOX                  64
 #define FENCE_TIMEOUT_MS            60000
 #define FENCE_RETRY_MS              5000
+#define REGISTRY_RELOAD_MS          5000
 
 /* A host declared down, until a "fenced" message for it was delivered. */
 struct down_host {
@@ -122,6 +123,7 @@ struct daemon {
 	struct vmha_fence_config *fence_cfg;
 	struct vmha_selffence *sf;
 	bool self_fenced;
+	uint64_t registry_loaded_ms;
 	struct down_host down[MAX_DOWN];
 	size_t n_down;
 	char *outbox[MAX_OUTBOX];
@@ -503,6 +505,7 @@ static void self_fence(struct daemon *d, uint64_t now)
 	if (d->sf == NULL || !vmha_selffence_due(d->sf, now)) {
 		return;
 	}
+	load_registry(d);
 	for (i = 0; i < vmha_failover_vm_count(d->fo) && n < VMHA_MSG_MAX_VMS; i++) {
 		const char *name = vmha_failover_vm_name(d->fo, i);
 		const char *where = vmha_failover_vm_location(d->fo, name);
@@ -897,6 +900,11 @@ static void on_tick(void *data)
 	vmha_view_tick(d->view, now);
 	run_actions(d);
 	if (d->fo != NULL) {
+		if (now - d->registry_loaded_ms >= REGISTRY_RELOAD_MS) {
+			/* VMs added since: protected from now on (a self-fence stops them) */
+			load_registry(d);
+			d->registry_loaded_ms = now;
+		}
 		flush_outbox(d);
 		coordinate(d, now);
 		self_fence(d, now);

@@ -124,6 +124,7 @@ struct daemon {
 	struct vmha_selffence *sf;
 	bool self_fenced;
 	uint64_t registry_loaded_ms;
+	bool registry_error_logged;
 	struct down_host down[MAX_DOWN];
 	size_t n_down;
 	char *outbox[MAX_OUTBOX];
@@ -299,15 +300,22 @@ static void load_registry(struct daemon *d)
 	int rc;
 
 	if (reg == NULL) {
-		vmha_err("cannot open the vm registry '%s'", d->conf.registry_dir);
+		if (!d->registry_error_logged) {
+			vmha_err("cannot open the vm registry '%s'", d->conf.registry_dir);
+		}
+		d->registry_error_logged = true;
 		return;
 	}
 	rc = vmha_registry_list(reg, &names, &n);
 	if (rc < 0) {
-		vmha_err("cannot list the vm registry '%s': %s", d->conf.registry_dir,
-		         strerror(-rc));
+		if (!d->registry_error_logged) {
+			vmha_err("cannot list the vm registry '%s': %s", d->conf.registry_dir,
+			         strerror(-rc));
+		}
+		d->registry_error_logged = true;
 		goto out;
 	}
+	d->registry_error_logged = false;
 	for (i = 0; i < n; i++) {
 		struct vmha_registry_vm *vm = NULL;
 		struct vmha_failover_vm spec;

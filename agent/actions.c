@@ -1079,12 +1079,12 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	c.reason = reason;
 	c.reason_len = reason_len;
 	reason[0] = '\0';
-	/* finish a little before Pacemaker's timeout */
-	margin_ms = p->timeout_ms / 20;
+	/* finish before Pacemaker's timeout, leaving time for process exit under load */
+	margin_ms = p->timeout_ms / 10;
 	if (margin_ms > 5000)
 		margin_ms = 5000;
-	if (margin_ms < 500)
-		margin_ms = 500;
+	if (margin_ms < 1000)
+		margin_ms = 1000;
 	c.deadline_ms = vmha_deadline_in_ms(p->timeout_ms > margin_ms ? p->timeout_ms - margin_ms
 	                                                              : p->timeout_ms);
 	if (strcmp(action, "validate-all") == 0) {

@@ -400,6 +400,26 @@ static const char *vm_place(const struct fo_vm *v)
 	}
 }
 
+/* The planner's reason, and where a start already failed (those hosts are not allowed). */
+static void stranded_reason(const struct fo_vm *v, const char *reason, char *buf, size_t size)
+{
+	size_t len;
+	size_t i;
+
+	snprintf(buf, size, "%s", reason);
+	if (v->n_excluded == 0) {
+		return;
+	}
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%s", " (start failed on");
+	for (i = 0; i < v->n_excluded; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, " %s", v->excluded[i]);
+	}
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%s", ")");
+}
+
 /*
  * Plan the displaced and stranded VMs onto the online, not fenced hosts, the
  * same way on every member.
@@ -416,6 +436,7 @@ static int replan(struct vmha_failover *fo)
 	size_t j;
 	size_t idx;
 	char err[256];
+	char why[256];
 	char name[VMHA_NAME_SIZE + 16];
 	bool any = false;
 	int rc = 0;
@@ -554,10 +575,9 @@ static int replan(struct vmha_failover *fo)
 			     v->spec.name, v->spec.priority, v->target);
 			break;
 		case VMHA_PLAN_STRANDED:
-			if (v->state != FO_VM_STRANDED ||
-			    strcmp(v->reason, vmha_plan_reason(p, mv)) != 0) {
-				snprintf(v->reason, sizeof(v->reason), "%s",
-				         vmha_plan_reason(p, mv));
+			stranded_reason(v, vmha_plan_reason(p, mv), why, sizeof(why));
+			if (v->state != FO_VM_STRANDED || strcmp(v->reason, why) != 0) {
+				snprintf(v->reason, sizeof(v->reason), "%s", why);
 				emit(fo, VMHA_FAILOVER_STRANDED, LOG_ERR, v->host, v->spec.name,
 				     "vm '%s' is stranded: %s", v->spec.name, v->reason);
 			}

@@ -67,14 +67,15 @@ lab_next_node() {
 # lab_vmha_agent: true when ocf:vmha:VirtualDomain is installed
 lab_vmha_agent() { [ -x /usr/lib/ocf/resource.d/vmha/VirtualDomain ]; }
 
-# lab_add_vm NAME KIND PROVIDER [PARAMS] [DIRTY_MIB]: define a VM primitive
-# like crmsh/vm.crm (same params) on the lab's shared storage, named NAME
+# lab_add_vm NAME KIND PROVIDER [PARAMS] [DIRTY_MIB] [MIGRATE_TO_TIMEOUT]:
+# define a VM primitive like crmsh/vm.crm (same params) on the lab's shared
+# storage, named NAME
 lab_add_vm() {
-	local name=$1 kind=$2 provider=$3 extra=${4:-} rate=${5:-32} dir
+	local name=$1 kind=$2 provider=$3 extra=${4:-} rate=${5:-32} mto=${6:-120s} dir
 	dir=$("$LAB" dir)
 	"$LAB" vm-xml "$kind" "$name" "$rate" >"$dir/shared/$name.xml" || return 1
 	sed -e "s/ocf:vmha:VirtualDomain/ocf:$provider:VirtualDomain/" \
-		-e "s/\bvm1\b/$name/g" \
+		-e "s/\bvm1\b/$name/g" -e "s/op migrate_to timeout=120s/op migrate_to timeout=$mto/" \
 		"$(dirname "$LAB")/../crmsh/vm.crm" >"$dir/nodes/node1/tmp/$name.crm" || return 1
 	if [ -n "$extra" ]; then
 		sed -i "s|migration_transport=tcp|migration_transport=tcp $extra|" "$dir/nodes/node1/tmp/$name.crm"

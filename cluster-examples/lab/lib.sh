@@ -85,3 +85,38 @@ lab_add_vm() {
 	"$LAB" exec node1 crm -F configure load update "/tmp/$name.crm" >/dev/null || return 1
 	rm -f "$dir/nodes/node1/tmp/$name.crm"
 }
+
+# lab_move_ms VM TO: `crm resource move VM TO` from node1, timed inside the
+# node (no nsenter in the loop): prints the ms until Pacemaker locates VM on
+# TO only (migrate_to, migrate_from and the source's stop done); fails after 120 s
+lab_move_ms() {
+	"$LAB" exec node1 sh -c '
+		vm=$1; to=$2; s=$(date +%s%N)
+		crm resource move "$vm" "$to" >/dev/null 2>&1 || exit 1
+		while :; do
+			l=$(crm_resource --locate -r "$vm" -Q 2>/dev/null | tr "\n" " ")
+			[ "$l" = "$to " ] && break
+			[ $((($(date +%s%N) - s) / 1000000)) -gt 120000 ] && exit 1
+			sleep 0.05
+		done
+		echo $((($(date +%s%N) - s) / 1000000))' sh "$1" "$2"
+}
+
+# lab_located_ms VM NODE GONE START_NS: waits (inside NODE) until Pacemaker
+# locates VM on one node other than GONE; prints "WHERE MS" (MS since
+# START_NS, a `date +%s%N` taken on the host: one clock for all namespaces)
+lab_located_ms() {
+	"$LAB" exec "$2" sh -c '
+		vm=$1; gone=$2; s=$3
+		while :; do
+			l=$(crm_resource --locate -r "$vm" -Q 2>/dev/null | tr "\n" " ")
+			case "$l" in
+			"$gone "|"") ;;
+			*" "*" "*) ;;
+			*) break ;;
+			esac
+			[ $((($(date +%s%N) - s) / 1000000)) -gt 120000 ] && exit 1
+			sleep 0.05
+		done
+		echo "${l% } $((($(date +%s%N) - s) / 1000000))"' sh "$1" "$3" "$4"
+}

@@ -69,11 +69,14 @@ lab_vmha_agent() { [ -x /usr/lib/ocf/resource.d/vmha/VirtualDomain ]; }
 
 # lab_add_vm NAME KIND PROVIDER [PARAMS] [DIRTY_MIB] [MIGRATE_TO_TIMEOUT]:
 # define a VM primitive like crmsh/vm.crm (same params) on the lab's shared
-# storage, named NAME
+# storage, named NAME (its domain XML: shared/NAME.xml, made unless present)
 lab_add_vm() {
 	local name=$1 kind=$2 provider=$3 extra=${4:-} rate=${5:-32} mto=${6:-120s} dir
 	dir=$("$LAB" dir)
-	"$LAB" vm-xml "$kind" "$name" "$rate" >"$dir/shared/$name.xml" || return 1
+	# an existing $name.xml on shared storage is kept (tests prepare special ones)
+	if [ ! -s "$dir/shared/$name.xml" ]; then
+		"$LAB" vm-xml "$kind" "$name" "$rate" >"$dir/shared/$name.xml" || return 1
+	fi
 	sed -e "s/ocf:vmha:VirtualDomain/ocf:$provider:VirtualDomain/" \
 		-e "s/\bvm1\b/$name/g" -e "s/op migrate_to timeout=120s/op migrate_to timeout=$mto/" \
 		"$(dirname "$LAB")/../crmsh/vm.crm" >"$dir/nodes/node1/tmp/$name.crm" || return 1
@@ -82,6 +85,8 @@ lab_add_vm() {
 	fi
 	# the idle guest has no OS to answer an ACPI shutdown: stop destroys it
 	sed -i "s|migration_transport=tcp|migration_transport=tcp force_stop=true|" "$dir/nodes/node1/tmp/$name.crm"
+	# more crmsh lines to load with it (constraints...)
+	[ -n "${LAB_ADD_CRM:-}" ] && printf '%s\n' "$LAB_ADD_CRM" >>"$dir/nodes/node1/tmp/$name.crm"
 	"$LAB" exec node1 crm -F configure load update "/tmp/$name.crm" >/dev/null || return 1
 	rm -f "$dir/nodes/node1/tmp/$name.crm"
 }

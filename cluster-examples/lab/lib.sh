@@ -125,3 +125,12 @@ lab_located_ms() {
 		done
 		echo "${l% } $((($(date +%s%N) - s) / 1000000))"' sh "$1" "$3" "$4"
 }
+
+# lab_migrated_live VM NODE: true when Pacemaker's last non-recurring
+# operation of VM on NODE is a successful migrate_from (a live migration,
+# not a stop + start); works for any agent and any migration mode
+lab_migrated_live() {
+	"$LAB" exec node1 cibadmin -Q --xpath \
+		"//node_state[@uname='$2']//lrm_resource[@id='$1']/lrm_rsc_op[@operation='migrate_from'][@rc-code='0']" \
+		>/dev/null 2>&1
+}

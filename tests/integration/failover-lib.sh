@@ -12,6 +12,10 @@ vmha=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/tools/}vmha
 vmhad=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/heartbeat/}vmhad
 vmha=$(command -v "$vmha" || echo "$vmha")
 vmhad=$(command -v "$vmhad" || echo "$vmhad")
+# The nodes have a private /tmp (and the build may live there): they run
+# copies of the binaries from the shared storage.
+vmha_node=/var/lib/libvirt/shared/vmha/bin/vmha
+vmhad_node=/var/lib/libvirt/shared/vmha/bin/vmhad
 FO_NODES="node1 node2 node3"
 # timings (ms / s): the lab's token is 1 s
 FO_SELF_FENCE_DELAY=${FO_SELF_FENCE_DELAY:-3s}
@@ -46,7 +50,8 @@ fo_up() {
 		return 1
 	}
 	sh=$(fo_shared)
-	mkdir -p "$sh/registry" "$sh/hb" "$sh/xml" "$sh/vmha"
+	mkdir -p "$sh/registry" "$sh/hb" "$sh/xml" "$sh/vmha/bin"
+	cp "$vmha" "$vmhad" "$sh/vmha/bin/" || return 1
 	if [ "$fence" = --fence ]; then
 		cat >"$sh/vmha/fence.conf" <<-EOC
 			mode agents
@@ -82,7 +87,7 @@ fo_up() {
 }
 
 fo_vmhad_start() {
-	"$LAB" exec "$1" sh -c "setsid '$vmhad' -f -c /var/lib/libvirt/shared/vmha/$1.conf \
+	"$LAB" exec "$1" sh -c "setsid '$vmhad_node' -f -c /var/lib/libvirt/shared/vmha/$1.conf \
 		>>/var/log/vmhad.log 2>&1 </dev/null & echo \$! >/run/vmhad.pid"
 }
 
@@ -90,7 +95,7 @@ fo_vmhad_kill() { "$LAB" exec "$1" sh -c 'kill -9 $(cat /run/vmhad.pid)'; }
 
 # fo_status NODE: vmhad's status JSON on NODE, on one line, no space after ':' or ','
 fo_status() {
-	"$LAB" exec "$1" "$vmha" status --json 2>/dev/null | tr -d '\n' |
+	"$LAB" exec "$1" "$vmha_node" status --json 2>/dev/null | tr -d '\n' |
 		sed -e 's/": */":/g' -e 's/, *"/,"/g' -e 's/\[ *\]/[]/g' -e 's/{ *"/{"/g' -e 's/ *}/}/g'
 }
 

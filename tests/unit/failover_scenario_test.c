@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "cases_list.h"
+
 #include "heartbeat/failover.h"
 #include "heartbeat/msg.h"
 #include "planner/model.h"
@@ -49,11 +51,6 @@ struct replay {
 	size_t log_len;
 	const char *file;
 	unsigned int line;
-};
-
-struct scenario_case {
-	char name[200];
-	char description[800];
 };
 
 static void fail_at(struct replay *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -322,7 +319,7 @@ static char *read_all(const char *path)
 
 static void run_case(void **state)
 {
-	const struct scenario_case *c = *state;
+	const struct cases_list_case *c = *state;
 	struct replay r;
 	char path[600], expected_path[600], actual_path[600];
 	char line[2048];
@@ -388,38 +385,5 @@ static void run_case(void **state)
 
 int main(void)
 {
-	static struct scenario_case cases[64];
-	struct CMUnitTest tests[64];
-	char line[190];
-	size_t n = 0;
-	FILE *list = fopen(FO_SCENARIO_DIR "/cases.list", "re");
-
-	if (list == NULL) {
-		fprintf(stderr, "cannot read '%s'\n", FO_SCENARIO_DIR "/cases.list");
-		return 1;
-	}
-	while (fgets(line, sizeof(line), list) != NULL && n < 64) {
-		char *desc = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0') {
-			continue;
-		}
-		desc = strchr(line, ' ');
-		if (desc == NULL) {
-			fprintf(stderr, "cases.list: '%s' has no description\n", line);
-			fclose(list);
-			return 1;
-		}
-		*desc++ = '\0';
-		snprintf(cases[n].name, sizeof(cases[n].name), "%s", line);
-		snprintf(cases[n].description, sizeof(cases[n].description), "%s: %s", line, desc);
-		memset(&tests[n], 0, sizeof(tests[n]));
-		tests[n].name = cases[n].description;
-		tests[n].test_func = run_case;
-		tests[n].initial_state = &cases[n];
-		n++;
-	}
-	fclose(list);
-	return _cmocka_run_group_tests("failover_scenarios", tests, n, NULL, NULL);
+	return cases_list_run("failover_scenarios", FO_SCENARIO_DIR "/cases.list", run_case);
 }

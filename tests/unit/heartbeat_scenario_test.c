@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "cases_list.h"
+
 #include "heartbeat/msg.h"
 #include "heartbeat/view.h"
 #include "util.h"
@@ -48,11 +50,6 @@ struct replay {
 	size_t log_len;
 	const char *file;
 	unsigned int line;
-};
-
-struct scenario_case {
-	char name[512];
-	char description[1100];
 };
 
 static const char *node_name(struct replay *r, uint32_t nodeid)
@@ -611,7 +608,7 @@ static char *read_all(const char *path)
 
 static void run_case(void **state)
 {
-	const struct scenario_case *c = *state;
+	const struct cases_list_case *c = *state;
 	struct replay r;
 	char path[1024], expected_path[1024], actual_path[1024];
 	char line[2048];
@@ -680,40 +677,5 @@ static void run_case(void **state)
 
 int main(void)
 {
-	static struct scenario_case cases[128];
-	struct CMUnitTest tests[128];
-	char line[512];
-	size_t n = 0;
-	FILE *list = fopen(HB_SCENARIO_DIR "/cases.list", "re");
-	int rc;
-
-	if (list == NULL) {
-		fprintf(stderr, "cannot read '%s'\n", HB_SCENARIO_DIR "/cases.list");
-		return 1;
-	}
-	while (fgets(line, sizeof(line), list) != NULL && n < 128) {
-		char *desc = NULL;
-
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0') {
-			continue;
-		}
-		desc = strchr(line, ' ');
-		if (desc == NULL) {
-			fprintf(stderr, "cases.list: '%s' has no description\n", line);
-			fclose(list);
-			return 1;
-		}
-		*desc++ = '\0';
-		snprintf(cases[n].name, sizeof(cases[n].name), "%s", line);
-		snprintf(cases[n].description, sizeof(cases[n].description), "%s: %s", line, desc);
-		memset(&tests[n], 0, sizeof(tests[n]));
-		tests[n].name = cases[n].description;
-		tests[n].test_func = run_case;
-		tests[n].initial_state = &cases[n];
-		n++;
-	}
-	fclose(list);
-	rc = _cmocka_run_group_tests("heartbeat_scenarios", tests, n, NULL, NULL);
-	return rc;
+	return cases_list_run("heartbeat_scenarios", HB_SCENARIO_DIR "/cases.list", run_case);
 }

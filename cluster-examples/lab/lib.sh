@@ -32,6 +32,15 @@ lab_wait_started() {
 	return 1
 }
 
+# lab_resume_after_failed_migration VM NODE: after a migrate_to that failed
+# with on-fail=block (crmsh/vm.crm), drop the move request, clear the failure
+# and wait until Pacemaker sees VM started on NODE again (60 s); prints NODE
+lab_resume_after_failed_migration() {
+	"$LAB" exec node1 crm resource clear "$1" >/dev/null 2>&1
+	"$LAB" exec node1 crm resource cleanup "$1" >/dev/null 2>&1
+	lab_wait_started "$1" "$2" 60
+}
+
 # lab_domstate NODE VM: libvirt's state of VM on NODE ("running", "shut off", ...; empty when absent)
 lab_domstate() { "$LAB" exec "$1" virsh domstate "$2" 2>/dev/null | head -1; }
 

@@ -23,6 +23,6 @@ $PCS resource create vm1 ocf:vmha:VirtualDomain \
 	op start timeout=90s interval=0 \
 	op stop timeout=90s interval=0 \
 	op monitor interval=10s timeout=30s \
-	op migrate_to timeout=120s interval=0 \
+	op migrate_to timeout=120s interval=0 on-fail=block \
 	op migrate_from timeout=60s interval=0
 $PCS resource utilization vm1 cpu=1 hv_memory=128 host_memory=160

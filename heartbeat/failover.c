@@ -224,12 +224,61 @@ static int take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
+static int replan(struct vmha_failover *fo);
+static void schedule(struct vmha_failover *fo);
+
+static bool any_stranded(const struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		if (fo->vms[i].protected_vm && fo->vms[i].state == FO_VM_STRANDED) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Capacity may have appeared (a host came online, a VM stopped or left):
+ * plan the stranded VMs again. Runs on ordered inputs only (announcements),
+ * so every member does it at the same point of the stream.
+ */
+static int retry_stranded(struct vmha_failover *fo, const char *why)
+{
+	int rc;
+
+	if (!any_stranded(fo)) {
+		return 0;
+	}
+	emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, NULL, NULL, "re-planning stranded vms: %s", why);
+	rc = replan(fo);
+	schedule(fo);
+	return rc;
+}
+
+static bool announced_active(const struct vmha_announce *a, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_vms; i++) {
+		if ((a->vms[i].state == VMHA_VM_RUNNING || a->vms[i].state == VMHA_VM_PAUSED) &&
+		    strcmp(a->vms[i].name, vm) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const struct vmha_announce *a)
 {
 	struct fo_host *h = NULL;
 	struct vmha_vm_info *other = NULL;
 	size_t n_other = 0;
 	size_t i;
+	bool freed = false;
+	bool grew = false;
+	int rc;
 
 	(void)now_ms;
 	if (fo == NULL || a == NULL || !vmha_util_name_is_valid(a->host)) {
@@ -238,6 +287,9 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h = get_host(fo, a->host);
 	if (h == NULL) {
 		return take_oom(fo);
+	}
+	if (a->cpus > h->cpus || a->memory_kib / 1024 > h->memory_mib || h->down || h->fenced) {
+		grew = true;
 	}
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
@@ -249,18 +301,17 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	if (other == NULL) {
 		return -ENOMEM;
 	}
+	/* every active VM uses capacity there (protected ones are counted once) */
 	for (i = 0; i < a->n_vms; i++) {
 		const struct vmha_vm_info *vi = &a->vms[i];
 		struct fo_vm *v = find_vm(fo, vi->name);
 		bool active = vi->state == VMHA_VM_RUNNING || vi->state == VMHA_VM_PAUSED;
 
-		if (v == NULL || !v->protected_vm) {
-			if (active) {
-				other[n_other++] = *vi;
-			}
+		if (!active) {
 			continue;
 		}
-		if (!active) {
+		other[n_other++] = *vi;
+		if (v == NULL || !v->protected_vm) {
 			continue;
 		}
 		if (v->state == FO_VM_RUNNING && strcmp(v->host, a->host) != 0) {
@@ -278,10 +329,47 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
 	}
+	/* a protected VM this host ran and no longer runs was stopped: it uses
+	 * nothing (a host that cannot see its VMs says so and keeps the list) */
+	for (i = 0; a->health == VMHA_HEALTH_OK && i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		if (v->protected_vm && v->state == FO_VM_RUNNING && strcmp(v->host, a->host) == 0 &&
+		    !announced_active(a, v->spec.name)) {
+			v->state = FO_VM_UNKNOWN;
+			v->host[0] = '\0';
+			freed = true;
+			emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, a->host, v->spec.name,
+			     "vm '%s' no longer runs on host '%s'", v->spec.name, a->host);
+		}
+	}
+	/* a VM gone from this host frees its capacity too, unless the host
+	 * cannot see its VMs: then what it ran still counts */
+	for (i = 0; i < h->n_other; i++) {
+		if (announced_active(a, h->other[i].name)) {
+			continue;
+		}
+		if (a->health == VMHA_HEALTH_OK) {
+			freed = true;
+		} else {
+			struct vmha_vm_info *p = realloc(other, (n_other + 1) * sizeof(*other));
+
+			if (p == NULL) {
+				free(other);
+				return -ENOMEM;
+			}
+			other = p;
+			other[n_other++] = h->other[i];
+		}
+	}
 	free(h->other);
 	h->other = other;
 	h->n_other = n_other;
-	return take_oom(fo);
+	rc = take_oom(fo);
+	if (rc == 0 && (freed || grew) && h->online) {
+		rc = retry_stranded(fo, freed ? "capacity freed on a host" : "a host came back");
+	}
+	return rc;
 }
 
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm)
@@ -302,6 +390,9 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
 	if (v->state == FO_VM_UNKNOWN) {
 		/* announced before it was known as protected */
 		for (i = 0; i < fo->n_hosts; i++) {
+			if (fo->hosts[i].down || fo->hosts[i].fenced) {
+				continue; /* its list is stale */
+			}
 			for (j = 0; j < fo->hosts[i].n_other; j++) {
 				if (strcmp(fo->hosts[i].other[j].name, vm->name) == 0) {
 					v->state = FO_VM_RUNNING;
@@ -324,8 +415,39 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 	if (h == NULL) {
 		return -ENOENT;
 	}
+	if (h->online == online) {
+		return 0;
+	}
 	h->online = online;
+	if (online && !h->down && !h->fenced) {
+		return retry_stranded(fo, "a host is online");
+	}
 	return 0;
+}
+
+int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
+{
+	struct fo_vm *v = NULL;
+
+	if (fo == NULL || vm == NULL) {
+		return -EINVAL;
+	}
+	v = find_vm(fo, vm);
+	if (v == NULL || !v->protected_vm) {
+		return -ENOENT;
+	}
+	if (v->state == FO_VM_DISPLACED || v->state == FO_VM_ASSIGNED ||
+	    v->state == FO_VM_STRANDED) {
+		/* members read the registry at different times: a pending VM that
+		 * left on one member only would make their plans differ */
+		return -EBUSY;
+	}
+	/* where it runs, it still uses capacity: the host's announcement counts it */
+	v->protected_vm = false;
+	v->reason[0] = '\0';
+	emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, NULL, vm,
+	     "vm '%s' left the registry: no longer protected", vm);
+	return take_oom(fo);
 }
 
 int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host,
@@ -430,6 +552,8 @@ static int replan(struct vmha_failover *fo)
 	struct vmha_plan *p = NULL;
 	size_t *failed = NULL;
 	size_t n_failed = 0;
+	size_t *extra = NULL;
+	size_t n_extra = 0;
 	size_t d_cpu = 0;
 	size_t d_mem = 0;
 	size_t i;
@@ -452,7 +576,8 @@ static int replan(struct vmha_failover *fo)
 	}
 	m = vmha_model_new();
 	failed = calloc(fo->n_hosts + 1, sizeof(*failed));
-	if (m == NULL || failed == NULL) {
+	extra = calloc(fo->n_vms + 1, sizeof(*extra));
+	if (m == NULL || failed == NULL || extra == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -526,7 +651,11 @@ static int replan(struct vmha_failover *fo)
 				rc = vmha_model_vm_add_allowed(m, idx, place[0] ? place : v->host);
 			}
 		}
-		if (rc == 0 && place[0] != '\0' && find_host(fo, place) != NULL) {
+		if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) {
+			/* runs nowhere (its host was fenced, and may be back by now):
+			 * placed as an extra VM, found by name after the model is
+			 * finished (which sorts it) */
+		} else if (rc == 0 && place[0] != '\0' && find_host(fo, place) != NULL) {
 			rc = vmha_model_vm_set_host(m, idx, place);
 		}
 	}
@@ -537,6 +666,14 @@ static int replan(struct vmha_failover *fo)
 	if (rc < 0) {
 		emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, NULL, NULL, "cannot plan: %s", err);
 		goto out;
+	}
+	for (i = 0; i < vmha_model_vm_count(m); i++) {
+		const struct fo_vm *v = find_vm(fo, vmha_model_vm_name(m, i));
+
+		if (v != NULL && v->protected_vm &&
+		    (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED)) {
+			extra[n_extra++] = i;
+		}
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		const struct fo_host *h = &fo->hosts[i];
@@ -550,7 +687,7 @@ static int replan(struct vmha_failover *fo)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = vmha_plan_run(p, failed, n_failed, NULL, 0, 0);
+	rc = vmha_plan_run(p, failed, n_failed, extra, n_extra, 0);
 	if (rc < 0) {
 		goto out;
 	}
@@ -600,6 +737,7 @@ out:
 	vmha_plan_free(p);
 	vmha_model_free(m);
 	free(failed);
+	free(extra);
 	return rc;
 }
 
@@ -672,6 +810,10 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	h->fenced = true;
 	h->online = false;
+	/* it runs nothing any more */
+	free(h->other);
+	h->other = NULL;
+	h->n_other = 0;
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
@@ -767,6 +909,17 @@ bool vmha_failover_next_action(struct vmha_failover *fo, struct vmha_failover_ac
 	*out = it->a;
 	free(it);
 	return true;
+}
+
+bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm)
+{
+	const struct fo_vm *v = NULL;
+
+	if (fo == NULL || vm == NULL) {
+		return false;
+	}
+	v = find_vm(fo, vm);
+	return v != NULL && v->protected_vm;
 }
 
 bool vmha_failover_host_is_fenced(const struct vmha_failover *fo, const char *host)

@@ -96,7 +96,10 @@ void vmha_failover_free(struct vmha_failover *fo);
 
 /**
  * Record a host's announcement: its capacity and the VMs it runs (a VM seen
- * running there is located there from now on).
+ * running there is located there from now on; a protected VM it ran and no
+ * longer runs was stopped). When that frees capacity, or the host comes
+ * back, the stranded VMs are planned again (announcements are ordered: every
+ * member re-plans at the same point).
  *
  * @return 0 or -EINVAL, -ENOMEM
  */
@@ -111,8 +114,21 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms,
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm);
 
 /**
+ * A VM left the registry: no longer protected. A VM whose failover is
+ * pending (displaced, assigned, stranded) stays until it is placed, so that
+ * every member plans with the same VMs.
+ *
+ * @return 0, -ENOENT when it was not protected, -EBUSY when pending
+ */
+int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm);
+
+/** @return whether VM vm is protected (from the registry) */
+bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm);
+
+/**
  * Set whether a host is a usable target (online in the view); hosts not
- * online take no restarts.
+ * online take no restarts. A host that comes online, like an announcement
+ * that shows capacity freed, makes the stranded VMs be planned again.
  *
  * @return 0 or -ENOENT for an unknown host
  */

@@ -7,7 +7,8 @@
  * tests/failover/cases.list: one line per case, "name description".
  * Commands (one per line, '#' comments):
  *   observers H...                 hosts that run a coordinator
- *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...]   H's announcement
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded]   H's announcement
+ *   unprotect VM                   VM left the registry
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *   down H coordinator=H2          the view's HOST_DOWN; H2 is the deterministic member
  *   fenced H [TEXT]                CPG message "fenced"
@@ -207,6 +208,8 @@ static void run_line(struct replay *r, char *line)
 				a.memory_kib = mib * 1024;
 			} else if (strncmp(args[k], "vms=", 4) == 0) {
 				parse_vms(r, args[k] + 4, &a);
+			} else if (strcmp(args[k], "health=degraded") == 0) {
+				a.health = VMHA_HEALTH_DEGRADED;
 			} else {
 				fail_at(r, "host: unknown '%s'", args[k]);
 			}
@@ -245,6 +248,14 @@ static void run_line(struct replay *r, char *line)
 		}
 		for (i = 0; i < r->n_obs; i++) {
 			assert_int_equal(vmha_failover_protect(r->fo[i], &v), 0);
+		}
+	} else if (strcmp(args[0], "unprotect") == 0 && n == 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			int rc = vmha_failover_unprotect(r->fo[i], args[1]);
+
+			if (rc < 0) {
+				fprintf(r->log, "%s unprotect rc=%s\n", r->names[i], strerror(-rc));
+			}
 		}
 	} else if (strcmp(args[0], "down") == 0 && n == 3 &&
 	           strncmp(args[2], "coordinator=", 12) == 0) {

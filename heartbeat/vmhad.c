@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <qb/qblog.h>
 #include <qb/qbloop.h>
 
 #include "deadline.h"
@@ -1436,6 +1437,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vmha_log_init("vmhad", foreground ? VMHA_LOG_TO_STDERR : VMHA_LOG_TO_SYSLOG);
+	if (foreground) {
+		/* millisecond timestamps: failover timelines are read from this log */
+		qb_log_format_set(QB_LOG_STDERR, "%T %N[%P]: %p: %b");
+	}
 	rc = vmha_hbconf_load(d.conf_path, &d.conf, err, sizeof(err));
 	if (rc < 0) {
 		vmha_err("%s", err);

@@ -49,6 +49,7 @@
 #define FENCE_TIMEOUT_MS            60000
 #define FENCE_RETRY_MS              5000
 #define REGISTRY_RELOAD_MS          5000
+#define FAST_TICK_MS                50
 /* how long planning waits for a registry read asked for by a "fenced" message */
 #define REGISTRY_WAIT_MS 2000
 
@@ -871,6 +872,11 @@ static void on_confchg(void *opaque, const struct vmha_member *members, size_t n
 	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
 	                  n_joined);
 	run_actions(d);
+	/* a node left: if its storage is already silent, decide now, not at the next tick */
+	if (n_left > 0) {
+		vmha_view_tick(d->view, vmha_clock_now_ms());
+		run_actions(d);
+	}
 }
 
 static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len)
@@ -1080,6 +1086,7 @@ static void storage_take(struct daemon *d, uint64_t now)
 static void on_tick(void *data)
 {
 	struct daemon *d = data;
+	uint64_t interval_ms;
 
 	uint64_t now = vmha_clock_now_ms();
 
@@ -1094,8 +1101,11 @@ static void on_tick(void *data)
 		coordinate(d, now);
 		self_fence(d, now);
 	}
-	qb_loop_timer_add(d->loop, QB_LOOP_HIGH,
-	                  (d->conf.storage_interval_ms / 2) * QB_TIME_NS_IN_MSEC, d, on_tick,
+	/* a host is lost and its storage silence decides soon: look often, so
+	 * that the decision (and the failover) is not late by a tick */
+	interval_ms = vmha_view_decision_pending(d->view) ? FAST_TICK_MS
+	                                                  : d->conf.storage_interval_ms / 2;
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, interval_ms * QB_TIME_NS_IN_MSEC, d, on_tick,
 	                  &d->tick_timer);
 }
 

@@ -61,6 +61,8 @@ struct fo_vm {
 	char reason[256];
 	/* local, not replicated: this host is starting it */
 	bool starting;
+	/* local: as coordinator, this host proposed target for it (stranded) */
+	char proposed[VMHA_NAME_SIZE];
 	size_t n_excluded;
 	char excluded[FO_MAX_EXCLUDED][VMHA_NAME_SIZE];
 };
@@ -72,6 +74,10 @@ struct fo_queue_item {
 
 struct vmha_failover {
 	char self[VMHA_NAME_SIZE];
+	/* this host is the deterministic member now (proposes re-plans) */
+	bool coordinator;
+	/* why the coordinator re-plans now (for the log) */
+	const char *retry_why;
 	unsigned int max_parallel_starts;
 	size_t n_hosts;
 	struct fo_host *hosts;
@@ -224,7 +230,7 @@ static int take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
-static int replan(struct vmha_failover *fo);
+static int replan(struct vmha_failover *fo, bool propose);
 static void schedule(struct vmha_failover *fo);
 
 static bool any_stranded(const struct vmha_failover *fo)
@@ -240,21 +246,19 @@ static bool any_stranded(const struct vmha_failover *fo)
 }
 
 /*
- * Capacity may have appeared (a host came online, a VM stopped or left):
- * plan the stranded VMs again. Runs on ordered inputs only (announcements),
- * so every member does it at the same point of the stream.
+ * Capacity may have appeared (a host came online, a VM stopped or left): the
+ * coordinator plans the stranded VMs again and proposes each placement as
+ * an "assign" message; every member applies the assignments in CPG order
+ * (the first one for a VM wins). A host that joined later, without the
+ * history of the failover, learns the assignment from the message.
  */
 static int retry_stranded(struct vmha_failover *fo, const char *why)
 {
-	int rc;
-
-	if (!any_stranded(fo)) {
+	if (!fo->coordinator || !any_stranded(fo)) {
 		return 0;
 	}
-	emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, NULL, NULL, "re-planning stranded vms: %s", why);
-	rc = replan(fo);
-	schedule(fo);
-	return rc;
+	fo->retry_why = why;
+	return replan(fo, true);
 }
 
 static bool announced_active(const struct vmha_announce *a, const char *vm)
@@ -328,6 +332,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		snprintf(v->host, sizeof(v->host), "%s", a->host);
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
+		v->proposed[0] = '\0';
 	}
 	/* a protected VM this host ran and no longer runs was stopped: it uses
 	 * nothing (a host that cannot see its VMs says so and keeps the list) */
@@ -366,8 +371,11 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->other = other;
 	h->n_other = n_other;
 	rc = take_oom(fo);
-	if (rc == 0 && (freed || grew) && h->online) {
-		rc = retry_stranded(fo, freed ? "capacity freed on a host" : "a host came back");
+	if (rc == 0 && h->online) {
+		/* the coordinator that took over from one that died retries too */
+		rc = retry_stranded(fo, freed  ? "capacity freed on a host"
+		                        : grew ? "a host came back"
+		                               : "re-plan");
 	}
 	return rc;
 }
@@ -423,6 +431,22 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		return retry_stranded(fo, "a host is online");
 	}
 	return 0;
+}
+
+void vmha_failover_set_coordinator(struct vmha_failover *fo, bool coordinator)
+{
+	size_t i;
+
+	if (fo == NULL) {
+		return;
+	}
+	if (fo->coordinator && !coordinator) {
+		/* proposals of a former coordinator are its own business no more */
+		for (i = 0; i < fo->n_vms; i++) {
+			fo->vms[i].proposed[0] = '\0';
+		}
+	}
+	fo->coordinator = coordinator;
 }
 
 int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
@@ -546,7 +570,7 @@ static void stranded_reason(const struct fo_vm *v, const char *reason, char *buf
  * Plan the displaced and stranded VMs onto the online, not fenced hosts, the
  * same way on every member.
  */
-static int replan(struct vmha_failover *fo)
+static int replan(struct vmha_failover *fo, bool propose)
 {
 	struct vmha_model *m = NULL;
 	struct vmha_plan *p = NULL;
@@ -651,7 +675,11 @@ static int replan(struct vmha_failover *fo)
 				rc = vmha_model_vm_add_allowed(m, idx, place[0] ? place : v->host);
 			}
 		}
-		if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) {
+		if (propose && v->state == FO_VM_STRANDED && v->proposed[0] != '\0' &&
+		    find_host(fo, v->proposed) != NULL) {
+			/* proposed already: counts where it goes */
+			rc = vmha_model_vm_set_host(m, idx, v->proposed);
+		} else if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) {
 			/* runs nowhere (its host was fenced, and may be back by now):
 			 * placed as an extra VM, found by name after the model is
 			 * finished (which sorts it) */
@@ -671,7 +699,9 @@ static int replan(struct vmha_failover *fo)
 		const struct fo_vm *v = find_vm(fo, vmha_model_vm_name(m, i));
 
 		if (v != NULL && v->protected_vm &&
-		    (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED)) {
+		    (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) &&
+		    !(propose && v->state == FO_VM_STRANDED && v->proposed[0] != '\0' &&
+		      find_host(fo, v->proposed) != NULL)) {
 			extra[n_extra++] = i;
 		}
 	}
@@ -698,6 +728,21 @@ static int replan(struct vmha_failover *fo)
 
 		if (v == NULL || !v->protected_vm ||
 		    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED)) {
+			continue;
+		}
+		if (propose) {
+			/* the coordinator proposes; the "assign" message decides */
+			if (v->state != FO_VM_STRANDED || v->proposed[0] != '\0' ||
+			    vmha_plan_outcome(p, mv) != VMHA_PLAN_RESTART) {
+				continue;
+			}
+			target = vmha_plan_target(p, mv);
+			snprintf(v->proposed, sizeof(v->proposed), "%s",
+			         vmha_model_host_name(m, (size_t)target));
+			emit(fo, VMHA_FAILOVER_ASSIGN, LOG_NOTICE, v->proposed, v->spec.name,
+			     "%s: vm '%s' (stranded) can restart on host '%s'",
+			     fo->retry_why != NULL ? fo->retry_why : "re-plan", v->spec.name,
+			     v->proposed);
 			continue;
 		}
 		switch (vmha_plan_outcome(p, mv)) {
@@ -817,6 +862,9 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
+		if (strcmp(v->proposed, m->host) == 0) {
+			v->proposed[0] = '\0';
+		}
 		if (!v->protected_vm) {
 			continue;
 		}
@@ -831,7 +879,7 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, NULL,
 	     "host '%s' is fenced (%s): %zu protected vms to restart", m->host, m->text, n);
-	return replan(fo);
+	return replan(fo, false);
 }
 
 static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
@@ -864,8 +912,44 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	v->state = FO_VM_DISPLACED;
 	v->target[0] = '\0';
-	rc = replan(fo);
+	rc = replan(fo, false);
 	return rc;
+}
+
+static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m)
+{
+	struct fo_vm *v = find_vm(fo, m->vm);
+	const struct fo_host *h = find_host(fo, m->host);
+
+	if (h != NULL && (h->fenced || h->down)) {
+		emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, m->host, m->vm,
+		     "assignment of vm '%s' to host '%s' ignored: the host is down", m->vm,
+		     m->host);
+		if (v != NULL) {
+			v->proposed[0] = '\0';
+		}
+		return -EINVAL;
+	}
+	if (v == NULL || !v->protected_vm ||
+	    (v->state != FO_VM_STRANDED && v->state != FO_VM_UNKNOWN)) {
+		/* placed meanwhile (an earlier assignment won, or it runs) */
+		emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, m->host, m->vm,
+		     "assignment of vm '%s' to host '%s' ignored: it is %s", m->vm, m->host,
+		     v != NULL && v->protected_vm ? vm_state_names[v->state] : "not protected");
+		if (v != NULL && strcmp(v->proposed, m->host) == 0) {
+			v->proposed[0] = '\0';
+		}
+		return -EINVAL;
+	}
+	v->state = FO_VM_ASSIGNED;
+	snprintf(v->target, sizeof(v->target), "%s", m->host);
+	v->reason[0] = '\0';
+	v->proposed[0] = '\0';
+	v->starting = false;
+	emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, v->target, v->spec.name,
+	     "plan: vm '%s' (priority %" PRId64 ") restarts on host '%s' (%s)", v->spec.name,
+	     v->spec.priority, v->target, m->text);
+	return 0;
 }
 
 int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms,
@@ -881,6 +965,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms,
 		rc = on_fenced(fo, m);
 	} else if (strcmp(m->type, "start") == 0) {
 		rc = on_start(fo, m);
+	} else if (strcmp(m->type, "assign") == 0) {
+		rc = on_assign(fo, m);
 	} else {
 		rc = -EINVAL;
 	}
@@ -1044,8 +1130,9 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 	int rc = 0;
 
 	if (m == NULL || out == NULL || out_len == NULL || !vmha_util_name_is_valid(m->host) ||
-	    (strcmp(m->type, "fenced") != 0 && strcmp(m->type, "start") != 0) ||
-	    (strcmp(m->type, "start") == 0 && !vmha_util_name_is_valid(m->vm))) {
+	    (strcmp(m->type, "fenced") != 0 && strcmp(m->type, "start") != 0 &&
+	     strcmp(m->type, "assign") != 0) ||
+	    (strcmp(m->type, "fenced") != 0 && !vmha_util_name_is_valid(m->vm))) {
 		return -EINVAL;
 	}
 	o = json_object_new_object();
@@ -1055,8 +1142,10 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 	json_object_object_add(o, FO_MSG_KEY, json_object_new_int(FO_MSG_VERSION));
 	json_object_object_add(o, "type", json_object_new_string(m->type));
 	json_object_object_add(o, "host", json_object_new_string(m->host));
-	if (strcmp(m->type, "start") == 0) {
+	if (strcmp(m->type, "fenced") != 0) {
 		json_object_object_add(o, "vm", json_object_new_string(m->vm));
+	}
+	if (strcmp(m->type, "start") == 0) {
 		json_object_object_add(o, "ok", json_object_new_boolean(m->ok));
 	}
 	json_object_object_add(o, "text", json_object_new_string(m->text));
@@ -1157,7 +1246,7 @@ int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_m
 	if (strcmp(m->type, "fenced") == 0) {
 		goto out;
 	}
-	if (strcmp(m->type, "start") != 0) {
+	if (strcmp(m->type, "start") != 0 && strcmp(m->type, "assign") != 0) {
 		snprintf(err, err_size, "failover message of unknown type '%s'", m->type);
 		rc = -EINVAL;
 		goto out;
@@ -1169,6 +1258,9 @@ int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_m
 	if (!vmha_util_name_is_valid(m->vm)) {
 		snprintf(err, err_size, "failover message: invalid vm name");
 		rc = -EINVAL;
+		goto out;
+	}
+	if (strcmp(m->type, "assign") == 0) {
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "ok", &v) || !json_object_is_type(v, json_type_boolean)) {

@@ -311,6 +311,19 @@ static void send_fenced(struct daemon *d, const char *host, const char *how)
 	send_failover(d, &m);
 }
 
+/* The coordinator's proposal: VM vm restarts on host (every member applies it in order). */
+static void send_assign(struct daemon *d, const char *vm, const char *host, const char *why)
+{
+	struct vmha_failover_msg m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.type, sizeof(m.type), "assign");
+	snprintf(m.host, sizeof(m.host), "%s", host);
+	snprintf(m.vm, sizeof(m.vm), "%s", vm);
+	snprintf(m.text, sizeof(m.text), "%.200s", why);
+	send_failover(d, &m);
+}
+
 /* The deterministic member: the online host with the lowest name. */
 static bool is_coordinator(struct daemon *d)
 {
@@ -501,6 +514,10 @@ static void run_failover_actions(struct daemon *d)
 			vmha_err("%s", a.text);
 			remember_text(d, "stranded", a.vm, a.text);
 			break;
+		case VMHA_FAILOVER_ASSIGN:
+			vmha_notice("%s: proposing it", a.text);
+			send_assign(d, a.vm, a.host, "capacity appeared");
+			break;
 		}
 	}
 	(void)dh;
@@ -512,6 +529,8 @@ static void fo_apply(struct daemon *d, const struct fo_input *in)
 	struct vmha_announce a = {0};
 	char err[256];
 
+	/* only the coordinator proposes re-plans of stranded VMs */
+	vmha_failover_set_coordinator(d->fo, is_coordinator(d));
 	switch (in->kind) {
 	case FO_IN_ANNOUNCE:
 		if (vmha_msg_decode(in->buf, in->len, &a, err, sizeof(err)) == 0) {

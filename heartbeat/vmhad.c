@@ -192,11 +192,18 @@ static void stop_loop(struct daemon *d, int code)
 static void announce(struct daemon *d)
 {
 	struct vmha_announce a = {0};
+	uint64_t t0;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
+	t0 = vmha_clock_now_ms();
 	rc = vmha_inventory_collect(d->inv, &a);
+	if (vmha_clock_now_ms() - t0 >= 100) {
+		/* the main loop waited on libvirt meanwhile */
+		vmha_info("collecting this host's inventory from libvirt took %" PRIu64 " ms",
+		          vmha_clock_now_ms() - t0);
+	}
 	if (rc < 0) {
 		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
 		goto out;

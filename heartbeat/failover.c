@@ -570,7 +570,74 @@ static void stranded_reason(const struct fo_vm *v, const char *reason, char *buf
  * Plan the displaced and stranded VMs onto the online, not fenced hosts, the
  * same way on every member.
  */
-static int replan(struct vmha_failover *fo, bool propose)
+/* Where each VM to place prefers to go: the usable hosts in turn, so that
+ * the starts spread over the survivors (fewer start waves per host). */
+static int spread_preferences(const struct vmha_failover *fo, struct vmha_model *m,
+                              const size_t *idx_of, size_t n_idx)
+{
+	const struct fo_host **usable = NULL;
+	const struct fo_vm **order = NULL;
+	size_t n_usable = 0;
+	size_t n = 0;
+	size_t i;
+	size_t j;
+	int rc = 0;
+
+	usable = calloc(fo->n_hosts + 1, sizeof(*usable));
+	order = calloc(n_idx + 1, sizeof(*order));
+	if (usable == NULL || order == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->fenced && !h->down) {
+			/* insertion in name order */
+			for (j = n_usable; j > 0 && strcmp(usable[j - 1]->name, h->name) > 0; j--) {
+				usable[j] = usable[j - 1];
+			}
+			usable[j] = h;
+			n_usable++;
+		}
+	}
+	if (n_usable < 2 || n_idx <= fo->max_parallel_starts) {
+		/* one wave of starts on one host: best fit, as it packs best */
+		goto out;
+	}
+	/* the VMs to place, highest priority first, then by name */
+	for (i = 0; i < fo->n_vms && n < n_idx; i++) {
+		const struct fo_vm *v = &fo->vms[i];
+
+		if (!v->protected_vm || idx_of[i] == SIZE_MAX) {
+			continue;
+		}
+		for (j = n; j > 0 && (order[j - 1]->spec.priority < v->spec.priority ||
+		                      (order[j - 1]->spec.priority == v->spec.priority &&
+		                       strcmp(order[j - 1]->spec.name, v->spec.name) > 0));
+		     j--) {
+			order[j] = order[j - 1];
+		}
+		order[j] = v;
+		n++;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = vmha_model_vm_add_preferred(m, idx_of[order[i] - fo->vms],
+		                                 usable[i % n_usable]->name);
+	}
+out:
+	free(usable);
+	free(order);
+	return rc;
+}
+
+/*
+ * Build the model of the cluster and plan the displaced and stranded VMs
+ * (propose: the coordinator's re-plan of stranded VMs); spread: with
+ * preferences that spread the starts over the survivors.
+ */
+static int plan_once(struct vmha_failover *fo, bool propose, bool spread, struct vmha_model **out_m,
+                     struct vmha_plan **out_p)
 {
 	struct vmha_model *m = NULL;
 	struct vmha_plan *p = NULL;
@@ -578,25 +645,24 @@ static int replan(struct vmha_failover *fo, bool propose)
 	size_t n_failed = 0;
 	size_t *extra = NULL;
 	size_t n_extra = 0;
+	size_t *idx_of = NULL;
+	size_t n_idx = 0;
 	size_t d_cpu = 0;
 	size_t d_mem = 0;
 	size_t i;
 	size_t j;
 	size_t idx;
 	char err[256];
-	char why[256];
 	char name[VMHA_NAME_SIZE + 16];
-	bool any = false;
 	int rc = 0;
 
-	for (i = 0; i < fo->n_vms; i++) {
-		if (fo->vms[i].protected_vm &&
-		    (fo->vms[i].state == FO_VM_DISPLACED || fo->vms[i].state == FO_VM_STRANDED)) {
-			any = true;
-		}
-	}
-	if (!any) {
+	idx_of = calloc(fo->n_vms + 1, sizeof(*idx_of));
+	if (idx_of == NULL) {
+		rc = -ENOMEM;
 		goto out;
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		idx_of[i] = SIZE_MAX;
 	}
 	m = vmha_model_new();
 	failed = calloc(fo->n_hosts + 1, sizeof(*failed));
@@ -683,9 +749,14 @@ static int replan(struct vmha_failover *fo, bool propose)
 			/* runs nowhere (its host was fenced, and may be back by now):
 			 * placed as an extra VM, found by name after the model is
 			 * finished (which sorts it) */
+			idx_of[i] = idx;
+			n_idx++;
 		} else if (rc == 0 && place[0] != '\0' && find_host(fo, place) != NULL) {
 			rc = vmha_model_vm_set_host(m, idx, place);
 		}
+	}
+	if (rc == 0 && spread) {
+		rc = spread_preferences(fo, m, idx_of, n_idx);
 	}
 	if (rc < 0) {
 		goto out;
@@ -718,6 +789,55 @@ static int replan(struct vmha_failover *fo, bool propose)
 		goto out;
 	}
 	rc = vmha_plan_run(p, failed, n_failed, extra, n_extra, 0);
+	if (rc < 0) {
+		goto out;
+	}
+	*out_m = m;
+	*out_p = p;
+	m = NULL;
+	p = NULL;
+out:
+	vmha_plan_free(p);
+	vmha_model_free(m);
+	free(failed);
+	free(extra);
+	free(idx_of);
+	return rc;
+}
+
+static int replan(struct vmha_failover *fo, bool propose)
+{
+	struct vmha_model *m = NULL;
+	struct vmha_plan *p = NULL;
+	struct vmha_model *m2 = NULL;
+	struct vmha_plan *p2 = NULL;
+	size_t i;
+	char why[256];
+	bool any = false;
+	int rc = 0;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		if (fo->vms[i].protected_vm &&
+		    (fo->vms[i].state == FO_VM_DISPLACED || fo->vms[i].state == FO_VM_STRANDED)) {
+			any = true;
+		}
+	}
+	if (!any) {
+		goto out;
+	}
+	/* spread the starts over the survivors, unless that strands more */
+	rc = plan_once(fo, propose, true, &m, &p);
+	if (rc == 0 && vmha_plan_stranded_count(p) > 0) {
+		rc = plan_once(fo, propose, false, &m2, &p2);
+		if (rc == 0 && vmha_plan_stranded_count(p2) < vmha_plan_stranded_count(p)) {
+			vmha_plan_free(p);
+			vmha_model_free(m);
+			m = m2;
+			p = p2;
+			m2 = NULL;
+			p2 = NULL;
+		}
+	}
 	if (rc < 0) {
 		goto out;
 	}
@@ -781,8 +901,8 @@ out:
 	}
 	vmha_plan_free(p);
 	vmha_model_free(m);
-	free(failed);
-	free(extra);
+	vmha_plan_free(p2);
+	vmha_model_free(m2);
 	return rc;
 }
 

@@ -208,7 +208,7 @@ fo_timeline() {
 	local t0=$1 n
 	shift
 	for n in "$@"; do
-		grep -E "decision: host|fencing host|fenced in|is fenced \(|plan: vm|starting vm|started in|runs on host|registry read for planning|stranded|inventory from libvirt took|libvirt create in" \
+		grep -E "online -> lost|decision: host|fencing host|fenced in|is fenced \(|plan: vm|starting vm|started in|runs on host|registry read for planning|stranded|inventory from libvirt took|libvirt create in" \
 			"$(fo_node_log "$n")" 2>/dev/null | sed "s/^/$n /"
 	done | awk -v t0="$t0" '
 		BEGIN {d0 = int(t0 / 1000); day = d0 - d0 % 86400; base = t0 - day * 1000}

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -117,6 +118,30 @@ struct storage_worker {
 	uint64_t last_round_ms;
 };
 
+/*
+ * The inventory (libvirt) is collected in its own thread too: a libvirtd
+ * that is starting up or hangs must not stop the main loop. An announcement
+ * goes out when its collection is done.
+ */
+struct inv_worker {
+	pthread_t tid;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int fds[2];
+	struct vmha_inventory *inv;
+	bool stop;
+	/* requests asked by the main loop, and the one served last */
+	uint64_t requested;
+	uint64_t served;
+	/* set by the worker */
+	bool ready;
+	int result_rc;
+	struct vmha_announce result;
+	uint64_t result_started_ms;
+	uint64_t busy_since_ms;
+};
+
 struct scan_buf {
 	struct vmha_slot_record *records;
 	size_t n;
@@ -130,6 +155,12 @@ struct daemon {
 	struct vmha_view *view;
 	struct vmha_corosync *cs;
 	struct vmha_inventory *inv;
+	struct inv_worker invw;
+	/* the last inventory collected, announced (degraded) while libvirt hangs */
+	struct vmha_announce last_inv;
+	bool inv_stuck_logged;
+	/* when this host last sent a start result: older inventories are stale */
+	uint64_t last_start_result_ms;
 	struct vmha_storage_hb *hb;
 	struct storage_worker storage;
 	bool storage_stuck;
@@ -189,31 +220,19 @@ static void stop_loop(struct daemon *d, int code)
 	qb_loop_stop(d->loop);
 }
 
-static void announce(struct daemon *d)
+/* Send an announcement of inventory a (capacity, VMs, health). */
+static void announce_send(struct daemon *d, struct vmha_announce *a)
 {
-	struct vmha_announce a = {0};
-	uint64_t t0;
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
-	t0 = vmha_clock_now_ms();
-	rc = vmha_inventory_collect(d->inv, &a);
-	if (vmha_clock_now_ms() - t0 >= 100) {
-		/* the main loop waited on libvirt meanwhile */
-		vmha_info("collecting this host's inventory from libvirt took %" PRIu64 " ms",
-		          vmha_clock_now_ms() - t0);
-	}
+	snprintf(a->host, sizeof(a->host), "%s", d->conf.host_name);
+	a->incarnation = d->incarnation;
+	a->seq = d->seq + 1;
+	rc = vmha_msg_encode(a, &buf, &len);
 	if (rc < 0) {
-		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
-		goto out;
-	}
-	snprintf(a.host, sizeof(a.host), "%s", d->conf.host_name);
-	a.incarnation = d->incarnation;
-	a.seq = d->seq + 1;
-	rc = vmha_msg_encode(&a, &buf, &len);
-	if (rc < 0) {
-		vmha_err("cannot encode the announcement of host '%s': %s", a.host, strerror(-rc));
+		vmha_err("cannot encode the announcement of host '%s': %s", a->host, strerror(-rc));
 		goto out;
 	}
 	rc = vmha_corosync_send(d->cs, buf, len);
@@ -225,11 +244,193 @@ static void announce(struct daemon *d)
 		vmha_err("cannot send the announcement: %s", strerror(-rc));
 		goto out;
 	}
-	d->seq = a.seq;
+	d->seq = a->seq;
 	d->last_announce_ms = vmha_clock_now_ms();
 out:
 	free(buf);
+}
+
+static int copy_announce(struct vmha_announce *dst, const struct vmha_announce *src)
+{
+	vmha_msg_announce_clear(dst);
+	*dst = *src;
+	dst->vms = NULL;
+	if (src->n_vms > 0) {
+		dst->vms = calloc(src->n_vms, sizeof(*dst->vms));
+		if (dst->vms == NULL) {
+			dst->n_vms = 0;
+			return -ENOMEM;
+		}
+		memcpy(dst->vms, src->vms, src->n_vms * sizeof(*dst->vms));
+	}
+	return 0;
+}
+
+/*
+ * Announce this host: ask the inventory thread for a fresh collection (the
+ * announcement goes out when it is done). While a collection hangs (libvirtd
+ * starting or stuck), the last inventory goes out, health degraded.
+ */
+static void announce(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	struct vmha_announce a = {0};
+	uint64_t busy;
+
+	pthread_mutex_lock(&w->lock);
+	w->requested++;
+	pthread_cond_signal(&w->wake);
+	busy = w->busy_since_ms != 0 ? vmha_clock_now_ms() - w->busy_since_ms : 0;
+	pthread_mutex_unlock(&w->lock);
+	if (busy < d->conf.announce_interval_ms) {
+		return;
+	}
+	if (!d->inv_stuck_logged) {
+		vmha_warn("libvirt has not answered for %" PRIu64 " ms: announcing the last "
+		          "inventory, health degraded",
+		          busy);
+		d->inv_stuck_logged = true;
+	}
+	if (copy_announce(&a, &d->last_inv) == 0) {
+		a.health = VMHA_HEALTH_DEGRADED;
+		announce_send(d, &a);
+	}
 	vmha_msg_announce_clear(&a);
+}
+
+static void *inventory_thread(void *arg)
+{
+	struct inv_worker *w = arg;
+	struct vmha_announce a = {0};
+	uint64_t seq;
+	uint64_t t0;
+	int rc;
+	char byte = 1;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		if (w->requested == w->served) {
+			pthread_cond_wait(&w->wake, &w->lock);
+			continue;
+		}
+		seq = w->requested;
+		t0 = vmha_clock_now_ms();
+		w->busy_since_ms = t0;
+		pthread_mutex_unlock(&w->lock);
+		memset(&a, 0, sizeof(a));
+		rc = vmha_inventory_collect(w->inv, &a);
+		pthread_mutex_lock(&w->lock);
+		w->busy_since_ms = 0;
+		w->served = seq;
+		vmha_msg_announce_clear(&w->result);
+		w->result = a;
+		w->result_rc = rc;
+		w->result_started_ms = t0;
+		w->ready = true;
+		if (write(w->fds[1], &byte, 1) < 0 && errno != EAGAIN) {
+			vmha_err("cannot wake the main loop after an inventory: %s",
+			         strerror(errno));
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int32_t on_inventory_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	struct inv_worker *w = &d->invw;
+	struct vmha_announce a = {0};
+	char buf[64];
+	bool ready;
+	int rc;
+	uint64_t started;
+
+	(void)fd;
+	(void)revents;
+	while (read(w->fds[0], buf, sizeof(buf)) > 0) {
+	}
+	pthread_mutex_lock(&w->lock);
+	ready = w->ready;
+	a = w->result;
+	memset(&w->result, 0, sizeof(w->result));
+	w->ready = false;
+	rc = w->result_rc;
+	started = w->result_started_ms;
+	pthread_mutex_unlock(&w->lock);
+	if (!ready) {
+		return 0;
+	}
+	if (d->inv_stuck_logged) {
+		vmha_notice("libvirt answers again: inventory collected");
+		d->inv_stuck_logged = false;
+	}
+	if (rc < 0) {
+		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
+		goto out;
+	}
+	if (started < d->last_start_result_ms) {
+		/* collected before a start this host announced: it may lack that VM */
+		pthread_mutex_lock(&w->lock);
+		w->requested++;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		goto out;
+	}
+	if (a.health == VMHA_HEALTH_OK && copy_announce(&d->last_inv, &a) < 0) {
+		vmha_err("cannot keep this host's inventory: %s", strerror(ENOMEM));
+	}
+	announce_send(d, &a);
+out:
+	vmha_msg_announce_clear(&a);
+	return 0;
+}
+
+static int inventory_start(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	int rc;
+
+	w->inv = d->inv;
+	if (pipe2(w->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		return -errno;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	rc = -pthread_create(&w->tid, NULL, inventory_thread, w);
+	if (rc < 0) {
+		vmha_err("cannot start the inventory thread: %s", strerror(-rc));
+		return rc;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Stop the inventory thread; if it hangs in libvirt for 3 s, leave it to process exit. */
+static bool inventory_stop(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	struct timespec until;
+
+	if (!w->running) {
+		return true;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
+		vmha_warn("the inventory thread is stuck in libvirt: not waiting for it");
+		pthread_detach(w->tid);
+		return false;
+	}
+	w->running = false;
+	vmha_msg_announce_clear(&w->result);
+	close(w->fds[0]);
+	close(w->fds[1]);
+	return true;
 }
 
 static void remember(struct daemon *d, const char *kind, const struct vmha_view_action *a)
@@ -788,6 +989,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 	} else {
 		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
 	}
+	d->last_start_result_ms = vmha_clock_now_ms();
 	send_failover(d, &m);
 }
 
@@ -1386,6 +1588,14 @@ static int setup(struct daemon *d)
 			goto out;
 		}
 	}
+	rc = inventory_start(d);
+	if (rc == 0) {
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, d->invw.fds[0], POLLIN, d,
+		                      on_inventory_fd);
+	}
+	if (rc < 0) {
+		goto out;
+	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
 	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, on_tick, &d->tick_timer);
@@ -1414,7 +1624,10 @@ static void teardown(struct daemon *d)
 	if (!d->storage.running) {
 		vmha_storage_hb_free(d->hb);
 	}
-	vmha_inventory_free(d->inv);
+	if (inventory_stop(d)) {
+		vmha_inventory_free(d->inv);
+	}
+	vmha_msg_announce_clear(&d->last_inv);
 	vmha_view_free(d->view);
 	vmha_regload_free(d->rl, 1000);
 	while (d->held_head != NULL) {

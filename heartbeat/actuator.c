@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "fencing/fence.h"
 #include "heartbeat/actuator.h"
 #include "log.h"
+#include "registry.h"
 #include "virt.h"
 
 struct vmha_actuator {
@@ -30,7 +32,7 @@ struct job {
 	char host[VMHA_NAME_SIZE];
 	char vm[VMHA_NAME_SIZE];
 	char uri[256];
-	char *xml;
+	char registry_dir[1024];
 	uint64_t timeout_ms;
 };
 
@@ -92,12 +94,26 @@ out:
 static void run_start(struct job *j, struct vmha_actuator_result *r)
 {
 	uint64_t deadline = vmha_deadline_in_ms(j->timeout_ms);
+	struct vmha_registry *reg = NULL;
+	struct vmha_registry_vm *vm = NULL;
 	struct vmha_virt *v = NULL;
 	struct vmha_virt_domain *dom = NULL;
+	char *err = NULL;
+	uint64_t t0 = vmha_clock_now_ms();
 	int state = 0;
 	int reason = 0;
 	int rc;
 
+	reg = vmha_registry_open(j->registry_dir);
+	rc = reg != NULL ? vmha_registry_load(reg, j->vm, &vm, &err) : -errno;
+	if (rc < 0) {
+		snprintf(r->text, sizeof(r->text), "cannot start from the registry: %s",
+		         err != NULL ? err : strerror(-rc));
+		goto out;
+	}
+	vmha_debug("vm '%s': domain xml read from the registry in %" PRIu64 " ms", j->vm,
+	           vmha_clock_now_ms() - t0);
+	t0 = vmha_clock_now_ms();
 	rc = vmha_virt_open(j->uri[0] ? j->uri : NULL, 5, deadline, &v);
 	if (rc < 0) {
 		snprintf(r->text, sizeof(r->text), "cannot connect to libvirt: %s",
@@ -113,7 +129,11 @@ static void run_start(struct job *j, struct vmha_actuator_result *r)
 	}
 	vmha_virt_domain_free(dom);
 	dom = NULL;
-	rc = vmha_virt_domain_create_xml(v, j->xml, 0, deadline, NULL);
+	vmha_debug("vm '%s': libvirt connection and lookup in %" PRIu64 " ms", j->vm,
+	           vmha_clock_now_ms() - t0);
+	t0 = vmha_clock_now_ms();
+	rc = vmha_virt_domain_create_xml(v, vmha_registry_vm_xml(vm), 0, deadline, NULL);
+	vmha_debug("vm '%s': libvirt create in %" PRIu64 " ms", j->vm, vmha_clock_now_ms() - t0);
 	if (rc == -ETIMEDOUT) {
 		/* it may still come up: the announcements will show it */
 		r->unknown = true;
@@ -130,6 +150,9 @@ static void run_start(struct job *j, struct vmha_actuator_result *r)
 out:
 	vmha_virt_domain_free(dom);
 	vmha_virt_free(v);
+	vmha_registry_vm_free(vm);
+	vmha_registry_free(reg);
+	free(err);
 }
 
 static void *worker(void *arg)
@@ -149,7 +172,6 @@ static void *worker(void *arg)
 	}
 	r.duration_ms = vmha_clock_now_ms() - t0;
 	deliver(j, &r);
-	free(j->xml);
 	free(j);
 	return NULL;
 }
@@ -160,7 +182,6 @@ static int spawn(struct job *j)
 	int rc = -pthread_create(&tid, NULL, worker, j);
 
 	if (rc < 0) {
-		free(j->xml);
 		free(j);
 		return rc;
 	}
@@ -189,11 +210,11 @@ int vmha_actuator_fence(struct vmha_actuator *act, const struct vmha_fence_confi
 }
 
 int vmha_actuator_start(struct vmha_actuator *act, const char *uri, const char *self,
-                        const char *vm, const char *xml, uint64_t timeout_ms)
+                        const char *vm, const char *registry_dir, uint64_t timeout_ms)
 {
 	struct job *j = NULL;
 
-	if (act == NULL || self == NULL || vm == NULL || xml == NULL) {
+	if (act == NULL || self == NULL || vm == NULL || registry_dir == NULL) {
 		return -EINVAL;
 	}
 	j = calloc(1, sizeof(*j));
@@ -205,12 +226,8 @@ int vmha_actuator_start(struct vmha_actuator *act, const char *uri, const char *
 	snprintf(j->host, sizeof(j->host), "%s", self);
 	snprintf(j->vm, sizeof(j->vm), "%s", vm);
 	snprintf(j->uri, sizeof(j->uri), "%s", uri != NULL ? uri : "");
-	j->xml = strdup(xml);
+	snprintf(j->registry_dir, sizeof(j->registry_dir), "%s", registry_dir);
 	j->timeout_ms = timeout_ms;
-	if (j->xml == NULL) {
-		free(j);
-		return -ENOMEM;
-	}
 	return spawn(j);
 }
 

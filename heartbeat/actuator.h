@@ -57,14 +57,15 @@ int vmha_actuator_fence(struct vmha_actuator *act, const struct vmha_fence_confi
                         const char *host, uint64_t timeout_ms);
 
 /**
- * Start VM vm from its domain XML (a transient domain: libvirt never starts
- * it again by itself, so a host that comes back restarts nothing) on the
- * hypervisor uri, in a worker thread.
+ * Start VM vm from its domain XML in the registry registry_dir (a transient
+ * domain: libvirt never starts it again by itself, so a host that comes back
+ * restarts nothing) on the hypervisor uri, in a worker thread: the registry
+ * read and the libvirt calls never block the caller.
  *
  * @return 0 or -errno (thread not started)
  */
 int vmha_actuator_start(struct vmha_actuator *act, const char *uri, const char *self,
-                        const char *vm, const char *xml, uint64_t timeout_ms);
+                        const char *vm, const char *registry_dir, uint64_t timeout_ms);
 
 /**
  * Take one finished job.

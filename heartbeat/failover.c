@@ -61,6 +61,8 @@ struct fo_vm {
 	char reason[256];
 	/* local, not replicated: this host is starting it */
 	bool starting;
+	/* local: as coordinator, this host proposed target for it (stranded) */
+	char proposed[VMHA_NAME_SIZE];
 	size_t n_excluded;
 	char excluded[FO_MAX_EXCLUDED][VMHA_NAME_SIZE];
 };
@@ -72,6 +74,10 @@ struct fo_queue_item {
 
 struct vmha_failover {
 	char self[VMHA_NAME_SIZE];
+	/* this host is the deterministic member now (proposes re-plans) */
+	bool coordinator;
+	/* why the coordinator re-plans now (for the log) */
+	const char *retry_why;
 	unsigned int max_parallel_starts;
 	size_t n_hosts;
 	struct fo_host *hosts;
@@ -224,12 +230,59 @@ static int take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
+static int replan(struct vmha_failover *fo, bool propose);
+static void schedule(struct vmha_failover *fo);
+
+static bool any_stranded(const struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		if (fo->vms[i].protected_vm && fo->vms[i].state == FO_VM_STRANDED) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Capacity may have appeared (a host came online, a VM stopped or left): the
+ * coordinator plans the stranded VMs again and proposes each placement as
+ * an "assign" message; every member applies the assignments in CPG order
+ * (the first one for a VM wins). A host that joined later, without the
+ * history of the failover, learns the assignment from the message.
+ */
+static int retry_stranded(struct vmha_failover *fo, const char *why)
+{
+	if (!fo->coordinator || !any_stranded(fo)) {
+		return 0;
+	}
+	fo->retry_why = why;
+	return replan(fo, true);
+}
+
+static bool announced_active(const struct vmha_announce *a, const char *vm)
+{
+	size_t i;
+
+	for (i = 0; i < a->n_vms; i++) {
+		if ((a->vms[i].state == VMHA_VM_RUNNING || a->vms[i].state == VMHA_VM_PAUSED) &&
+		    strcmp(a->vms[i].name, vm) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const struct vmha_announce *a)
 {
 	struct fo_host *h = NULL;
 	struct vmha_vm_info *other = NULL;
 	size_t n_other = 0;
 	size_t i;
+	bool freed = false;
+	bool grew = false;
+	int rc;
 
 	(void)now_ms;
 	if (fo == NULL || a == NULL || !vmha_util_name_is_valid(a->host)) {
@@ -238,6 +291,9 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h = get_host(fo, a->host);
 	if (h == NULL) {
 		return take_oom(fo);
+	}
+	if (a->cpus > h->cpus || a->memory_kib / 1024 > h->memory_mib || h->down || h->fenced) {
+		grew = true;
 	}
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
@@ -249,18 +305,17 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	if (other == NULL) {
 		return -ENOMEM;
 	}
+	/* every active VM uses capacity there (protected ones are counted once) */
 	for (i = 0; i < a->n_vms; i++) {
 		const struct vmha_vm_info *vi = &a->vms[i];
 		struct fo_vm *v = find_vm(fo, vi->name);
 		bool active = vi->state == VMHA_VM_RUNNING || vi->state == VMHA_VM_PAUSED;
 
-		if (v == NULL || !v->protected_vm) {
-			if (active) {
-				other[n_other++] = *vi;
-			}
+		if (!active) {
 			continue;
 		}
-		if (!active) {
+		other[n_other++] = *vi;
+		if (v == NULL || !v->protected_vm) {
 			continue;
 		}
 		if (v->state == FO_VM_RUNNING && strcmp(v->host, a->host) != 0) {
@@ -277,11 +332,52 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		snprintf(v->host, sizeof(v->host), "%s", a->host);
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
+		v->proposed[0] = '\0';
+	}
+	/* a protected VM this host ran and no longer runs was stopped: it uses
+	 * nothing (a host that cannot see its VMs says so and keeps the list) */
+	for (i = 0; a->health == VMHA_HEALTH_OK && i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		if (v->protected_vm && v->state == FO_VM_RUNNING && strcmp(v->host, a->host) == 0 &&
+		    !announced_active(a, v->spec.name)) {
+			v->state = FO_VM_UNKNOWN;
+			v->host[0] = '\0';
+			freed = true;
+			emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, a->host, v->spec.name,
+			     "vm '%s' no longer runs on host '%s'", v->spec.name, a->host);
+		}
+	}
+	/* a VM gone from this host frees its capacity too, unless the host
+	 * cannot see its VMs: then what it ran still counts */
+	for (i = 0; i < h->n_other; i++) {
+		if (announced_active(a, h->other[i].name)) {
+			continue;
+		}
+		if (a->health == VMHA_HEALTH_OK) {
+			freed = true;
+		} else {
+			struct vmha_vm_info *p = realloc(other, (n_other + 1) * sizeof(*other));
+
+			if (p == NULL) {
+				free(other);
+				return -ENOMEM;
+			}
+			other = p;
+			other[n_other++] = h->other[i];
+		}
 	}
 	free(h->other);
 	h->other = other;
 	h->n_other = n_other;
-	return take_oom(fo);
+	rc = take_oom(fo);
+	if (rc == 0 && h->online) {
+		/* the coordinator that took over from one that died retries too */
+		rc = retry_stranded(fo, freed  ? "capacity freed on a host"
+		                        : grew ? "a host came back"
+		                               : "re-plan");
+	}
+	return rc;
 }
 
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm)
@@ -302,6 +398,9 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
 	if (v->state == FO_VM_UNKNOWN) {
 		/* announced before it was known as protected */
 		for (i = 0; i < fo->n_hosts; i++) {
+			if (fo->hosts[i].down || fo->hosts[i].fenced) {
+				continue; /* its list is stale */
+			}
 			for (j = 0; j < fo->hosts[i].n_other; j++) {
 				if (strcmp(fo->hosts[i].other[j].name, vm->name) == 0) {
 					v->state = FO_VM_RUNNING;
@@ -324,8 +423,55 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 	if (h == NULL) {
 		return -ENOENT;
 	}
+	if (h->online == online) {
+		return 0;
+	}
 	h->online = online;
+	if (online && !h->down && !h->fenced) {
+		return retry_stranded(fo, "a host is online");
+	}
 	return 0;
+}
+
+void vmha_failover_set_coordinator(struct vmha_failover *fo, bool coordinator)
+{
+	size_t i;
+
+	if (fo == NULL) {
+		return;
+	}
+	if (fo->coordinator && !coordinator) {
+		/* proposals of a former coordinator are its own business no more */
+		for (i = 0; i < fo->n_vms; i++) {
+			fo->vms[i].proposed[0] = '\0';
+		}
+	}
+	fo->coordinator = coordinator;
+}
+
+int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
+{
+	struct fo_vm *v = NULL;
+
+	if (fo == NULL || vm == NULL) {
+		return -EINVAL;
+	}
+	v = find_vm(fo, vm);
+	if (v == NULL || !v->protected_vm) {
+		return -ENOENT;
+	}
+	if (v->state == FO_VM_DISPLACED || v->state == FO_VM_ASSIGNED ||
+	    v->state == FO_VM_STRANDED) {
+		/* members read the registry at different times: a pending VM that
+		 * left on one member only would make their plans differ */
+		return -EBUSY;
+	}
+	/* where it runs, it still uses capacity: the host's announcement counts it */
+	v->protected_vm = false;
+	v->reason[0] = '\0';
+	emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, NULL, vm,
+	     "vm '%s' left the registry: no longer protected", vm);
+	return take_oom(fo);
 }
 
 int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host,
@@ -424,35 +570,104 @@ static void stranded_reason(const struct fo_vm *v, const char *reason, char *buf
  * Plan the displaced and stranded VMs onto the online, not fenced hosts, the
  * same way on every member.
  */
-static int replan(struct vmha_failover *fo)
+/* Where each VM to place prefers to go: the usable hosts in turn, so that
+ * the starts spread over the survivors (fewer start waves per host). */
+static int spread_preferences(const struct vmha_failover *fo, struct vmha_model *m,
+                              const size_t *idx_of, size_t n_idx)
+{
+	const struct fo_host **usable = NULL;
+	const struct fo_vm **order = NULL;
+	size_t n_usable = 0;
+	size_t n = 0;
+	size_t i;
+	size_t j;
+	int rc = 0;
+
+	usable = calloc(fo->n_hosts + 1, sizeof(*usable));
+	order = calloc(n_idx + 1, sizeof(*order));
+	if (usable == NULL || order == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->fenced && !h->down) {
+			/* insertion in name order */
+			for (j = n_usable; j > 0 && strcmp(usable[j - 1]->name, h->name) > 0; j--) {
+				usable[j] = usable[j - 1];
+			}
+			usable[j] = h;
+			n_usable++;
+		}
+	}
+	if (n_usable < 2 || n_idx <= fo->max_parallel_starts) {
+		/* one wave of starts on one host: best fit, as it packs best */
+		goto out;
+	}
+	/* the VMs to place, highest priority first, then by name */
+	for (i = 0; i < fo->n_vms && n < n_idx; i++) {
+		const struct fo_vm *v = &fo->vms[i];
+
+		if (!v->protected_vm || idx_of[i] == SIZE_MAX) {
+			continue;
+		}
+		for (j = n; j > 0 && (order[j - 1]->spec.priority < v->spec.priority ||
+		                      (order[j - 1]->spec.priority == v->spec.priority &&
+		                       strcmp(order[j - 1]->spec.name, v->spec.name) > 0));
+		     j--) {
+			order[j] = order[j - 1];
+		}
+		order[j] = v;
+		n++;
+	}
+	for (i = 0; rc == 0 && i < n; i++) {
+		rc = vmha_model_vm_add_preferred(m, idx_of[order[i] - fo->vms],
+		                                 usable[i % n_usable]->name);
+	}
+out:
+	free(usable);
+	free(order);
+	return rc;
+}
+
+/*
+ * Build the model of the cluster and plan the displaced and stranded VMs
+ * (propose: the coordinator's re-plan of stranded VMs); spread: with
+ * preferences that spread the starts over the survivors.
+ */
+static int plan_once(struct vmha_failover *fo, bool propose, bool spread, struct vmha_model **out_m,
+                     struct vmha_plan **out_p)
 {
 	struct vmha_model *m = NULL;
 	struct vmha_plan *p = NULL;
 	size_t *failed = NULL;
 	size_t n_failed = 0;
+	size_t *extra = NULL;
+	size_t n_extra = 0;
+	size_t *idx_of = NULL;
+	size_t n_idx = 0;
 	size_t d_cpu = 0;
 	size_t d_mem = 0;
 	size_t i;
 	size_t j;
 	size_t idx;
 	char err[256];
-	char why[256];
 	char name[VMHA_NAME_SIZE + 16];
-	bool any = false;
 	int rc = 0;
 
-	for (i = 0; i < fo->n_vms; i++) {
-		if (fo->vms[i].protected_vm &&
-		    (fo->vms[i].state == FO_VM_DISPLACED || fo->vms[i].state == FO_VM_STRANDED)) {
-			any = true;
-		}
-	}
-	if (!any) {
+	idx_of = calloc(fo->n_vms + 1, sizeof(*idx_of));
+	if (idx_of == NULL) {
+		rc = -ENOMEM;
 		goto out;
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		idx_of[i] = SIZE_MAX;
 	}
 	m = vmha_model_new();
 	failed = calloc(fo->n_hosts + 1, sizeof(*failed));
-	if (m == NULL || failed == NULL) {
+	extra = calloc(fo->n_vms + 1, sizeof(*extra));
+	if (m == NULL || failed == NULL || extra == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -526,9 +741,22 @@ static int replan(struct vmha_failover *fo)
 				rc = vmha_model_vm_add_allowed(m, idx, place[0] ? place : v->host);
 			}
 		}
-		if (rc == 0 && place[0] != '\0' && find_host(fo, place) != NULL) {
+		if (propose && v->state == FO_VM_STRANDED && v->proposed[0] != '\0' &&
+		    find_host(fo, v->proposed) != NULL) {
+			/* proposed already: counts where it goes */
+			rc = vmha_model_vm_set_host(m, idx, v->proposed);
+		} else if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) {
+			/* runs nowhere (its host was fenced, and may be back by now):
+			 * placed as an extra VM, found by name after the model is
+			 * finished (which sorts it) */
+			idx_of[i] = idx;
+			n_idx++;
+		} else if (rc == 0 && place[0] != '\0' && find_host(fo, place) != NULL) {
 			rc = vmha_model_vm_set_host(m, idx, place);
 		}
+	}
+	if (rc == 0 && spread) {
+		rc = spread_preferences(fo, m, idx_of, n_idx);
 	}
 	if (rc < 0) {
 		goto out;
@@ -537,6 +765,16 @@ static int replan(struct vmha_failover *fo)
 	if (rc < 0) {
 		emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, NULL, NULL, "cannot plan: %s", err);
 		goto out;
+	}
+	for (i = 0; i < vmha_model_vm_count(m); i++) {
+		const struct fo_vm *v = find_vm(fo, vmha_model_vm_name(m, i));
+
+		if (v != NULL && v->protected_vm &&
+		    (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) &&
+		    !(propose && v->state == FO_VM_STRANDED && v->proposed[0] != '\0' &&
+		      find_host(fo, v->proposed) != NULL)) {
+			extra[n_extra++] = i;
+		}
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		const struct fo_host *h = &fo->hosts[i];
@@ -550,7 +788,56 @@ static int replan(struct vmha_failover *fo)
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = vmha_plan_run(p, failed, n_failed, NULL, 0, 0);
+	rc = vmha_plan_run(p, failed, n_failed, extra, n_extra, 0);
+	if (rc < 0) {
+		goto out;
+	}
+	*out_m = m;
+	*out_p = p;
+	m = NULL;
+	p = NULL;
+out:
+	vmha_plan_free(p);
+	vmha_model_free(m);
+	free(failed);
+	free(extra);
+	free(idx_of);
+	return rc;
+}
+
+static int replan(struct vmha_failover *fo, bool propose)
+{
+	struct vmha_model *m = NULL;
+	struct vmha_plan *p = NULL;
+	struct vmha_model *m2 = NULL;
+	struct vmha_plan *p2 = NULL;
+	size_t i;
+	char why[256];
+	bool any = false;
+	int rc = 0;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		if (fo->vms[i].protected_vm &&
+		    (fo->vms[i].state == FO_VM_DISPLACED || fo->vms[i].state == FO_VM_STRANDED)) {
+			any = true;
+		}
+	}
+	if (!any) {
+		goto out;
+	}
+	/* spread the starts over the survivors, unless that strands more */
+	rc = plan_once(fo, propose, true, &m, &p);
+	if (rc == 0 && vmha_plan_stranded_count(p) > 0) {
+		rc = plan_once(fo, propose, false, &m2, &p2);
+		if (rc == 0 && vmha_plan_stranded_count(p2) < vmha_plan_stranded_count(p)) {
+			vmha_plan_free(p);
+			vmha_model_free(m);
+			m = m2;
+			p = p2;
+			m2 = NULL;
+			p2 = NULL;
+		}
+	}
 	if (rc < 0) {
 		goto out;
 	}
@@ -561,6 +848,21 @@ static int replan(struct vmha_failover *fo)
 
 		if (v == NULL || !v->protected_vm ||
 		    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED)) {
+			continue;
+		}
+		if (propose) {
+			/* the coordinator proposes; the "assign" message decides */
+			if (v->state != FO_VM_STRANDED || v->proposed[0] != '\0' ||
+			    vmha_plan_outcome(p, mv) != VMHA_PLAN_RESTART) {
+				continue;
+			}
+			target = vmha_plan_target(p, mv);
+			snprintf(v->proposed, sizeof(v->proposed), "%s",
+			         vmha_model_host_name(m, (size_t)target));
+			emit(fo, VMHA_FAILOVER_ASSIGN, LOG_NOTICE, v->proposed, v->spec.name,
+			     "%s: vm '%s' (stranded) can restart on host '%s'",
+			     fo->retry_why != NULL ? fo->retry_why : "re-plan", v->spec.name,
+			     v->proposed);
 			continue;
 		}
 		switch (vmha_plan_outcome(p, mv)) {
@@ -599,7 +901,8 @@ out:
 	}
 	vmha_plan_free(p);
 	vmha_model_free(m);
-	free(failed);
+	vmha_plan_free(p2);
+	vmha_model_free(m2);
 	return rc;
 }
 
@@ -672,9 +975,16 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	h->fenced = true;
 	h->online = false;
+	/* it runs nothing any more */
+	free(h->other);
+	h->other = NULL;
+	h->n_other = 0;
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
+		if (strcmp(v->proposed, m->host) == 0) {
+			v->proposed[0] = '\0';
+		}
 		if (!v->protected_vm) {
 			continue;
 		}
@@ -689,7 +999,7 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, NULL,
 	     "host '%s' is fenced (%s): %zu protected vms to restart", m->host, m->text, n);
-	return replan(fo);
+	return replan(fo, false);
 }
 
 static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
@@ -722,8 +1032,44 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	v->state = FO_VM_DISPLACED;
 	v->target[0] = '\0';
-	rc = replan(fo);
+	rc = replan(fo, false);
 	return rc;
+}
+
+static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m)
+{
+	struct fo_vm *v = find_vm(fo, m->vm);
+	const struct fo_host *h = find_host(fo, m->host);
+
+	if (h != NULL && (h->fenced || h->down)) {
+		emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, m->host, m->vm,
+		     "assignment of vm '%s' to host '%s' ignored: the host is down", m->vm,
+		     m->host);
+		if (v != NULL) {
+			v->proposed[0] = '\0';
+		}
+		return -EINVAL;
+	}
+	if (v == NULL || !v->protected_vm ||
+	    (v->state != FO_VM_STRANDED && v->state != FO_VM_UNKNOWN)) {
+		/* placed meanwhile (an earlier assignment won, or it runs) */
+		emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, m->host, m->vm,
+		     "assignment of vm '%s' to host '%s' ignored: it is %s", m->vm, m->host,
+		     v != NULL && v->protected_vm ? vm_state_names[v->state] : "not protected");
+		if (v != NULL && strcmp(v->proposed, m->host) == 0) {
+			v->proposed[0] = '\0';
+		}
+		return -EINVAL;
+	}
+	v->state = FO_VM_ASSIGNED;
+	snprintf(v->target, sizeof(v->target), "%s", m->host);
+	v->reason[0] = '\0';
+	v->proposed[0] = '\0';
+	v->starting = false;
+	emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, v->target, v->spec.name,
+	     "plan: vm '%s' (priority %" PRId64 ") restarts on host '%s' (%s)", v->spec.name,
+	     v->spec.priority, v->target, m->text);
+	return 0;
 }
 
 int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms,
@@ -739,6 +1085,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms,
 		rc = on_fenced(fo, m);
 	} else if (strcmp(m->type, "start") == 0) {
 		rc = on_start(fo, m);
+	} else if (strcmp(m->type, "assign") == 0) {
+		rc = on_assign(fo, m);
 	} else {
 		rc = -EINVAL;
 	}
@@ -767,6 +1115,17 @@ bool vmha_failover_next_action(struct vmha_failover *fo, struct vmha_failover_ac
 	*out = it->a;
 	free(it);
 	return true;
+}
+
+bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm)
+{
+	const struct fo_vm *v = NULL;
+
+	if (fo == NULL || vm == NULL) {
+		return false;
+	}
+	v = find_vm(fo, vm);
+	return v != NULL && v->protected_vm;
 }
 
 bool vmha_failover_host_is_fenced(const struct vmha_failover *fo, const char *host)
@@ -891,8 +1250,9 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 	int rc = 0;
 
 	if (m == NULL || out == NULL || out_len == NULL || !vmha_util_name_is_valid(m->host) ||
-	    (strcmp(m->type, "fenced") != 0 && strcmp(m->type, "start") != 0) ||
-	    (strcmp(m->type, "start") == 0 && !vmha_util_name_is_valid(m->vm))) {
+	    (strcmp(m->type, "fenced") != 0 && strcmp(m->type, "start") != 0 &&
+	     strcmp(m->type, "assign") != 0) ||
+	    (strcmp(m->type, "fenced") != 0 && !vmha_util_name_is_valid(m->vm))) {
 		return -EINVAL;
 	}
 	o = json_object_new_object();
@@ -902,8 +1262,10 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 	json_object_object_add(o, FO_MSG_KEY, json_object_new_int(FO_MSG_VERSION));
 	json_object_object_add(o, "type", json_object_new_string(m->type));
 	json_object_object_add(o, "host", json_object_new_string(m->host));
-	if (strcmp(m->type, "start") == 0) {
+	if (strcmp(m->type, "fenced") != 0) {
 		json_object_object_add(o, "vm", json_object_new_string(m->vm));
+	}
+	if (strcmp(m->type, "start") == 0) {
 		json_object_object_add(o, "ok", json_object_new_boolean(m->ok));
 	}
 	json_object_object_add(o, "text", json_object_new_string(m->text));
@@ -1004,7 +1366,7 @@ int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_m
 	if (strcmp(m->type, "fenced") == 0) {
 		goto out;
 	}
-	if (strcmp(m->type, "start") != 0) {
+	if (strcmp(m->type, "start") != 0 && strcmp(m->type, "assign") != 0) {
 		snprintf(err, err_size, "failover message of unknown type '%s'", m->type);
 		rc = -EINVAL;
 		goto out;
@@ -1016,6 +1378,9 @@ int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_m
 	if (!vmha_util_name_is_valid(m->vm)) {
 		snprintf(err, err_size, "failover message: invalid vm name");
 		rc = -EINVAL;
+		goto out;
+	}
+	if (strcmp(m->type, "assign") == 0) {
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "ok", &v) || !json_object_is_type(v, json_type_boolean)) {

@@ -62,6 +62,8 @@ enum vmha_failover_action_kind {
 	VMHA_FAILOVER_START,
 	/** VM vm cannot restart: text has the planner's reason */
 	VMHA_FAILOVER_STRANDED,
+	/** this host is the coordinator: send "assign vm to host" (a stranded VM fits now) */
+	VMHA_FAILOVER_ASSIGN,
 };
 
 /** One action. */
@@ -76,11 +78,11 @@ struct vmha_failover_action {
 
 /** A decoded failover message. */
 struct vmha_failover_msg {
-	/** "fenced" or "start" */
+	/** "fenced", "start" or "assign" */
 	char type[16];
-	/** fenced: the fenced host; start: where the VM was started */
+	/** fenced: the fenced host; start: where the VM was started; assign: the target */
 	char host[VMHA_NAME_SIZE];
-	/** start: the VM */
+	/** start, assign: the VM */
 	char vm[VMHA_NAME_SIZE];
 	/** start: whether it runs */
 	bool ok;
@@ -96,7 +98,9 @@ void vmha_failover_free(struct vmha_failover *fo);
 
 /**
  * Record a host's announcement: its capacity and the VMs it runs (a VM seen
- * running there is located there from now on).
+ * running there is located there from now on; a protected VM it ran and no
+ * longer runs was stopped). On the coordinator, the stranded VMs are then
+ * planned again (VMHA_FAILOVER_ASSIGN when one fits).
  *
  * @return 0 or -EINVAL, -ENOMEM
  */
@@ -111,8 +115,29 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms,
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm);
 
 /**
+ * Whether this host is the deterministic member now. Only the coordinator
+ * re-plans stranded VMs when capacity appears, and proposes each placement
+ * (VMHA_FAILOVER_ASSIGN); every member applies the "assign" messages in
+ * CPG order, the first one for a VM wins.
+ */
+void vmha_failover_set_coordinator(struct vmha_failover *fo, bool coordinator);
+
+/**
+ * A VM left the registry: no longer protected. A VM whose failover is
+ * pending (displaced, assigned, stranded) stays until it is placed, so that
+ * every member plans with the same VMs.
+ *
+ * @return 0, -ENOENT when it was not protected, -EBUSY when pending
+ */
+int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm);
+
+/** @return whether VM vm is protected (from the registry) */
+bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm);
+
+/**
  * Set whether a host is a usable target (online in the view); hosts not
- * online take no restarts.
+ * online take no restarts. A host that comes online makes the coordinator
+ * plan the stranded VMs again.
  *
  * @return 0 or -ENOENT for an unknown host
  */

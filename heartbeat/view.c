@@ -789,6 +789,21 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 	return take_oom(view);
 }
 
+bool vmha_view_decision_pending(const struct vmha_view *view)
+{
+	size_t i;
+
+	for (i = 0; view != NULL && i < view->n_hosts; i++) {
+		const struct host *h = &view->hosts[i];
+
+		if ((h->state == VMHA_HOST_LOST && !h->down_decided && view->storage_enabled) ||
+		    h->state == VMHA_HOST_ISOLATED) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool vmha_view_is_quorate(const struct vmha_view *view)
 {
 	return view != NULL && view->quorate;

@@ -165,6 +165,12 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms);
 /** Pop the oldest queued action. @return true when one was stored in *out */
 bool vmha_view_next_action(struct vmha_view *view, struct vmha_view_action *out);
 
+/**
+ * @return whether a host is lost or isolated and the decision on it waits
+ *         for time to pass (storage silence): the caller should tick often
+ */
+bool vmha_view_decision_pending(const struct vmha_view *view);
+
 /** @return whether the partition is quorate, as last reported */
 bool vmha_view_is_quorate(const struct vmha_view *view);
 

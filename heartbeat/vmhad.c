@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <qb/qblog.h>
 #include <qb/qbloop.h>
 
 #include "deadline.h"
@@ -32,6 +34,7 @@
 #include "heartbeat/inventory.h"
 #include "heartbeat/ipc.h"
 #include "heartbeat/msg.h"
+#include "heartbeat/regload.h"
 #include "heartbeat/storage_hb.h"
 #include "heartbeat/view.h"
 #include "log.h"
@@ -47,6 +50,9 @@
 #define FENCE_TIMEOUT_MS            60000
 #define FENCE_RETRY_MS              5000
 #define REGISTRY_RELOAD_MS          5000
+#define FAST_TICK_MS                50
+/* how long planning waits for a registry read asked for by a "fenced" message */
+#define REGISTRY_WAIT_MS 2000
 
 /* A host declared down, until a "fenced" message for it was delivered. */
 struct down_host {
@@ -55,6 +61,30 @@ struct down_host {
 	bool fencing;
 	uint64_t retry_ms;
 	bool announced;
+};
+
+/*
+ * An input of the failover coordinator held back while a registry read that
+ * must come before it runs: the coordinator's inputs keep their CPG order.
+ */
+enum fo_input_kind {
+	FO_IN_ANNOUNCE,
+	FO_IN_MESSAGE,
+	FO_IN_DOWN,
+};
+
+struct fo_input {
+	enum fo_input_kind kind;
+	/* announce: the raw message and whether the view had its host online */
+	char *buf;
+	size_t len;
+	bool online;
+	/* message */
+	struct vmha_failover_msg m;
+	/* down: the host and whether this host was the coordinator then */
+	char host[VMHA_NAME_SIZE];
+	bool coordinator;
+	struct fo_input *next;
 };
 
 struct decision {
@@ -88,6 +118,30 @@ struct storage_worker {
 	uint64_t last_round_ms;
 };
 
+/*
+ * The inventory (libvirt) is collected in its own thread too: a libvirtd
+ * that is starting up or hangs must not stop the main loop. An announcement
+ * goes out when its collection is done.
+ */
+struct inv_worker {
+	pthread_t tid;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int fds[2];
+	struct vmha_inventory *inv;
+	bool stop;
+	/* requests asked by the main loop, and the one served last */
+	uint64_t requested;
+	uint64_t served;
+	/* set by the worker */
+	bool ready;
+	int result_rc;
+	struct vmha_announce result;
+	uint64_t result_started_ms;
+	uint64_t busy_since_ms;
+};
+
 struct scan_buf {
 	struct vmha_slot_record *records;
 	size_t n;
@@ -101,6 +155,12 @@ struct daemon {
 	struct vmha_view *view;
 	struct vmha_corosync *cs;
 	struct vmha_inventory *inv;
+	struct inv_worker invw;
+	/* the last inventory collected, announced (degraded) while libvirt hangs */
+	struct vmha_announce last_inv;
+	bool inv_stuck_logged;
+	/* when this host last sent a start result: older inventories are stale */
+	uint64_t last_start_result_ms;
 	struct vmha_storage_hb *hb;
 	struct storage_worker storage;
 	bool storage_stuck;
@@ -123,8 +183,17 @@ struct daemon {
 	struct vmha_fence_config *fence_cfg;
 	struct vmha_selffence *sf;
 	bool self_fenced;
+	struct vmha_regload *rl;
 	uint64_t registry_loaded_ms;
 	bool registry_error_logged;
+	char registry_vm_error[256];
+	bool registry_stuck_logged;
+	/* the coordinator's inputs wait for registry read registry_wait_seq */
+	bool registry_waiting;
+	uint64_t registry_wait_seq;
+	uint64_t registry_wait_since_ms;
+	struct fo_input *held_head;
+	struct fo_input *held_tail;
 	struct down_host down[MAX_DOWN];
 	size_t n_down;
 	char *outbox[MAX_OUTBOX];
@@ -151,24 +220,19 @@ static void stop_loop(struct daemon *d, int code)
 	qb_loop_stop(d->loop);
 }
 
-static void announce(struct daemon *d)
+/* Send an announcement of inventory a (capacity, VMs, health). */
+static void announce_send(struct daemon *d, struct vmha_announce *a)
 {
-	struct vmha_announce a = {0};
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
-	rc = vmha_inventory_collect(d->inv, &a);
+	snprintf(a->host, sizeof(a->host), "%s", d->conf.host_name);
+	a->incarnation = d->incarnation;
+	a->seq = d->seq + 1;
+	rc = vmha_msg_encode(a, &buf, &len);
 	if (rc < 0) {
-		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
-		goto out;
-	}
-	snprintf(a.host, sizeof(a.host), "%s", d->conf.host_name);
-	a.incarnation = d->incarnation;
-	a.seq = d->seq + 1;
-	rc = vmha_msg_encode(&a, &buf, &len);
-	if (rc < 0) {
-		vmha_err("cannot encode the announcement of host '%s': %s", a.host, strerror(-rc));
+		vmha_err("cannot encode the announcement of host '%s': %s", a->host, strerror(-rc));
 		goto out;
 	}
 	rc = vmha_corosync_send(d->cs, buf, len);
@@ -180,11 +244,193 @@ static void announce(struct daemon *d)
 		vmha_err("cannot send the announcement: %s", strerror(-rc));
 		goto out;
 	}
-	d->seq = a.seq;
+	d->seq = a->seq;
 	d->last_announce_ms = vmha_clock_now_ms();
 out:
 	free(buf);
+}
+
+static int copy_announce(struct vmha_announce *dst, const struct vmha_announce *src)
+{
+	vmha_msg_announce_clear(dst);
+	*dst = *src;
+	dst->vms = NULL;
+	if (src->n_vms > 0) {
+		dst->vms = calloc(src->n_vms, sizeof(*dst->vms));
+		if (dst->vms == NULL) {
+			dst->n_vms = 0;
+			return -ENOMEM;
+		}
+		memcpy(dst->vms, src->vms, src->n_vms * sizeof(*dst->vms));
+	}
+	return 0;
+}
+
+/*
+ * Announce this host: ask the inventory thread for a fresh collection (the
+ * announcement goes out when it is done). While a collection hangs (libvirtd
+ * starting or stuck), the last inventory goes out, health degraded.
+ */
+static void announce(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	struct vmha_announce a = {0};
+	uint64_t busy;
+
+	pthread_mutex_lock(&w->lock);
+	w->requested++;
+	pthread_cond_signal(&w->wake);
+	busy = w->busy_since_ms != 0 ? vmha_clock_now_ms() - w->busy_since_ms : 0;
+	pthread_mutex_unlock(&w->lock);
+	if (busy < d->conf.announce_interval_ms) {
+		return;
+	}
+	if (!d->inv_stuck_logged) {
+		vmha_warn("libvirt has not answered for %" PRIu64 " ms: announcing the last "
+		          "inventory, health degraded",
+		          busy);
+		d->inv_stuck_logged = true;
+	}
+	if (copy_announce(&a, &d->last_inv) == 0) {
+		a.health = VMHA_HEALTH_DEGRADED;
+		announce_send(d, &a);
+	}
 	vmha_msg_announce_clear(&a);
+}
+
+static void *inventory_thread(void *arg)
+{
+	struct inv_worker *w = arg;
+	struct vmha_announce a = {0};
+	uint64_t seq;
+	uint64_t t0;
+	int rc;
+	char byte = 1;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		if (w->requested == w->served) {
+			pthread_cond_wait(&w->wake, &w->lock);
+			continue;
+		}
+		seq = w->requested;
+		t0 = vmha_clock_now_ms();
+		w->busy_since_ms = t0;
+		pthread_mutex_unlock(&w->lock);
+		memset(&a, 0, sizeof(a));
+		rc = vmha_inventory_collect(w->inv, &a);
+		pthread_mutex_lock(&w->lock);
+		w->busy_since_ms = 0;
+		w->served = seq;
+		vmha_msg_announce_clear(&w->result);
+		w->result = a;
+		w->result_rc = rc;
+		w->result_started_ms = t0;
+		w->ready = true;
+		if (write(w->fds[1], &byte, 1) < 0 && errno != EAGAIN) {
+			vmha_err("cannot wake the main loop after an inventory: %s",
+			         strerror(errno));
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int32_t on_inventory_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	struct inv_worker *w = &d->invw;
+	struct vmha_announce a = {0};
+	char buf[64];
+	bool ready;
+	int rc;
+	uint64_t started;
+
+	(void)fd;
+	(void)revents;
+	while (read(w->fds[0], buf, sizeof(buf)) > 0) {
+	}
+	pthread_mutex_lock(&w->lock);
+	ready = w->ready;
+	a = w->result;
+	memset(&w->result, 0, sizeof(w->result));
+	w->ready = false;
+	rc = w->result_rc;
+	started = w->result_started_ms;
+	pthread_mutex_unlock(&w->lock);
+	if (!ready) {
+		return 0;
+	}
+	if (d->inv_stuck_logged) {
+		vmha_notice("libvirt answers again: inventory collected");
+		d->inv_stuck_logged = false;
+	}
+	if (rc < 0) {
+		vmha_err("cannot collect this host's inventory: %s", strerror(-rc));
+		goto out;
+	}
+	if (started < d->last_start_result_ms) {
+		/* collected before a start this host announced: it may lack that VM */
+		pthread_mutex_lock(&w->lock);
+		w->requested++;
+		pthread_cond_signal(&w->wake);
+		pthread_mutex_unlock(&w->lock);
+		goto out;
+	}
+	if (a.health == VMHA_HEALTH_OK && copy_announce(&d->last_inv, &a) < 0) {
+		vmha_err("cannot keep this host's inventory: %s", strerror(ENOMEM));
+	}
+	announce_send(d, &a);
+out:
+	vmha_msg_announce_clear(&a);
+	return 0;
+}
+
+static int inventory_start(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	int rc;
+
+	w->inv = d->inv;
+	if (pipe2(w->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		return -errno;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	rc = -pthread_create(&w->tid, NULL, inventory_thread, w);
+	if (rc < 0) {
+		vmha_err("cannot start the inventory thread: %s", strerror(-rc));
+		return rc;
+	}
+	w->running = true;
+	return 0;
+}
+
+/* Stop the inventory thread; if it hangs in libvirt for 3 s, leave it to process exit. */
+static bool inventory_stop(struct daemon *d)
+{
+	struct inv_worker *w = &d->invw;
+	struct timespec until;
+
+	if (!w->running) {
+		return true;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 3;
+	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
+		vmha_warn("the inventory thread is stuck in libvirt: not waiting for it");
+		pthread_detach(w->tid);
+		return false;
+	}
+	w->running = false;
+	vmha_msg_announce_clear(&w->result);
+	close(w->fds[0]);
+	close(w->fds[1]);
+	return true;
 }
 
 static void remember(struct daemon *d, const char *kind, const struct vmha_view_action *a)
@@ -273,6 +519,19 @@ static void send_fenced(struct daemon *d, const char *host, const char *how)
 	send_failover(d, &m);
 }
 
+/* The coordinator's proposal: VM vm restarts on host (every member applies it in order). */
+static void send_assign(struct daemon *d, const char *vm, const char *host, const char *why)
+{
+	struct vmha_failover_msg m;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(m.type, sizeof(m.type), "assign");
+	snprintf(m.host, sizeof(m.host), "%s", host);
+	snprintf(m.vm, sizeof(m.vm), "%s", vm);
+	snprintf(m.text, sizeof(m.text), "%.200s", why);
+	send_failover(d, &m);
+}
+
 /* The deterministic member: the online host with the lowest name. */
 static bool is_coordinator(struct daemon *d)
 {
@@ -290,72 +549,124 @@ static bool is_coordinator(struct daemon *d)
 	return best != NULL && strcmp(best, d->conf.host_name) == 0;
 }
 
-/* Read the registry of protected VMs from shared storage into the coordinator. */
-static void load_registry(struct daemon *d)
+/*
+ * A registry snapshot read by the loader thread: protect what it lists;
+ * what left it is no longer protected (unless its failover is pending).
+ */
+static void apply_registry(struct daemon *d, const struct vmha_regload_snapshot *snap)
 {
-	struct vmha_registry *reg = vmha_registry_open(d->conf.registry_dir);
-	char **names = NULL;
-	size_t n = 0;
 	size_t i;
-	int rc;
+	size_t j;
+	bool listed;
 
-	if (reg == NULL) {
+	if (snap->rc < 0) {
 		if (!d->registry_error_logged) {
-			vmha_err("cannot open the vm registry '%s'", d->conf.registry_dir);
+			vmha_err("%s", snap->err);
 		}
 		d->registry_error_logged = true;
 		return;
 	}
-	rc = vmha_registry_list(reg, &names, &n);
-	if (rc < 0) {
-		if (!d->registry_error_logged) {
-			vmha_err("cannot list the vm registry '%s': %s", d->conf.registry_dir,
-			         strerror(-rc));
-		}
-		d->registry_error_logged = true;
-		goto out;
+	if (d->registry_error_logged) {
+		vmha_notice("vm registry '%s' readable again", d->conf.registry_dir);
 	}
 	d->registry_error_logged = false;
-	for (i = 0; i < n; i++) {
-		struct vmha_registry_vm *vm = NULL;
-		struct vmha_failover_vm spec;
-		char *err = NULL;
-		const char *v = NULL;
-		uint64_t u = 0;
+	if (strcmp(snap->failed_err, d->registry_vm_error) != 0) {
+		if (snap->failed_err[0] != '\0') {
+			vmha_err("%s", snap->failed_err);
+		}
+		snprintf(d->registry_vm_error, sizeof(d->registry_vm_error), "%s",
+		         snap->failed_err);
+	}
+	for (i = 0; i < snap->n_vms; i++) {
+		vmha_failover_protect(d->fo, &snap->vms[i]);
+	}
+	for (i = 0; i < vmha_failover_vm_count(d->fo); i++) {
+		const char *name = vmha_failover_vm_name(d->fo, i);
 
-		rc = vmha_registry_load(reg, names[i], &vm, &err);
-		if (rc < 0) {
-			vmha_err("registry vm '%s': %s", names[i],
-			         err != NULL ? err : strerror(-rc));
-			free(err);
+		if (!vmha_failover_is_protected(d->fo, name)) {
 			continue;
 		}
-		memset(&spec, 0, sizeof(spec));
-		snprintf(spec.name, sizeof(spec.name), "%s", names[i]);
-		spec.restart = true;
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
-		if (v != NULL && vmha_model_priority_parse(v, &spec.priority) < 0) {
-			spec.priority = 0;
+		listed = false;
+		for (j = 0; j < snap->n_vms && !listed; j++) {
+			listed = strcmp(snap->vms[j].name, name) == 0;
 		}
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
-		spec.restart = v == NULL || strcmp(v, "never") != 0;
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
-		snprintf(spec.group, sizeof(spec.group), "%s", v != NULL ? v : "");
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
-		snprintf(spec.allowed, sizeof(spec.allowed), "%s", v != NULL ? v : "");
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
-		spec.vcpus = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? (uint32_t)u : 1;
-		v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
-		spec.memory_mib = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? u : 0;
-		vmha_failover_protect(d->fo, &spec);
-		vmha_registry_vm_free(vm);
+		for (j = 0; j < snap->n_failed && !listed; j++) {
+			listed = strcmp(snap->failed[j], name) == 0;
+		}
+		if (!listed && vmha_failover_unprotect(d->fo, name) == -EBUSY) {
+			vmha_debug(
+			        "vm '%s' left the registry during its failover: kept until placed",
+			        name);
+		}
 	}
-out:
-	for (i = 0; i < n; i++) {
-		free(names[i]);
+	vmha_debug("vm registry '%s' read in %" PRIu64 " ms: %zu vms", d->conf.registry_dir,
+	           snap->duration_ms, snap->n_vms);
+}
+
+static void release_held(struct daemon *d);
+static void run_failover_actions(struct daemon *d);
+
+static int32_t on_regload_fd(int32_t fd, int32_t revents, void *data)
+{
+	struct daemon *d = data;
+	struct vmha_regload_snapshot *snap = NULL;
+
+	(void)fd;
+	(void)revents;
+	if (!vmha_regload_take(d->rl, &snap)) {
+		return 0;
 	}
-	free(names);
-	vmha_registry_free(reg);
+	apply_registry(d, snap);
+	if (d->registry_stuck_logged) {
+		vmha_notice("vm registry '%s' read again (%" PRIu64 " ms)", d->conf.registry_dir,
+		            snap->duration_ms);
+		d->registry_stuck_logged = false;
+	}
+	if (d->registry_waiting && snap->seq >= d->registry_wait_seq) {
+		vmha_debug("registry read for planning took %" PRIu64 " ms",
+		           vmha_clock_now_ms() - d->registry_wait_since_ms);
+		release_held(d);
+	}
+	vmha_regload_snapshot_free(snap);
+	run_failover_actions(d);
+	return 0;
+}
+
+/* Ask for a registry read; with hold, the coordinator's inputs wait for it. */
+static void registry_refresh(struct daemon *d, bool hold)
+{
+	uint64_t seq = vmha_regload_request(d->rl);
+
+	d->registry_loaded_ms = vmha_clock_now_ms();
+	if (hold && !d->registry_waiting) {
+		d->registry_waiting = true;
+		d->registry_wait_seq = seq;
+		d->registry_wait_since_ms = vmha_clock_now_ms();
+	}
+}
+
+/* Each tick: periodic reads, a read that hangs, a hold that lasts too long. */
+static void registry_tick(struct daemon *d, uint64_t now)
+{
+	uint64_t busy = vmha_regload_busy_ms(d->rl, now);
+
+	if (busy >= d->conf.storage_timeout_ms && !d->registry_stuck_logged) {
+		vmha_err("reading the vm registry '%s' hangs for %" PRIu64
+		         " ms: shared storage hangs? (heartbeats go on)",
+		         d->conf.registry_dir, busy);
+		d->registry_stuck_logged = true;
+	}
+	if (d->registry_waiting && now - d->registry_wait_since_ms >= REGISTRY_WAIT_MS) {
+		vmha_warn("the vm registry '%s' was not read within %d ms: planning with the "
+		          "protected vms read before",
+		          d->conf.registry_dir, REGISTRY_WAIT_MS);
+		release_held(d);
+		run_failover_actions(d);
+	}
+	if (busy == 0 && now - d->registry_loaded_ms >= REGISTRY_RELOAD_MS) {
+		/* VMs added since: protected from now on (a self-fence stops them) */
+		registry_refresh(d, false);
+	}
 }
 
 static struct down_host *find_down(struct daemon *d, const char *host)
@@ -372,32 +683,21 @@ static struct down_host *find_down(struct daemon *d, const char *host)
 
 static void start_vm(struct daemon *d, const char *name)
 {
-	struct vmha_registry *reg = vmha_registry_open(d->conf.registry_dir);
-	struct vmha_registry_vm *vm = NULL;
 	struct vmha_failover_msg m;
-	char *err = NULL;
-	int rc = -ENOMEM;
+	int rc;
 
-	memset(&m, 0, sizeof(m));
-	if (reg != NULL) {
-		rc = vmha_registry_load(reg, name, &vm, &err);
-	}
-	if (rc == 0) {
-		rc = vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, name,
-		                         vmha_registry_vm_xml(vm), d->conf.start_timeout_ms);
-	}
+	/* the worker reads the domain XML from the registry: never the main loop */
+	rc = vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, name,
+	                         d->conf.registry_dir, d->conf.start_timeout_ms);
 	if (rc < 0) {
+		memset(&m, 0, sizeof(m));
 		snprintf(m.type, sizeof(m.type), "start");
 		snprintf(m.host, sizeof(m.host), "%s", d->conf.host_name);
 		snprintf(m.vm, sizeof(m.vm), "%s", name);
-		snprintf(m.text, sizeof(m.text), "cannot start from the registry: %s",
-		         err != NULL ? err : strerror(-rc));
+		snprintf(m.text, sizeof(m.text), "cannot start a worker: %s", strerror(-rc));
 		vmha_err("vm '%s': %s", name, m.text);
 		send_failover(d, &m);
 	}
-	free(err);
-	vmha_registry_vm_free(vm);
-	vmha_registry_free(reg);
 }
 
 static void run_failover_actions(struct daemon *d)
@@ -422,10 +722,114 @@ static void run_failover_actions(struct daemon *d)
 			vmha_err("%s", a.text);
 			remember_text(d, "stranded", a.vm, a.text);
 			break;
+		case VMHA_FAILOVER_ASSIGN:
+			vmha_notice("%s: proposing it", a.text);
+			send_assign(d, a.vm, a.host, "capacity appeared");
+			break;
 		}
 	}
 	(void)dh;
 }
+
+/* Feed one input to the coordinator now. */
+static void fo_apply(struct daemon *d, const struct fo_input *in)
+{
+	struct vmha_announce a = {0};
+	char err[256];
+
+	/* only the coordinator proposes re-plans of stranded VMs */
+	vmha_failover_set_coordinator(d->fo, is_coordinator(d));
+	switch (in->kind) {
+	case FO_IN_ANNOUNCE:
+		if (vmha_msg_decode(in->buf, in->len, &a, err, sizeof(err)) == 0) {
+			vmha_failover_announce(d->fo, vmha_clock_now_ms(), &a);
+			vmha_failover_host_online(d->fo, a.host, in->online);
+			vmha_msg_announce_clear(&a);
+		}
+		break;
+	case FO_IN_MESSAGE:
+		vmha_failover_message(d->fo, vmha_clock_now_ms(), &in->m);
+		break;
+	case FO_IN_DOWN:
+		vmha_failover_host_down(d->fo, vmha_clock_now_ms(), in->host, in->coordinator);
+		break;
+	}
+	run_failover_actions(d);
+}
+
+static void fo_input_free(struct fo_input *in)
+{
+	if (in != NULL) {
+		free(in->buf);
+		free(in);
+	}
+}
+
+/* Feed an input, or hold it (a copy) behind a registry read in progress. */
+static void fo_input(struct daemon *d, const struct fo_input *in)
+{
+	struct fo_input *copy = NULL;
+
+	if (!d->registry_waiting) {
+		fo_apply(d, in);
+		return;
+	}
+	copy = calloc(1, sizeof(*copy));
+	if (copy != NULL) {
+		*copy = *in;
+		copy->next = NULL;
+		copy->buf = NULL;
+		if (in->buf != NULL) {
+			copy->buf = malloc(in->len);
+			if (copy->buf != NULL) {
+				memcpy(copy->buf, in->buf, in->len);
+			}
+		}
+	}
+	if (copy == NULL || (in->buf != NULL && copy->buf == NULL)) {
+		/* out of memory: order matters more than the wait */
+		vmha_err("cannot hold a failover input: fed without waiting for the registry");
+		fo_input_free(copy);
+		fo_apply(d, in);
+		return;
+	}
+	if (d->held_tail != NULL) {
+		d->held_tail->next = copy;
+	} else {
+		d->held_head = copy;
+	}
+	d->held_tail = copy;
+}
+
+/* The registry read came (or its wait ended): feed what was held, in order. */
+static void release_held(struct daemon *d)
+{
+	struct fo_input *in = NULL;
+
+	d->registry_waiting = false;
+	while (d->held_head != NULL && !d->registry_waiting) {
+		in = d->held_head;
+		d->held_head = in->next;
+		if (d->held_head == NULL) {
+			d->held_tail = NULL;
+		}
+		fo_apply(d, in);
+		fo_input_free(in);
+	}
+}
+
+static void fo_input_down(struct daemon *d, const char *host, bool coordinator)
+{
+	struct fo_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.kind = FO_IN_DOWN;
+	snprintf(in.host, sizeof(in.host), "%s", host);
+	in.coordinator = coordinator;
+	fo_input(d, &in);
+}
+
+static void coordinate(struct daemon *d, uint64_t now);
 
 static void on_host_down(struct daemon *d, const char *host)
 {
@@ -440,8 +844,9 @@ static void on_host_down(struct daemon *d, const char *host)
 		dh->down_ms = vmha_clock_now_ms();
 		dh->announced = false;
 	}
-	vmha_failover_host_down(d->fo, vmha_clock_now_ms(), host, is_coordinator(d));
-	run_failover_actions(d);
+	fo_input_down(d, host, is_coordinator(d));
+	/* the coordinator fences now, not at the next tick */
+	coordinate(d, vmha_clock_now_ms());
 }
 
 /* The coordinator's duties, each tick: fence, or accept a proof of self-fencing. */
@@ -513,7 +918,8 @@ static void self_fence(struct daemon *d, uint64_t now)
 	if (d->sf == NULL || !vmha_selffence_due(d->sf, now)) {
 		return;
 	}
-	load_registry(d);
+	/* the protected VMs as last read (at most REGISTRY_RELOAD_MS old): a hung
+	 * shared storage must not delay the self-fence */
 	for (i = 0; i < vmha_failover_vm_count(d->fo) && n < VMHA_MSG_MAX_VMS; i++) {
 		const char *name = vmha_failover_vm_name(d->fo, i);
 		const char *where = vmha_failover_vm_location(d->fo, name);
@@ -583,6 +989,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 	} else {
 		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
 	}
+	d->last_start_result_ms = vmha_clock_now_ms();
 	send_failover(d, &m);
 }
 
@@ -603,21 +1010,24 @@ static int32_t on_actuator_fd(int32_t fd, int32_t revents, void *data)
 static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, const void *buf,
                             size_t len)
 {
-	struct vmha_failover_msg m;
+	struct fo_input in;
 	struct vmha_announce a = {0};
 	char err[256];
-	int rc = vmha_failover_msg_decode(buf, len, &m, err, sizeof(err));
+	int rc;
 
+	memset(&in, 0, sizeof(in));
+	rc = vmha_failover_msg_decode(buf, len, &in.m, err, sizeof(err));
 	if (rc == -ENOMSG) {
 		/* an announcement (or garbage): the view first, then the coordinator */
 		vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
 		run_actions(d);
 		if (d->fo != NULL && vmha_msg_decode(buf, len, &a, err, sizeof(err)) == 0) {
-			vmha_failover_announce(d->fo, vmha_clock_now_ms(), &a);
-			vmha_failover_host_online(d->fo, a.host,
-			                          vmha_view_host_state(d->view, a.host) ==
-			                                  VMHA_HOST_ONLINE);
+			in.kind = FO_IN_ANNOUNCE;
+			in.buf = (char *)buf;
+			in.len = len;
+			in.online = vmha_view_host_state(d->view, a.host) == VMHA_HOST_ONLINE;
 			vmha_msg_announce_clear(&a);
+			fo_input(d, &in);
 		}
 		return;
 	}
@@ -628,16 +1038,16 @@ static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, con
 	if (d->fo == NULL) {
 		return;
 	}
-	if (strcmp(m.type, "fenced") == 0) {
-		/* the registry may have changed since: read it before planning */
-		load_registry(d);
-		vmha_view_fenced(d->view, vmha_clock_now_ms(), m.host);
+	if (strcmp(in.m.type, "fenced") == 0) {
+		vmha_view_fenced(d->view, vmha_clock_now_ms(), in.m.host);
 		run_actions(d);
-		remember_text(d, "fenced", m.host, m.text);
+		remember_text(d, "fenced", in.m.host, in.m.text);
+		/* the registry may have changed since: planning waits for a read
+		 * (in the loader thread; the heartbeats go on meanwhile) */
+		registry_refresh(d, true);
 	}
-	vmha_failover_message(d->fo, vmha_clock_now_ms(), &m);
-	run_failover_actions(d);
-	return;
+	in.kind = FO_IN_MESSAGE;
+	fo_input(d, &in);
 }
 
 /* Carry out what the view asks. */
@@ -690,6 +1100,11 @@ static void on_confchg(void *opaque, const struct vmha_member *members, size_t n
 	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
 	                  n_joined);
 	run_actions(d);
+	/* a node left: if its storage is already silent, decide now, not at the next tick */
+	if (n_left > 0) {
+		vmha_view_tick(d->view, vmha_clock_now_ms());
+		run_actions(d);
+	}
 }
 
 static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len)
@@ -899,6 +1314,7 @@ static void storage_take(struct daemon *d, uint64_t now)
 static void on_tick(void *data)
 {
 	struct daemon *d = data;
+	uint64_t interval_ms;
 
 	uint64_t now = vmha_clock_now_ms();
 
@@ -908,17 +1324,16 @@ static void on_tick(void *data)
 	vmha_view_tick(d->view, now);
 	run_actions(d);
 	if (d->fo != NULL) {
-		if (now - d->registry_loaded_ms >= REGISTRY_RELOAD_MS) {
-			/* VMs added since: protected from now on (a self-fence stops them) */
-			load_registry(d);
-			d->registry_loaded_ms = now;
-		}
+		registry_tick(d, now);
 		flush_outbox(d);
 		coordinate(d, now);
 		self_fence(d, now);
 	}
-	qb_loop_timer_add(d->loop, QB_LOOP_HIGH,
-	                  (d->conf.storage_interval_ms / 2) * QB_TIME_NS_IN_MSEC, d, on_tick,
+	/* a host is lost and its storage silence decides soon: look often, so
+	 * that the decision (and the failover) is not late by a tick */
+	interval_ms = vmha_view_decision_pending(d->view) ? FAST_TICK_MS
+	                                                  : d->conf.storage_interval_ms / 2;
+	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, interval_ms * QB_TIME_NS_IN_MSEC, d, on_tick,
 	                  &d->tick_timer);
 }
 
@@ -1063,10 +1478,11 @@ static int setup_failover(struct daemon *d)
 	d->fo = vmha_failover_new(&fc);
 	d->act = vmha_actuator_new();
 	d->sf = vmha_selffence_new(d->conf.self_fence_delay_ms);
-	if (d->fo == NULL || d->act == NULL || d->sf == NULL) {
+	d->rl = vmha_regload_new(d->conf.registry_dir);
+	if (d->fo == NULL || d->act == NULL || d->sf == NULL || d->rl == NULL) {
 		return -ENOMEM;
 	}
-	load_registry(d);
+	registry_refresh(d, false);
 	return 0;
 }
 
@@ -1157,6 +1573,10 @@ static int setup(struct daemon *d)
 	if (d->fo != NULL) {
 		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_actuator_fd(d->act), POLLIN, d,
 		                      on_actuator_fd);
+		if (rc == 0) {
+			rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_regload_fd(d->rl), POLLIN,
+			                      d, on_regload_fd);
+		}
 		if (rc < 0) {
 			vmha_err("cannot watch the failover actuator: %s", strerror(-rc));
 			goto out;
@@ -1167,6 +1587,14 @@ static int setup(struct daemon *d)
 		if (rc < 0) {
 			goto out;
 		}
+	}
+	rc = inventory_start(d);
+	if (rc == 0) {
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, d->invw.fds[0], POLLIN, d,
+		                      on_inventory_fd);
+	}
+	if (rc < 0) {
+		goto out;
 	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
@@ -1196,8 +1624,18 @@ static void teardown(struct daemon *d)
 	if (!d->storage.running) {
 		vmha_storage_hb_free(d->hb);
 	}
-	vmha_inventory_free(d->inv);
+	if (inventory_stop(d)) {
+		vmha_inventory_free(d->inv);
+	}
+	vmha_msg_announce_clear(&d->last_inv);
 	vmha_view_free(d->view);
+	vmha_regload_free(d->rl, 1000);
+	while (d->held_head != NULL) {
+		struct fo_input *in = d->held_head;
+
+		d->held_head = in->next;
+		fo_input_free(in);
+	}
 	vmha_failover_free(d->fo);
 	vmha_actuator_free(d->act);
 	vmha_selffence_free(d->sf);
@@ -1248,6 +1686,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vmha_log_init("vmhad", foreground ? VMHA_LOG_TO_STDERR : VMHA_LOG_TO_SYSLOG);
+	if (foreground) {
+		/* millisecond timestamps: failover timelines are read from this log */
+		qb_log_format_set(QB_LOG_STDERR, "%T %N[%P]: %p: %b");
+	}
 	rc = vmha_hbconf_load(d.conf_path, &d.conf, err, sizeof(err));
 	if (rc < 0) {
 		vmha_err("%s", err);

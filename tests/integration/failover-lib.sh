@@ -12,15 +12,19 @@ vmha=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/tools/}vmha
 vmhad=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/heartbeat/}vmhad
 vmha=$(command -v "$vmha" || echo "$vmha")
 vmhad=$(command -v "$vmhad" || echo "$vmhad")
+# the "never twice" probe (tests/unit/failover_probe, built by make check)
+fo_probe_bin=${FO_PROBE_BIN:-${VMHA_BUILDDIR:-$fo_top/build/default}/tests/unit/failover_probe}
 # The nodes have a private /tmp (and the build may live there): they run
 # copies of the binaries from the shared storage.
 vmha_node=/var/lib/libvirt/shared/vmha/bin/vmha
 vmhad_node=/var/lib/libvirt/shared/vmha/bin/vmhad
+probe_node=/var/lib/libvirt/shared/vmha/bin/failover_probe
 FO_NODES="node1 node2 node3"
 # timings (ms / s): the lab's token is 1 s
 FO_SELF_FENCE_DELAY=${FO_SELF_FENCE_DELAY:-3s}
 FO_RESTART_DELAY=${FO_RESTART_DELAY:-8s}
 FO_PARALLEL=${FO_PARALLEL:-2}
+FO_LOG_LEVEL=${FO_LOG_LEVEL:-info}
 
 fo_now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
@@ -52,6 +56,7 @@ fo_up() {
 	sh=$(fo_shared)
 	mkdir -p "$sh/registry" "$sh/hb" "$sh/xml" "$sh/vmha/bin"
 	cp "$vmha" "$vmhad" "$sh/vmha/bin/" || return 1
+	[ -x "$fo_probe_bin" ] && cp "$fo_probe_bin" "$sh/vmha/bin/"
 	if [ "$fence" = --fence ]; then
 		cat >"$sh/vmha/fence.conf" <<-EOC
 			mode agents
@@ -79,7 +84,7 @@ fo_up() {
 			echo "registry_dir = /var/lib/libvirt/shared/registry"
 			[ "$fence" = --fence ] && echo "fence_config = /var/lib/libvirt/shared/vmha/fence.conf"
 			echo "libvirt_uri = qemu:///system"
-			echo "log_level = info"
+			echo "log_level = $FO_LOG_LEVEL"
 		} >"$sh/vmha/$n.conf"
 		fo_vmhad_start "$n" || return 1
 	done
@@ -145,6 +150,73 @@ fo_running_all() {
 		[ "$("$LAB" power status "$n" 2>/dev/null)" = on ] || continue
 		"$LAB" exec "$n" virsh list --name 2>/dev/null | sed "/^$/d;s/\$/ $n/"
 	done
+}
+
+# fo_probe_start NODE FILE: in the background, inside NODE, every 100 ms, the
+# VMs libvirt runs there: "EPOCH_MS VM" lines and "T EPOCH_MS TOOK_MS" per
+# sample. One process and one libvirt connection per node (failover_probe);
+# without it (make check not run) a virsh loop, which samples far slower.
+# Sets FO_PROBE_KIND. fo_probe_stop NODE ends it.
+fo_probe_start() {
+	if [ -x "$(fo_shared)/vmha/bin/failover_probe" ]; then
+		FO_PROBE_KIND="failover_probe (one libvirt connection)"
+		"$LAB" exec "$1" sh -c "echo \$\$ >/run/failover_probe.pid; exec '$probe_node' qemu:///system 100 600000" \
+			>"$2" 2>/dev/null &
+	else
+		FO_PROBE_KIND="virsh loop (failover_probe not built: make check)"
+		"$LAB" exec "$1" sh -c 'echo $$ >/run/failover_probe.pid; while :; do t=$(date +%s%3N); virsh list --name 2>/dev/null |
+			sed "/^$/d;s/^/$t /"; echo "T $t"; sleep 0.1; done' >"$2" 2>/dev/null &
+	fi
+}
+
+fo_probe_stop() {
+	"$LAB" exec "$1" sh -c 'kill $(cat /run/failover_probe.pid) 2>/dev/null; rm -f /run/failover_probe.pid' \
+		>/dev/null 2>&1
+}
+
+# fo_probe_stats FILE...: "samples mean_interval_ms largest_gap_ms slowest_listing_ms"
+fo_probe_stats() {
+	local f
+	for f in "$@"; do
+		awk '/^T /{n++; if (p) {s += $2 - p; if ($2 - p > g) g = $2 - p} p = $2; if ($3 > l) l = $3}
+			END {printf "%d %d %d %d\n", n, (n > 1 ? s / (n - 1) : 0), g, l}' "$f"
+	done | awk '{n += $1; if ($2 > m) m = $2; if ($3 > g) g = $3; if ($4 > l) l = $4}
+		END {print n + 0, m + 0, g + 0, l + 0}'
+}
+
+# fo_probe_moved T0 GONE VM...: from the probe files "$work/probe.NODE",
+# ms from T0 (epoch ms) until every VM had been seen active on a node other
+# than GONE; "timeout" when one never was, "twice VM" when one was seen on
+# two nodes
+fo_probe_moved() {
+	local t0=$1 gone=$2 n
+	shift 2
+	for n in $FO_NODES; do
+		[ "$n" = "$gone" ] && continue
+		[ -f "$work/probe.$n" ] && sed -n "/^[0-9]/s/\$/ $n/p" "$work/probe.$n"
+	done | awk -v t0="$t0" -v want="$*" '
+		BEGIN {n = split(want, w, " "); for (i = 1; i <= n; i++) need[w[i]] = 1}
+		($2 in need) && $1 >= t0 {if (!($2 in first)) first[$2] = $1; if (!(($2, $3) in seen)) {seen[$2, $3] = 1; where[$2]++}}
+		END {last = 0
+			for (v in need) {if (!(v in first)) {print "timeout"; exit} if (first[v] > last) last = first[v]}
+			for (v in need) if (where[v] > 1) {print "twice " v; exit}
+			print last - t0}'
+}
+
+# fo_timeline T0 NODE...: the failover steps in NODE's vmhad logs, ms after T0 (epoch ms)
+fo_timeline() {
+	local t0=$1 n
+	shift
+	for n in "$@"; do
+		grep -E "online -> lost|decision: host|fencing host|fenced in|is fenced \(|plan: vm|starting vm|started in|runs on host|registry read for planning|stranded|inventory from libvirt took|libvirt create in" \
+			"$(fo_node_log "$n")" 2>/dev/null | sed "s/^/$n /"
+	done | awk -v t0="$t0" '
+		BEGIN {d0 = int(t0 / 1000); day = d0 - d0 % 86400; base = t0 - day * 1000}
+		{split($4, hms, ":"); ms = (hms[1] * 3600 + hms[2] * 60 + hms[3]) * 1000
+		 # the log shows local time; the offset to UTC is whole minutes
+		 rel = ms - base; while (rel < -43200000) rel += 86400000; while (rel > 43200000) rel -= 86400000
+		 line = $1; for (i = 7; i <= NF; i++) line = line " " $i
+		 printf "%8d ms  %s\n", rel, line}' | sort -n
 }
 
 fo_down() {

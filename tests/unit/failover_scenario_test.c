@@ -7,7 +7,11 @@
  * tests/failover/cases.list: one line per case, "name description".
  * Commands (one per line, '#' comments):
  *   observers H...                 hosts that run a coordinator
- *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...]   H's announcement
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded]   H's announcement
+ *   unprotect VM                   VM left the registry
+ *   coordinator H                  H is the deterministic member now (the others are not)
+ *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
+ *   assign VM H [TEXT]             CPG message "assign" (the coordinator's proposal)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *   down H coordinator=H2          the view's HOST_DOWN; H2 is the deterministic member
  *   fenced H [TEXT]                CPG message "fenced"
@@ -40,12 +44,16 @@
 #error "FO_SCENARIO_DIR must name tests/failover"
 #endif
 
-#define MAX_OBS 8
+#define MAX_OBS   8
+#define MAX_SPECS 64
 
 struct replay {
 	size_t n_obs;
 	char names[MAX_OBS][VMHA_NAME_SIZE];
 	struct vmha_failover *fo[MAX_OBS];
+	/* the registry so far, for observers that join later */
+	size_t n_specs;
+	struct vmha_failover_vm specs[MAX_SPECS];
 	FILE *log;
 	char *log_buf;
 	size_t log_len;
@@ -77,6 +85,8 @@ static const char *kind_name(enum vmha_failover_action_kind k)
 		return "START";
 	case VMHA_FAILOVER_STRANDED:
 		return "STRANDED";
+	case VMHA_FAILOVER_ASSIGN:
+		return "ASSIGN";
 	}
 	return "?";
 }
@@ -207,6 +217,8 @@ static void run_line(struct replay *r, char *line)
 				a.memory_kib = mib * 1024;
 			} else if (strncmp(args[k], "vms=", 4) == 0) {
 				parse_vms(r, args[k] + 4, &a);
+			} else if (strcmp(args[k], "health=degraded") == 0) {
+				a.health = VMHA_HEALTH_DEGRADED;
 			} else {
 				fail_at(r, "host: unknown '%s'", args[k]);
 			}
@@ -245,6 +257,45 @@ static void run_line(struct replay *r, char *line)
 		}
 		for (i = 0; i < r->n_obs; i++) {
 			assert_int_equal(vmha_failover_protect(r->fo[i], &v), 0);
+		}
+		assert_true(r->n_specs < MAX_SPECS);
+		r->specs[r->n_specs++] = v;
+	} else if (strcmp(args[0], "coordinator") == 0 && n == 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_set_coordinator(r->fo[i], strcmp(r->names[i], args[1]) == 0);
+		}
+	} else if (strcmp(args[0], "join") == 0 && n == 2) {
+		struct vmha_failover_config c = {.self_name = args[1], .max_parallel_starts = 2};
+
+		for (i = 0; i < r->n_obs && strcmp(r->names[i], args[1]) != 0; i++) {
+		}
+		if (i == r->n_obs) {
+			assert_true(r->n_obs < MAX_OBS);
+			snprintf(r->names[r->n_obs], VMHA_NAME_SIZE, "%s", args[1]);
+			r->n_obs++;
+		}
+		vmha_failover_free(r->fo[i]);
+		r->fo[i] = vmha_failover_new(&c);
+		assert_non_null(r->fo[i]);
+		for (k = 0; k < r->n_specs; k++) {
+			assert_int_equal(vmha_failover_protect(r->fo[i], &r->specs[k]), 0);
+		}
+	} else if (strcmp(args[0], "assign") == 0 && n >= 3) {
+		struct vmha_failover_msg m;
+
+		memset(&m, 0, sizeof(m));
+		snprintf(m.type, sizeof(m.type), "assign");
+		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
+		snprintf(m.host, sizeof(m.host), "%s", args[2]);
+		snprintf(m.text, sizeof(m.text), "%s", n > 3 ? args[3] : "capacity");
+		deliver(r, &m);
+	} else if (strcmp(args[0], "unprotect") == 0 && n == 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			int rc = vmha_failover_unprotect(r->fo[i], args[1]);
+
+			if (rc < 0) {
+				fprintf(r->log, "%s unprotect rc=%s\n", r->names[i], strerror(-rc));
+			}
 		}
 	} else if (strcmp(args[0], "down") == 0 && n == 3 &&
 	           strncmp(args[2], "coordinator=", 12) == 0) {

@@ -108,6 +108,46 @@ static void test_json(void **state)
 	vmha_view_free(v);
 }
 
+/* A lost host whose decision waits on storage silence asks for frequent ticks. */
+static void test_decision_pending(void **state)
+{
+	struct vmha_view_config c = {
+	        .self_name = "alpha", .storage_enabled = true, .storage_timeout_ms = 2000};
+	struct vmha_view *v = vmha_view_new(&c);
+	struct vmha_member m[] = {{1, 1001, VMHA_REASON_JOIN}, {2, 1002, VMHA_REASON_JOIN}};
+	struct vmha_member gone[] = {{2, 1002, VMHA_REASON_NODEDOWN}};
+	uint32_t nodes[] = {1, 2};
+	struct vmha_view_action act;
+	bool down = false;
+
+	(void)state;
+	assert_non_null(v);
+	assert_false(vmha_view_decision_pending(NULL));
+	assert_int_equal(vmha_view_set_self_nodeid(v, 1), 0);
+	assert_int_equal(vmha_view_ring(v, 0, 1, 0x1c, nodes, 2), 0);
+	assert_int_equal(vmha_view_confchg(v, 0, m, 2, NULL, 0, m, 2), 0);
+	assert_int_equal(vmha_view_quorum(v, 0, true), 0);
+	feed_announce(v, 1, "alpha", "db1", "cache1");
+	feed_announce(v, 2, "zulu", "web9", "app1");
+	assert_int_equal(vmha_view_storage(v, 100, "zulu", 5, 1, 0), 0);
+	assert_int_equal(vmha_view_storage(v, 600, "zulu", 5, 2, 0), 0);
+	assert_false(vmha_view_decision_pending(v));
+	/* zulu's node goes down at 1500: its slot last changed at 600 */
+	assert_int_equal(vmha_view_confchg(v, 1500, m, 1, gone, 1, NULL, 0), 0);
+	assert_int_equal(vmha_view_host_state(v, "zulu"), VMHA_HOST_LOST);
+	assert_true(vmha_view_decision_pending(v));
+	assert_int_equal(vmha_view_tick(v, 2599), 0);
+	assert_true(vmha_view_decision_pending(v));
+	/* 2000 ms of storage silence: decided, no more hurry */
+	assert_int_equal(vmha_view_tick(v, 2600), 0);
+	while (vmha_view_next_action(v, &act)) {
+		down = down || act.kind == VMHA_ACTION_HOST_DOWN;
+	}
+	assert_true(down);
+	assert_false(vmha_view_decision_pending(v));
+	vmha_view_free(v);
+}
+
 static void test_arguments(void **state)
 {
 	struct vmha_view_config bad = {.self_name = "no/slash"};
@@ -139,6 +179,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_json),
+	        cmocka_unit_test(test_decision_pending),
 	        cmocka_unit_test(test_arguments),
 	};
 

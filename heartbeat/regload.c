@@ -1,0 +1,275 @@
+/*
+ * The registry loader (see regload.h): one worker thread, a mutex, a
+ * condition variable and a pipe that wakes the main loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "deadline.h"
+#include "heartbeat/regload.h"
+#include "log.h"
+#include "planner/model.h"
+#include "registry.h"
+#include "util.h"
+
+struct vmha_regload {
+	char dir[1024];
+	int fds[2];
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	/* the newest request, and the request the read in progress answers */
+	uint64_t requested;
+	uint64_t reading;
+	/* when the read in progress started (0: idle) */
+	uint64_t busy_since_ms;
+	struct vmha_regload_snapshot *ready;
+};
+
+void vmha_regload_snapshot_free(struct vmha_regload_snapshot *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	free(s->vms);
+	free(s->failed);
+	free(s);
+}
+
+/* The coordinator's view of one registry entry. */
+static void spec_of(const struct vmha_registry_vm *vm, const char *name,
+                    struct vmha_failover_vm *spec)
+{
+	const char *v = NULL;
+	uint64_t u = 0;
+
+	memset(spec, 0, sizeof(*spec));
+	snprintf(spec->name, sizeof(spec->name), "%s", name);
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
+	if (v != NULL && vmha_model_priority_parse(v, &spec->priority) < 0) {
+		spec->priority = 0;
+	}
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
+	spec->restart = v == NULL || strcmp(v, "never") != 0;
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
+	snprintf(spec->group, sizeof(spec->group), "%s", v != NULL ? v : "");
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
+	snprintf(spec->allowed, sizeof(spec->allowed), "%s", v != NULL ? v : "");
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
+	spec->vcpus = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? (uint32_t)u : 1;
+	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
+	spec->memory_mib = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? u : 0;
+}
+
+struct vmha_regload_snapshot *vmha_regload_read(const char *dir)
+{
+	struct vmha_regload_snapshot *s = calloc(1, sizeof(*s));
+	struct vmha_registry *reg = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	size_t i;
+	uint64_t t0 = vmha_clock_now_ms();
+	int rc;
+
+	if (s == NULL) {
+		return NULL;
+	}
+	reg = vmha_registry_open(dir);
+	if (reg == NULL) {
+		s->rc = errno != 0 ? -errno : -EIO;
+		snprintf(s->err, sizeof(s->err), "cannot open the vm registry '%s': %s", dir,
+		         strerror(-s->rc));
+		goto out;
+	}
+	rc = vmha_registry_list(reg, &names, &n);
+	if (rc < 0) {
+		s->rc = rc;
+		snprintf(s->err, sizeof(s->err), "cannot list the vm registry '%s': %s", dir,
+		         strerror(-rc));
+		goto out;
+	}
+	s->vms = calloc(n ? n : 1, sizeof(*s->vms));
+	s->failed = calloc(n ? n : 1, sizeof(*s->failed));
+	if (s->vms == NULL || s->failed == NULL) {
+		s->rc = -ENOMEM;
+		snprintf(s->err, sizeof(s->err), "cannot read the vm registry '%s': %s", dir,
+		         strerror(ENOMEM));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct vmha_registry_vm *vm = NULL;
+		char *err = NULL;
+
+		rc = vmha_registry_load(reg, names[i], &vm, &err);
+		if (rc < 0) {
+			if (s->failed_err[0] == '\0') {
+				snprintf(s->failed_err, sizeof(s->failed_err),
+				         "registry vm '%s': %s", names[i],
+				         err != NULL ? err : strerror(-rc));
+			}
+			snprintf(s->failed[s->n_failed++], VMHA_NAME_SIZE, "%s", names[i]);
+			free(err);
+			continue;
+		}
+		spec_of(vm, names[i], &s->vms[s->n_vms++]);
+		vmha_registry_vm_free(vm);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		free(names[i]);
+	}
+	free(names);
+	vmha_registry_free(reg);
+	s->duration_ms = vmha_clock_now_ms() - t0;
+	return s;
+}
+
+static void *loader_thread(void *arg)
+{
+	struct vmha_regload *rl = arg;
+	struct vmha_regload_snapshot *s = NULL;
+	uint64_t seq;
+	char byte = 1;
+
+	pthread_mutex_lock(&rl->lock);
+	while (!rl->stop) {
+		if (rl->requested == rl->reading) {
+			pthread_cond_wait(&rl->wake, &rl->lock);
+			continue;
+		}
+		seq = rl->requested;
+		rl->reading = seq;
+		rl->busy_since_ms = vmha_clock_now_ms();
+		pthread_mutex_unlock(&rl->lock);
+		s = vmha_regload_read(rl->dir);
+		pthread_mutex_lock(&rl->lock);
+		rl->busy_since_ms = 0;
+		if (s == NULL) {
+			continue;
+		}
+		s->seq = seq;
+		vmha_regload_snapshot_free(rl->ready);
+		rl->ready = s;
+		s = NULL;
+		if (write(rl->fds[1], &byte, 1) < 0 && errno != EAGAIN) {
+			vmha_err("cannot wake the main loop after a registry read: %s",
+			         strerror(errno));
+		}
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return NULL;
+}
+
+struct vmha_regload *vmha_regload_new(const char *dir)
+{
+	struct vmha_regload *rl = NULL;
+
+	if (dir == NULL) {
+		return NULL;
+	}
+	rl = calloc(1, sizeof(*rl));
+	if (rl == NULL) {
+		return NULL;
+	}
+	snprintf(rl->dir, sizeof(rl->dir), "%s", dir);
+	if (pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(rl);
+		return NULL;
+	}
+	pthread_mutex_init(&rl->lock, NULL);
+	pthread_cond_init(&rl->wake, NULL);
+	if (pthread_create(&rl->tid, NULL, loader_thread, rl) != 0) {
+		close(rl->fds[0]);
+		close(rl->fds[1]);
+		pthread_mutex_destroy(&rl->lock);
+		pthread_cond_destroy(&rl->wake);
+		free(rl);
+		return NULL;
+	}
+	return rl;
+}
+
+void vmha_regload_free(struct vmha_regload *rl, uint64_t wait_ms)
+{
+	struct timespec until;
+
+	if (rl == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&rl->lock);
+	rl->stop = true;
+	pthread_cond_signal(&rl->wake);
+	pthread_mutex_unlock(&rl->lock);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += (time_t)(wait_ms / 1000);
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_timedjoin_np(rl->tid, NULL, &until) != 0) {
+		/* stuck in i/o: it still uses rl, which stays allocated */
+		vmha_warn("the registry reader is stuck in i/o on '%s': not waiting for it",
+		          rl->dir);
+		pthread_detach(rl->tid);
+		return;
+	}
+	close(rl->fds[0]);
+	close(rl->fds[1]);
+	vmha_regload_snapshot_free(rl->ready);
+	pthread_mutex_destroy(&rl->lock);
+	pthread_cond_destroy(&rl->wake);
+	free(rl);
+}
+
+int vmha_regload_fd(const struct vmha_regload *rl)
+{
+	return rl->fds[0];
+}
+
+uint64_t vmha_regload_request(struct vmha_regload *rl)
+{
+	uint64_t seq;
+
+	pthread_mutex_lock(&rl->lock);
+	/* a read in progress started before this request: ask for the next one */
+	seq = ++rl->requested;
+	pthread_cond_signal(&rl->wake);
+	pthread_mutex_unlock(&rl->lock);
+	return seq;
+}
+
+bool vmha_regload_take(struct vmha_regload *rl, struct vmha_regload_snapshot **out)
+{
+	char buf[64];
+
+	if (rl == NULL || out == NULL) {
+		return false;
+	}
+	while (read(rl->fds[0], buf, sizeof(buf)) > 0) {
+	}
+	pthread_mutex_lock(&rl->lock);
+	*out = rl->ready;
+	rl->ready = NULL;
+	pthread_mutex_unlock(&rl->lock);
+	return *out != NULL;
+}
+
+uint64_t vmha_regload_busy_ms(struct vmha_regload *rl, uint64_t now_ms)
+{
+	uint64_t since;
+
+	pthread_mutex_lock(&rl->lock);
+	since = rl->busy_since_ms;
+	pthread_mutex_unlock(&rl->lock);
+	return since != 0 && now_ms > since ? now_ms - since : 0;
+}

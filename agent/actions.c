@@ -84,7 +84,7 @@ static void record_path(struct ctx *c)
 /* Value of parameter i as recorded: one line. */
 static void record_value(const struct ctx *c, size_t i, char *buf, size_t len)
 {
-	char *s;
+	char *s = NULL;
 
 	if (vmha_params_value(c->p, i, buf, len) < 0)
 		buf[0] = '\0';
@@ -492,7 +492,7 @@ static int action_reload(struct ctx *c)
 	char *lines[256];
 	char line[4200];
 	char value[4096];
-	const char *was;
+	const char *was = NULL;
 	size_t n = 0;
 	size_t i;
 	FILE *f = NULL;

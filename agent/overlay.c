@@ -36,7 +36,7 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 static const char *last_line(char *text)
 {
 	char *end = text + strlen(text);
-	char *start;
+	char *start = NULL;
 
 	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
 		*--end = '\0';
@@ -110,7 +110,7 @@ static bool tool_installed(const char *name)
 	char dirs[4096];
 	char candidate[4200];
 	char *save = NULL;
-	char *dir;
+	char *dir = NULL;
 
 	snprintf(dirs, sizeof(dirs), "%s", env != NULL ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
 	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
@@ -127,7 +127,7 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 	char dir[4096];
 	char *copy = NULL;
 	char *save = NULL;
-	char *entry;
+	char *entry = NULL;
 	struct stat st;
 	size_t dir_len;
 	int rc = 0;
@@ -234,7 +234,7 @@ static int copy_in(const char *image, const char *copyindirs, uint64_t deadline_
 	char **argv = NULL;
 	char *copy = NULL;
 	char *save = NULL;
-	char *entry;
+	char *entry = NULL;
 	size_t n = 0;
 	int rc = 0;
 

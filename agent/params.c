@@ -190,7 +190,7 @@ const struct vmha_param_info *vmha_params_info(size_t i)
 int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t buf_len)
 {
 	const void *field;
-	const char *s;
+	const char *s = NULL;
 	int n = 0;
 
 	if (i >= vmha_params_count())
@@ -428,7 +428,7 @@ static int check_copy_on_write(const struct vmha_params *p, char *reason, size_t
 {
 	char *copy = NULL;
 	char *save = NULL;
-	char *entry;
+	char *entry = NULL;
 	int rc = 0;
 
 	if (p->stateless && p->backingfile == NULL) {

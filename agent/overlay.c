@@ -167,7 +167,7 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 		rc = -ENOENT;
 		set_reason(
 		        reason, reason_len,
-		        "parameter 'copyindirs' needs virt-copy-in (Debian package guestfs-tools), "
+		        "parameter 'copyindirs' needs virt-copy-in (Debian package guestfish), "
 		        "which is not installed");
 		goto out;
 	}

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +39,25 @@ static void drain(int fd, char *out, size_t out_len, size_t *used, int wait_ms)
 	out[*used] = '\0';
 }
 
+bool vmha_cmd_exists(const char *name)
+{
+	const char *env = getenv("PATH");
+	char dirs[4096];
+	char candidate[4200];
+	char *save = NULL;
+	char *dir = NULL;
+
+	if (strchr(name, '/') != NULL)
+		return access(name, X_OK) == 0;
+	snprintf(dirs, sizeof(dirs), "%s", env != NULL ? env : "/usr/bin:/bin");
+	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(candidate, sizeof(candidate), "%s/%s", dir, name);
+		if (access(candidate, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 int vmha_cmd_run(char *const argv[], uint64_t deadline_ms, char *out, size_t out_len)
 {
 	posix_spawn_file_actions_t actions;
@@ -47,8 +68,14 @@ int vmha_cmd_run(char *const argv[], uint64_t deadline_ms, char *out, size_t out
 	int wstatus = 0;
 	int rc = 0;
 
-	if (out != NULL && out_len > 0) {
+	if (out != NULL && out_len > 0)
 		out[0] = '\0';
+	/* posix_spawnp() reports a missing program only where it can vfork */
+	if (!vmha_cmd_exists(argv[0])) {
+		rc = -ENOENT;
+		goto out;
+	}
+	if (out != NULL && out_len > 0) {
 		if (pipe2(pipefd, O_CLOEXEC) < 0) {
 			rc = -errno;
 			goto out;

@@ -7,8 +7,15 @@
 #ifndef VMHA_AGENT_CMD_H
 #define VMHA_AGENT_CMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * @return true when name (a path, or a program looked up in PATH as
+ *         posix_spawnp() does) is an executable file
+ */
+bool vmha_cmd_exists(const char *name);
 
 /**
  * Run argv[0] (looked up in PATH) with argv, killing it at deadline_ms.

@@ -103,24 +103,6 @@ bool vmha_overlay_wanted(const char *path, bool stateless)
 	return stat(path, &st) < 0 || st.st_size == 0;
 }
 
-/* true when name is an executable in PATH */
-static bool tool_installed(const char *name)
-{
-	const char *env = getenv("PATH");
-	char dirs[4096];
-	char candidate[4200];
-	char *save = NULL;
-	char *dir = NULL;
-
-	snprintf(dirs, sizeof(dirs), "%s", env != NULL ? env : "/usr/sbin:/usr/bin:/sbin:/bin");
-	for (dir = strtok_r(dirs, ":", &save); dir != NULL; dir = strtok_r(NULL, ":", &save)) {
-		snprintf(candidate, sizeof(candidate), "%s/%s", dir, name);
-		if (access(candidate, X_OK) == 0)
-			return true;
-	}
-	return false;
-}
-
 int vmha_overlay_check(const char *backingfile, const char *path, const char *copyindirs,
                        char *reason, size_t reason_len)
 {
@@ -154,7 +136,7 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 		           path, dir, strerror(errno));
 		goto out;
 	}
-	if (!tool_installed("qemu-img")) {
+	if (!vmha_cmd_exists("qemu-img")) {
 		rc = -ENOENT;
 		set_reason(reason, reason_len,
 		           "parameter 'backingfile' needs qemu-img (Debian package qemu-utils), "
@@ -163,12 +145,11 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 	}
 	if (copyindirs == NULL)
 		goto out;
-	if (!tool_installed("virt-copy-in")) {
+	if (!vmha_cmd_exists("virt-copy-in")) {
 		rc = -ENOENT;
-		set_reason(
-		        reason, reason_len,
-		        "parameter 'copyindirs' needs virt-copy-in (Debian package guestfish), "
-		        "which is not installed");
+		set_reason(reason, reason_len,
+		           "parameter 'copyindirs' needs virt-copy-in (Debian package guestfish), "
+		           "which is not installed");
 		goto out;
 	}
 	copy = strdup(copyindirs);

@@ -4,29 +4,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
 
 #include "actions.h"
+#include "cmd.h"
 #include "deadline.h"
 #include "domxml.h"
 #include "log.h"
 #include "migrate.h"
 #include "ocf.h"
+#include "overlay.h"
 #include "qemuproc.h"
 #include "virt.h"
-
-extern char **environ;
 
 /* Keepalive probe interval for remote connections. */
 #define KEEPALIVE_S 2
@@ -81,7 +78,38 @@ static void record_path(struct ctx *c)
 	         c->p->rsctmp, key);
 }
 
-/* Write name and UUID atomically. */
+/* Record prefix of a parameter that only a restart applies. */
+#define RECORD_PARAM "param:"
+
+/* Value of parameter i as recorded: one line. */
+static void record_value(const struct ctx *c, size_t i, char *buf, size_t len)
+{
+	char *s = NULL;
+
+	if (vmha_params_value(c->p, i, buf, len) < 0)
+		buf[0] = '\0';
+	for (s = buf; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+	}
+}
+
+/* The values the guest was started with, of every parameter that reload
+ * cannot apply: a later reload compares them. */
+static void record_write_params(const struct ctx *c, FILE *f)
+{
+	char value[4096];
+	size_t i;
+
+	for (i = 0; i < vmha_params_count(); i++) {
+		if (vmha_params_info(i)->reloadable)
+			continue;
+		record_value(c, i, value, sizeof(value));
+		fprintf(f, RECORD_PARAM "%s=%s\n", vmha_params_info(i)->name, value);
+	}
+}
+
+/* Write name, UUID and the start's parameters atomically. */
 static int record_write(struct ctx *c)
 {
 	char tmp[4200];
@@ -100,6 +128,7 @@ static int record_write(struct ctx *c)
 		goto out;
 	}
 	fprintf(f, "name=%s\nuuid=%s\n", c->name, c->uuid);
+	record_write_params(c, f);
 	if (fclose(f) != 0 || rename(tmp, c->record_path) < 0) {
 		rc = -errno;
 		unlink(tmp);
@@ -324,36 +353,6 @@ out:
 	return rc;
 }
 
-/* Run argv (a child process: only for user-configured commands and
- * crm_resource) bounded by deadline_ms. @return its exit status or -errno */
-static int run_command(char *const argv[], uint64_t deadline_ms)
-{
-	pid_t pid;
-	int wstatus = 0;
-	int rc;
-
-	rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
-	if (rc != 0)
-		return -rc;
-	for (;;) {
-		pid_t r = waitpid(pid, &wstatus, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0)
-			return -errno;
-		if (vmha_deadline_expired(deadline_ms)) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &wstatus, 0);
-			return -ETIMEDOUT;
-		}
-		usleep(20 * 1000);
-	}
-	if (WIFEXITED(wstatus))
-		return WEXITSTATUS(wstatus);
-	return 128 + (WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
-}
-
 static int run_monitor_scripts(struct ctx *c)
 {
 	char *copy = NULL;
@@ -369,7 +368,7 @@ static int run_monitor_scripts(struct ctx *c)
 	for (script = strtok_r(copy, " \t", &save); script != NULL;
 	     script = strtok_r(NULL, " \t", &save)) {
 		char *argv[] = {script, NULL};
-		int r = run_command(argv, c->deadline_ms);
+		int r = vmha_cmd_run(argv, c->deadline_ms, NULL, 0);
 
 		if (r != 0) {
 			rc = fail(c, -EIO, "monitor script '%s' for domain '%s' %s %d", script,
@@ -447,7 +446,8 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 
 		if (want[i][0] == '\0' || strcmp(want[i], cached[i]) == 0)
 			continue;
-		r = run_command(strcmp(want[i], "-") == 0 ? del_argv : set_argv, c->deadline_ms);
+		r = vmha_cmd_run(strcmp(want[i], "-") == 0 ? del_argv : set_argv, c->deadline_ms,
+		                 NULL, 0);
 		if (r != 0) {
 			vmha_warn("cannot set utilization '%s' of '%s' to '%s' (crm_resource: %d)",
 			          attrs[i], c->p->instance, want[i], r);
@@ -465,6 +465,112 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 		fprintf(f, "%s\n%s\n%s\n", cached[0], cached[1], cached[2]);
 		fclose(f);
 	}
+}
+
+/* The recorded value of parameter name, or NULL. */
+static const char *recorded(char *const *lines, size_t n, const char *name)
+{
+	size_t len = strlen(name);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strncmp(lines[i], RECORD_PARAM, strlen(RECORD_PARAM)) == 0 &&
+		    strncmp(lines[i] + strlen(RECORD_PARAM), name, len) == 0 &&
+		    lines[i][strlen(RECORD_PARAM) + len] == '=')
+			return lines[i] + strlen(RECORD_PARAM) + len + 1;
+	}
+	return NULL;
+}
+
+/* reload (Pacemaker's legacy name) and reload-agent: every tunable is read
+ * afresh by each action, so nothing needs doing for them. Pacemaker also
+ * reloads when a parameter changes that only a restart applies (it
+ * restarts only for unique ones): then fail, naming it, so that Pacemaker
+ * restarts the guest with stop using the parameters of its start. */
+static int action_reload(struct ctx *c)
+{
+	char *lines[256];
+	char line[4200];
+	char value[4096];
+	const char *was = NULL;
+	size_t n = 0;
+	size_t i;
+	FILE *f = NULL;
+	int rc = 0;
+
+	record_path(c);
+	f = fopen(c->record_path, "re");
+	if (f == NULL) {
+		/* not started here: the next start uses the new values */
+		vmha_debug("no record '%s': nothing to compare", c->record_path);
+		goto out;
+	}
+	while (n < sizeof(lines) / sizeof(lines[0]) && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "name=", 5) == 0)
+			snprintf(c->name, sizeof(c->name), "%.255s", line + 5);
+		lines[n] = strdup(line);
+		if (lines[n] == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	for (i = 0; i < vmha_params_count(); i++) {
+		const struct vmha_param_info *pi = vmha_params_info(i);
+
+		if (pi->reloadable)
+			continue;
+		record_value(c, i, value, sizeof(value));
+		was = recorded(lines, n, pi->name);
+		if (was == NULL) {
+			rc = fail(c, -EIO,
+			          "domain '%s' was started without a record of parameter '%s': "
+			          "only a "
+			          "restart applies the change",
+			          c->name, pi->name);
+			goto out;
+		}
+		if (strcmp(was, value) != 0) {
+			rc = fail(
+			        c, -EIO,
+			        "parameter '%s' changed from '%s' to '%s' while domain '%s' runs: "
+			        "only a restart applies it",
+			        pi->name, was, value, c->name);
+			goto out;
+		}
+	}
+	vmha_info("reload of domain '%s': tunables apply from the next operation", c->name);
+out:
+	while (n > 0)
+		free(lines[--n]);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+/* The copy-on-write image of backingfile: created when wanted. */
+static int prepare_overlay(struct ctx *c)
+{
+	char path[4096];
+	int rc;
+
+	rc = vmha_overlay_path(c->p->config, c->dx, c->p->backingfile, path, sizeof(path),
+	                       c->reason, c->reason_len);
+	if (rc < 0)
+		goto out;
+	rc = vmha_overlay_check(c->p->backingfile, path, c->p->copyindirs, c->reason,
+	                        c->reason_len);
+	if (rc < 0)
+		goto out;
+	if (!vmha_overlay_wanted(path, c->p->stateless)) {
+		vmha_info("domain '%s' keeps its copy-on-write image '%s'", c->name, path);
+		goto out;
+	}
+	rc = vmha_overlay_create(c->p->backingfile, path, c->p->copyindirs, c->deadline_ms,
+	                         c->reason, c->reason_len);
+out:
+	return rc;
 }
 
 static int action_monitor(struct ctx *c)
@@ -575,6 +681,11 @@ static int action_start(struct ctx *c)
 			goto wait;
 		}
 	}
+	if (c->p->backingfile != NULL) {
+		rc = prepare_overlay(c);
+		if (rc < 0)
+			goto out;
+	}
 	/* an inactive persistent definition of the same name would get in the
 	 * way of the transient start (the config file stays the reference) */
 	if (domain_lookup(c, &dom) == 0) {
@@ -667,7 +778,7 @@ static int save_config(struct ctx *c, struct vmha_virt_domain *dom)
 	vmha_notice("saved the configuration of domain '%s' to '%s'", c->name, c->p->config);
 	if (c->p->sync_config_on_stop) {
 		char *argv[] = {"csync2", "-x", c->p->config, NULL};
-		int r = run_command(argv, c->deadline_ms);
+		int r = vmha_cmd_run(argv, c->deadline_ms, NULL, 0);
 
 		if (r != 0)
 			vmha_warn("csync2 -x '%s' failed (%d)", c->p->config, r);
@@ -1060,6 +1171,17 @@ static int action_validate(struct ctx *c)
 		          strerror(errno));
 		goto out;
 	}
+	if (c->p->backingfile != NULL) {
+		char path[4096];
+
+		rc = vmha_overlay_path(c->p->config, c->dx, c->p->backingfile, path, sizeof(path),
+		                       c->reason, c->reason_len);
+		if (rc == 0)
+			rc = vmha_overlay_check(c->p->backingfile, path, c->p->copyindirs,
+			                        c->reason, c->reason_len);
+		if (rc < 0)
+			goto out;
+	}
 out:
 	free(copy);
 	vmha_migrate_plan_free(plan);
@@ -1094,7 +1216,7 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0 &&
 	    strcmp(action, "monitor") != 0 && strcmp(action, "status") != 0 &&
 	    strcmp(action, "migrate_to") != 0 && strcmp(action, "migrate_from") != 0 &&
-	    strcmp(action, "reload-agent") != 0) {
+	    strcmp(action, "reload-agent") != 0 && strcmp(action, "reload") != 0) {
 		rc = fail(&c, -EOPNOTSUPP, "action '%s' is not implemented", action);
 		goto out;
 	}
@@ -1112,7 +1234,7 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	else if (strcmp(action, "migrate_from") == 0)
 		rc = action_migrate_from(&c);
 	else
-		rc = 0; /* reload-agent: every tunable is read afresh by each action */
+		rc = action_reload(&c);
 	if (rc == -ESRCH && is_probe(&c))
 		vmha_debug("probe: domain '%s' is not running", c.name);
 out:
@@ -1151,22 +1273,24 @@ int vmha_actions_meta_data(void)
 	static const char *const types[] = {"string", "boolean", "integer"};
 	size_t i;
 
-	/* OCF 1.1 adds reload-agent and reloadable="1"; resource-agents'
-	 * ra-api-1.dtd predates both, so the internal subset declares them */
+	/* Written so that resource-agents' ra-api-1.dtd and metadata.rng both
+	 * accept it: neither knows OCF 1.1's reload-agent action nor its
+	 * reloadable attribute. Reloads then take Pacemaker's pre-1.1 path:
+	 * OCF version 1.0 and a "reload" action, with which Pacemaker (2.1.x)
+	 * restarts on a change of a unique parameter and reloads on any other;
+	 * reload itself fails when one that needs a restart changed (see
+	 * action_reload()). */
 	printf("<?xml version=\"1.0\"?>\n"
-	       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
-	       "<!ATTLIST parameter reloadable (0|1) \"0\">\n"
-	       "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
-	       "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|usage|"
-	       "methods|validate-all) #REQUIRED>\n"
-	       "]>\n"
+	       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"
 	       "<resource-agent name=\"VirtualDomain\" version=\"%s\">\n"
-	       "<version>1.1</version>\n"
+	       "<version>1.0</version>\n"
 	       "<longdesc lang=\"en\">\n"
 	       "Manages a libvirt virtual domain (guest): start, bounded stop, monitor by "
 	       "libvirt state and reason, and live migration. A drop-in replacement for "
 	       "ocf:heartbeat:VirtualDomain written in C (vmha): every parameter of that agent "
-	       "is accepted with the same meaning.\n"
+	       "is accepted with the same meaning. reload applies changed tunables without "
+	       "restarting the guest; it fails, naming the parameter, when one changed that only "
+	       "a restart applies (marked so below), and Pacemaker then restarts the guest.\n"
 	       "</longdesc>\n"
 	       "<shortdesc lang=\"en\">Manages libvirt virtual domains</shortdesc>\n"
 	       "<parameters>\n",
@@ -1174,11 +1298,12 @@ int vmha_actions_meta_data(void)
 	for (i = 0; i < vmha_params_count(); i++) {
 		const struct vmha_param_info *pi = vmha_params_info(i);
 
-		printf("<parameter name=\"%s\" unique=\"%d\" required=\"%d\"%s>\n", pi->name,
-		       pi->unique ? 1 : 0, pi->required ? 1 : 0,
-		       pi->reloadable ? " reloadable=\"1\"" : "");
+		printf("<parameter name=\"%s\" unique=\"%d\" required=\"%d\">\n", pi->name,
+		       pi->unique ? 1 : 0, pi->required ? 1 : 0);
 		fputs("<longdesc lang=\"en\">", stdout);
 		xml_escaped(pi->longdesc);
+		if (!pi->reloadable)
+			fputs(" A change applies only with a restart of the guest.", stdout);
 		fputs("</longdesc>\n<shortdesc lang=\"en\">", stdout);
 		xml_escaped(pi->shortdesc);
 		printf("</shortdesc>\n<content type=\"%s\"", types[pi->type]);
@@ -1199,7 +1324,7 @@ int vmha_actions_meta_data(void)
 	      "<action name=\"migrate_to\" timeout=\"120s\"/>\n"
 	      "<action name=\"meta-data\" timeout=\"5s\"/>\n"
 	      "<action name=\"validate-all\" timeout=\"5s\"/>\n"
-	      "<action name=\"reload-agent\" timeout=\"5s\"/>\n"
+	      "<action name=\"reload\" timeout=\"5s\"/>\n"
 	      "</actions>\n"
 	      "</resource-agent>\n",
 	      stdout);
@@ -1209,6 +1334,6 @@ int vmha_actions_meta_data(void)
 void vmha_actions_usage(const char *argv0)
 {
 	printf("usage: %s {start|stop|status|monitor|migrate_to|migrate_from|meta-data|"
-	       "validate-all|reload-agent|usage}\n",
+	       "validate-all|reload|reload-agent|usage}\n",
 	       argv0);
 }

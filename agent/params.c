@@ -114,14 +114,21 @@ static const struct param_def defs[] = {
           "Directory where stop saves the guest's memory state (<name>.state) and start "
           "restores it from. Cannot be combined with force_stop."},
          AT(snapshot)},
-        {{"backingfile", S, "", false, false, false, "Copy-on-write backing file",
-          "Backing image for a copy-on-write guest image created next to the config file."},
+        {{"backingfile", S, "", false, false, false, "Base image for a copy-on-write guest",
+          "Absolute path of a base image that is never written. At start, a qcow2 image on top "
+          "of it is created where the config file is, named after it (/srv/vm/web.xml: "
+          "/srv/vm/web.qcow2) when that image is missing or empty, or at every start with "
+          "stateless; the domain XML must use that image as a disk."},
          AT(backingfile)},
-        {{"stateless", B, "false", false, false, false, "Recreate the image at each start",
-          "With backingfile: create a fresh copy-on-write image at every start."},
+        {{"stateless", B, "false", false, false, false, "Fresh copy-on-write image at each start",
+          "With backingfile: replace the copy-on-write image by a new, empty one at every "
+          "start, so the guest never keeps what it wrote. Without: the image is created once "
+          "and kept. Cannot be combined with snapshot."},
          AT(stateless)},
-        {{"copyindirs", S, "", false, false, false, "Directories copied into a stateless guest",
-          "Directories copied into the guest's image before a stateless start."},
+        {{"copyindirs", S, "", false, false, false, "Directories copied into a new image",
+          "With backingfile: space-separated local directories (absolute paths) copied into "
+          "the root of the guest's file system with virt-copy-in each time a new "
+          "copy-on-write image is created, before the guest boots."},
          AT(copyindirs)},
         {{"shutdown_mode", S, "", false, false, true, "Graceful shutdown method",
           "Comma-separated shutdown methods for the graceful phase of stop: acpi, agent, "
@@ -178,6 +185,30 @@ size_t vmha_params_count(void)
 const struct vmha_param_info *vmha_params_info(size_t i)
 {
 	return i < vmha_params_count() ? &defs[i].info : NULL;
+}
+
+int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t buf_len)
+{
+	const void *field;
+	const char *s = NULL;
+	int n = 0;
+
+	if (i >= vmha_params_count())
+		return -ERANGE;
+	field = (const char *)p + defs[i].offset;
+	switch (defs[i].info.type) {
+	case VMHA_PARAM_STRING:
+		s = *(char *const *)field;
+		n = snprintf(buf, buf_len, "%s", s != NULL ? s : "");
+		break;
+	case VMHA_PARAM_BOOLEAN:
+		n = snprintf(buf, buf_len, "%s", *(const bool *)field ? "true" : "false");
+		break;
+	case VMHA_PARAM_INTEGER:
+		n = snprintf(buf, buf_len, "%llu", (unsigned long long)*(const uint64_t *)field);
+		break;
+	}
+	return n >= 0 && (size_t)n < buf_len ? 0 : -ENOSPC;
 }
 
 static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
@@ -392,6 +423,61 @@ static bool uri_scheme_is_known(const char *uri)
 	return false;
 }
 
+/* backingfile, stateless and copyindirs together. */
+static int check_copy_on_write(const struct vmha_params *p, char *reason, size_t reason_len)
+{
+	char *copy = NULL;
+	char *save = NULL;
+	char *entry = NULL;
+	int rc = 0;
+
+	if (p->stateless && p->backingfile == NULL) {
+		set_reason(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->copyindirs != NULL && p->backingfile == NULL) {
+		set_reason(reason, reason_len,
+		           "parameter 'copyindirs' needs 'backingfile' (it fills the copy-on-write "
+		           "image created from it)");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->backingfile != NULL && p->backingfile[0] != '/') {
+		set_reason(reason, reason_len,
+		           "parameter 'backingfile' must be an absolute path, not '%s'",
+		           p->backingfile);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->stateless && p->snapshot != NULL) {
+		set_reason(reason, reason_len,
+		           "parameters 'stateless' and 'snapshot' cannot be used together (a saved "
+		           "state needs the disk it was saved with)");
+		rc = -EINVAL;
+		goto out;
+	}
+	if (p->copyindirs == NULL)
+		goto out;
+	copy = strdup(p->copyindirs);
+	if (copy == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (entry = strtok_r(copy, " \t", &save); entry != NULL;
+	     entry = strtok_r(NULL, " \t", &save)) {
+		if (entry[0] != '/') {
+			set_reason(reason, reason_len,
+			           "parameter 'copyindirs': '%s' is not an absolute path", entry);
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	free(copy);
+	return rc;
+}
+
 int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_len)
 {
 	unsigned int flags = 0;
@@ -418,11 +504,6 @@ int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_l
 	if (p->force_stop && p->snapshot != NULL) {
 		set_reason(reason, reason_len,
 		           "parameters 'force_stop' and 'snapshot' cannot be used together");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->stateless && p->backingfile == NULL) {
-		set_reason(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -465,13 +546,9 @@ int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_l
 		rc = -EINVAL;
 		goto out;
 	}
-	if (p->backingfile != NULL || p->stateless || p->copyindirs != NULL) {
-		set_reason(reason, reason_len,
-		           "parameters 'backingfile', 'stateless' and 'copyindirs' are not yet "
-		           "supported by ocf:vmha:VirtualDomain");
-		rc = -EOPNOTSUPP;
+	rc = check_copy_on_write(p, reason, reason_len);
+	if (rc < 0)
 		goto out;
-	}
 out:
 	return rc;
 }

@@ -105,6 +105,15 @@ int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *op
  */
 int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_len);
 
+/**
+ * Format the value of parameter i (in vmha_params_info() order) as text:
+ * strings as they are ("" when unset), booleans "true"/"false", integers
+ * in decimal.
+ *
+ * @return 0, -ERANGE past the last parameter, -ENOSPC when buf is too small
+ */
+int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t buf_len);
+
 /** Free the strings of p and zero it. */
 void vmha_params_clear(struct vmha_params *p);
 

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -53,6 +55,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	char cmd[512];
+
+	/* a failed check may leave PATH narrowed */
+	setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 0);
+	if (strstr(getenv("PATH"), "/bin") == NULL)
+		setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
 
 	vmha_virt_free(keep);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -175,8 +182,10 @@ static void test_bad_inputs(void **state)
 	         "'force_stop' and 'snapshot'"},
 	        {"OCF_RESKEY_migrate_options=--frob", "validate-all", VMHA_OCF_ERR_CONFIGURED,
 	         "unknown option '--frob'"},
-	        {"OCF_RESKEY_copyindirs=/srv", "validate-all", VMHA_OCF_ERR_UNIMPLEMENTED,
-	         "not yet supported"},
+	        {"OCF_RESKEY_copyindirs=/srv", "validate-all", VMHA_OCF_ERR_CONFIGURED,
+	         "'copyindirs' needs 'backingfile'"},
+	        {"OCF_RESKEY_backingfile=/srv/base.img", "validate-all", VMHA_OCF_ERR_CONFIGURED,
+	         "domain 'vm1' has no disk"},
 	        {"OCF_RESKEY_monitor_scripts=/nonexistent/check", "validate-all",
 	         VMHA_OCF_ERR_INSTALLED, "'/nonexistent/check'"},
 	        {"OCF_RESKEY_force_stop=perhaps", "monitor", VMHA_OCF_ERR_CONFIGURED,
@@ -311,9 +320,249 @@ static void test_utilization_only_on_change(void **state)
 		setenv("PATH", path + strlen(dir) + 1, 1);
 }
 
+/* The whole text of a file (at most 64 KiB), or "". */
+static char *slurp(const char *path)
+{
+	static char text[65536];
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f != NULL) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+	return text;
+}
+
+/* Run a shell command; its exit status. */
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* backingfile, stateless, copyindirs with test:///default (which does not
+ * open disks) and the real qemu-img: the image is created at the first
+ * start, kept by a later one, replaced at each stateless start. */
+static void test_copy_on_write(void **state)
+{
+	char cow_config[300];
+	char image[300];
+	char base[300];
+	char xml[1024];
+	char s_config[350];
+	char s_backing[350];
+	char s_copy[700];
+	char tools[300];
+	char log[300];
+	char path_env[600];
+	char reason[512];
+	char old_path[4096];
+	ino_t first;
+
+	snprintf(old_path, sizeof(old_path), "%s",
+	         getenv("PATH") != NULL ? getenv("PATH") : "/usr/sbin:/usr/bin:/sbin:/bin");
+	if (sh("command -v qemu-img >/dev/null") != 0) {
+		/* cmocka's skip() reads as a failure to automake's TAP driver */
+		print_message("# qemu-img is not installed: copy-on-write not checked\n");
+		return;
+	}
+	snprintf(cow_config, sizeof(cow_config), "%s/cow.xml", dir);
+	snprintf(image, sizeof(image), "%s/cow.qcow2", dir);
+	snprintf(base, sizeof(base), "%s/base.img", dir);
+	snprintf(xml, sizeof(xml),
+	         "<domain type='test'><name>cow</name><memory>65536</memory>"
+	         "<os><type>hvm</type></os><devices><disk type='file' device='disk'>"
+	         "<driver name='qemu' type='qcow2'/><source file='%s'/><target dev='vda'/>"
+	         "</disk></devices></domain>",
+	         image);
+	write_file(cow_config, xml);
+	assert_int_equal(sh("qemu-img create -q -f raw '%s' 8M", base), 0);
+	snprintf(s_config, sizeof(s_config), "OCF_RESKEY_config=%s", cow_config);
+	snprintf(s_backing, sizeof(s_backing), "OCF_RESKEY_backingfile=%s", base);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = s_config;
+	extra[1] = s_backing;
+	extra[2] = "OCF_RESOURCE_INSTANCE=cow";
+
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* a qcow2 image on the base, its format recorded */
+	assert_int_equal(sh("qemu-img info '%s' | grep -q 'backing file: %s'", image, base), 0);
+	assert_int_equal(sh("qemu-img info '%s' | grep -q 'backing file format: raw'", image), 0);
+	first = inode_of(image);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* the image stays at stop and is used again */
+	assert_int_equal(inode_of(image), first);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(inode_of(image), first);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	/* stateless: a new image at each start */
+	extra[3] = "OCF_RESKEY_stateless=true";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(inode_of(image), first);
+	first = inode_of(image);
+	/* a second start of a running guest touches nothing */
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(inode_of(image), first);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(inode_of(image), first);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+
+	/* copyindirs: virt-copy-in fills the new image before it replaces the
+	 * old one. A stand-in on PATH records its arguments (libguestfs is not
+	 * installed here); a failing one leaves the old image in place. */
+	snprintf(tools, sizeof(tools), "%s/tools", dir);
+	snprintf(log, sizeof(log), "%s/virt-copy-in.log", dir);
+	assert_int_equal(mkdir(tools, 0755), 0);
+	assert_int_equal(sh("ln -s \"$(command -v qemu-img)\" '%s/qemu-img'", tools), 0);
+	snprintf(path_env, sizeof(path_env), "%s", tools);
+	setenv("PATH", path_env, 1);
+	snprintf(s_copy, sizeof(s_copy), "OCF_RESKEY_copyindirs=%s /nonexistent/dir", tools);
+	extra[4] = s_copy;
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_non_null(strstr(reason, "'copyindirs' needs virt-copy-in"));
+	assert_int_equal(sh("printf '#!/bin/sh\\necho \"$*\" >> %s\\n' > '%s/virt-copy-in' && "
+	                    "/bin/chmod +x '%s/virt-copy-in'",
+	                    log, tools, tools),
+	                 0);
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_non_null(strstr(reason, "'copyindirs': '/nonexistent/dir' does not exist"));
+	snprintf(s_copy, sizeof(s_copy), "OCF_RESKEY_copyindirs=%s %s", tools, dir);
+	first = inode_of(image);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(inode_of(image), first);
+	snprintf(xml, sizeof(xml), "--format=qcow2 -a %s.vmha-new %s %s /\n", image, tools, dir);
+	assert_string_equal(slurp(log), xml);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(sh("printf '#!/bin/sh\\necho no space left >&2\\nexit 1\\n' > "
+	                    "'%s/virt-copy-in'",
+	                    tools),
+	                 0);
+	first = inode_of(image);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "'copyindirs': virt-copy-in into"));
+	assert_non_null(strstr(reason, "no space left"));
+	assert_int_equal(inode_of(image), first);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+	setenv("PATH", old_path, 1);
+	extra[4] = NULL;
+
+	/* bad paths, each naming the parameter */
+	extra[1] = "OCF_RESKEY_backingfile=/nonexistent/base.img";
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_non_null(strstr(reason, "'backingfile': '/nonexistent/base.img' is not readable"));
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+	extra[1] = "OCF_RESKEY_backingfile=/dev/null/x";
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_INSTALLED);
+	extra[1] = "OCF_RESKEY_backingfile=/tmp";
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_CONFIGURED);
+	assert_non_null(strstr(reason, "not a file or a block device"));
+	/* the image must not be the base itself */
+	snprintf(s_backing, sizeof(s_backing), "OCF_RESKEY_backingfile=%s", image);
+	extra[1] = s_backing;
+	assert_int_equal(run("validate-all", reason, sizeof(reason)), VMHA_OCF_ERR_CONFIGURED);
+	assert_non_null(strstr(reason, "would replace the backing file"));
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_CONFIGURED);
+	snprintf(s_backing, sizeof(s_backing), "OCF_RESKEY_backingfile=%s", base);
+	/* a base that is not an image qemu-img can read: a qcow2 of version 9 */
+	assert_int_equal(sh("printf 'QFI\\373\\0\\0\\0\\11 and no more' > '%s'", base), 0);
+	assert_int_equal(unlink(image), 0);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "'backingfile': qemu-img info"));
+	assert_non_null(strstr(reason, "failed: "));
+	assert_int_equal(access(image, F_OK), -1);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_NOT_RUNNING);
+}
+
+/* reload applies tunables; a parameter that needs a restart makes it fail
+ * (Pacemaker then restarts, stopping with the parameters of the start). */
+static void test_reload(void **state)
+{
+	char snap[300];
+	char record[1024];
+	char reason[512];
+
+	snprintf(snap, sizeof(snap), "OCF_RESKEY_snapshot=%s", dir);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmr";
+	/* nothing started here: nothing to compare */
+	assert_int_equal(run("reload", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("reload", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[1] = "OCF_RESKEY_migration_speed=50";
+	extra[2] = "OCF_RESKEY_shutdown_mode=acpi";
+	assert_int_equal(run("reload", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("reload-agent", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[3] = snap;
+	assert_int_equal(run("reload", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "parameter 'snapshot' changed from '' to"));
+	assert_non_null(strstr(reason, "only a restart applies it"));
+	extra[3] = "OCF_RESKEY_hypervisor=test:///default?x=1";
+	assert_int_equal(run("reload-agent", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "parameter 'hypervisor' changed"));
+	extra[3] = NULL;
+	/* a record of an older vmha, without the parameters */
+	snprintf(record, sizeof(record), "%s/vmha-VirtualDomain-vmr.state", dir);
+	write_file(record, "name=vm1\n");
+	assert_int_equal(run("reload", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "without a record of parameter"));
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+}
+
+/* The meta-data validates against resource-agents' schemas as they are,
+ * and is shaped for Pacemaker's reload (OCF 1.0 + reload, unique config). */
 static void test_meta_data(void **state)
 {
+	static const char dtd[] = "/usr/share/resource-agents/ra-api-1.dtd";
+	static const char rng[] = "/usr/share/resource-agents/metadata.rng";
+	char out[300];
+	const char *text;
+	int saved;
+	int fd;
+
+	snprintf(out, sizeof(out), "%s/meta.xml", dir);
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, STDOUT_FILENO);
+	close(fd);
 	assert_int_equal(vmha_actions_meta_data(), 0);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	text = slurp(out);
+	assert_non_null(strstr(text, "<version>1.0</version>"));
+	assert_non_null(strstr(text, "<action name=\"reload\""));
+	assert_null(strstr(text, "reloadable"));
+	assert_null(strstr(text, "reload-agent"));
+	assert_non_null(strstr(text, "<parameter name=\"config\" unique=\"1\""));
+	assert_non_null(strstr(text, "<parameter name=\"hypervisor\" unique=\"0\""));
+	if (access(dtd, R_OK) < 0 || access(rng, R_OK) < 0 ||
+	    sh("command -v xmllint >/dev/null") != 0) {
+		print_message("# resource-agents' schemas or xmllint missing: not validated\n");
+		return;
+	}
+	assert_int_equal(sh("xmllint --noout --dtdvalid %s '%s' 2>/dev/null", dtd, out), 0);
+	assert_int_equal(sh("xmllint --noout --relaxng %s '%s' 2>/dev/null", rng, out), 0);
 }
 
 int main(void)
@@ -326,6 +575,8 @@ int main(void)
 	        cmocka_unit_test(test_malformed_config),
 	        cmocka_unit_test(test_paused_and_libvirt_managed),
 	        cmocka_unit_test(test_utilization_only_on_change),
+	        cmocka_unit_test(test_copy_on_write),
+	        cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_meta_data),
 	};
 

@@ -152,7 +152,10 @@ static void test_bad_values(void **state)
 	        {"OCF_RESKEY_hypervisor=bogus:///system", 0, -EINVAL, "'bogus:///system'"},
 	        {"OCF_RESKEY_hypervisor=/not/a/uri", 0, -EINVAL, "not a libvirt URI"},
 	        {"OCF_RESKEY_stateless=true", 0, -EINVAL, "'stateless' needs 'backingfile'"},
-	        {"OCF_RESKEY_backingfile=/img.qcow2", 0, -EOPNOTSUPP, "not yet supported"},
+	        {"OCF_RESKEY_backingfile=img.qcow2", 0, -EINVAL,
+	         "'backingfile' must be an absolute path"},
+	        {"OCF_RESKEY_copyindirs=/srv/inject", 0, -EINVAL,
+	         "'copyindirs' needs 'backingfile'"},
 	        {"OCF_RESKEY_snapshot=relative", 0, -EINVAL, "absolute directory"},
 	        {"OCF_RESKEY_shutdown_timeout_share=99", 0, -EINVAL, "shutdown_timeout_share"},
 	        {"OCF_RESKEY_migration_transport=ss h", 0, -EINVAL, "migration_transport"},
@@ -204,6 +207,88 @@ static void test_contradictions(void **state)
 	vmha_params_clear(&p);
 }
 
+/* backingfile, stateless and copyindirs: what goes together and what not. */
+static void test_copy_on_write(void **state)
+{
+	static const struct {
+		const char *env[4];
+		int rc;
+		const char *reason;
+	} cases[] = {
+	        {{"OCF_RESKEY_backingfile=/srv/base.img", NULL}, 0, ""},
+	        {{"OCF_RESKEY_backingfile=/srv/base.img", "OCF_RESKEY_stateless=yes", NULL}, 0, ""},
+	        {{"OCF_RESKEY_backingfile=/srv/base.img", "OCF_RESKEY_stateless=1",
+	          "OCF_RESKEY_copyindirs=/etc/inject /srv/more", NULL},
+	         0,
+	         ""},
+	        {{"OCF_RESKEY_backingfile=/srv/base.img", "OCF_RESKEY_stateless=1",
+	          "OCF_RESKEY_snapshot=/srv/snap", NULL},
+	         -EINVAL,
+	         "'stateless' and 'snapshot' cannot be used together"},
+	        {{"OCF_RESKEY_backingfile=/srv/base.img", "OCF_RESKEY_copyindirs=/etc/a etc/b",
+	          NULL},
+	         -EINVAL,
+	         "'copyindirs': 'etc/b' is not an absolute path"},
+	        {{"OCF_RESKEY_stateless=true", "OCF_RESKEY_copyindirs=/etc/a", NULL},
+	         -EINVAL,
+	         "'stateless' needs 'backingfile'"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *env[6] = {"OCF_RESKEY_config=/srv/vm/web.xml"};
+		struct vmha_params p;
+		char reason[256] = "";
+		size_t j;
+		int rc;
+
+		for (j = 0; cases[i].env[j] != NULL; j++)
+			env[j + 1] = cases[i].env[j];
+		assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
+		rc = vmha_params_check(&p, reason, sizeof(reason));
+		if (rc != cases[i].rc || strstr(reason, cases[i].reason) == NULL)
+			fail_msg("case %zu: check gave %d '%s', expected %d '%s'", i, rc, reason,
+			         cases[i].rc, cases[i].reason);
+		vmha_params_clear(&p);
+	}
+}
+
+/* Values as text: what the record of a start keeps for reload. */
+static void test_value_text(void **state)
+{
+	static const char *const env[] = {"OCF_RESKEY_config=/vm.xml", "OCF_RESKEY_stateless=yes",
+	                                  "OCF_RESKEY_migrateport=4711", NULL};
+	struct vmha_params p;
+	char reason[64];
+	char value[64];
+	char tiny[3];
+	size_t i;
+	int seen = 0;
+
+	assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
+	for (i = 0; i < vmha_params_count(); i++) {
+		const char *name = vmha_params_info(i)->name;
+
+		assert_int_equal(vmha_params_value(&p, i, value, sizeof(value)), 0);
+		if (strcmp(name, "config") == 0 && ++seen)
+			assert_string_equal(value, "/vm.xml");
+		if (strcmp(name, "stateless") == 0 && ++seen)
+			assert_string_equal(value, "true");
+		if (strcmp(name, "force_stop") == 0 && ++seen)
+			assert_string_equal(value, "false");
+		if (strcmp(name, "migrateport") == 0 && ++seen)
+			assert_string_equal(value, "4711");
+		if (strcmp(name, "backingfile") == 0 && ++seen)
+			assert_string_equal(value, "");
+		if (strcmp(name, "shutdown_timeout_share") == 0 && ++seen)
+			assert_string_equal(value, "70");
+	}
+	assert_int_equal(seen, 6);
+	assert_int_equal(vmha_params_value(&p, vmha_params_count(), value, sizeof(value)), -ERANGE);
+	assert_int_equal(vmha_params_value(&p, 0, tiny, sizeof(tiny)), -ENOSPC);
+	vmha_params_clear(&p);
+}
+
 static void test_shutdown_flags(void **state)
 {
 	unsigned int flags = 99;
@@ -231,6 +316,8 @@ int main(void)
 	        cmocka_unit_test(test_values),
 	        cmocka_unit_test(test_bad_values),
 	        cmocka_unit_test(test_contradictions),
+	        cmocka_unit_test(test_copy_on_write),
+	        cmocka_unit_test(test_value_text),
 	        cmocka_unit_test(test_shutdown_flags),
 	};
 

@@ -734,6 +734,11 @@ out:
 	return rc;
 }
 
+const char *vmha_virt_domain_error(const struct vmha_virt_domain *d)
+{
+	return d->v != NULL ? d->v->error : "";
+}
+
 const char *vmha_virt_domain_name(const struct vmha_virt_domain *d)
 {
 	return d->name;
@@ -1094,6 +1099,88 @@ int vmha_virt_pool_ensure_active(struct vmha_virt *v, const char *name, uint64_t
 		goto out;
 	}
 	rc = call_run(v, c, deadline_ms);
+out:
+	call_unref(c);
+	return rc;
+}
+
+/* s1: the disk's path, s2: its directory; out_i1: enum vmha_virt_disk,
+ * out_str: the covering pool's name */
+static int fn_disk(struct call *c)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByTargetPath(c->conn, c->s2);
+	virStorageVolPtr vol = NULL;
+	const virError *err = NULL;
+	int active = 0;
+	int rc = 0;
+
+	if (pool == NULL) {
+		err = virGetLastError();
+		if (err == NULL || err->code != VIR_ERR_NO_STORAGE_POOL) {
+			rc = -1;
+			goto out;
+		}
+		virResetLastError();
+	} else {
+		c->out_str = strdup(
+		        virStoragePoolGetName(pool) != NULL ? virStoragePoolGetName(pool) : "");
+		active = virStoragePoolIsActive(pool);
+		if (active < 0) {
+			rc = -1;
+			goto out;
+		}
+		/* the pool's volume list is a cache: rescan the directory */
+		if (active == 1 && virStoragePoolRefresh(pool, 0) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	vol = virStorageVolLookupByPath(c->conn, c->s1);
+	if (vol != NULL) {
+		c->out_i1 = VMHA_VIRT_DISK_PRESENT;
+		goto out;
+	}
+	err = virGetLastError();
+	if (err != NULL && err->code != VIR_ERR_NO_STORAGE_VOL) {
+		rc = -1;
+		goto out;
+	}
+	virResetLastError();
+	c->out_i1 = active == 1 ? VMHA_VIRT_DISK_MISSING : VMHA_VIRT_DISK_UNCHECKED;
+out:
+	if (vol != NULL)
+		virStorageVolFree(vol);
+	if (pool != NULL)
+		virStoragePoolFree(pool);
+	return rc;
+}
+
+int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadline_ms,
+                         enum vmha_virt_disk *out, char *pool, size_t pool_len)
+{
+	struct call *c = call_on_conn(v, fn_disk);
+	char *slash = NULL;
+	int rc = 0;
+
+	if (pool != NULL && pool_len > 0)
+		pool[0] = '\0';
+	if (c == NULL || (c->s1 = strdup(path)) == NULL || (c->s2 = strdup(path)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	slash = strrchr(c->s2, '/');
+	if (path[0] != '/' || slash == NULL) {
+		snprintf(v->error, sizeof(v->error), "disk path '%s' is not absolute", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	slash[slash == c->s2 ? 1 : 0] = '\0';
+	rc = call_run(v, c, deadline_ms);
+	if (rc == 0) {
+		*out = (enum vmha_virt_disk)c->out_i1;
+		if (pool != NULL && pool_len > 0 && c->out_str != NULL)
+			snprintf(pool, pool_len, "%s", c->out_str);
+	}
 out:
 	call_unref(c);
 	return rc;

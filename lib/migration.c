@@ -203,8 +203,10 @@ static int check_not_active(struct vmha_migration *m, uint64_t deadline_ms)
 	int reason = 0;
 	int rc = 0;
 
-	if (vmha_virt_domain_lookup(m->dv, m->uuid, m->name, deadline_ms, &there) == 0 &&
-	    vmha_virt_domain_get_state(there, deadline_ms, &state, &reason) == 0 &&
+	/* by UUID, then by name: libvirt refuses either clash */
+	if (vmha_virt_domain_lookup(m->dv, m->uuid, m->name, deadline_ms, &there) < 0)
+		vmha_virt_domain_lookup(m->dv, NULL, m->name, deadline_ms, &there);
+	if (there != NULL && vmha_virt_domain_get_state(there, deadline_ms, &state, &reason) == 0 &&
 	    state != VIR_DOMAIN_SHUTOFF)
 		rc = fail(m, -EEXIST, "domain '%s' is already active on '%s' (%s)", m->name,
 		          m->target, vmha_virt_state_name(state));

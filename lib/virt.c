@@ -1106,6 +1106,34 @@ out:
 
 /* s1: the disk's path, s2: its directory; out_i1: enum vmha_virt_disk,
  * out_str: the covering pool's name */
+/* The pool whose target path is dir, for drivers without
+ * virStoragePoolLookupByTargetPath (libvirt's canonical pool XML). */
+static virStoragePoolPtr pool_by_listing(virConnectPtr conn, const char *dir)
+{
+	virStoragePoolPtr *pools = NULL;
+	virStoragePoolPtr found = NULL;
+	int n = virConnectListAllStoragePools(conn, &pools, 0);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *xml = found == NULL ? virStoragePoolGetXMLDesc(pools[i], 0) : NULL;
+		const char *t = xml != NULL ? strstr(xml, "<target>") : NULL;
+		const char *p = t != NULL ? strstr(t, "<path>") : NULL;
+		size_t len = strlen(dir);
+
+		if (p != NULL && strncmp(p + 6, dir, len) == 0 &&
+		    strncmp(p + 6 + len, "</path>", 7) == 0) {
+			found = pools[i];
+			pools[i] = NULL;
+		}
+		free(xml);
+		if (pools[i] != NULL)
+			virStoragePoolFree(pools[i]);
+	}
+	free(pools);
+	return found;
+}
+
 static int fn_disk(struct call *c)
 {
 	virStoragePoolPtr pool = virStoragePoolLookupByTargetPath(c->conn, c->s2);
@@ -1116,7 +1144,14 @@ static int fn_disk(struct call *c)
 
 	if (pool == NULL) {
 		err = virGetLastError();
-		if (err == NULL || err->code != VIR_ERR_NO_STORAGE_POOL) {
+		if (err != NULL && err->code == VIR_ERR_NO_SUPPORT) {
+			virResetLastError();
+			pool = pool_by_listing(c->conn, c->s2);
+			err = virGetLastError();
+		}
+	}
+	if (pool == NULL) {
+		if (err != NULL && err->code != VIR_ERR_NO_STORAGE_POOL) {
 			rc = -1;
 			goto out;
 		}

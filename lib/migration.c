@@ -307,11 +307,14 @@ static int check_resources(struct vmha_migration *m, const struct vmha_domxml *d
 	rc = check_disks(m, dx, deadline_ms);
 	if (rc < 0)
 		goto out;
+	/* TCG ("qemu") emulates the CPU model on any host; host-passthrough
+	 * cannot be compared; the live definition has host-model expanded */
 	if (vmha_domxml_cpu_xml(dx) != NULL &&
+	    (vmha_domxml_type(dx) == NULL || strcmp(vmha_domxml_type(dx), "qemu") != 0) &&
 	    strstr(vmha_domxml_cpu_xml(dx), "host-passthrough") == NULL &&
-	    strstr(vmha_domxml_cpu_xml(dx), "host-model") == NULL &&
 	    strstr(vmha_domxml_cpu_xml(dx), "<model") != NULL) {
-		rc = vmha_virt_compare_cpu(m->dv, vmha_domxml_cpu_xml(dx), deadline_ms);
+		rc = vmha_virt_compare_cpu(m->dv, vmha_domxml_type(dx), vmha_domxml_cpu_xml(dx),
+		                           deadline_ms);
 		if (rc == -EINVAL) {
 			rc = fail(m, -EINVAL, "the CPU of domain '%s' is not compatible with '%s'",
 			          m->name, m->target);

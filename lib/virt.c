@@ -1223,7 +1223,20 @@ out:
 
 static int fn_compare_cpu(struct call *c)
 {
-	int r = virConnectCompareCPU(c->conn, c->s1, 0);
+	int r = VIR_CPU_COMPARE_ERROR;
+
+	if (c->s2 != NULL) {
+		const virError *err = NULL;
+
+		r = virConnectCompareHypervisorCPU(c->conn, NULL, NULL, NULL, c->s2, c->s1, 0);
+		err = r == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
+		if (err != NULL && err->code != VIR_ERR_NO_SUPPORT)
+			return -1;
+		if (err != NULL)
+			virResetLastError();
+	}
+	if (r == VIR_CPU_COMPARE_ERROR)
+		r = virConnectCompareCPU(c->conn, c->s1, 0);
 
 	if (r == VIR_CPU_COMPARE_ERROR)
 		return -1;
@@ -1231,12 +1244,14 @@ static int fn_compare_cpu(struct call *c)
 	return 0;
 }
 
-int vmha_virt_compare_cpu(struct vmha_virt *v, const char *cpu_xml, uint64_t deadline_ms)
+int vmha_virt_compare_cpu(struct vmha_virt *v, const char *virttype, const char *cpu_xml,
+                          uint64_t deadline_ms)
 {
 	struct call *c = call_on_conn(v, fn_compare_cpu);
 	int rc = 0;
 
-	if (c == NULL || (c->s1 = strdup(cpu_xml)) == NULL) {
+	if (c == NULL || (c->s1 = strdup(cpu_xml)) == NULL ||
+	    (virttype != NULL && (c->s2 = strdup(virttype)) == NULL)) {
 		rc = -ENOMEM;
 		goto out;
 	}

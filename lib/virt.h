@@ -216,10 +216,15 @@ int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadlin
                          enum vmha_virt_disk *out, char *pool, size_t pool_len);
 
 /**
- * Compare the domain's CPU definition (XML of a <cpu> element) with the
- * host's. @return 0 when compatible, -EINVAL when incompatible, or -errno
+ * Compare the domain's CPU definition (XML of a <cpu> element) with the CPU
+ * the hypervisor of type virttype ("kvm", ...) can provide on v's host
+ * (virConnectCompareHypervisorCPU), or with the host CPU when virttype is
+ * NULL or the driver cannot compare that way.
+ *
+ * @return 0 when compatible, -EINVAL when incompatible, or -errno
  */
-int vmha_virt_compare_cpu(struct vmha_virt *v, const char *cpu_xml, uint64_t deadline_ms);
+int vmha_virt_compare_cpu(struct vmha_virt *v, const char *virttype, const char *cpu_xml,
+                          uint64_t deadline_ms);
 
 /** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
 const char *vmha_virt_state_name(int state);

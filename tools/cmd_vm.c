@@ -40,8 +40,8 @@ static void usage(FILE *out)
 	        "       vmha vm show NAME [--json]\n"
 	        "       vmha vm start NAME [--policy P] [--force] [--on HOST] [--dry-run]\n"
 	        "       vmha vm stop NAME [--on HOST]\n"
-	        "       vmha vm migrate NAME HOST [--timeout T] [--policy P] [--force] "
-	        "[--dry-run]\n\n"
+	        "       vmha vm migrate NAME HOST [--timeout T] [--bandwidth MIB_S] [--policy P]\n"
+	        "                       [--force] [--dry-run]\n\n"
 	        "The registry of protected VMs on shared storage, used by vmhad to restart\n"
 	        "the VMs of a failed host. Edits are atomic and locked against each other.\n\n"
 	        "Settings:\n"
@@ -64,6 +64,7 @@ static void usage(FILE *out)
 	        "                      migrate would move it\n"
 	        "  --timeout T         migrate: abort the migration when it has not finished\n"
 	        "                      after T (default 300s); the VM keeps running here\n"
+	        "  --bandwidth MIB_S   migrate: limit the migration to MIB_S MiB/s\n"
 	        "  --status FILE       the cluster from a saved 'vmha status --json' instead of\n"
 	        "                      the local vmhad\n\n"
 	        "start and stop use the cluster as the local vmhad sees it, libvirt on the\n"
@@ -88,6 +89,7 @@ struct vm_opts {
 	bool force;
 	bool dry_run;
 	uint64_t timeout_ms;
+	uint64_t bandwidth_mibs;
 };
 
 static int parse_opts(int argc, char **argv, struct vm_opts *o)
@@ -104,6 +106,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		OPT_FORCE,
 		OPT_DRY_RUN,
 		OPT_TIMEOUT,
+		OPT_BANDWIDTH,
 		OPT_SETTING
 	};
 	static const struct option longopts[] = {
@@ -117,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	        {"force", no_argument, NULL, OPT_FORCE},
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	        {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {"priority", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_PRIORITY},
 	        {"restart", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_RESTART},
@@ -164,6 +168,16 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 			break;
 		case OPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case OPT_BANDWIDTH:
+			if (vmha_util_parse_u64(optarg, &o->bandwidth_mibs) < 0 ||
+			    o->bandwidth_mibs == 0) {
+				fprintf(stderr,
+				        "vmha vm: invalid value '%s' for --bandwidth (MiB/s, a "
+				        "positive integer)\n",
+				        optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_TIMEOUT:
 			if (vmha_util_parse_duration_ms(optarg, &o->timeout_ms) < 0 ||
@@ -1230,6 +1244,23 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 	if (mig == NULL) {
 		fprintf(stderr, "vmha vm migrate: out of memory\n");
 		goto out;
+	}
+	if (o->bandwidth_mibs > 0) {
+		virTypedParameterPtr params = NULL;
+		int nparams = 0;
+		int maxparams = 0;
+
+		err_rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
+		                                 VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
+		                 ? -ENOMEM
+		                 : vmha_migration_set_params(
+		                           mig, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, params,
+		                           nparams);
+		virTypedParamsFree(params, nparams);
+		if (err_rc < 0) {
+			fprintf(stderr, "vmha vm migrate: out of memory\n");
+			goto out;
+		}
 	}
 	vmha_migration_set_progress_fn(mig, print_progress, &mv);
 	vmha_migration_set_poll_ms(mig, MIGRATE_POLL_MS);

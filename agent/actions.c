@@ -816,6 +816,10 @@ static int action_migrate_to(struct ctx *c)
 	vmha_migration_set_postcopy(m, c->p->migration_postcopy_after,
 	                            vmha_migrate_plan_postcopy_after_precopy(plan));
 	vmha_migration_set_start_resources(m, c->p->start_resources);
+	if (c->dx != NULL && vmha_migration_set_cpu_xml(m, vmha_domxml_cpu_xml(c->dx)) < 0) {
+		rc = fail(c, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if (c->p->migration_precheck) {
 		rc = vmha_migration_precheck(m, c->deadline_ms);
 		if (rc < 0) {

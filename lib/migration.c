@@ -43,6 +43,7 @@ struct vmha_migration {
 	unsigned int postcopy_after;
 	bool postcopy_after_first;
 	bool start_resources;
+	char *cpu_xml;
 	uint64_t poll_ms;
 	vmha_migration_progress_fn progress_fn;
 	void *progress_opaque;
@@ -93,6 +94,7 @@ void vmha_migration_free(struct vmha_migration *m)
 	virTypedParamsFree(m->params, m->nparams);
 	free(m->target);
 	free(m->dconnuri);
+	free(m->cpu_xml);
 	free(m);
 }
 
@@ -162,6 +164,15 @@ void vmha_migration_set_postcopy(struct vmha_migration *m, unsigned int after_it
 void vmha_migration_set_start_resources(struct vmha_migration *m, bool start_resources)
 {
 	m->start_resources = start_resources;
+}
+
+int vmha_migration_set_cpu_xml(struct vmha_migration *m, const char *cpu_xml)
+{
+	free(m->cpu_xml);
+	m->cpu_xml = NULL;
+	if (cpu_xml != NULL && (m->cpu_xml = strdup(cpu_xml)) == NULL)
+		return -ENOMEM;
+	return 0;
 }
 
 void vmha_migration_set_progress_fn(struct vmha_migration *m, vmha_migration_progress_fn fn,
@@ -307,14 +318,13 @@ static int check_resources(struct vmha_migration *m, const struct vmha_domxml *d
 	rc = check_disks(m, dx, deadline_ms);
 	if (rc < 0)
 		goto out;
-	/* TCG ("qemu") emulates the CPU model on any host; host-passthrough
-	 * cannot be compared; the live definition has host-model expanded */
-	if (vmha_domxml_cpu_xml(dx) != NULL &&
-	    (vmha_domxml_type(dx) == NULL || strcmp(vmha_domxml_type(dx), "qemu") != 0) &&
-	    strstr(vmha_domxml_cpu_xml(dx), "host-passthrough") == NULL &&
-	    strstr(vmha_domxml_cpu_xml(dx), "<model") != NULL) {
-		rc = vmha_virt_compare_cpu(m->dv, vmha_domxml_type(dx), vmha_domxml_cpu_xml(dx),
-		                           deadline_ms);
+	/* the configured CPU only: the live definition has every guest's CPU
+	 * expanded to a model and features, which a comparison with the
+	 * target's host CPU would wrongly refuse (libvirt checks the guest
+	 * CPU itself when the migration begins) */
+	if (m->cpu_xml != NULL && strstr(m->cpu_xml, "host-passthrough") == NULL &&
+	    strstr(m->cpu_xml, "host-model") == NULL && strstr(m->cpu_xml, "<model") != NULL) {
+		rc = vmha_virt_compare_cpu(m->dv, vmha_domxml_type(dx), m->cpu_xml, deadline_ms);
 		if (rc == -EINVAL) {
 			rc = fail(m, -EINVAL, "the CPU of domain '%s' is not compatible with '%s'",
 			          m->name, m->target);

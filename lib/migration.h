@@ -70,6 +70,17 @@ void vmha_migration_set_postcopy(struct vmha_migration *m, unsigned int after_it
 /** Whether the pre-checks start inactive networks and pools on the target. */
 void vmha_migration_set_start_resources(struct vmha_migration *m, bool start_resources);
 
+/**
+ * The <cpu> element of the domain's configured definition, compared with
+ * the CPU the target's hypervisor provides (NULL, host-model or
+ * host-passthrough: not compared; libvirt checks the guest CPU itself when
+ * the migration begins). The live definition is not used for this: it has
+ * every CPU expanded to a model and features.
+ *
+ * @return 0 or -ENOMEM
+ */
+int vmha_migration_set_cpu_xml(struct vmha_migration *m, const char *cpu_xml);
+
 /** Progress callback, called from vmha_migration_run() (NULL: log only). */
 void vmha_migration_set_progress_fn(struct vmha_migration *m, vmha_migration_progress_fn fn,
                                     void *opaque);

@@ -5,15 +5,16 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "commands.h"
 #include "deadline.h"
+#include "domxml.h"
 #include "planner/admission.h"
 #include "planner/model.h"
 #include "migration.h"
@@ -1128,6 +1129,7 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 	struct vmha_virt *v = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	struct vmha_migration *mig = NULL;
+	struct vmha_domxml *dx = NULL;
 	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
 	struct sigaction sa;
 	struct sigaction old_int;
@@ -1262,6 +1264,15 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 			goto out;
 		}
 	}
+	err_rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
+	if (err_rc == 0) {
+		err_rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
+	}
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: the registry's XML of '%s': %s\n", name,
+		        err[0] != '\0' ? err : strerror(-err_rc));
+		goto out;
+	}
 	vmha_migration_set_progress_fn(mig, print_progress, &mv);
 	vmha_migration_set_poll_ms(mig, MIGRATE_POLL_MS);
 	vmha_migration_set_cancel(mig, &migrate_cancel);
@@ -1309,6 +1320,7 @@ out:
 		sigaction(SIGTERM, &old_term, NULL);
 	}
 	vmha_migration_free(mig);
+	vmha_domxml_free(dx);
 	free(uri);
 	free(rerr);
 	vmha_virt_domain_free(dom);

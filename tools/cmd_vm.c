@@ -42,7 +42,7 @@ static void usage(FILE *out)
 	        "       vmha vm start NAME [--policy P] [--force] [--on HOST] [--dry-run]\n"
 	        "       vmha vm stop NAME [--on HOST]\n"
 	        "       vmha vm migrate NAME HOST [--timeout T] [--bandwidth MIB_S] [--policy P]\n"
-	        "                       [--force] [--dry-run]\n\n"
+	        "                       [--force] [--dry-run] [--json]\n\n"
 	        "The registry of protected VMs on shared storage, used by vmhad to restart\n"
 	        "the VMs of a failed host. Edits are atomic and locked against each other.\n\n"
 	        "Settings:\n"
@@ -1120,6 +1120,24 @@ static bool vmhad_caught_up(const struct vm_opts *o, const char *name, const cha
 	return seen;
 }
 
+static void print_migrate_json(const char *name, const char *source, const char *target,
+                               bool admitted, bool migrated, uint64_t elapsed_ms)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "vm", json_object_new_string(name));
+	json_object_object_add(obj, "source", json_object_new_string(source));
+	json_object_object_add(obj, "target", json_object_new_string(target));
+	json_object_object_add(obj, "admitted", json_object_new_boolean(admitted));
+	json_object_object_add(obj, "migrated", json_object_new_boolean(migrated));
+	json_object_object_add(obj, "elapsed_ms",
+	                       migrated ? json_object_new_uint64(elapsed_ms) : NULL);
+	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+	                                                           JSON_C_TO_STRING_SPACED |
+	                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
 static int do_migrate(struct vmha_registry *reg, const char *name, const char *target,
                       const struct vm_opts *o)
 {
@@ -1220,6 +1238,11 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 	if (!admitted) {
 		fprintf(stderr, "vmha vm migrate: %s: forced\n", reason);
 	}
+	if (o->dry_run && o->json) {
+		print_migrate_json(name, self, target, admitted, false, 0);
+		rc = VMHA_EXIT_OK;
+		goto out;
+	}
 	if (o->dry_run) {
 		printf("would migrate '%s' from host '%s' to host '%s' (%s)\n", name, self, target,
 		       admitted ? "admitted" : "refused, forced");
@@ -1304,8 +1327,13 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
 		goto out;
 	}
-	printf("migrated '%s' from host '%s' to host '%s' in %" PRIu64 " ms\n", name, self, target,
-	       vmha_clock_now_ms() - start_ms);
+	if (o->json) {
+		print_migrate_json(name, self, target, admitted, true,
+		                   vmha_clock_now_ms() - start_ms);
+	} else {
+		printf("migrated '%s' from host '%s' to host '%s' in %" PRIu64 " ms\n", name, self,
+		       target, vmha_clock_now_ms() - start_ms);
+	}
 	rc = VMHA_EXIT_OK;
 	/* vmhad relocates the VM once the target announces it running */
 	if (o->status_path == NULL && !vmhad_caught_up(o, name, target)) {

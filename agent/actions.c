@@ -20,6 +20,7 @@
 #include "domxml.h"
 #include "log.h"
 #include "migrate.h"
+#include "migration.h"
 #include "ocf.h"
 #include "overlay.h"
 #include "qemuproc.h"
@@ -878,99 +879,18 @@ out:
 	return rc;
 }
 
-/* Pre-checks on the target before anything moves. */
-static int precheck_target(struct ctx *c, struct vmha_virt *dv, const char *target)
-{
-	struct vmha_virt_domain *there = NULL;
-	uint64_t free_bytes = 0;
-	bool ok = false;
-	size_t i;
-	int state = 0;
-	int reason = 0;
-	int rc = 0;
-
-	if (vmha_virt_domain_lookup(dv, c->uuid, c->name, c->deadline_ms, &there) == 0) {
-		if (vmha_virt_domain_get_state(there, c->deadline_ms, &state, &reason) == 0 &&
-		    state != VIR_DOMAIN_SHUTOFF) {
-			rc = fail(c, -EEXIST, "domain '%s' is already active on '%s' (%s)", c->name,
-			          target, vmha_ocf_state_reason_name(state, reason));
-			goto out;
-		}
-	}
-	if (c->dx == NULL)
-		goto out;
-	if (vmha_virt_node_free_memory(dv, c->deadline_ms, &free_bytes) == 0 &&
-	    free_bytes / 1024 < vmha_domxml_memory_kib(c->dx)) {
-		rc = fail(c, -ENOMEM,
-		          "'%s' has %" PRIu64 " MiB free, domain '%s' needs %" PRIu64 " MiB",
-		          target, free_bytes / 1024 / 1024, c->name,
-		          vmha_domxml_memory_kib(c->dx) / 1024);
-		goto out;
-	}
-	for (i = 0; i < vmha_domxml_network_count(c->dx); i++) {
-		const char *net = vmha_domxml_network(c->dx, i);
-
-		if (c->p->start_resources)
-			rc = vmha_virt_network_ensure_active(dv, net, c->deadline_ms);
-		else
-			rc = vmha_virt_network_is_active(dv, net, c->deadline_ms, &ok);
-		if (rc < 0 || (!c->p->start_resources && !ok)) {
-			rc = fail(c, -ENODEV, "virtual network '%s' is not active on '%s'", net,
-			          target);
-			goto out;
-		}
-	}
-	for (i = 0; i < vmha_domxml_bridge_count(c->dx); i++) {
-		const char *br = vmha_domxml_bridge(c->dx, i);
-
-		rc = vmha_virt_interface_exists(dv, br, c->deadline_ms, &ok);
-		if (rc == 0 && !ok) {
-			rc = fail(c, -ENODEV, "bridge '%s' does not exist on '%s'", br, target);
-			goto out;
-		}
-		if (rc < 0)
-			vmha_info("cannot check bridge '%s' on '%s': %s", br, target,
-			          vmha_virt_error(dv));
-		rc = 0;
-	}
-	for (i = 0; i < vmha_domxml_pool_count(c->dx) && c->p->start_resources; i++) {
-		rc = vmha_virt_pool_ensure_active(dv, vmha_domxml_pool(c->dx, i), c->deadline_ms);
-		if (rc < 0) {
-			rc = fail(c, -ENODEV, "storage pool '%s' cannot be started on '%s'",
-			          vmha_domxml_pool(c->dx, i), target);
-			goto out;
-		}
-	}
-	if (vmha_domxml_cpu_xml(c->dx) != NULL &&
-	    strstr(vmha_domxml_cpu_xml(c->dx), "host-passthrough") == NULL &&
-	    strstr(vmha_domxml_cpu_xml(c->dx), "host-model") == NULL &&
-	    strstr(vmha_domxml_cpu_xml(c->dx), "<model") != NULL) {
-		rc = vmha_virt_compare_cpu(dv, vmha_domxml_cpu_xml(c->dx), c->deadline_ms);
-		if (rc == -EINVAL) {
-			rc = fail(c, -EINVAL, "the CPU of domain '%s' is not compatible with '%s'",
-			          c->name, target);
-			goto out;
-		}
-		rc = 0;
-	}
-out:
-	vmha_virt_domain_free(there);
-	return rc;
-}
-
+/* migrate_to: the plan from the parameters, then lib/migration (pre-checks,
+ * progress, post-copy, abort before Pacemaker's timeout). */
 static int action_migrate_to(struct ctx *c)
 {
 	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migration *m = NULL;
 	struct vmha_virt_domain *dom = NULL;
-	struct vmha_virt_job *job = NULL;
-	struct vmha_virt *dv = NULL;
 	char *local_uri = NULL;
 	const char *target = c->p->migrate_target;
 	virTypedParameterPtr params;
 	uint64_t abort_ms;
 	uint64_t margin_ms;
-	bool downtime_set = false;
-	bool postcopy_started = false;
 	int nparams = 0;
 	int rc;
 
@@ -996,19 +916,25 @@ static int action_migrate_to(struct ctx *c)
 	rc = vmha_migrate_plan_new(c->p, target, local_uri, &plan, c->reason, c->reason_len);
 	if (rc < 0)
 		goto out;
+	params = vmha_migrate_plan_params(plan, &nparams);
+	m = vmha_migration_new(dom, target, vmha_migrate_plan_remote_uri(plan));
+	if (m == NULL ||
+	    vmha_migration_set_params(m, vmha_migrate_plan_flags(plan), params, nparams) < 0) {
+		rc = fail(c, -ENOMEM, "out of memory");
+		goto out;
+	}
+	vmha_migration_set_max_downtime(m, c->p->migration_downtime_ms);
+	vmha_migration_set_postcopy(m, c->p->migration_postcopy_after,
+	                            vmha_migrate_plan_postcopy_after_precopy(plan));
+	vmha_migration_set_start_resources(m, c->p->start_resources);
+	if (c->dx != NULL && vmha_migration_set_cpu_xml(m, vmha_domxml_cpu_xml(c->dx)) < 0) {
+		rc = fail(c, -ENOMEM, "out of memory");
+		goto out;
+	}
 	if (c->p->migration_precheck) {
-		uint64_t d = vmha_deadline_in_ms(10000);
-
-		rc = vmha_virt_open(vmha_migrate_plan_remote_uri(plan), KEEPALIVE_S,
-		                    d < c->deadline_ms ? d : c->deadline_ms, &dv);
+		rc = vmha_migration_precheck(m, c->deadline_ms);
 		if (rc < 0) {
-			rc = fail(c, -EIO, "target libvirtd '%s' is unreachable: %s",
-			          vmha_migrate_plan_remote_uri(plan), vmha_virt_open_error());
-			goto out;
-		}
-		rc = precheck_target(c, dv, target);
-		if (rc < 0) {
-			rc = -EIO;
+			rc = fail(c, -EIO, "%s", vmha_migration_reason(m));
 			goto out;
 		}
 	}
@@ -1019,81 +945,19 @@ static int action_migrate_to(struct ctx *c)
 	if (margin_ms < 3000)
 		margin_ms = 3000;
 	abort_ms = c->deadline_ms > margin_ms ? c->deadline_ms - margin_ms : c->deadline_ms;
-	params = vmha_migrate_plan_params(plan, &nparams);
 	vmha_notice("migrating domain '%s' %s", c->name, vmha_migrate_plan_describe(plan));
-	rc = vmha_virt_domain_migrate_start(dom, vmha_migrate_plan_remote_uri(plan), params,
-	                                    nparams, vmha_migrate_plan_flags(plan), &job);
-	if (rc < 0) {
-		rc = fail(c, -EIO, "cannot start the migration of '%s': %s", c->name,
-		          vmha_virt_error(c->v));
+	rc = vmha_migration_run(m, abort_ms, c->deadline_ms);
+	if (rc == -ETIMEDOUT) {
+		rc = fail(c, -ETIMEDOUT, "%s (operation timeout)", vmha_migration_reason(m));
 		goto out;
 	}
-	for (;;) {
-		struct vmha_virt_job_stats st;
-		uint64_t wait_ms = vmha_deadline_in_ms(1000);
-
-		rc = vmha_virt_job_wait(job, wait_ms < abort_ms ? wait_ms : abort_ms);
-		if (rc != -EINPROGRESS)
-			break;
-		if (vmha_deadline_expired(abort_ms)) {
-			vmha_err("migration of '%s' to '%s' would outlast the operation timeout: "
-			         "aborting it",
-			         c->name, target);
-			vmha_virt_domain_abort_job(dom, c->deadline_ms);
-			rc = vmha_virt_job_wait(job, c->deadline_ms);
-			if (rc == 0) {
-				/* it finished after all */
-				break;
-			}
-			rc = fail(c, -ETIMEDOUT,
-			          "migration of '%s' to '%s' aborted before the operation timeout; "
-			          "the domain still runs here",
-			          c->name, target);
-			goto out;
-		}
-		if (!downtime_set && c->p->migration_downtime_ms > 0) {
-			if (vmha_virt_domain_set_max_downtime(dom, c->p->migration_downtime_ms,
-			                                      c->deadline_ms) == 0)
-				downtime_set = true;
-		}
-		if (vmha_virt_domain_get_job_stats(dom, c->deadline_ms, &st) < 0)
-			continue;
-		vmha_info("migration of '%s': %" PRIu64 " of %" PRIu64
-		          " MiB left, iteration %" PRIu64 ", dirty rate %" PRIu64
-		          " pages/s, %" PRIu64 " MiB/s",
-		          c->name, st.data_remaining_bytes >> 20, st.data_total_bytes >> 20,
-		          st.iteration, st.dirty_rate_pps, st.bandwidth_bps >> 20);
-		if ((vmha_migrate_plan_flags(plan) & VIR_MIGRATE_POSTCOPY) && !postcopy_started &&
-		    st.iteration >= 1) {
-			bool after_n = c->p->migration_postcopy_after > 0 &&
-			               st.iteration >= c->p->migration_postcopy_after;
-			bool after_first = vmha_migrate_plan_postcopy_after_precopy(plan);
-			bool eta_late = false;
-
-			if (st.bandwidth_bps > 0) {
-				uint64_t eta_ms = st.data_remaining_bytes / st.bandwidth_bps * 1000;
-
-				eta_late = vmha_clock_now_ms() + eta_ms > abort_ms;
-			}
-			if (after_n || after_first || eta_late) {
-				vmha_notice("switching the migration of '%s' to post-copy (%s)",
-				            c->name,
-				            eta_late ? "would miss the deadline" : "iterations");
-				if (vmha_virt_domain_start_postcopy(dom, c->deadline_ms) == 0)
-					postcopy_started = true;
-			}
-		}
-	}
 	if (rc < 0) {
-		rc = fail(c, -EIO, "live migration of '%s' to '%s' failed: %s", c->name, target,
-		          vmha_virt_job_error(job));
+		rc = fail(c, -EIO, "%s", vmha_migration_reason(m));
 		goto out;
 	}
-	vmha_notice("domain '%s' migrated to '%s'", c->name, target);
 out:
-	vmha_virt_job_free(job);
+	vmha_migration_free(m);
 	vmha_virt_domain_free(dom);
-	vmha_virt_free(dv);
 	vmha_migrate_plan_free(plan);
 	free(local_uri);
 	return rc;

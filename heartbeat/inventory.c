@@ -146,6 +146,20 @@ static enum vmha_vm_state state_of(unsigned char s)
 	}
 }
 
+/* A paused domain waiting for (or left behind by) a live migration. */
+static bool paused_for_migration(virDomainPtr dom)
+{
+	int state = 0;
+	int reason = 0;
+
+	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
+		return false;
+	}
+	return state == VIR_DOMAIN_PAUSED &&
+	       (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
+	        reason == VIR_DOMAIN_PAUSED_POSTCOPY);
+}
+
 static bool ensure_connected(struct vmha_inventory *inv)
 {
 	if (inv->conn != NULL && virConnectIsAlive(inv->conn) == 1) {
@@ -209,6 +223,13 @@ static int libvirt_collect(struct vmha_inventory *inv, struct vmha_announce *a)
 		}
 		snprintf(vm->name, sizeof(vm->name), "%s", name);
 		vm->state = state_of(dinfo.state);
+		if (dinfo.state == VIR_DOMAIN_PAUSED && paused_for_migration(doms[i])) {
+			/* the incoming side of a live migration (or the source
+			 * after the switch to post-copy) does not run the guest:
+			 * announcing it active would move the VM's location to
+			 * the target before it runs there */
+			vm->state = VMHA_VM_OTHER;
+		}
 		vm->vcpus = dinfo.nrVirtCpu;
 		vm->memory_kib = dinfo.memory;
 		a->n_vms++;

@@ -734,6 +734,11 @@ out:
 	return rc;
 }
 
+const char *vmha_virt_domain_error(const struct vmha_virt_domain *d)
+{
+	return d->v != NULL ? d->v->error : "";
+}
+
 const char *vmha_virt_domain_name(const struct vmha_virt_domain *d)
 {
 	return d->name;
@@ -1099,9 +1104,139 @@ out:
 	return rc;
 }
 
+/* s1: the disk's path, s2: its directory; out_i1: enum vmha_virt_disk,
+ * out_str: the covering pool's name */
+/* The pool whose target path is dir, for drivers without
+ * virStoragePoolLookupByTargetPath (libvirt's canonical pool XML). */
+static virStoragePoolPtr pool_by_listing(virConnectPtr conn, const char *dir)
+{
+	virStoragePoolPtr *pools = NULL;
+	virStoragePoolPtr found = NULL;
+	int n = virConnectListAllStoragePools(conn, &pools, 0);
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *xml = found == NULL ? virStoragePoolGetXMLDesc(pools[i], 0) : NULL;
+		const char *t = xml != NULL ? strstr(xml, "<target>") : NULL;
+		const char *p = t != NULL ? strstr(t, "<path>") : NULL;
+		size_t len = strlen(dir);
+
+		if (p != NULL && strncmp(p + 6, dir, len) == 0 &&
+		    strncmp(p + 6 + len, "</path>", 7) == 0) {
+			found = pools[i];
+			pools[i] = NULL;
+		}
+		free(xml);
+		if (pools[i] != NULL)
+			virStoragePoolFree(pools[i]);
+	}
+	free(pools);
+	return found;
+}
+
+static int fn_disk(struct call *c)
+{
+	virStoragePoolPtr pool = virStoragePoolLookupByTargetPath(c->conn, c->s2);
+	virStorageVolPtr vol = NULL;
+	const virError *err = NULL;
+	int active = 0;
+	int rc = 0;
+
+	if (pool == NULL) {
+		err = virGetLastError();
+		if (err != NULL && err->code == VIR_ERR_NO_SUPPORT) {
+			virResetLastError();
+			pool = pool_by_listing(c->conn, c->s2);
+			err = virGetLastError();
+		}
+	}
+	if (pool == NULL) {
+		if (err != NULL && err->code != VIR_ERR_NO_STORAGE_POOL) {
+			rc = -1;
+			goto out;
+		}
+		virResetLastError();
+	} else {
+		c->out_str = strdup(
+		        virStoragePoolGetName(pool) != NULL ? virStoragePoolGetName(pool) : "");
+		active = virStoragePoolIsActive(pool);
+		if (active < 0) {
+			rc = -1;
+			goto out;
+		}
+		/* the pool's volume list is a cache: rescan the directory */
+		if (active == 1 && virStoragePoolRefresh(pool, 0) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	vol = virStorageVolLookupByPath(c->conn, c->s1);
+	if (vol != NULL) {
+		c->out_i1 = VMHA_VIRT_DISK_PRESENT;
+		goto out;
+	}
+	err = virGetLastError();
+	if (err != NULL && err->code != VIR_ERR_NO_STORAGE_VOL) {
+		rc = -1;
+		goto out;
+	}
+	virResetLastError();
+	c->out_i1 = active == 1 ? VMHA_VIRT_DISK_MISSING : VMHA_VIRT_DISK_UNCHECKED;
+out:
+	if (vol != NULL)
+		virStorageVolFree(vol);
+	if (pool != NULL)
+		virStoragePoolFree(pool);
+	return rc;
+}
+
+int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadline_ms,
+                         enum vmha_virt_disk *out, char *pool, size_t pool_len)
+{
+	struct call *c = call_on_conn(v, fn_disk);
+	char *slash = NULL;
+	int rc = 0;
+
+	if (pool != NULL && pool_len > 0)
+		pool[0] = '\0';
+	if (c == NULL || (c->s1 = strdup(path)) == NULL || (c->s2 = strdup(path)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	slash = strrchr(c->s2, '/');
+	if (path[0] != '/' || slash == NULL) {
+		snprintf(v->error, sizeof(v->error), "disk path '%s' is not absolute", path);
+		rc = -EINVAL;
+		goto out;
+	}
+	slash[slash == c->s2 ? 1 : 0] = '\0';
+	rc = call_run(v, c, deadline_ms);
+	if (rc == 0) {
+		*out = (enum vmha_virt_disk)c->out_i1;
+		if (pool != NULL && pool_len > 0 && c->out_str != NULL)
+			snprintf(pool, pool_len, "%s", c->out_str);
+	}
+out:
+	call_unref(c);
+	return rc;
+}
+
 static int fn_compare_cpu(struct call *c)
 {
-	int r = virConnectCompareCPU(c->conn, c->s1, 0);
+	int r = VIR_CPU_COMPARE_ERROR;
+
+	if (c->s2 != NULL) {
+		const virError *err = NULL;
+
+		r = virConnectCompareHypervisorCPU(c->conn, NULL, NULL, NULL, c->s2, c->s1, 0);
+		err = r == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
+		if (err != NULL && err->code != VIR_ERR_NO_SUPPORT)
+			return -1;
+		if (err != NULL)
+			virResetLastError();
+	}
+	if (r == VIR_CPU_COMPARE_ERROR)
+		r = virConnectCompareCPU(c->conn, c->s1, 0);
 
 	if (r == VIR_CPU_COMPARE_ERROR)
 		return -1;
@@ -1109,12 +1244,14 @@ static int fn_compare_cpu(struct call *c)
 	return 0;
 }
 
-int vmha_virt_compare_cpu(struct vmha_virt *v, const char *cpu_xml, uint64_t deadline_ms)
+int vmha_virt_compare_cpu(struct vmha_virt *v, const char *virttype, const char *cpu_xml,
+                          uint64_t deadline_ms)
 {
 	struct call *c = call_on_conn(v, fn_compare_cpu);
 	int rc = 0;
 
-	if (c == NULL || (c->s1 = strdup(cpu_xml)) == NULL) {
+	if (c == NULL || (c->s1 = strdup(cpu_xml)) == NULL ||
+	    (virttype != NULL && (c->s2 = strdup(virttype)) == NULL)) {
 		rc = -ENOMEM;
 		goto out;
 	}

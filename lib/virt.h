@@ -114,6 +114,9 @@ int vmha_virt_domain_save(struct vmha_virt_domain *d, const char *path, uint64_t
 /** Restore a domain from a state file. @return 0 or -errno */
 int vmha_virt_domain_restore(struct vmha_virt *v, const char *path, uint64_t deadline_ms);
 
+/** @return the libvirt message of the last failed call on d's connection ("" if none) */
+const char *vmha_virt_domain_error(const struct vmha_virt_domain *d);
+
 /** @return the domain's name (owned by d) */
 const char *vmha_virt_domain_name(const struct vmha_virt_domain *d);
 
@@ -190,11 +193,38 @@ int vmha_virt_network_ensure_active(struct vmha_virt *v, const char *name, uint6
 /** Start the named storage pool if inactive, else refresh it. @return 0 or -errno */
 int vmha_virt_pool_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms);
 
+/** Whether a disk path exists on a host, as its storage pools tell. */
+enum vmha_virt_disk {
+	VMHA_VIRT_DISK_PRESENT = 0, /**< a volume with that path exists */
+	VMHA_VIRT_DISK_MISSING,   /**< the active pool covering its directory has no such volume */
+	VMHA_VIRT_DISK_UNCHECKED, /**< no active pool covers its directory: cannot tell */
+};
+
 /**
- * Compare the domain's CPU definition (XML of a <cpu> element) with the
- * host's. @return 0 when compatible, -EINVAL when incompatible, or -errno
+ * Check that a disk (file or block device) exists at path on v's host.
+ * libvirt has no remote file probe, so the host's storage pools answer:
+ * the active pool whose target path is the disk's directory is refreshed
+ * and asked for a volume at path; without such a pool, a volume at path
+ * in any pool (e.g. a logical volume) still counts as present.
+ *
+ * @param pool      the covering pool's name, or "" (may be NULL)
+ * @param pool_len  size of pool
+ * @param out       the answer
+ * @return 0 and *out, or -errno (the pool could not be refreshed, ...)
  */
-int vmha_virt_compare_cpu(struct vmha_virt *v, const char *cpu_xml, uint64_t deadline_ms);
+int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadline_ms,
+                         enum vmha_virt_disk *out, char *pool, size_t pool_len);
+
+/**
+ * Compare the domain's CPU definition (XML of a <cpu> element) with the CPU
+ * the hypervisor of type virttype ("kvm", ...) can provide on v's host
+ * (virConnectCompareHypervisorCPU), or with the host CPU when virttype is
+ * NULL or the driver cannot compare that way.
+ *
+ * @return 0 when compatible, -EINVAL when incompatible, or -errno
+ */
+int vmha_virt_compare_cpu(struct vmha_virt *v, const char *virttype, const char *cpu_xml,
+                          uint64_t deadline_ms);
 
 /** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
 const char *vmha_virt_state_name(int state);

@@ -1,0 +1,303 @@
+/*
+ * Unit tests of lib/migration.c and of the disk check of lib/virt.c, with
+ * libvirt's test driver: test:///default is the source (domain "test",
+ * disk /guest/diskimage1, network "default"), a test driver node written
+ * from a template per case is the target.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "deadline.h"
+#include "migration.h"
+#include "virt.h"
+
+#define TIMEOUT_MS 10000
+
+/* A target node: pools, networks and domains as XML fragments. */
+static char *target_uri(const char *body)
+{
+	char path[] = "/tmp/vmha-migration-test.XXXXXX";
+	char *uri = NULL;
+	FILE *f;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fprintf(f,
+	        "<node>\n"
+	        "  <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads>"
+	        "<active>4</active><mhz>2000</mhz><model>i686</model></cpu>\n"
+	        "  <memory>67108864</memory>\n"
+	        "%s"
+	        "</node>\n",
+	        body);
+	fclose(f);
+	assert_true(asprintf(&uri, "test://%s", path) > 0);
+	return uri;
+}
+
+static void target_done(char *uri)
+{
+	unlink(uri + strlen("test://"));
+	free(uri);
+}
+
+static const char net_default[] = "  <network><name>default</name><bridge name='virbr0'/>"
+                                  "<forward/><ip address='192.168.122.1' netmask='255.255.255.0'>"
+                                  "</ip></network>\n";
+
+static const char pool_with_disk[] = "  <pool type='dir'><name>guest</name>"
+                                     "<target><path>/guest</path></target>"
+                                     "<volume type='file'><name>diskimage1</name>"
+                                     "<capacity unit='MiB'>8</capacity></volume></pool>\n";
+
+static const char pool_without_disk[] = "  <pool type='dir'><name>guest</name>"
+                                        "<target><path>/guest</path></target>"
+                                        "<volume type='file'><name>other.img</name>"
+                                        "<capacity unit='MiB'>8</capacity></volume></pool>\n";
+
+struct fixture {
+	struct vmha_virt *src;
+	struct vmha_virt_domain *dom;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	assert_non_null(fx);
+	assert_int_equal(
+	        vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(TIMEOUT_MS), &fx->src), 0);
+	assert_int_equal(vmha_virt_domain_lookup(fx->src, NULL, "test",
+	                                         vmha_deadline_in_ms(TIMEOUT_MS), &fx->dom),
+	                 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	vmha_virt_domain_free(fx->dom);
+	vmha_virt_free(fx->src);
+	free(fx);
+	return 0;
+}
+
+/* Run the pre-checks of domain "test" against a target node body. */
+static int precheck(struct fixture *fx, const char *body, char *reason, size_t reason_len)
+{
+	char *uri = target_uri(body);
+	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", uri);
+	int rc;
+
+	assert_non_null(m);
+	rc = vmha_migration_precheck(m, vmha_deadline_in_ms(TIMEOUT_MS));
+	snprintf(reason, reason_len, "%s", vmha_migration_reason(m));
+	vmha_migration_free(m);
+	target_done(uri);
+	return rc;
+}
+
+static void test_disk_check(void **state)
+{
+	struct fixture *fx = *state;
+	char *uri = NULL;
+	char body[1024];
+	char pool[64];
+	struct vmha_virt *v = NULL;
+	enum vmha_virt_disk found = VMHA_VIRT_DISK_PRESENT;
+
+	(void)fx;
+	snprintf(body, sizeof(body), "%s", pool_with_disk);
+	uri = target_uri(body);
+	assert_int_equal(vmha_virt_open(uri, 0, vmha_deadline_in_ms(TIMEOUT_MS), &v), 0);
+	assert_int_equal(vmha_virt_disk_check(v, "/guest/diskimage1",
+	                                      vmha_deadline_in_ms(TIMEOUT_MS), &found, pool,
+	                                      sizeof(pool)),
+	                 0);
+	assert_int_equal(found, VMHA_VIRT_DISK_PRESENT);
+	assert_string_equal(pool, "guest");
+	assert_int_equal(vmha_virt_disk_check(v, "/guest/missing.img",
+	                                      vmha_deadline_in_ms(TIMEOUT_MS), &found, pool,
+	                                      sizeof(pool)),
+	                 0);
+	assert_int_equal(found, VMHA_VIRT_DISK_MISSING);
+	assert_string_equal(pool, "guest");
+	/* no pool covers /elsewhere: cannot tell */
+	assert_int_equal(vmha_virt_disk_check(v, "/elsewhere/disk.img",
+	                                      vmha_deadline_in_ms(TIMEOUT_MS), &found, pool,
+	                                      sizeof(pool)),
+	                 0);
+	assert_int_equal(found, VMHA_VIRT_DISK_UNCHECKED);
+	assert_string_equal(pool, "");
+	assert_int_equal(vmha_virt_disk_check(v, "relative.img", vmha_deadline_in_ms(TIMEOUT_MS),
+	                                      &found, NULL, 0),
+	                 -EINVAL);
+	assert_non_null(strstr(vmha_virt_error(v), "relative.img"));
+	/* a missed deadline never hangs */
+	assert_int_equal(vmha_virt_disk_check(v, "/guest/diskimage1", vmha_clock_now_ms() - 1,
+	                                      &found, NULL, 0),
+	                 -ETIMEDOUT);
+	vmha_virt_free(v);
+	target_done(uri);
+}
+
+static void test_precheck_passes(void **state)
+{
+	char body[2048];
+	char reason[1024];
+
+	snprintf(body, sizeof(body), "%s%s", net_default, pool_with_disk);
+	assert_int_equal(precheck(*state, body, reason, sizeof(reason)), 0);
+	assert_string_equal(reason, "");
+}
+
+static void test_precheck_missing_disk(void **state)
+{
+	char body[2048];
+	char reason[1024];
+
+	snprintf(body, sizeof(body), "%s%s", net_default, pool_without_disk);
+	assert_int_equal(precheck(*state, body, reason, sizeof(reason)), -ENOENT);
+	assert_non_null(strstr(reason, "disk '/guest/diskimage1'"));
+	assert_non_null(strstr(reason, "'host2'"));
+}
+
+static void test_precheck_uncovered_disk_goes_on(void **state)
+{
+	char reason[1024];
+
+	/* no pool on the target: libvirt fails fast itself if the disk lacks */
+	assert_int_equal(precheck(*state, net_default, reason, sizeof(reason)), 0);
+}
+
+static void test_precheck_missing_network(void **state)
+{
+	char reason[1024];
+
+	assert_int_equal(precheck(*state, pool_with_disk, reason, sizeof(reason)), -ENODEV);
+	assert_non_null(strstr(reason, "network 'default'"));
+	assert_non_null(strstr(reason, "'host2'"));
+}
+
+static void test_precheck_already_active(void **state)
+{
+	char body[4096];
+	char reason[1024];
+
+	snprintf(body, sizeof(body),
+	         "%s%s  <domain type='test'><name>test</name><memory>65536</memory>"
+	         "<os><type>hvm</type></os></domain>\n",
+	         net_default, pool_with_disk);
+	assert_int_equal(precheck(*state, body, reason, sizeof(reason)), -EEXIST);
+	assert_non_null(strstr(reason, "already active on 'host2'"));
+}
+
+static void test_precheck_unreachable(void **state)
+{
+	struct fixture *fx = *state;
+	struct vmha_migration *m =
+	        vmha_migration_new(fx->dom, "host9", "test:///nonexistent/target.xml");
+
+	assert_non_null(m);
+	assert_int_equal(vmha_migration_precheck(m, vmha_deadline_in_ms(TIMEOUT_MS)),
+	                 -EHOSTUNREACH);
+	assert_non_null(strstr(vmha_migration_reason(m), "host 'host9'"));
+	vmha_migration_free(m);
+}
+
+static void test_run_failure_has_reason(void **state)
+{
+	struct fixture *fx = *state;
+	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", "test:///default");
+	virTypedParameterPtr params = NULL;
+	int nparams = 0;
+	int maxparams = 0;
+	int state_now = 0;
+	int reason = 0;
+
+	assert_non_null(m);
+	assert_int_equal(virTypedParamsAddULLong(&params, &nparams, &maxparams,
+	                                         VIR_MIGRATE_PARAM_BANDWIDTH, 100),
+	                 0);
+	assert_int_equal(virTypedParamsAddString(&params, &nparams, &maxparams,
+	                                         VIR_MIGRATE_PARAM_URI, "tcp://127.0.0.1"),
+	                 0);
+	assert_int_equal(vmha_migration_set_params(m, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER,
+	                                           params, nparams),
+	                 0);
+	virTypedParamsFree(params, nparams);
+	/* the test driver cannot migrate: the failure is reported, the
+	 * domain is untouched */
+	assert_int_equal(vmha_migration_run(m, vmha_deadline_in_ms(TIMEOUT_MS),
+	                                    vmha_deadline_in_ms(TIMEOUT_MS)),
+	                 -EIO);
+	assert_non_null(strstr(vmha_migration_reason(m), "'test'"));
+	assert_non_null(strstr(vmha_migration_reason(m), "'host2'"));
+	assert_int_equal(vmha_virt_domain_get_state(fx->dom, vmha_deadline_in_ms(TIMEOUT_MS),
+	                                            &state_now, &reason),
+	                 0);
+	assert_int_equal(state_now, VIR_DOMAIN_RUNNING);
+	vmha_migration_free(m);
+}
+
+static void test_eta(void **state)
+{
+	(void)state;
+	assert_int_equal(vmha_migration_eta_ms(100 << 20, 10 << 20), 10000);
+	assert_int_equal(vmha_migration_eta_ms(0, 10 << 20), 0);
+	assert_true(vmha_migration_eta_ms(1, 0) == UINT64_MAX);
+	assert_true(vmha_migration_eta_ms(UINT64_MAX, 1) > 0);
+}
+
+static void test_progress_starts_empty(void **state)
+{
+	struct fixture *fx = *state;
+	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", "test:///default");
+	const struct vmha_migration_progress *p;
+
+	assert_non_null(m);
+	p = vmha_migration_last_progress(m);
+	assert_int_equal(vmha_migration_progress_remaining_bytes(p), 0);
+	assert_int_equal(vmha_migration_progress_total_bytes(p), 0);
+	assert_int_equal(vmha_migration_progress_rate_bps(p), 0);
+	assert_int_equal(vmha_migration_progress_iteration(p), 0);
+	assert_int_equal(vmha_migration_progress_elapsed_ms(p), 0);
+	assert_int_equal(vmha_migration_progress_dirty_rate_pps(p), 0);
+	assert_false(vmha_migration_progress_postcopy(p));
+	assert_string_equal(vmha_migration_reason(m), "");
+	vmha_migration_free(m);
+	vmha_migration_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_disk_check),
+	        cmocka_unit_test(test_precheck_passes),
+	        cmocka_unit_test(test_precheck_missing_disk),
+	        cmocka_unit_test(test_precheck_uncovered_disk_goes_on),
+	        cmocka_unit_test(test_precheck_missing_network),
+	        cmocka_unit_test(test_precheck_already_active),
+	        cmocka_unit_test(test_precheck_unreachable),
+	        cmocka_unit_test(test_run_failure_has_reason),
+	        cmocka_unit_test(test_eta),
+	        cmocka_unit_test(test_progress_starts_empty),
+	};
+
+	return cmocka_run_group_tests_name("migration", tests, setup, teardown);
+}

@@ -2,7 +2,8 @@
  * Read the planner's model from a Pacemaker CIB (the XML that `cibadmin -Q`
  * prints):
  *  - nodes: configuration/nodes/node (uname), their utilization, and
- *    standby/maintenance instance attributes;
+ *    standby/maintenance instance attributes; a node whose node_state says
+ *    it is offline (in_ccm false or crmd offline) takes no VMs;
  *  - VMs: every primitive outside clones and bundles, its utilization, its
  *    "priority" meta-attribute;
  *  - where each runs now: the status section, the last operation (highest

@@ -283,6 +283,9 @@ static int read_primitive(struct ctx *c, const xmlNode *p)
 		rc = fail(c, p, "id", "primitive without an id");
 		goto out;
 	}
+	if (attr(p, "class") != NULL && strcmp(attr(p, "class"), "stonith") == 0) {
+		goto out; /* a fence device, not a VM */
+	}
 	snprintf(origin, sizeof(origin), "%s:%ld", c->file, xmlGetLineNo(p));
 	rc = vmha_model_add_vm(c->m, id, origin, &v);
 	if (rc == -EINVAL) {

@@ -4,7 +4,8 @@
  *  - nodes: configuration/nodes/node (uname), their utilization, and
  *    standby/maintenance instance attributes; a node whose node_state says
  *    it is offline (in_ccm false or crmd offline) takes no VMs;
- *  - VMs: every primitive outside clones and bundles, its utilization, its
+ *  - VMs: every primitive outside clones and bundles (fence devices, class
+ *    stonith, excepted), its utilization, its
  *    "priority" meta-attribute;
  *  - where each runs now: the status section, the last operation (highest
  *    call-id) of each lrm_resource on each node;

@@ -283,6 +283,9 @@ static int read_primitive(struct ctx *c, const xmlNode *p)
 		rc = fail(c, p, "id", "primitive without an id");
 		goto out;
 	}
+	if (attr(p, "class") != NULL && strcmp(attr(p, "class"), "stonith") == 0) {
+		goto out; /* a fence device, not a VM */
+	}
 	snprintf(origin, sizeof(origin), "%s:%ld", c->file, xmlGetLineNo(p));
 	rc = vmha_model_add_vm(c->m, id, origin, &v);
 	if (rc == -EINVAL) {
@@ -433,7 +436,20 @@ out:
 	return rc;
 }
 
-/* Where each resource runs: its last operation on each node. */
+/* Does this node_state say the node is not a cluster member now? in_ccm
+ * "false" (or "0"), or the controller "offline" (or "0"); newer Pacemakers
+ * write a timestamp for a member. */
+static bool node_state_offline(const xmlNode *ns)
+{
+	const char *in_ccm = attr(ns, "in_ccm");
+	const char *crmd = attr(ns, "crmd");
+
+	return (in_ccm != NULL && (strcmp(in_ccm, "false") == 0 || strcmp(in_ccm, "0") == 0)) ||
+	       (crmd != NULL && (strcmp(crmd, "offline") == 0 || strcmp(crmd, "0") == 0));
+}
+
+/* Where each resource runs: its last operation on each node. A node that is
+ * offline takes no VMs (its capacity is gone until it rejoins). */
 static int read_status(struct ctx *c, const xmlNode *status)
 {
 	const xmlNode *ns = NULL;
@@ -448,6 +464,15 @@ static int read_status(struct ctx *c, const xmlNode *status)
 			continue;
 		}
 		uname = attr(ns, "uname");
+		if (uname != NULL && node_state_offline(ns)) {
+			size_t h;
+
+			for (h = 0; h < c->nnodes; h++) {
+				if (strcmp(c->nodes[h], uname) == 0) {
+					vmha_model_host_set_offline(c->m, h, true);
+				}
+			}
+		}
 		lrm = child(child(ns, "lrm"), "lrm_resources");
 		for (r = lrm == NULL ? NULL : lrm->children; r != NULL; r = r->next) {
 			struct rsc *res = NULL;

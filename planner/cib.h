@@ -2,8 +2,10 @@
  * Read the planner's model from a Pacemaker CIB (the XML that `cibadmin -Q`
  * prints):
  *  - nodes: configuration/nodes/node (uname), their utilization, and
- *    standby/maintenance instance attributes;
- *  - VMs: every primitive outside clones and bundles, its utilization, its
+ *    standby/maintenance instance attributes; a node whose node_state says
+ *    it is offline (in_ccm false or crmd offline) takes no VMs;
+ *  - VMs: every primitive outside clones and bundles (fence devices, class
+ *    stonith, excepted), its utilization, its
  *    "priority" meta-attribute;
  *  - where each runs now: the status section, the last operation (highest
  *    call-id) of each lrm_resource on each node;

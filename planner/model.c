@@ -23,6 +23,7 @@ struct host {
 	uint64_t cap[VMHA_MODEL_MAX_DIMS];
 	bool failover;
 	bool standby;
+	bool offline;
 };
 
 struct vm {
@@ -270,6 +271,11 @@ void vmha_model_host_set_failover(struct vmha_model *m, size_t h, bool failover)
 void vmha_model_host_set_standby(struct vmha_model *m, size_t h, bool standby)
 {
 	m->hosts[h].standby = standby;
+}
+
+void vmha_model_host_set_offline(struct vmha_model *m, size_t h, bool offline)
+{
+	m->hosts[h].offline = offline;
 }
 
 int vmha_model_add_vm(struct vmha_model *m, const char *name, const char *origin, size_t *index)
@@ -626,7 +632,12 @@ bool vmha_model_host_is_failover(const struct vmha_model *m, size_t h)
 
 bool vmha_model_host_is_standby(const struct vmha_model *m, size_t h)
 {
-	return m->hosts[h].standby;
+	return m->hosts[h].standby || m->hosts[h].offline;
+}
+
+bool vmha_model_host_is_offline(const struct vmha_model *m, size_t h)
+{
+	return m->hosts[h].offline;
 }
 
 int vmha_model_host_find(const struct vmha_model *m, const char *name, size_t *h)

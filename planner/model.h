@@ -70,6 +70,13 @@ void vmha_model_host_set_failover(struct vmha_model *m, size_t h, bool failover)
 void vmha_model_host_set_standby(struct vmha_model *m, size_t h, bool standby);
 
 /**
+ * Mark host @p h as offline (not a cluster member now): like standby it takes
+ * no VMs and its capacity counts for nothing; vmha_model_host_is_standby()
+ * is true for it too.
+ */
+void vmha_model_host_set_offline(struct vmha_model *m, size_t h, bool offline);
+
+/**
  * Add a VM (before finish).
  *
  * @return 0 and *index set, -EINVAL (bad name), -ENOMEM, -EBUSY (finished)
@@ -117,8 +124,10 @@ const char *vmha_model_host_name(const struct vmha_model *m, size_t h);
 uint64_t vmha_model_host_capacity(const struct vmha_model *m, size_t h, size_t d);
 /** @return whether host @p h is a dedicated failover host */
 bool vmha_model_host_is_failover(const struct vmha_model *m, size_t h);
-/** @return whether host @p h is in standby */
+/** @return whether host @p h takes no VMs (standby, maintenance or offline) */
 bool vmha_model_host_is_standby(const struct vmha_model *m, size_t h);
+/** @return whether host @p h is offline */
+bool vmha_model_host_is_offline(const struct vmha_model *m, size_t h);
 /** Find a host by name (after finish). @return 0 and *h, or -ENOENT */
 int vmha_model_host_find(const struct vmha_model *m, const char *name, size_t *h);
 

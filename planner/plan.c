@@ -1113,7 +1113,7 @@ static char *explain(const struct vmha_plan *p, size_t v)
 		}
 		sb_printf(&b, "%s%s: ", shown++ > 0 ? "; " : "", hn);
 		if (p->standby[h]) {
-			sb_printf(&b, "standby");
+			sb_printf(&b, vmha_model_host_is_offline(m, h) ? "offline" : "standby");
 			continue;
 		}
 		if (p->restricted[v] && !vmha_model_vm_allows(m, v, h)) {

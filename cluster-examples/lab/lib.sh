@@ -94,6 +94,8 @@ lab_add_vm() {
 	fi
 	# the idle guest has no OS to answer an ACPI shutdown: stop destroys it
 	sed -i "s|migration_transport=tcp|migration_transport=tcp force_stop=true|" "$dir/nodes/node1/tmp/$name.crm"
+	# another utilization (LAB_VM_UTIL="cpu=1 hv_memory=64 host_memory=64")
+	[ -n "${LAB_VM_UTIL:-}" ] && sed -i "s|utilization .* \\\\\$|utilization $LAB_VM_UTIL \\\\|" "$dir/nodes/node1/tmp/$name.crm"
 	# more crmsh lines to load with it (constraints...)
 	[ -n "${LAB_ADD_CRM:-}" ] && printf '%s\n' "$LAB_ADD_CRM" >>"$dir/nodes/node1/tmp/$name.crm"
 	"$LAB" exec node1 crm -F configure load update "/tmp/$name.crm" >/dev/null || return 1

@@ -51,6 +51,7 @@
 #define FENCE_RETRY_MS              5000
 #define REGISTRY_RELOAD_MS          5000
 #define FAST_TICK_MS                50
+#define AWAIT_QUORUM_MS             1000
 /* how long planning waits for a registry read asked for by a "fenced" message */
 #define REGISTRY_WAIT_MS 2000
 
@@ -173,6 +174,10 @@ struct daemon {
 	uint64_t last_announce_ms;
 	int storage_error;
 	int exit_code;
+	/* a member left: the view's timed decisions wait for the quorum of the
+	 * new membership (Corosync delivers it just after the CPG change) */
+	bool await_quorum;
+	uint64_t await_quorum_since_ms;
 	struct decision decisions[MAX_DECISIONS];
 	size_t n_decisions;
 	char ring_cipher[64];
@@ -1100,10 +1105,11 @@ static void on_confchg(void *opaque, const struct vmha_member *members, size_t n
 	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
 	                  n_joined);
 	run_actions(d);
-	/* a node left: if its storage is already silent, decide now, not at the next tick */
 	if (n_left > 0) {
-		vmha_view_tick(d->view, vmha_clock_now_ms());
-		run_actions(d);
+		/* decide once the quorum of this membership is known (on_quorum),
+		 * never on the quorum of the one before */
+		d->await_quorum = true;
+		d->await_quorum_since_ms = vmha_clock_now_ms();
 	}
 }
 
@@ -1126,6 +1132,12 @@ static void on_quorum(void *opaque, bool quorate)
 	}
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
+	if (d->await_quorum) {
+		/* the quorum of the new membership is known: decide now, not at the next tick */
+		d->await_quorum = false;
+		vmha_view_tick(d->view, vmha_clock_now_ms());
+		run_actions(d);
+	}
 }
 
 static int32_t on_cpg_fd(int32_t fd, int32_t revents, void *data)
@@ -1321,8 +1333,16 @@ static void on_tick(void *data)
 	if (d->hb != NULL) {
 		storage_take(d, now);
 	}
-	vmha_view_tick(d->view, now);
-	run_actions(d);
+	if (d->await_quorum && now - d->await_quorum_since_ms >= AWAIT_QUORUM_MS) {
+		vmha_warn("no quorum notification %" PRIu64 " ms after a membership change: "
+		          "deciding on the quorum last reported",
+		          now - d->await_quorum_since_ms);
+		d->await_quorum = false;
+	}
+	if (!d->await_quorum) {
+		vmha_view_tick(d->view, now);
+		run_actions(d);
+	}
 	if (d->fo != NULL) {
 		registry_tick(d, now);
 		flush_outbox(d);

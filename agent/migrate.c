@@ -186,6 +186,8 @@ static bool user_is_valid(const char *user)
 static int build_remote_uri(const struct vmha_params *p, const char *target, const char *local,
                             char **out, char *reason, size_t reason_len)
 {
+	const char *transport = vmha_params_migration_transport(p);
+	const char *user = vmha_params_migration_user(p);
 	const char *sep;
 	const char *authority;
 	const char *path;
@@ -229,23 +231,17 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 		rc = -ENOMEM;
 		goto out;
 	}
-	len = strlen(local) + strlen(host) + 64 +
-	      (vmha_params_migration_user(p) != NULL ? strlen(vmha_params_migration_user(p)) : 0) +
-	      (vmha_params_migration_transport(p) != NULL
-	               ? strlen(vmha_params_migration_transport(p))
-	               : 0);
+	len = strlen(local) + strlen(host) + 64 + (user != NULL ? strlen(user) : 0) +
+	      (transport != NULL ? strlen(transport) : 0);
 	*out = malloc(len);
 	if (*out == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	snprintf(*out, len, "%.*s%s%s://%s%s%s%.*s%s", (int)scheme_len, local,
-	         vmha_params_migration_transport(p) != NULL ? "+" : "",
-	         vmha_params_migration_transport(p) != NULL ? vmha_params_migration_transport(p)
-	                                                    : "",
-	         user_is_valid(vmha_params_migration_user(p)) ? vmha_params_migration_user(p) : "",
-	         user_is_valid(vmha_params_migration_user(p)) ? "@" : "", host, (int)(path - port),
-	         port, path[0] != '\0' ? path : "/system");
+	         transport != NULL ? "+" : "", transport != NULL ? transport : "",
+	         user_is_valid(user) ? user : "", user_is_valid(user) ? "@" : "", host,
+	         (int)(path - port), port, path[0] != '\0' ? path : "/system");
 out:
 	free(host);
 	return rc;

@@ -60,7 +60,7 @@ static int fail(struct ctx *c, int rc, const char *fmt, ...)
 
 static bool is_probe(const struct ctx *c)
 {
-	return strcmp(c->action, "monitor") == 0 && c->p->interval_ms == 0;
+	return strcmp(c->action, "monitor") == 0 && vmha_params_interval_ms(c->p) == 0;
 }
 
 static void record_path(struct ctx *c)
@@ -69,14 +69,16 @@ static void record_path(struct ctx *c)
 	size_t i;
 
 	snprintf(key, sizeof(key), "%s",
-	         c->p->instance != NULL ? c->p->instance
-	                                : (c->p->config != NULL ? c->p->config : "default"));
+	         vmha_params_instance(c->p) != NULL
+	                 ? vmha_params_instance(c->p)
+	                 : (vmha_params_config(c->p) != NULL ? vmha_params_config(c->p)
+	                                                     : "default"));
 	for (i = 0; key[i] != '\0'; i++) {
 		if (key[i] == '/')
 			key[i] = '_';
 	}
 	snprintf(c->record_path, sizeof(c->record_path), "%s/vmha-VirtualDomain-%s.state",
-	         c->p->rsctmp, key);
+	         vmha_params_rsctmp(c->p), key);
 }
 
 /* Record prefix of a parameter that only a restart applies. */
@@ -117,9 +119,9 @@ static int record_write(struct ctx *c)
 	FILE *f;
 	int rc = 0;
 
-	if (mkdir(c->p->rsctmp, 0755) < 0 && errno != EEXIST) {
+	if (mkdir(vmha_params_rsctmp(c->p), 0755) < 0 && errno != EEXIST) {
 		rc = -errno;
-		vmha_warn("cannot create '%s': %s", c->p->rsctmp, strerror(errno));
+		vmha_warn("cannot create '%s': %s", vmha_params_rsctmp(c->p), strerror(errno));
 		goto out;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->record_path);
@@ -174,7 +176,7 @@ static int identify(struct ctx *c, bool need_xml)
 	int rc;
 
 	record_path(c);
-	rc = vmha_domxml_parse_file(c->p->config, &c->dx, error, sizeof(error));
+	rc = vmha_domxml_parse_file(vmha_params_config(c->p), &c->dx, error, sizeof(error));
 	if (rc == 0) {
 		snprintf(c->name, sizeof(c->name), "%s", vmha_domxml_name(c->dx));
 		if (vmha_domxml_uuid(c->dx) != NULL)
@@ -192,14 +194,14 @@ static int identify(struct ctx *c, bool need_xml)
 	if (rc == -ENOENT || rc == -EACCES || rc == -ENOTDIR)
 		return fail(c, rc == -ENOTDIR ? -ENOENT : rc,
 		            "configuration file '%s' does not exist or is not readable (%s)",
-		            c->p->config, strerror(-rc));
+		            vmha_params_config(c->p), strerror(-rc));
 	return fail(c, -EIO, "%s", error);
 }
 
 /* The local QEMU driver: its guests are processes on this host. */
 static bool uri_is_local_qemu(const struct ctx *c)
 {
-	const char *uri = c->p->hypervisor;
+	const char *uri = vmha_params_hypervisor(c->p);
 	const char *sep;
 
 	if (uri == NULL)
@@ -230,14 +232,16 @@ static int connect_libvirt(struct ctx *c)
 	deadline_ms = vmha_deadline_in_ms(budget_ms);
 	if (deadline_ms > c->deadline_ms)
 		deadline_ms = c->deadline_ms;
-	rc = vmha_virt_open(c->p->hypervisor, KEEPALIVE_S, deadline_ms, &c->v);
+	rc = vmha_virt_open(vmha_params_hypervisor(c->p), KEEPALIVE_S, deadline_ms, &c->v);
 	if (rc == -EPROTONOSUPPORT)
 		return fail(c, -EINVAL, "hypervisor URI '%s' names no usable libvirt driver: %s",
-		            c->p->hypervisor != NULL ? c->p->hypervisor : "(default)",
+		            vmha_params_hypervisor(c->p) != NULL ? vmha_params_hypervisor(c->p)
+		                                                 : "(default)",
 		            vmha_virt_open_error());
 	if (rc < 0) {
 		vmha_warn("cannot connect to '%s': %s",
-		          c->p->hypervisor != NULL ? c->p->hypervisor : "(default)",
+		          vmha_params_hypervisor(c->p) != NULL ? vmha_params_hypervisor(c->p)
+		                                               : "(default)",
 		          vmha_virt_open_error());
 		/* keep the libvirt message for a reason given later */
 		snprintf(c->reason, c->reason_len, "%s", "");
@@ -286,7 +290,7 @@ static int status_from_proc(struct ctx *c, int why)
 	if (!uri_is_local_qemu(c))
 		return fail(c, why,
 		            "libvirt at '%s' is unreachable and the state of '%s' is unknown",
-		            c->p->hypervisor, c->name);
+		            vmha_params_hypervisor(c->p), c->name);
 	rc = vmha_qemuproc_find(VMHA_QEMUPROC_SYSTEM_RUNDIR, c->name, &pid);
 	if (rc == 0) {
 		vmha_warn(
@@ -361,9 +365,9 @@ static int run_monitor_scripts(struct ctx *c)
 	char *script;
 	int rc = 0;
 
-	if (c->p->monitor_scripts == NULL)
+	if (vmha_params_monitor_scripts(c->p) == NULL)
 		return 0;
-	copy = strdup(c->p->monitor_scripts);
+	copy = strdup(vmha_params_monitor_scripts(c->p));
 	if (copy == NULL)
 		return -ENOMEM;
 	for (script = strtok_r(copy, " \t", &save); script != NULL;
@@ -388,11 +392,14 @@ static bool utilization_wanted(const struct ctx *c)
 
 	/* Pacemaker always passes its feature set; without it there is no
 	 * cluster to write utilization to */
-	if (p->instance == NULL || getenv("OCF_RESKEY_crm_feature_set") == NULL)
+	if (vmha_params_instance(p) == NULL || getenv("OCF_RESKEY_crm_feature_set") == NULL)
 		return false;
-	return p->autoset_utilization_cpu || p->autoset_utilization_host_memory ||
-	       p->autoset_utilization_hv_memory || p->unset_utilization_cpu ||
-	       p->unset_utilization_host_memory || p->unset_utilization_hv_memory;
+	return vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_CPU) ||
+	       vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_HOST_MEMORY) ||
+	       vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_HV_MEMORY) ||
+	       vmha_params_unset_utilization(p, VMHA_PARAMS_UTILIZATION_CPU) ||
+	       vmha_params_unset_utilization(p, VMHA_PARAMS_UTILIZATION_HOST_MEMORY) ||
+	       vmha_params_unset_utilization(p, VMHA_PARAMS_UTILIZATION_HV_MEMORY);
 }
 
 /* Utilization: write an attribute only when its value changed since the
@@ -401,11 +408,14 @@ static bool utilization_wanted(const struct ctx *c)
 static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 {
 	static const char *const attrs[] = {"cpu", "host_memory", "hv_memory"};
-	const bool autoset[] = {c->p->autoset_utilization_cpu,
-	                        c->p->autoset_utilization_host_memory,
-	                        c->p->autoset_utilization_hv_memory};
-	const bool unset[] = {c->p->unset_utilization_cpu, c->p->unset_utilization_host_memory,
-	                      c->p->unset_utilization_hv_memory};
+	const bool autoset[] = {
+	        vmha_params_autoset_utilization(c->p, VMHA_PARAMS_UTILIZATION_CPU),
+	        vmha_params_autoset_utilization(c->p, VMHA_PARAMS_UTILIZATION_HOST_MEMORY),
+	        vmha_params_autoset_utilization(c->p, VMHA_PARAMS_UTILIZATION_HV_MEMORY)};
+	const bool unset[] = {
+	        vmha_params_unset_utilization(c->p, VMHA_PARAMS_UTILIZATION_CPU),
+	        vmha_params_unset_utilization(c->p, VMHA_PARAMS_UTILIZATION_HOST_MEMORY),
+	        vmha_params_unset_utilization(c->p, VMHA_PARAMS_UTILIZATION_HV_MEMORY)};
 	char cache_path[4200];
 	char cached[3][32] = {"", "", ""};
 	char want[3][32] = {"", "", ""};
@@ -438,11 +448,24 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 		fclose(f);
 	}
 	for (i = 0; i < 3; i++) {
-		char *set_argv[] = {
-		        "crm_resource", "-Q",    "-r", c->p->instance, "-z", "-p", (char *)attrs[i],
-		        "-v",           want[i], NULL};
-		char *del_argv[] = {"crm_resource",   "-Q", "-r", c->p->instance, "-z", "-d",
-		                    (char *)attrs[i], NULL};
+		char *set_argv[] = {"crm_resource",
+		                    "-Q",
+		                    "-r",
+		                    (char *)vmha_params_instance(c->p),
+		                    "-z",
+		                    "-p",
+		                    (char *)attrs[i],
+		                    "-v",
+		                    want[i],
+		                    NULL};
+		char *del_argv[] = {"crm_resource",
+		                    "-Q",
+		                    "-r",
+		                    (char *)vmha_params_instance(c->p),
+		                    "-z",
+		                    "-d",
+		                    (char *)attrs[i],
+		                    NULL};
 		int r;
 
 		if (want[i][0] == '\0' || strcmp(want[i], cached[i]) == 0)
@@ -451,11 +474,11 @@ static void utilization_update(struct ctx *c, struct vmha_virt_domain *dom)
 		                 NULL, 0);
 		if (r != 0) {
 			vmha_warn("cannot set utilization '%s' of '%s' to '%s' (crm_resource: %d)",
-			          attrs[i], c->p->instance, want[i], r);
+			          attrs[i], vmha_params_instance(c->p), want[i], r);
 			continue;
 		}
-		vmha_info("utilization '%s' of '%s' set to '%s'", attrs[i], c->p->instance,
-		          want[i]);
+		vmha_info("utilization '%s' of '%s' set to '%s'", attrs[i],
+		          vmha_params_instance(c->p), want[i]);
 		memcpy(cached[i], want[i], sizeof(cached[i]));
 		changed = true;
 	}
@@ -556,20 +579,20 @@ static int prepare_overlay(struct ctx *c)
 	char path[4096];
 	int rc;
 
-	rc = vmha_overlay_path(c->p->config, c->dx, c->p->backingfile, path, sizeof(path),
-	                       c->reason, c->reason_len);
+	rc = vmha_overlay_path(vmha_params_config(c->p), c->dx, vmha_params_backingfile(c->p), path,
+	                       sizeof(path), c->reason, c->reason_len);
 	if (rc < 0)
 		goto out;
-	rc = vmha_overlay_check(c->p->backingfile, path, c->p->copyindirs, c->reason,
-	                        c->reason_len);
+	rc = vmha_overlay_check(vmha_params_backingfile(c->p), path, vmha_params_copyindirs(c->p),
+	                        c->reason, c->reason_len);
 	if (rc < 0)
 		goto out;
-	if (!vmha_overlay_wanted(path, c->p->stateless)) {
+	if (!vmha_overlay_wanted(path, vmha_params_stateless(c->p))) {
 		vmha_info("domain '%s' keeps its copy-on-write image '%s'", c->name, path);
 		goto out;
 	}
-	rc = vmha_overlay_create(c->p->backingfile, path, c->p->copyindirs, c->deadline_ms,
-	                         c->reason, c->reason_len);
+	rc = vmha_overlay_create(vmha_params_backingfile(c->p), path, vmha_params_copyindirs(c->p),
+	                         c->deadline_ms, c->reason, c->reason_len);
 out:
 	return rc;
 }
@@ -617,7 +640,7 @@ static int start_resources(struct ctx *c, struct vmha_virt *v)
 	size_t i;
 	int rc = 0;
 
-	if (!c->p->start_resources || c->dx == NULL)
+	if (!vmha_params_start_resources(c->p) || c->dx == NULL)
 		return 0;
 	for (i = 0; i < vmha_domxml_pool_count(c->dx) && rc == 0; i++) {
 		rc = vmha_virt_pool_ensure_active(v, vmha_domxml_pool(c->dx, i), c->deadline_ms);
@@ -668,8 +691,9 @@ static int action_start(struct ctx *c)
 	if (rc < 0)
 		goto out;
 	record_write(c);
-	if (c->p->snapshot != NULL) {
-		snprintf(state_file, sizeof(state_file), "%s/%s.state", c->p->snapshot, c->name);
+	if (vmha_params_snapshot(c->p) != NULL) {
+		snprintf(state_file, sizeof(state_file), "%s/%s.state", vmha_params_snapshot(c->p),
+		         c->name);
 		if (access(state_file, F_OK) == 0) {
 			rc = vmha_virt_domain_restore(c->v, state_file, c->deadline_ms);
 			if (rc < 0) {
@@ -682,7 +706,7 @@ static int action_start(struct ctx *c)
 			goto wait;
 		}
 	}
-	if (c->p->backingfile != NULL) {
+	if (vmha_params_backingfile(c->p) != NULL) {
 		rc = prepare_overlay(c);
 		if (rc < 0)
 			goto out;
@@ -693,7 +717,7 @@ static int action_start(struct ctx *c)
 		if (vmha_virt_domain_get_state(dom, c->deadline_ms, &state, &reason) == 0 &&
 		    state == VIR_DOMAIN_SHUTOFF) {
 			vmha_info("undefining inactive domain '%s' before starting it from '%s'",
-			          c->name, c->p->config);
+			          c->name, vmha_params_config(c->p));
 			vmha_virt_domain_undefine(dom, c->deadline_ms);
 		}
 		vmha_virt_domain_free(dom);
@@ -761,28 +785,29 @@ static int save_config(struct ctx *c, struct vmha_virt_domain *dom)
 		vmha_warn("the XML of domain '%s' does not parse: config not saved", c->name);
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.vmha-tmp", c->p->config);
+	snprintf(tmp, sizeof(tmp), "%s.vmha-tmp", vmha_params_config(c->p));
 	f = fopen(tmp, "we");
 	if (f == NULL || fputs(xml, f) < 0) {
 		rc = -errno;
 		vmha_warn("cannot write '%s': %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fclose(f) != 0 || rename(tmp, c->p->config) < 0) {
+	if (fclose(f) != 0 || rename(tmp, vmha_params_config(c->p)) < 0) {
 		f = NULL;
 		rc = -errno;
-		vmha_warn("cannot replace '%s': %s", c->p->config, strerror(errno));
+		vmha_warn("cannot replace '%s': %s", vmha_params_config(c->p), strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	f = NULL;
-	vmha_notice("saved the configuration of domain '%s' to '%s'", c->name, c->p->config);
-	if (c->p->sync_config_on_stop) {
-		char *argv[] = {"csync2", "-x", c->p->config, NULL};
+	vmha_notice("saved the configuration of domain '%s' to '%s'", c->name,
+	            vmha_params_config(c->p));
+	if (vmha_params_sync_config_on_stop(c->p)) {
+		char *argv[] = {"csync2", "-x", (char *)vmha_params_config(c->p), NULL};
 		int r = vmha_cmd_run(argv, c->deadline_ms, NULL, 0);
 
 		if (r != 0)
-			vmha_warn("csync2 -x '%s' failed (%d)", c->p->config, r);
+			vmha_warn("csync2 -x '%s' failed (%d)", vmha_params_config(c->p), r);
 	}
 out:
 	if (f != NULL)
@@ -822,14 +847,15 @@ static int action_stop(struct ctx *c)
 		rc = fail(c, rc, "cannot look up domain '%s': %s", c->name, vmha_virt_error(c->v));
 		goto out;
 	}
-	if (c->p->force_stop)
+	if (vmha_params_force_stop(c->p))
 		goto destroy;
-	if (c->p->save_config_on_stop || c->p->sync_config_on_stop)
+	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p))
 		save_config(c, dom);
-	if (c->p->snapshot != NULL) {
+	if (vmha_params_snapshot(c->p) != NULL) {
 		char state_file[4096];
 
-		snprintf(state_file, sizeof(state_file), "%s/%s.state", c->p->snapshot, c->name);
+		snprintf(state_file, sizeof(state_file), "%s/%s.state", vmha_params_snapshot(c->p),
+		         c->name);
 		if (vmha_virt_domain_save(dom, state_file,
 		                          vmha_deadline_share(c->deadline_ms, 80)) == 0 &&
 		    vmha_deadline_wait(c->deadline_ms, POLL_MS, domain_gone, c) == 0) {
@@ -840,8 +866,9 @@ static int action_stop(struct ctx *c)
 		vmha_err("cannot save domain '%s' to '%s': %s", c->name, state_file,
 		         vmha_virt_error(c->v));
 	}
-	vmha_params_shutdown_flags(c->p->shutdown_mode, &flags, NULL, 0);
-	phase_ms = vmha_deadline_share(c->deadline_ms, (unsigned int)c->p->shutdown_timeout_share);
+	vmha_params_shutdown_flags(vmha_params_shutdown_mode(c->p), &flags, NULL, 0);
+	phase_ms = vmha_deadline_share(c->deadline_ms,
+	                               (unsigned int)vmha_params_shutdown_timeout_share(c->p));
 	vmha_info("asking domain '%s' to shut down (%" PRIu64 " ms)", c->name,
 	          vmha_deadline_remaining_ms(phase_ms));
 	rc = vmha_virt_domain_shutdown(dom, flags, phase_ms);
@@ -887,7 +914,7 @@ static int action_migrate_to(struct ctx *c)
 	struct vmha_migration *m = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	char *local_uri = NULL;
-	const char *target = c->p->migrate_target;
+	const char *target = vmha_params_migrate_target(c->p);
 	virTypedParameterPtr params;
 	uint64_t abort_ms;
 	uint64_t margin_ms;
@@ -923,25 +950,25 @@ static int action_migrate_to(struct ctx *c)
 		rc = fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
-	vmha_migration_set_max_downtime(m, c->p->migration_downtime_ms);
-	vmha_migration_set_postcopy(m, c->p->migration_postcopy_after,
+	vmha_migration_set_max_downtime(m, vmha_params_migration_downtime_ms(c->p));
+	vmha_migration_set_postcopy(m, vmha_params_migration_postcopy_after(c->p),
 	                            vmha_migrate_plan_postcopy_after_precopy(plan));
-	vmha_migration_set_start_resources(m, c->p->start_resources);
+	vmha_migration_set_start_resources(m, vmha_params_start_resources(c->p));
 	if (c->dx != NULL && vmha_migration_set_cpu_xml(m, vmha_domxml_cpu_xml(c->dx)) < 0) {
 		rc = fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (c->p->migration_precheck) {
+	if (vmha_params_migration_precheck(c->p)) {
 		rc = vmha_migration_precheck(m, c->deadline_ms);
 		if (rc < 0) {
 			rc = fail(c, -EIO, "%s", vmha_migration_reason(m));
 			goto out;
 		}
 	}
-	if (c->p->save_config_on_stop || c->p->sync_config_on_stop)
+	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p))
 		save_config(c, dom);
 	/* abort ourselves well before Pacemaker's timeout */
-	margin_ms = c->p->timeout_ms / 10;
+	margin_ms = vmha_params_timeout_ms(c->p) / 10;
 	if (margin_ms < 3000)
 		margin_ms = 3000;
 	abort_ms = c->deadline_ms > margin_ms ? c->deadline_ms - margin_ms : c->deadline_ms;
@@ -981,13 +1008,16 @@ static int action_migrate_from(struct ctx *c)
 	}
 	if (rc == -ESRCH) {
 		return fail(c, -EIO, "domain '%s' did not arrive from '%s'", c->name,
-		            c->p->migrate_source != NULL ? c->p->migrate_source : "its source");
+		            vmha_params_migrate_source(c->p) != NULL
+		                    ? vmha_params_migrate_source(c->p)
+		                    : "its source");
 	}
 	if (rc < 0)
 		return fail(c, -EIO, "domain '%s' is not running after the migration", c->name);
 	record_write(c);
 	vmha_notice("domain '%s' arrived from '%s' (%s)", c->name,
-	            c->p->migrate_source != NULL ? c->p->migrate_source : "its source",
+	            vmha_params_migrate_source(c->p) != NULL ? vmha_params_migrate_source(c->p)
+	                                                     : "its source",
 	            vmha_ocf_state_reason_name(state, reason));
 	return run_monitor_scripts(c);
 }
@@ -1006,12 +1036,12 @@ static int action_validate(struct ctx *c)
 	rc = identify(c, !c->from_record);
 	if (rc < 0)
 		goto out;
-	rc = vmha_migrate_plan_new(c->p, c->p->migrate_target, "qemu:///system", &plan, c->reason,
-	                           c->reason_len);
+	rc = vmha_migrate_plan_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &plan,
+	                           c->reason, c->reason_len);
 	if (rc < 0)
 		goto out;
-	if (c->p->monitor_scripts != NULL) {
-		copy = strdup(c->p->monitor_scripts);
+	if (vmha_params_monitor_scripts(c->p) != NULL) {
+		copy = strdup(vmha_params_monitor_scripts(c->p));
 		if (copy == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -1025,24 +1055,26 @@ static int action_validate(struct ctx *c)
 			}
 		}
 	}
-	if (c->p->sync_config_on_stop && access("/usr/sbin/csync2", X_OK) < 0 &&
+	if (vmha_params_sync_config_on_stop(c->p) && access("/usr/sbin/csync2", X_OK) < 0 &&
 	    access("/usr/bin/csync2", X_OK) < 0) {
 		rc = fail(c, -ENOENT, "sync_config_on_stop needs csync2, which is not installed");
 		goto out;
 	}
-	if (c->p->snapshot != NULL && access(c->p->snapshot, W_OK) < 0) {
-		rc = fail(c, -ENOENT, "snapshot directory '%s' is not writable: %s", c->p->snapshot,
-		          strerror(errno));
+	if (vmha_params_snapshot(c->p) != NULL && access(vmha_params_snapshot(c->p), W_OK) < 0) {
+		rc = fail(c, -ENOENT, "snapshot directory '%s' is not writable: %s",
+		          vmha_params_snapshot(c->p), strerror(errno));
 		goto out;
 	}
-	if (c->p->backingfile != NULL) {
+	if (vmha_params_backingfile(c->p) != NULL) {
 		char path[4096];
 
-		rc = vmha_overlay_path(c->p->config, c->dx, c->p->backingfile, path, sizeof(path),
-		                       c->reason, c->reason_len);
+		rc = vmha_overlay_path(vmha_params_config(c->p), c->dx,
+		                       vmha_params_backingfile(c->p), path, sizeof(path), c->reason,
+		                       c->reason_len);
 		if (rc == 0)
-			rc = vmha_overlay_check(c->p->backingfile, path, c->p->copyindirs,
-			                        c->reason, c->reason_len);
+			rc = vmha_overlay_check(vmha_params_backingfile(c->p), path,
+			                        vmha_params_copyindirs(c->p), c->reason,
+			                        c->reason_len);
 		if (rc < 0)
 			goto out;
 	}
@@ -1066,13 +1098,14 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	c.reason_len = reason_len;
 	reason[0] = '\0';
 	/* finish before Pacemaker's timeout, leaving time for process exit under load */
-	margin_ms = p->timeout_ms / 10;
+	margin_ms = vmha_params_timeout_ms(p) / 10;
 	if (margin_ms > 5000)
 		margin_ms = 5000;
 	if (margin_ms < 1000)
 		margin_ms = 1000;
-	c.deadline_ms = vmha_deadline_in_ms(p->timeout_ms > margin_ms ? p->timeout_ms - margin_ms
-	                                                              : p->timeout_ms);
+	c.deadline_ms = vmha_deadline_in_ms(vmha_params_timeout_ms(p) > margin_ms
+	                                            ? vmha_params_timeout_ms(p) - margin_ms
+	                                            : vmha_params_timeout_ms(p));
 	if (strcmp(action, "validate-all") == 0) {
 		rc = action_validate(&c);
 		goto out;

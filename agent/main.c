@@ -22,13 +22,12 @@ static const char *env_get(const char *name, void *opaque)
 
 int main(int argc, char **argv)
 {
-	struct vmha_params p;
+	struct vmha_params *p = NULL;
 	char reason[1024] = "";
 	const char *action = argc > 1 ? argv[1] : NULL;
 	enum vmha_ocf_rc ocf = VMHA_OCF_SUCCESS;
 	int rc = 0;
 
-	memset(&p, 0, sizeof(p));
 	vmha_log_init("VirtualDomain", VMHA_LOG_TO_SYSLOG | VMHA_LOG_TO_STDERR);
 	if (action == NULL || argc > 2) {
 		vmha_actions_usage(argv[0]);
@@ -44,10 +43,15 @@ int main(int argc, char **argv)
 		vmha_actions_usage(argv[0]);
 		goto out;
 	}
-	rc = vmha_params_parse(&p, env_get, NULL, reason, sizeof(reason));
+	p = vmha_params_new();
+	if (p == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = vmha_params_parse(p, env_get, NULL, reason, sizeof(reason));
 	if (rc < 0)
 		goto out;
-	rc = vmha_actions_run(action, &p, reason, sizeof(reason));
+	rc = vmha_actions_run(action, p, reason, sizeof(reason));
 out:
 	ocf = vmha_ocf_rc_from_errno(rc);
 	if (ocf != VMHA_OCF_SUCCESS && ocf != VMHA_OCF_NOT_RUNNING) {
@@ -56,7 +60,7 @@ out:
 			         action != NULL ? action : "agent", strerror(-rc));
 		fprintf(stderr, "ocf-exit-reason:%s\n", reason);
 	}
-	vmha_params_clear(&p);
+	vmha_params_free(p);
 	vmha_log_fini();
 	return (int)ocf;
 }

@@ -186,6 +186,8 @@ static bool user_is_valid(const char *user)
 static int build_remote_uri(const struct vmha_params *p, const char *target, const char *local,
                             char **out, char *reason, size_t reason_len)
 {
+	const char *transport = vmha_params_migration_transport(p);
+	const char *user = vmha_params_migration_user(p);
 	const char *sep;
 	const char *authority;
 	const char *path;
@@ -196,8 +198,8 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 	int rc = 0;
 
 	*out = NULL;
-	if (p->remoteuri != NULL) {
-		*out = subst_node(p->remoteuri, target);
+	if (vmha_params_remoteuri(p) != NULL) {
+		*out = subst_node(vmha_params_remoteuri(p), target);
 		rc = *out == NULL ? -ENOMEM : 0;
 		goto out;
 	}
@@ -223,25 +225,23 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 		while (port < path && *port != ':')
 			port++;
 	}
-	host = node_with_suffix(target != NULL ? target : "%n", p->migration_network_suffix);
+	host = node_with_suffix(target != NULL ? target : "%n",
+	                        vmha_params_migration_network_suffix(p));
 	if (host == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	len = strlen(local) + strlen(host) + 64 +
-	      (p->migration_user != NULL ? strlen(p->migration_user) : 0) +
-	      (p->migration_transport != NULL ? strlen(p->migration_transport) : 0);
+	len = strlen(local) + strlen(host) + 64 + (user != NULL ? strlen(user) : 0) +
+	      (transport != NULL ? strlen(transport) : 0);
 	*out = malloc(len);
 	if (*out == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	snprintf(*out, len, "%.*s%s%s://%s%s%s%.*s%s", (int)scheme_len, local,
-	         p->migration_transport != NULL ? "+" : "",
-	         p->migration_transport != NULL ? p->migration_transport : "",
-	         user_is_valid(p->migration_user) ? p->migration_user : "",
-	         user_is_valid(p->migration_user) ? "@" : "", host, (int)(path - port), port,
-	         path[0] != '\0' ? path : "/system");
+	         transport != NULL ? "+" : "", transport != NULL ? transport : "",
+	         user_is_valid(user) ? user : "", user_is_valid(user) ? "@" : "", host,
+	         (int)(path - port), port, path[0] != '\0' ? path : "/system");
 out:
 	free(host);
 	return rc;
@@ -408,7 +408,8 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
                           size_t reason_len)
 {
 	struct vmha_migrate_plan *plan = calloc(1, sizeof(*plan));
-	const char *local = p->hypervisor != NULL ? p->hypervisor : local_uri;
+	const char *local =
+	        vmha_params_hypervisor(p) != NULL ? vmha_params_hypervisor(p) : local_uri;
 	char *opt_uri = NULL;
 	char *host = NULL;
 	int rc = 0;
@@ -422,17 +423,19 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	/* typed parameters use libvirt's thread-local error state */
 	virInitialize();
 	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
-	rc = parse_options(plan, p->migrate_options, target_node, &opt_uri, reason, reason_len);
+	rc = parse_options(plan, vmha_params_migrate_options(p), target_node, &opt_uri, reason,
+	                   reason_len);
 	if (rc < 0)
 		goto out;
 	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
 	if (rc < 0)
 		goto out;
 	/* migration data URI: migrateuri, else --migrateuri, else the suffix */
-	if (p->migrateuri != NULL) {
+	if (vmha_params_migrateuri(p) != NULL) {
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
-		                        p->migration_network_suffix);
-		plan->migrate_uri = host != NULL ? subst_node(p->migrateuri, target_node) : NULL;
+		                        vmha_params_migration_network_suffix(p));
+		plan->migrate_uri =
+		        host != NULL ? subst_node(vmha_params_migrateuri(p), target_node) : NULL;
 		if (plan->migrate_uri == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -440,9 +443,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	} else if (opt_uri != NULL) {
 		plan->migrate_uri = opt_uri;
 		opt_uri = NULL;
-	} else if (p->migration_network_suffix != NULL && local != NULL &&
+	} else if (vmha_params_migration_network_suffix(p) != NULL && local != NULL &&
 	           strncmp(local, "qemu", 4) == 0) {
-		unsigned int port = (unsigned int)p->migrateport;
+		unsigned int port = (unsigned int)vmha_params_migrateport(p);
 		size_t len;
 
 		if (port == 0)
@@ -450,7 +453,7 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			       (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) %
 			               64;
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
-		                        p->migration_network_suffix);
+		                        vmha_params_migration_network_suffix(p));
 		if (host == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -470,31 +473,33 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		goto out;
 	}
 	/* vmha's and the stock agent's own parameters */
-	if (p->migration_speed_mibs > 0 && !has_param(plan, VIR_MIGRATE_PARAM_BANDWIDTH) &&
+	if (vmha_params_migration_speed_mibs(p) > 0 &&
+	    !has_param(plan, VIR_MIGRATE_PARAM_BANDWIDTH) &&
 	    virTypedParamsAddULLong(&plan->params, &plan->nparams, &plan->maxparams,
-	                            VIR_MIGRATE_PARAM_BANDWIDTH, p->migration_speed_mibs) < 0) {
+	                            VIR_MIGRATE_PARAM_BANDWIDTH,
+	                            vmha_params_migration_speed_mibs(p)) < 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (p->migration_auto_converge)
+	if (vmha_params_migration_auto_converge(p))
 		plan->flags |= VIR_MIGRATE_AUTO_CONVERGE;
-	if (p->migration_tls)
+	if (vmha_params_migration_tls(p))
 		plan->flags |= VIR_MIGRATE_TLS;
-	if (p->migration_postcopy)
+	if (vmha_params_migration_postcopy(p))
 		plan->flags |= VIR_MIGRATE_POSTCOPY;
-	if (p->migration_parallel_connections > 0) {
+	if (vmha_params_migration_parallel_connections(p) > 0) {
 		plan->flags |= VIR_MIGRATE_PARALLEL;
 		if (!has_param(plan, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
 		    virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
 		                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
-		                         (int)p->migration_parallel_connections) < 0) {
+		                         (int)vmha_params_migration_parallel_connections(p)) < 0) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	}
-	if (p->migration_compression != NULL) {
+	if (vmha_params_migration_compression(p) != NULL) {
 		static const char *const methods[] = {"xbzrle", "mt", "zlib", "zstd"};
-		char *copy = strdup(p->migration_compression);
+		char *copy = strdup(vmha_params_migration_compression(p));
 		char *save = NULL;
 		char *m;
 

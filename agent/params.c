@@ -13,6 +13,53 @@
 #include "params.h"
 #include "util.h"
 
+/* Parsed parameters (plain values; strings are owned, NULL when unset). */
+struct vmha_params {
+	char *config;
+	char *hypervisor;
+	bool force_stop;
+	char *migration_transport;
+	char *migration_user;
+	uint64_t migration_downtime_ms;
+	uint64_t migration_speed_mibs;
+	char *migration_network_suffix;
+	char *migrateuri;
+	char *migrate_options;
+	uint64_t migrateport; /* 0: unset (a random high port when needed) */
+	char *remoteuri;
+	char *monitor_scripts;
+	bool autoset_utilization_cpu;
+	bool autoset_utilization_host_memory;
+	bool autoset_utilization_hv_memory;
+	bool unset_utilization_cpu;
+	bool unset_utilization_host_memory;
+	bool unset_utilization_hv_memory;
+	bool save_config_on_stop;
+	bool sync_config_on_stop;
+	char *snapshot;
+	char *backingfile;
+	bool stateless;
+	char *copyindirs;
+	char *shutdown_mode;
+	bool start_resources;
+	/* vmha's own */
+	uint64_t shutdown_timeout_share; /* percent of the stop timeout for graceful shutdown */
+	bool migration_postcopy;
+	uint64_t migration_postcopy_after; /* precopy iterations, 0: only on ETA */
+	bool migration_auto_converge;
+	char *migration_compression;
+	uint64_t migration_parallel_connections;
+	bool migration_tls;
+	bool migration_precheck;
+	/* from Pacemaker */
+	uint64_t timeout_ms;  /* OCF_RESKEY_CRM_meta_timeout, default 90000 */
+	uint64_t interval_ms; /* OCF_RESKEY_CRM_meta_interval (0: probe for monitor) */
+	char *migrate_target;
+	char *migrate_source;
+	char *instance; /* OCF_RESOURCE_INSTANCE */
+	char *rsctmp;   /* HA_RSCTMP, default /run/resource-agents */
+};
+
 struct param_def {
 	struct vmha_param_info info;
 	size_t offset;
@@ -222,7 +269,8 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 	va_end(ap);
 }
 
-void vmha_params_clear(struct vmha_params *p)
+/* Free the strings of p and zero it. */
+static void params_clear(struct vmha_params *p)
 {
 	size_t i;
 
@@ -235,6 +283,230 @@ void vmha_params_clear(struct vmha_params *p)
 	free(p->instance);
 	free(p->rsctmp);
 	memset(p, 0, sizeof(*p));
+}
+
+struct vmha_params *vmha_params_new(void)
+{
+	return calloc(1, sizeof(struct vmha_params));
+}
+
+void vmha_params_free(struct vmha_params *p)
+{
+	if (p == NULL)
+		return;
+	params_clear(p);
+	free(p);
+}
+
+const char *vmha_params_config(const struct vmha_params *p)
+{
+	return p->config;
+}
+
+const char *vmha_params_hypervisor(const struct vmha_params *p)
+{
+	return p->hypervisor;
+}
+
+bool vmha_params_force_stop(const struct vmha_params *p)
+{
+	return p->force_stop;
+}
+
+const char *vmha_params_migration_transport(const struct vmha_params *p)
+{
+	return p->migration_transport;
+}
+
+const char *vmha_params_migration_user(const struct vmha_params *p)
+{
+	return p->migration_user;
+}
+
+uint64_t vmha_params_migration_downtime_ms(const struct vmha_params *p)
+{
+	return p->migration_downtime_ms;
+}
+
+uint64_t vmha_params_migration_speed_mibs(const struct vmha_params *p)
+{
+	return p->migration_speed_mibs;
+}
+
+const char *vmha_params_migration_network_suffix(const struct vmha_params *p)
+{
+	return p->migration_network_suffix;
+}
+
+const char *vmha_params_migrateuri(const struct vmha_params *p)
+{
+	return p->migrateuri;
+}
+
+const char *vmha_params_migrate_options(const struct vmha_params *p)
+{
+	return p->migrate_options;
+}
+
+uint64_t vmha_params_migrateport(const struct vmha_params *p)
+{
+	return p->migrateport;
+}
+
+const char *vmha_params_remoteuri(const struct vmha_params *p)
+{
+	return p->remoteuri;
+}
+
+const char *vmha_params_monitor_scripts(const struct vmha_params *p)
+{
+	return p->monitor_scripts;
+}
+
+bool vmha_params_autoset_utilization(const struct vmha_params *p, enum vmha_params_utilization u)
+{
+	bool set = false;
+
+	switch (u) {
+	case VMHA_PARAMS_UTILIZATION_CPU:
+		set = p->autoset_utilization_cpu;
+		break;
+	case VMHA_PARAMS_UTILIZATION_HOST_MEMORY:
+		set = p->autoset_utilization_host_memory;
+		break;
+	case VMHA_PARAMS_UTILIZATION_HV_MEMORY:
+		set = p->autoset_utilization_hv_memory;
+		break;
+	}
+	return set;
+}
+
+bool vmha_params_unset_utilization(const struct vmha_params *p, enum vmha_params_utilization u)
+{
+	bool set = false;
+
+	switch (u) {
+	case VMHA_PARAMS_UTILIZATION_CPU:
+		set = p->unset_utilization_cpu;
+		break;
+	case VMHA_PARAMS_UTILIZATION_HOST_MEMORY:
+		set = p->unset_utilization_host_memory;
+		break;
+	case VMHA_PARAMS_UTILIZATION_HV_MEMORY:
+		set = p->unset_utilization_hv_memory;
+		break;
+	}
+	return set;
+}
+
+bool vmha_params_save_config_on_stop(const struct vmha_params *p)
+{
+	return p->save_config_on_stop;
+}
+
+bool vmha_params_sync_config_on_stop(const struct vmha_params *p)
+{
+	return p->sync_config_on_stop;
+}
+
+const char *vmha_params_snapshot(const struct vmha_params *p)
+{
+	return p->snapshot;
+}
+
+const char *vmha_params_backingfile(const struct vmha_params *p)
+{
+	return p->backingfile;
+}
+
+bool vmha_params_stateless(const struct vmha_params *p)
+{
+	return p->stateless;
+}
+
+const char *vmha_params_copyindirs(const struct vmha_params *p)
+{
+	return p->copyindirs;
+}
+
+const char *vmha_params_shutdown_mode(const struct vmha_params *p)
+{
+	return p->shutdown_mode;
+}
+
+bool vmha_params_start_resources(const struct vmha_params *p)
+{
+	return p->start_resources;
+}
+
+uint64_t vmha_params_shutdown_timeout_share(const struct vmha_params *p)
+{
+	return p->shutdown_timeout_share;
+}
+
+bool vmha_params_migration_postcopy(const struct vmha_params *p)
+{
+	return p->migration_postcopy;
+}
+
+uint64_t vmha_params_migration_postcopy_after(const struct vmha_params *p)
+{
+	return p->migration_postcopy_after;
+}
+
+bool vmha_params_migration_auto_converge(const struct vmha_params *p)
+{
+	return p->migration_auto_converge;
+}
+
+const char *vmha_params_migration_compression(const struct vmha_params *p)
+{
+	return p->migration_compression;
+}
+
+uint64_t vmha_params_migration_parallel_connections(const struct vmha_params *p)
+{
+	return p->migration_parallel_connections;
+}
+
+bool vmha_params_migration_tls(const struct vmha_params *p)
+{
+	return p->migration_tls;
+}
+
+bool vmha_params_migration_precheck(const struct vmha_params *p)
+{
+	return p->migration_precheck;
+}
+
+uint64_t vmha_params_timeout_ms(const struct vmha_params *p)
+{
+	return p->timeout_ms;
+}
+
+uint64_t vmha_params_interval_ms(const struct vmha_params *p)
+{
+	return p->interval_ms;
+}
+
+const char *vmha_params_migrate_target(const struct vmha_params *p)
+{
+	return p->migrate_target;
+}
+
+const char *vmha_params_migrate_source(const struct vmha_params *p)
+{
+	return p->migrate_source;
+}
+
+const char *vmha_params_instance(const struct vmha_params *p)
+{
+	return p->instance;
+}
+
+const char *vmha_params_rsctmp(const struct vmha_params *p)
+{
+	return p->rsctmp;
 }
 
 static int dup_env(vmha_params_getenv_fn get, void *opaque, const char *name, char **out)
@@ -347,7 +619,7 @@ int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *op
 	size_t i;
 	int rc = 0;
 
-	memset(p, 0, sizeof(*p));
+	params_clear(p);
 	/* defaults first, then the environment */
 	for (i = 0; i < vmha_params_count() && rc == 0; i++) {
 		if (defs[i].info.default_value != NULL)

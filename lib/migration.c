@@ -382,43 +382,55 @@ uint64_t vmha_migration_eta_ms(uint64_t remaining_bytes, uint64_t rate_bps)
 static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t deadline_ms,
                           bool *downtime_set, bool *postcopy_started)
 {
-	struct vmha_virt_job_stats st;
+	struct vmha_virt_job_stats *st = NULL;
+	uint64_t remaining_bytes = 0;
+	uint64_t total_bytes = 0;
+	uint64_t rate_bps = 0;
+	uint64_t dirty_rate_pps = 0;
+	uint64_t iteration = 0;
 	bool after_n = false;
 	bool eta_late = false;
 
 	if (!*downtime_set && m->downtime_ms > 0 &&
 	    vmha_virt_domain_set_max_downtime(m->dom, m->downtime_ms, deadline_ms) == 0)
 		*downtime_set = true;
-	if (vmha_virt_domain_get_job_stats(m->dom, deadline_ms, &st) < 0 ||
-	    st.type == VIR_DOMAIN_JOB_NONE)
-		return;
-	m->last.elapsed_ms = st.time_elapsed_ms;
-	m->last.remaining_bytes = st.data_remaining_bytes;
-	m->last.total_bytes = st.data_total_bytes;
-	m->last.rate_bps = st.bandwidth_bps;
-	m->last.dirty_rate_pps = st.dirty_rate_pps;
-	m->last.iteration = st.iteration;
-	m->last.postcopy = st.postcopy || *postcopy_started;
+	st = vmha_virt_job_stats_new();
+	if (st == NULL || vmha_virt_domain_get_job_stats(m->dom, deadline_ms, st) < 0 ||
+	    vmha_virt_job_stats_type(st) == VIR_DOMAIN_JOB_NONE)
+		goto out;
+	remaining_bytes = vmha_virt_job_stats_remaining_bytes(st);
+	total_bytes = vmha_virt_job_stats_total_bytes(st);
+	rate_bps = vmha_virt_job_stats_bandwidth_bps(st);
+	dirty_rate_pps = vmha_virt_job_stats_dirty_rate_pps(st);
+	iteration = vmha_virt_job_stats_iteration(st);
+	m->last.elapsed_ms = vmha_virt_job_stats_elapsed_ms(st);
+	m->last.remaining_bytes = remaining_bytes;
+	m->last.total_bytes = total_bytes;
+	m->last.rate_bps = rate_bps;
+	m->last.dirty_rate_pps = dirty_rate_pps;
+	m->last.iteration = iteration;
+	m->last.postcopy = vmha_virt_job_stats_postcopy(st) || *postcopy_started;
 	vmha_info("migration of '%s' to '%s': %" PRIu64 " of %" PRIu64
 	          " MiB left, iteration %" PRIu64 ", dirty rate %" PRIu64 " pages/s, %" PRIu64
 	          " MiB/s",
-	          m->name, m->target, st.data_remaining_bytes >> 20, st.data_total_bytes >> 20,
-	          st.iteration, st.dirty_rate_pps, st.bandwidth_bps >> 20);
+	          m->name, m->target, remaining_bytes >> 20, total_bytes >> 20, iteration,
+	          dirty_rate_pps, rate_bps >> 20);
 	if (m->progress_fn != NULL)
 		m->progress_fn(&m->last, m->progress_opaque);
-	if (!(m->flags & VIR_MIGRATE_POSTCOPY) || *postcopy_started || st.iteration < 1)
-		return;
-	after_n = m->postcopy_after > 0 && st.iteration >= m->postcopy_after;
-	eta_late = st.bandwidth_bps > 0 &&
-	           vmha_clock_now_ms() + vmha_migration_eta_ms(st.data_remaining_bytes,
-	                                                       st.bandwidth_bps) >
-	                   abort_ms;
+	if (!(m->flags & VIR_MIGRATE_POSTCOPY) || *postcopy_started || iteration < 1)
+		goto out;
+	after_n = m->postcopy_after > 0 && iteration >= m->postcopy_after;
+	eta_late =
+	        rate_bps > 0 &&
+	        vmha_clock_now_ms() + vmha_migration_eta_ms(remaining_bytes, rate_bps) > abort_ms;
 	if (after_n || m->postcopy_after_first || eta_late) {
 		vmha_notice("switching the migration of '%s' to post-copy (%s)", m->name,
 		            eta_late ? "would miss the deadline" : "iterations");
 		if (vmha_virt_domain_start_postcopy(m->dom, deadline_ms) == 0)
 			*postcopy_started = true;
 	}
+out:
+	vmha_virt_job_stats_free(st);
 }
 
 /* Abort the job and wait for it; 0 when it finished after all. */

@@ -881,6 +881,73 @@ static uint64_t param_u64(virTypedParameterPtr params, int nparams, const char *
 	return v;
 }
 
+struct vmha_virt_job_stats {
+	int type;                      /* VIR_DOMAIN_JOB_* */
+	uint64_t time_elapsed_ms;      /* since the job started */
+	uint64_t data_total_bytes;     /* memory + disk to transfer */
+	uint64_t data_remaining_bytes; /* left to transfer */
+	uint64_t dirty_rate_pps;       /* pages dirtied per second */
+	uint64_t iteration;            /* precopy iteration */
+	uint64_t bandwidth_bps;        /* bytes per second (memory) */
+	bool postcopy;                 /* running in post-copy */
+	int operation;                 /* VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
+};
+
+struct vmha_virt_job_stats *vmha_virt_job_stats_new(void)
+{
+	return calloc(1, sizeof(struct vmha_virt_job_stats));
+}
+
+void vmha_virt_job_stats_free(struct vmha_virt_job_stats *st)
+{
+	free(st);
+}
+
+int vmha_virt_job_stats_type(const struct vmha_virt_job_stats *st)
+{
+	return st->type;
+}
+
+uint64_t vmha_virt_job_stats_elapsed_ms(const struct vmha_virt_job_stats *st)
+{
+	return st->time_elapsed_ms;
+}
+
+uint64_t vmha_virt_job_stats_total_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->data_total_bytes;
+}
+
+uint64_t vmha_virt_job_stats_remaining_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->data_remaining_bytes;
+}
+
+uint64_t vmha_virt_job_stats_dirty_rate_pps(const struct vmha_virt_job_stats *st)
+{
+	return st->dirty_rate_pps;
+}
+
+uint64_t vmha_virt_job_stats_iteration(const struct vmha_virt_job_stats *st)
+{
+	return st->iteration;
+}
+
+uint64_t vmha_virt_job_stats_bandwidth_bps(const struct vmha_virt_job_stats *st)
+{
+	return st->bandwidth_bps;
+}
+
+bool vmha_virt_job_stats_postcopy(const struct vmha_virt_job_stats *st)
+{
+	return st->postcopy;
+}
+
+int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st)
+{
+	return st->operation;
+}
+
 int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                    struct vmha_virt_job_stats *stats)
 {

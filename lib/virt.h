@@ -149,20 +149,43 @@ const char *vmha_virt_job_error(const struct vmha_virt_job *job);
 /** Free a finished job; an unfinished one is abandoned to its thread. NULL is a no-op. */
 void vmha_virt_job_free(struct vmha_virt_job *job);
 
-/** Progress of a migration job. */
-struct vmha_virt_job_stats {
-	int type;                      /**< VIR_DOMAIN_JOB_* */
-	uint64_t time_elapsed_ms;      /**< since the job started */
-	uint64_t data_total_bytes;     /**< memory + disk to transfer */
-	uint64_t data_remaining_bytes; /**< left to transfer */
-	uint64_t dirty_rate_pps;       /**< pages dirtied per second */
-	uint64_t iteration;            /**< precopy iteration */
-	uint64_t bandwidth_bps;        /**< bytes per second (memory) */
-	bool postcopy;                 /**< running in post-copy */
-	int operation;                 /**< VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
-};
+/** Progress of a migration job (opaque). */
+struct vmha_virt_job_stats;
 
-/** @return 0 and the current job's statistics, or -errno */
+/** @return empty (zeroed) job statistics, or NULL */
+struct vmha_virt_job_stats *vmha_virt_job_stats_new(void);
+
+/** Free job statistics. NULL is a no-op. */
+void vmha_virt_job_stats_free(struct vmha_virt_job_stats *st);
+
+/** @return the job type, VIR_DOMAIN_JOB_* */
+int vmha_virt_job_stats_type(const struct vmha_virt_job_stats *st);
+
+/** @return the time since the job started, in ms */
+uint64_t vmha_virt_job_stats_elapsed_ms(const struct vmha_virt_job_stats *st);
+
+/** @return the bytes to transfer (memory + disk) */
+uint64_t vmha_virt_job_stats_total_bytes(const struct vmha_virt_job_stats *st);
+
+/** @return the bytes left to transfer */
+uint64_t vmha_virt_job_stats_remaining_bytes(const struct vmha_virt_job_stats *st);
+
+/** @return the pages dirtied per second */
+uint64_t vmha_virt_job_stats_dirty_rate_pps(const struct vmha_virt_job_stats *st);
+
+/** @return the precopy iteration */
+uint64_t vmha_virt_job_stats_iteration(const struct vmha_virt_job_stats *st);
+
+/** @return the memory bandwidth in bytes per second */
+uint64_t vmha_virt_job_stats_bandwidth_bps(const struct vmha_virt_job_stats *st);
+
+/** @return whether the job runs in post-copy */
+bool vmha_virt_job_stats_postcopy(const struct vmha_virt_job_stats *st);
+
+/** @return the job operation, VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
+int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st);
+
+/** Fill stats with the current job's statistics. @return 0 or -errno */
 int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                    struct vmha_virt_job_stats *stats);
 

@@ -92,14 +92,14 @@ static const char *get(const char *name, void *opaque)
 /* Run an action as the agent would; return its OCF code. */
 static int run(const char *action, char *reason, size_t len)
 {
-	struct vmha_params p;
+	struct vmha_params *p = vmha_params_new();
 	int rc;
 
 	reason[0] = '\0';
-	rc = vmha_params_parse(&p, get, NULL, reason, len);
+	rc = p != NULL ? vmha_params_parse(p, get, NULL, reason, len) : -ENOMEM;
 	if (rc == 0)
-		rc = vmha_actions_run(action, &p, reason, len);
-	vmha_params_clear(&p);
+		rc = vmha_actions_run(action, p, reason, len);
+	vmha_params_free(p);
 	return (int)vmha_ocf_rc_from_errno(rc);
 }
 

@@ -17,17 +17,45 @@
 
 #define BASE (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER)
 
-static struct vmha_migrate_plan *plan_for(struct vmha_params *p, const char *options, int want_rc,
-                                          char *reason, size_t len)
+/* Look a variable up in a NULL-terminated "NAME=value" table. */
+static const char *table_get(const char *name, void *opaque)
+{
+	const char *const *env = opaque;
+	size_t len = strlen(name);
+
+	for (; *env != NULL; env++) {
+		if (strncmp(*env, name, len) == 0 && (*env)[len] == '=')
+			return *env + len + 1;
+	}
+	return NULL;
+}
+
+/* Parameters as the agent parses them from env (fails the test on a parse error). */
+static struct vmha_params *params_of(const char *const *env)
+{
+	struct vmha_params *p = vmha_params_new();
+	char reason[256] = "";
+
+	assert_non_null(p);
+	if (vmha_params_parse(p, table_get, (void *)env, reason, sizeof(reason)) != 0)
+		fail_msg("parse: %s", reason);
+	return p;
+}
+
+static struct vmha_migrate_plan *plan_for(const char *options, int want_rc, char *reason,
+                                          size_t len)
 {
 	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_params *p = NULL;
+	char opt[512];
+	const char *env[] = {opt, NULL};
 	int rc;
 
-	p->migrate_options = options != NULL ? strdup(options) : NULL;
+	snprintf(opt, sizeof(opt), "OCF_RESKEY_migrate_options=%s", options);
+	p = params_of(env);
 	reason[0] = '\0';
 	rc = vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason, len);
-	free(p->migrate_options);
-	p->migrate_options = NULL;
+	vmha_params_free(p);
 	if (rc != want_rc)
 		fail_msg("'%s': rc %d, expected %d (%s)", options, rc, want_rc, reason);
 	return plan;
@@ -63,14 +91,11 @@ static void test_flags(void **state)
 	        {"--live --persistent --undefinesource",
 	         VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE},
 	};
-	struct vmha_params p;
 	char reason[256];
 	size_t i;
 
-	memset(&p, 0, sizeof(p));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan =
-		        plan_for(&p, cases[i].opt, 0, reason, sizeof(reason));
+		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
 
 		if (vmha_migrate_plan_flags(plan) != (BASE | cases[i].flags))
 			fail_msg("'%s': flags 0x%x, expected 0x%x", cases[i].opt,
@@ -113,14 +138,11 @@ static void test_valued_options(void **state)
 	         0},
 	        {"--migrateuri=tcp://10.0.0.2", VIR_MIGRATE_PARAM_URI, "tcp://10.0.0.2", 0},
 	};
-	struct vmha_params p;
 	char reason[256];
 	size_t i;
 
-	memset(&p, 0, sizeof(p));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan =
-		        plan_for(&p, cases[i].opt, 0, reason, sizeof(reason));
+		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
 		int n = 0;
 		virTypedParameterPtr params = vmha_migrate_plan_params(plan, &n);
 		virTypedParameterPtr tp = virTypedParamsGet(params, n, cases[i].param);
@@ -161,13 +183,11 @@ static void test_rejected_options(void **state)
 	        {"--tunnelled --parallel", "cannot be combined"},
 	        {"--xml /nonexistent.xml", "cannot read '/nonexistent.xml'"},
 	};
-	struct vmha_params p;
 	char reason[256];
 	size_t i;
 
-	memset(&p, 0, sizeof(p));
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		plan_for(&p, cases[i].opt, -EINVAL, reason, sizeof(reason));
+		plan_for(cases[i].opt, -EINVAL, reason, sizeof(reason));
 		if (strstr(reason, cases[i].reason) == NULL)
 			fail_msg("'%s': reason '%s' lacks '%s'", cases[i].opt, reason,
 			         cases[i].reason);
@@ -176,56 +196,95 @@ static void test_rejected_options(void **state)
 
 static void test_remote_uri(void **state)
 {
+	static const char *const none[] = {NULL};
+	static const char *const ssh[] = {
+	        "OCF_RESKEY_migration_transport=ssh", "OCF_RESKEY_migration_user=admin",
+	        "OCF_RESKEY_migration_network_suffix=-mig", "OCF_RESKEY_migrateport=49160", NULL};
+	static const char *const bad_user[] = {
+	        "OCF_RESKEY_migration_transport=ssh", "OCF_RESKEY_migration_user=Bad User",
+	        "OCF_RESKEY_migrateport=49160",
+	        "OCF_RESKEY_hypervisor=qemu+tls://ignored:16514/system", NULL};
+	static const char *const remote[] = {
+	        "OCF_RESKEY_migration_transport=ssh",
+	        "OCF_RESKEY_migration_user=Bad User",
+	        "OCF_RESKEY_migrateport=49160",
+	        "OCF_RESKEY_hypervisor=qemu+tls://ignored:16514/system",
+	        "OCF_RESKEY_remoteuri=qemu+tcp://%n.lab/system",
+	        "OCF_RESKEY_migrateuri=tcp://%n:49999",
+	        NULL};
+	static const char *const no_uri[] = {
+	        "OCF_RESKEY_migration_transport=ssh", "OCF_RESKEY_migration_user=Bad User",
+	        "OCF_RESKEY_migrateport=49160", "OCF_RESKEY_migrateuri=tcp://%n:49999", NULL};
 	struct vmha_migrate_plan *plan = NULL;
-	struct vmha_params p;
+	struct vmha_params *p = NULL;
 	char reason[256];
 
-	memset(&p, 0, sizeof(p));
+	p = params_of(none);
 	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
 	        0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu://node2/system");
 	assert_null(vmha_migrate_plan_migrate_uri(plan));
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
-	p.migration_transport = "ssh";
-	p.migration_user = "admin";
-	p.migration_network_suffix = "-mig";
-	p.migrateport = 49160;
-	assert_int_equal(vmha_migrate_plan_new(&p, "node2.example.com", "qemu:///system", &plan,
+	p = params_of(ssh);
+	assert_int_equal(vmha_migrate_plan_new(p, "node2.example.com", "qemu:///system", &plan,
 	                                       reason, sizeof(reason)),
 	                 0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan),
 	                    "qemu+ssh://admin@node2-mig.example.com/system");
 	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp:node2-mig.example.com:49160");
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
 	/* a user name that is not a plain login name is left out, as in the stock agent */
-	p.migration_user = "Bad User";
-	p.migration_network_suffix = NULL;
-	p.hypervisor = "qemu+tls://ignored:16514/system";
-	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	p = params_of(bad_user);
+	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+ssh://n3:16514/system");
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
-	p.remoteuri = "qemu+tcp://%n.lab/system";
-	p.migrateuri = "tcp://%n:49999";
-	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	p = params_of(remote);
+	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
 	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+tcp://n3.lab/system");
 	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp://n3:49999");
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
-	p.remoteuri = NULL;
-	p.hypervisor = NULL;
-	assert_int_equal(vmha_migrate_plan_new(&p, "n3", NULL, &plan, reason, sizeof(reason)),
+	p = params_of(no_uri);
+	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)),
 	                 -EINVAL);
 	assert_non_null(strstr(reason, "remoteuri"));
+	vmha_params_free(p);
 }
 
 static void test_own_parameters(void **state)
 {
+	static const char *const own[] = {"OCF_RESKEY_migration_speed=200",
+	                                  "OCF_RESKEY_migration_auto_converge=true",
+	                                  "OCF_RESKEY_migration_tls=true",
+	                                  "OCF_RESKEY_migration_postcopy=true",
+	                                  "OCF_RESKEY_migration_parallel_connections=4",
+	                                  "OCF_RESKEY_migration_compression=xbzrle,zstd",
+	                                  NULL};
+	static const char *const bw10[] = {"OCF_RESKEY_migration_speed=200",
+	                                   "OCF_RESKEY_migration_auto_converge=true",
+	                                   "OCF_RESKEY_migration_tls=true",
+	                                   "OCF_RESKEY_migration_postcopy=true",
+	                                   "OCF_RESKEY_migration_parallel_connections=4",
+	                                   "OCF_RESKEY_migration_compression=xbzrle,zstd",
+	                                   "OCF_RESKEY_migrate_options=--bandwidth 10",
+	                                   NULL};
+	static const char *const lz4[] = {"OCF_RESKEY_migration_speed=200",
+	                                  "OCF_RESKEY_migration_auto_converge=true",
+	                                  "OCF_RESKEY_migration_tls=true",
+	                                  "OCF_RESKEY_migration_postcopy=true",
+	                                  "OCF_RESKEY_migration_parallel_connections=4",
+	                                  "OCF_RESKEY_migration_compression=lz4",
+	                                  NULL};
 	struct vmha_migrate_plan *plan = NULL;
-	struct vmha_params p;
+	struct vmha_params *p = NULL;
 	char reason[256];
 	virTypedParameterPtr params;
 	unsigned long long bw = 0;
@@ -234,16 +293,9 @@ static void test_own_parameters(void **state)
 	const char *methods[8] = {NULL};
 	int nmethods = 0;
 
-	memset(&p, 0, sizeof(p));
-	p.migration_speed_mibs = 200;
-	p.migration_auto_converge = true;
-	p.migration_tls = true;
-	p.migration_postcopy = true;
-	p.migration_parallel_connections = 4;
-	p.migration_compression = "xbzrle,zstd";
+	p = params_of(own);
 	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
-	        0);
+	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
 	assert_int_equal(vmha_migrate_plan_flags(plan),
 	                 BASE | VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS | VIR_MIGRATE_POSTCOPY |
 	                         VIR_MIGRATE_PARALLEL | VIR_MIGRATE_COMPRESSED);
@@ -262,23 +314,24 @@ static void test_own_parameters(void **state)
 	assert_string_equal(methods[1], "zstd");
 	assert_non_null(strstr(vmha_migrate_plan_describe(plan), "bandwidth=200"));
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
 	/* an explicit --bandwidth wins over migration_speed */
-	p.migrate_options = "--bandwidth 10";
+	p = params_of(bw10);
 	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
-	        0);
+	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
 	params = vmha_migrate_plan_params(plan, &n);
 	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 10);
 	vmha_migrate_plan_free(plan);
+	vmha_params_free(p);
 
-	p.migrate_options = NULL;
-	p.migration_compression = "lz4";
+	p = params_of(lz4);
 	assert_int_equal(
-	        vmha_migrate_plan_new(&p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
 	        -EINVAL);
 	assert_non_null(strstr(reason, "unknown method 'lz4'"));
+	vmha_params_free(p);
 }
 
 int main(void)

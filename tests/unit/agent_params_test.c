@@ -29,34 +29,35 @@ static const char *table_get(const char *name, void *opaque)
 static int parse(const char *const *env, struct vmha_params *p, char *reason, size_t len)
 {
 	reason[0] = '\0';
+	assert_non_null(p);
 	return vmha_params_parse(p, table_get, (void *)env, reason, len);
 }
 
 static void test_defaults(void **state)
 {
 	static const char *const env[] = {"OCF_RESKEY_config=/etc/vm.xml", NULL};
-	struct vmha_params p;
+	struct vmha_params *p = vmha_params_new();
 	char reason[256];
 
-	assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
-	assert_string_equal(p.config, "/etc/vm.xml");
-	assert_null(p.hypervisor);
-	assert_false(p.force_stop);
-	assert_int_equal(p.migration_downtime_ms, 0);
-	assert_int_equal(p.migration_speed_mibs, 0);
-	assert_true(p.autoset_utilization_cpu);
-	assert_true(p.autoset_utilization_host_memory);
-	assert_true(p.autoset_utilization_hv_memory);
-	assert_false(p.unset_utilization_cpu);
-	assert_false(p.save_config_on_stop);
-	assert_false(p.stateless);
-	assert_false(p.start_resources);
-	assert_int_equal(p.shutdown_timeout_share, 70);
-	assert_int_equal(p.timeout_ms, 90000);
-	assert_true(p.migration_precheck);
-	assert_string_equal(p.rsctmp, "/run/resource-agents");
-	assert_int_equal(vmha_params_check(&p, reason, sizeof(reason)), 0);
-	vmha_params_clear(&p);
+	assert_int_equal(parse(env, p, reason, sizeof(reason)), 0);
+	assert_string_equal(vmha_params_config(p), "/etc/vm.xml");
+	assert_null(vmha_params_hypervisor(p));
+	assert_false(vmha_params_force_stop(p));
+	assert_int_equal(vmha_params_migration_downtime_ms(p), 0);
+	assert_int_equal(vmha_params_migration_speed_mibs(p), 0);
+	assert_true(vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_CPU));
+	assert_true(vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_HOST_MEMORY));
+	assert_true(vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_HV_MEMORY));
+	assert_false(vmha_params_unset_utilization(p, VMHA_PARAMS_UTILIZATION_CPU));
+	assert_false(vmha_params_save_config_on_stop(p));
+	assert_false(vmha_params_stateless(p));
+	assert_false(vmha_params_start_resources(p));
+	assert_int_equal(vmha_params_shutdown_timeout_share(p), 70);
+	assert_int_equal(vmha_params_timeout_ms(p), 90000);
+	assert_true(vmha_params_migration_precheck(p));
+	assert_string_equal(vmha_params_rsctmp(p), "/run/resource-agents");
+	assert_int_equal(vmha_params_check(p, reason, sizeof(reason)), 0);
+	vmha_params_free(p);
 }
 
 static void test_every_stock_parameter_is_known(void **state)
@@ -117,20 +118,20 @@ static void test_values(void **state)
 	                                  "OCF_RESOURCE_INSTANCE=vm1",
 	                                  "HA_RSCTMP=/tmp/x",
 	                                  NULL};
-	struct vmha_params p;
+	struct vmha_params *p = vmha_params_new();
 	char reason[256];
 
-	assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
-	assert_true(p.force_stop);
-	assert_int_equal(p.migration_downtime_ms, 250);
-	assert_int_equal(p.migration_speed_mibs, 100);
-	assert_false(p.autoset_utilization_cpu);
-	assert_int_equal(p.timeout_ms, 20000);
-	assert_int_equal(p.interval_ms, 10000);
-	assert_string_equal(p.migrate_target, "node2");
-	assert_string_equal(p.instance, "vm1");
-	assert_string_equal(p.rsctmp, "/tmp/x");
-	vmha_params_clear(&p);
+	assert_int_equal(parse(env, p, reason, sizeof(reason)), 0);
+	assert_true(vmha_params_force_stop(p));
+	assert_int_equal(vmha_params_migration_downtime_ms(p), 250);
+	assert_int_equal(vmha_params_migration_speed_mibs(p), 100);
+	assert_false(vmha_params_autoset_utilization(p, VMHA_PARAMS_UTILIZATION_CPU));
+	assert_int_equal(vmha_params_timeout_ms(p), 20000);
+	assert_int_equal(vmha_params_interval_ms(p), 10000);
+	assert_string_equal(vmha_params_migrate_target(p), "node2");
+	assert_string_equal(vmha_params_instance(p), "vm1");
+	assert_string_equal(vmha_params_rsctmp(p), "/tmp/x");
+	vmha_params_free(p);
 }
 
 struct bad_case {
@@ -164,15 +165,15 @@ static void test_bad_values(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *env[] = {"OCF_RESKEY_config=/vm.xml", cases[i].env, NULL};
-		struct vmha_params p;
+		struct vmha_params *p = vmha_params_new();
 		char reason[256];
-		int rc = parse(env, &p, reason, sizeof(reason));
+		int rc = parse(env, p, reason, sizeof(reason));
 
 		if (rc != cases[i].parse_rc)
 			fail_msg("%s: parse gave %d, expected %d", cases[i].env, rc,
 			         cases[i].parse_rc);
 		if (rc == 0) {
-			rc = vmha_params_check(&p, reason, sizeof(reason));
+			rc = vmha_params_check(p, reason, sizeof(reason));
 			if (rc != cases[i].check_rc)
 				fail_msg("%s: check gave %d, expected %d", cases[i].env, rc,
 				         cases[i].check_rc);
@@ -180,7 +181,7 @@ static void test_bad_values(void **state)
 		if (strstr(reason, cases[i].reason) == NULL)
 			fail_msg("%s: reason '%s' lacks '%s'", cases[i].env, reason,
 			         cases[i].reason);
-		vmha_params_clear(&p);
+		vmha_params_free(p);
 	}
 }
 
@@ -190,21 +191,19 @@ static void test_contradictions(void **state)
 	                                   "OCF_RESKEY_snapshot=/var/lib/snap", NULL};
 	static const char *const none[] = {NULL};
 	static const char *const rel[] = {"OCF_RESKEY_config=vm.xml", NULL};
-	struct vmha_params p;
+	struct vmha_params *p = vmha_params_new();
 	char reason[256];
 
-	assert_int_equal(parse(both, &p, reason, sizeof(reason)), 0);
-	assert_int_equal(vmha_params_check(&p, reason, sizeof(reason)), -EINVAL);
+	assert_int_equal(parse(both, p, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_params_check(p, reason, sizeof(reason)), -EINVAL);
 	assert_non_null(strstr(reason, "'force_stop' and 'snapshot'"));
-	vmha_params_clear(&p);
-	assert_int_equal(parse(none, &p, reason, sizeof(reason)), 0);
-	assert_int_equal(vmha_params_check(&p, reason, sizeof(reason)), -EINVAL);
+	assert_int_equal(parse(none, p, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_params_check(p, reason, sizeof(reason)), -EINVAL);
 	assert_non_null(strstr(reason, "'config' is required"));
-	vmha_params_clear(&p);
-	assert_int_equal(parse(rel, &p, reason, sizeof(reason)), 0);
-	assert_int_equal(vmha_params_check(&p, reason, sizeof(reason)), -EINVAL);
+	assert_int_equal(parse(rel, p, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_params_check(p, reason, sizeof(reason)), -EINVAL);
 	assert_non_null(strstr(reason, "absolute path"));
-	vmha_params_clear(&p);
+	vmha_params_free(p);
 }
 
 /* backingfile, stateless and copyindirs: what goes together and what not. */
@@ -237,19 +236,19 @@ static void test_copy_on_write(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *env[6] = {"OCF_RESKEY_config=/srv/vm/web.xml"};
-		struct vmha_params p;
+		struct vmha_params *p = vmha_params_new();
 		char reason[256] = "";
 		size_t j;
 		int rc;
 
 		for (j = 0; cases[i].env[j] != NULL; j++)
 			env[j + 1] = cases[i].env[j];
-		assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
-		rc = vmha_params_check(&p, reason, sizeof(reason));
+		assert_int_equal(parse(env, p, reason, sizeof(reason)), 0);
+		rc = vmha_params_check(p, reason, sizeof(reason));
 		if (rc != cases[i].rc || strstr(reason, cases[i].reason) == NULL)
 			fail_msg("case %zu: check gave %d '%s', expected %d '%s'", i, rc, reason,
 			         cases[i].rc, cases[i].reason);
-		vmha_params_clear(&p);
+		vmha_params_free(p);
 	}
 }
 
@@ -258,18 +257,18 @@ static void test_value_text(void **state)
 {
 	static const char *const env[] = {"OCF_RESKEY_config=/vm.xml", "OCF_RESKEY_stateless=yes",
 	                                  "OCF_RESKEY_migrateport=4711", NULL};
-	struct vmha_params p;
+	struct vmha_params *p = vmha_params_new();
 	char reason[64];
 	char value[64];
 	char tiny[3];
 	size_t i;
 	int seen = 0;
 
-	assert_int_equal(parse(env, &p, reason, sizeof(reason)), 0);
+	assert_int_equal(parse(env, p, reason, sizeof(reason)), 0);
 	for (i = 0; i < vmha_params_count(); i++) {
 		const char *name = vmha_params_info(i)->name;
 
-		assert_int_equal(vmha_params_value(&p, i, value, sizeof(value)), 0);
+		assert_int_equal(vmha_params_value(p, i, value, sizeof(value)), 0);
 		if (strcmp(name, "config") == 0 && ++seen)
 			assert_string_equal(value, "/vm.xml");
 		if (strcmp(name, "stateless") == 0 && ++seen)
@@ -284,9 +283,9 @@ static void test_value_text(void **state)
 			assert_string_equal(value, "70");
 	}
 	assert_int_equal(seen, 6);
-	assert_int_equal(vmha_params_value(&p, vmha_params_count(), value, sizeof(value)), -ERANGE);
-	assert_int_equal(vmha_params_value(&p, 0, tiny, sizeof(tiny)), -ENOSPC);
-	vmha_params_clear(&p);
+	assert_int_equal(vmha_params_value(p, vmha_params_count(), value, sizeof(value)), -ERANGE);
+	assert_int_equal(vmha_params_value(p, 0, tiny, sizeof(tiny)), -ENOSPC);
+	vmha_params_free(p);
 }
 
 static void test_shutdown_flags(void **state)

@@ -45,11 +45,13 @@ fo_require() {
 fo_shared() { echo "$("$LAB" dir)/shared"; }
 fo_node_log() { echo "$("$LAB" dir)/nodes/$1/log/vmhad.log"; }
 
-# fo_up [--fence|--no-fence]: lab up (Corosync only), configuration, vmhad on every node
+# fo_up [--fence|--no-fence] [--leases]: lab up (Corosync only; --leases: with
+# virtlockd disk leases on the shared storage), configuration, vmhad on every node
 fo_up() {
-	local fence=$1 n sh
+	local fence=$1 n sh leases=
+	[ "${2:-}" = --leases ] && leases=--leases
 	"$LAB" down >/dev/null 2>&1
-	"$LAB" up --no-pacemaker --no-vms >"$work/lab-up.log" 2>&1 || {
+	"$LAB" up --no-pacemaker --no-vms $leases >"$work/lab-up.log" 2>&1 || {
 		cat "$work/lab-up.log" >&2
 		return 1
 	}
@@ -121,14 +123,24 @@ fo_wait_online() {
 	return 1
 }
 
-# fo_add_vm NAME NODE [vmha vm add settings...]: an idle guest in the registry, running on NODE
+# fo_add_vm NAME NODE [--disk] [vmha vm add settings...]: an idle guest in the
+# registry, running on NODE; --disk: with a 16 MiB raw disk on the shared
+# storage (/var/lib/libvirt/shared/disks/NAME.img, leased with `fo_up --leases`)
 fo_add_vm() {
-	local name=$1 node=$2 sh
+	local name=$1 node=$2 sh disk=
 	shift 2
 	sh=$(fo_shared)
+	if [ "${1:-}" = --disk ]; then
+		shift
+		mkdir -p "$sh/disks"
+		qemu-img create -q -f raw "$sh/disks/$name.img" 16M || return 1
+		disk="<disk type='file' device='disk'><driver name='qemu' type='raw' cache='none'/>"
+		disk="$disk<source file='/var/lib/libvirt/shared/disks/$name.img'/><target dev='vda' bus='virtio'/></disk>"
+	fi
 	# the registry wants a UUID (libvirt would invent one per start otherwise)
 	"$LAB" vm-xml idle "$name" |
-		sed "s|</name>|</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" >"$sh/xml/$name.xml" || return 1
+		sed -e "s|</name>|</name><uuid>$(cat /proc/sys/kernel/random/uuid)</uuid>|" \
+			-e "s|<devices>|<devices>$disk|" >"$sh/xml/$name.xml" || return 1
 	"$vmha" vm add "$name" --xml "$sh/xml/$name.xml" --dir "$sh/registry" "$@" >/dev/null || return 1
 	"$LAB" exec "$node" virsh create "/var/lib/libvirt/shared/xml/$name.xml" >/dev/null
 }

@@ -9,13 +9,13 @@ LAB=$lab_top/cluster-examples/lab/lab
 lab_prereq() {
 	local c
 	if [ "$(id -u)" -ne 0 ]; then
-		tap_skip "lab tests" "need root"
+		tap_skip_machine "lab tests" "need root"
 		tap_done
 		exit 0
 	fi
 	for c in libvirtd qemu-system-x86_64 corosync pacemakerd crm nsenter unshare; do
 		if ! command -v "$c" >/dev/null; then
-			tap_skip "lab tests" "'$c' not installed (scripts/install-deps lab)"
+			tap_skip_machine "lab tests" "'$c' not installed (scripts/install-deps lab)"
 			tap_done
 			exit 0
 		fi

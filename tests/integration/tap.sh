@@ -1,5 +1,13 @@
 # TAP helpers for integration tests (sourced). Each test script prints
-# "ok N - what" / "not ok N - what" lines; scripts/test-all counts them.
+# "ok N - what" / "not ok N - what" lines and a plan "1..N" (tap_done, at the
+# end); scripts/test-all counts them and fails a file whose plan does not
+# match its results.
+#
+# Skips say why. A skip caused by the machine (not root, a package that
+# scripts/install-deps installs is missing, the lab is busy) starts its reason
+# with "machine:" (tap_skip_machine, tap_skip_all_machine): with CI=true,
+# scripts/test-all counts it as a FAIL. Any other skip (the situation the
+# check needs does not arise here) uses tap_skip / tap_skip_all.
 tap_n=0
 tap_failed=0
 
@@ -22,6 +30,22 @@ tap_not_ok() {
 tap_skip() {
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n - $1 # SKIP $2"
+}
+
+# tap_skip_machine DESCRIPTION REASON: a skip because of the machine
+tap_skip_machine() {
+	tap_skip "$1" "machine: $2"
+}
+
+# tap_skip_all REASON: skip the whole file (plan 1..0) and exit
+tap_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+# tap_skip_all_machine REASON: skip the whole file because of the machine
+tap_skip_all_machine() {
+	tap_skip_all "machine: $1"
 }
 
 # tap_check DESCRIPTION CMD...: ok when CMD exits 0; its output is shown on failure

@@ -106,6 +106,48 @@ fo_status() {
 		sed -e 's/": */":/g' -e 's/, *"/,"/g' -e 's/\[ *\]/[]/g' -e 's/{ *"/{"/g' -e 's/ *}/}/g'
 }
 
+# fo_status_check NODE DOWN_HOST DOWN_STATE VM...: NODE's status JSON shows
+# DOWN_HOST in DOWN_STATE and each VM running on exactly one other host (a
+# down host's last announcement is not counted); prints what differs
+fo_status_check() {
+	local node=$1 down=$2 want=$3
+	shift 3
+	fo_status "$node" | python3 -c '
+import json, sys
+down, want, vms = sys.argv[1], sys.argv[2], sys.argv[3:]
+try:
+    d = json.load(sys.stdin)
+except ValueError as e:
+    print("no status JSON: %s" % e)
+    sys.exit(1)
+hosts = {h["name"]: h for h in d.get("hosts", [])}
+err = []
+got = hosts.get(down, {}).get("state")
+if got != want:
+    err.append("%s is %s, expected %s" % (down, got, want))
+for vm in vms:
+    on = [h["name"] for h in d.get("hosts", []) if h["name"] != down and
+          any(v["name"] == vm and v.get("state") == "running" for v in h.get("vms", []))]
+    if len(on) != 1:
+        err.append("%s runs on %s, expected exactly one survivor" % (vm, on or "none"))
+print("; ".join(err))
+sys.exit(1 if err else 0)
+' "$down" "$want" "$@"
+}
+
+# fo_wait_status_check TIMEOUT_S ARGS...: fo_status_check until it holds
+fo_wait_status_check() {
+	local end=$(($(fo_now_ms) + $1 * 1000)) out
+	shift
+	while :; do
+		out=$(fo_status_check "$@") && return 0
+		[ "$(fo_now_ms)" -ge "$end" ] && break
+		sleep 0.5
+	done
+	echo "$out"
+	return 1
+}
+
 # fo_host_mib NODE: the memory NODE announces, MiB
 fo_host_mib() { fo_status node1 | grep -o "\"name\":\"$1\",[^]]*" | grep -o '"memory_kib":[0-9]*' | head -1 | awk -F: '{print int($2 / 1024)}'; }
 

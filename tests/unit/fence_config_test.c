@@ -146,7 +146,7 @@ static void test_case(void **state)
 	FILE *f = NULL;
 
 	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", DATA_DIR, c->name);
-	if (getenv("VMHA_REGENERATE") != NULL) {
+	if (getenv("VMHA_REGENERATE") != NULL && strcmp(getenv("VMHA_REGENERATE"), "1") == 0) {
 		f = fopen(expected_path, "we");
 		assert_non_null(f);
 		fputs(actual, f);

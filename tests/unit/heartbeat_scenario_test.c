@@ -364,6 +364,9 @@ static void expect_same(struct replay *r, char **args, size_t n_args)
 	}
 	fprintf(r->log, "t=%" PRIu64 " views %s\n", r->now_ms, same ? "agree" : "DIFFER");
 	free(first);
+	if (!same) {
+		fail_at(r, "expect-same: the observers' views differ (see the event log)");
+	}
 }
 
 static void run_line(struct replay *r, char *line)

@@ -558,8 +558,8 @@ static void test_meta_data(void **state)
 	if (access(dtd, R_OK) < 0 || access(rng, R_OK) < 0 ||
 	    sh("command -v xmllint >/dev/null") != 0) {
 		/* not a silent pass: scripts/install-deps build installs them */
-		fail_msg("resource-agents' schemas or xmllint missing (resource-agents, libxml2-utils, "
-		         "scripts/install-deps build)");
+		fail_msg("resource-agents' schemas or xmllint missing "
+		         "(resource-agents, libxml2-utils: scripts/install-deps build)");
 	}
 	assert_int_equal(sh("xmllint --noout --dtdvalid %s '%s' 2>/dev/null", dtd, out), 0);
 	assert_int_equal(sh("xmllint --noout --relaxng %s '%s' 2>/dev/null", rng, out), 0);

@@ -36,7 +36,9 @@ static void remove_dir(void)
 const char *vmha_fuzz_dir(void)
 {
 	if (dir[0] == '\0') {
-		snprintf(dir, sizeof(dir), "/tmp/vmha-fuzz.XXXXXX");
+		/* tmpfs when there is one: the registry and the record fsync each write. */
+		snprintf(dir, sizeof(dir), "%s/vmha-fuzz.XXXXXX",
+		         access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 		if (mkdtemp(dir) == NULL) {
 			vmha_fuzz_fail("cannot create a scratch directory");
 		}

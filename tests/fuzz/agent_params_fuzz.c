@@ -76,7 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = vmha_params_parse(p, get, &e, reason, sizeof(reason));
 	if (rc != 0) {
 		if (rc != -EINVAL || reason[0] == '\0') {
-			vmha_fuzz_fail("parameters rejected with rc %d and reason '%s'", rc, reason);
+			vmha_fuzz_fail("parameters rejected with rc %d and reason '%s'", rc,
+			               reason);
 		}
 		goto out;
 	}

@@ -21,7 +21,7 @@ struct state {
 	bool *failed;
 	bool *extra;
 	bool *moved;
-	long *final; /* each VM's host after the plan, -1 none */
+	long *final;    /* each VM's host after the plan, -1 none */
 	uint64_t *load; /* nh x nd */
 };
 
@@ -48,7 +48,8 @@ static bool may_use(const struct state *s, size_t v, size_t h, bool live)
 	if (live && vmha_model_host_is_failover(s->m, h)) {
 		return false;
 	}
-	if (!live && (s->flags & VMHA_PLAN_FAILOVER_ONLY) && !vmha_model_host_is_failover(s->m, h)) {
+	if (!live && (s->flags & VMHA_PLAN_FAILOVER_ONLY) &&
+	    !vmha_model_host_is_failover(s->m, h)) {
 		return false;
 	}
 	return true;
@@ -138,11 +139,13 @@ static void place(struct state *s)
 		s->final[v] = h >= 0 && !s->failed[h] ? h : -1;
 		if (o == VMHA_PLAN_RESTART) {
 			if (t < 0 || (size_t)t >= s->nh) {
-				vmha_fuzz_fail("VM '%s' restarts on no host", vmha_model_vm_name(s->m, v));
+				vmha_fuzz_fail("VM '%s' restarts on no host",
+				               vmha_model_vm_name(s->m, v));
 			}
 			if (!may_use(s, v, (size_t)t, s->extra[v])) {
 				vmha_fuzz_fail("VM '%s' restarts on '%s', a host it may not use",
-				               vmha_model_vm_name(s->m, v), vmha_model_host_name(s->m, t));
+				               vmha_model_vm_name(s->m, v),
+				               vmha_model_host_name(s->m, t));
 			}
 			s->final[v] = t;
 			s->moved[v] = true;
@@ -163,11 +166,13 @@ static void place(struct state *s)
 		}
 		if (s->final[vm] != (long)from || from == to) {
 			vmha_fuzz_fail("migration of '%s' from '%s' where it does not run",
-			               vmha_model_vm_name(s->m, vm), vmha_model_host_name(s->m, from));
+			               vmha_model_vm_name(s->m, vm),
+			               vmha_model_host_name(s->m, from));
 		}
 		if (!may_use(s, vm, to, true)) {
 			vmha_fuzz_fail("migration of '%s' to '%s', a host it may not use",
-			               vmha_model_vm_name(s->m, vm), vmha_model_host_name(s->m, to));
+			               vmha_model_vm_name(s->m, vm),
+			               vmha_model_host_name(s->m, to));
 		}
 		s->final[vm] = (long)to;
 		s->moved[vm] = true;
@@ -195,11 +200,11 @@ static void check_capacity(struct state *s)
 	for (h = 0; h < s->nh; h++) {
 		for (d = 0; d < s->nd && receives[h]; d++) {
 			if (s->load[h * s->nd + d] > vmha_model_host_capacity(s->m, h, d)) {
-				vmha_fuzz_fail("host '%s' is over its '%s' capacity: %llu > %llu",
-				               vmha_model_host_name(s->m, h),
-				               vmha_model_dim_name(s->m, d),
-				               (unsigned long long)s->load[h * s->nd + d],
-				               (unsigned long long)vmha_model_host_capacity(s->m, h, d));
+				vmha_fuzz_fail(
+				        "host '%s' is over its '%s' capacity: %llu > %llu",
+				        vmha_model_host_name(s->m, h), vmha_model_dim_name(s->m, d),
+				        (unsigned long long)s->load[h * s->nd + d],
+				        (unsigned long long)vmha_model_host_capacity(s->m, h, d));
 			}
 		}
 	}
@@ -237,12 +242,15 @@ static void check_groups_and_stranded(struct state *s)
 		}
 		stranded++;
 		if (!(s->flags & VMHA_PLAN_NO_REASONS) && vmha_plan_reason(s->p, v)[0] == '\0') {
-			vmha_fuzz_fail("stranded VM '%s' has no reason", vmha_model_vm_name(s->m, v));
+			vmha_fuzz_fail("stranded VM '%s' has no reason",
+			               vmha_model_vm_name(s->m, v));
 		}
 		for (h = 0; h < s->nh; h++) {
-			if (may_use(s, v, h, s->extra[v]) && fits(s, v, h) && !group_conflict(s, v, h)) {
+			if (may_use(s, v, h, s->extra[v]) && fits(s, v, h) &&
+			    !group_conflict(s, v, h)) {
 				vmha_fuzz_fail("stranded VM '%s' fits on '%s' in the final plan",
-				               vmha_model_vm_name(s->m, v), vmha_model_host_name(s->m, h));
+				               vmha_model_vm_name(s->m, v),
+				               vmha_model_host_name(s->m, h));
 			}
 		}
 	}

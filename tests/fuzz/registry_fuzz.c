@@ -82,8 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	snprintf(dir, sizeof(dir), "in/vm1.xml");
-	if (vmha_fuzz_write(dir, nul != NULL ? nul + 1 : data, nul != NULL ? size - ha_len - 1 : 0) ==
-	    NULL) {
+	if (vmha_fuzz_write(dir, nul != NULL ? nul + 1 : data,
+	                    nul != NULL ? size - ha_len - 1 : 0) == NULL) {
 		goto out;
 	}
 	rc = vmha_registry_load(reg, "vm1", &vm, &err);

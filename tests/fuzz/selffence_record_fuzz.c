@@ -54,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0 && rc != -EINVAL) {
 		vmha_fuzz_fail("self-fence record: unexpected rc %d", rc);
 	}
-	if (rc == 0 && (memmem(data, size, "time=", 5) == NULL ||
-	                memmem(data, size, "result=", 7) == NULL)) {
+	if (rc == 0 &&
+	    (memmem(data, size, "time=", 5) == NULL || memmem(data, size, "result=", 7) == NULL)) {
 		vmha_fuzz_fail("self-fence record accepted without a time and a result");
 	}
 	return 0;

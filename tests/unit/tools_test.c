@@ -305,6 +305,77 @@ static void test_fence_usage(void **state)
 	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
 }
 
+static void write_domain(const char *path, const char *name, const char *uuid)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	fprintf(f,
+	        "<domain type='test'><name>%s</name><uuid>%s</uuid><memory unit='MiB'>8</memory>"
+	        "<vcpu>1</vcpu><os><type>hvm</type></os></domain>\n",
+	        name, uuid);
+	fclose(f);
+}
+
+/*
+ * vm start, stop and a dry-run migrate against this host's libvirt, which
+ * LIBVIRT_DEFAULT_URI makes the test driver (each process has its own: the
+ * domain "test" runs, nothing else). Host h1 is this host in the status.
+ */
+static void test_vm_start_stop(void **state)
+{
+	char reg[128];
+	char small[128];
+	char test[128];
+	struct run r;
+
+	(void)state;
+	snprintf(reg, sizeof(reg), "%s/registry", dir);
+	snprintf(small, sizeof(small), "%s/small.xml", dir);
+	snprintf(test, sizeof(test), "%s/test.xml", dir);
+	write_domain(small, "small", "6d7c0000-0000-4000-8000-000000000201");
+	write_domain(test, "test", "6695eb01-f6a4-8304-79aa-97f2502e193f");
+	RUN(&r, vmha_cmd_vm, "vm", "add", "small", "--xml", small, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	RUN(&r, vmha_cmd_vm, "vm", "add", "test", "--xml", test, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+
+	RUN(&r, vmha_cmd_vm, "vm", "start", "small", "--status", DATA_DIR "/vm-status.json", "--on",
+	    "h1", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_string_equal(r.out, "started 'small' on host 'h1'\n");
+	/* a VM the status shows running is not started again */
+	RUN(&r, vmha_cmd_vm, "vm", "start", "test", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "'test' already runs on host 'h1'"));
+
+	RUN(&r, vmha_cmd_vm, "vm", "stop", "test", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_string_equal(r.out, "stopped 'test' on host 'h1'\n");
+	RUN(&r, vmha_cmd_vm, "vm", "stop", "small", "--status", DATA_DIR "/vm-status.json", "--on",
+	    "h1", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "cannot stop 'small' on host 'h1'"));
+	RUN(&r, vmha_cmd_vm, "vm", "stop", "ghost", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "'ghost' runs on no host"));
+
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "h2", "--status", DATA_DIR "/vm-status.json",
+	    "--dry-run", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_non_null(strstr(r.out, "would migrate 'test' from host 'h1' to host 'h2'"));
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "h1", "--status", DATA_DIR "/vm-status.json",
+	    "--dry-run", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "already runs on host 'h1'"));
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "../h2", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+}
+
 static void test_program(void **state)
 {
 	struct run r;
@@ -330,11 +401,13 @@ static void test_program(void **state)
 
 int main(void)
 {
+	/* "this host's libvirt" for vm start and stop: the test driver */
+	setenv("LIBVIRT_DEFAULT_URI", "test:///default", 1);
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_status_text_cases), cmocka_unit_test(test_status_json),
 	        cmocka_unit_test(test_status_errors),     cmocka_unit_test(test_fence_check),
 	        cmocka_unit_test(test_fence_run),         cmocka_unit_test(test_fence_usage),
-	        cmocka_unit_test(test_program),
+	        cmocka_unit_test(test_vm_start_stop),     cmocka_unit_test(test_program),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,7 +23,8 @@
  *   its capacity in any dimension;
  * - no two VMs of one anti-affinity group share a host when one of them moved;
  * - a stranded VM has a reason (unless NO_REASONS), and does not fit on any
- *   host it may use in the final placement (the planner left no room unused);
+ *   host it may use in the final placement (the planner left no room unused;
+ *   not yet under REBALANCE: see plan_oracle.c and tests/fuzz/findings/);
  * - restart orders are 1..n, distinct, and given to restarted VMs only.
  */
 void vmha_plan_oracle_check(const struct vmha_model *m, const struct vmha_plan *p,

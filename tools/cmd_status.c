@@ -24,9 +24,10 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: vmha status [--json]\n\n"
+	fprintf(out, "Usage: vmha status [--json] [--status FILE]\n\n"
 	             "Hosts, their state (online, standby, daemon_down, lost, isolated, fenced),\n"
-	             "capacity and VMs, quorum and ring id, as the local vmhad sees them.\n"
+	             "capacity and VMs, quorum and ring id, as the local vmhad sees them\n"
+	             "(--status FILE: as a saved 'vmha status --json' says).\n"
 	             "Exit status: 0 success, 1 vmhad cannot be reached, 2 bad usage.\n");
 }
 
@@ -178,10 +179,12 @@ int vmha_cmd_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	        {"json", no_argument, NULL, 'j'},
+	        {"status", required_argument, NULL, 's'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	json_object *root = NULL;
+	const char *status_path = NULL;
 	bool json = false;
 	char *text = NULL;
 	int rc = VMHA_EXIT_OK;
@@ -189,10 +192,13 @@ int vmha_cmd_status(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			status_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -208,19 +214,30 @@ int vmha_cmd_status(int argc, char **argv)
 		rc = VMHA_EXIT_USAGE;
 		goto out;
 	}
-	err = vmha_status_ask(&text);
-	if (err < 0) {
-		fprintf(stderr, "vmha status: cannot reach vmhad over ipc service '%s': %s%s\n",
-		        VMHA_IPC_SERVICE, strerror(-err),
-		        err == -EACCES ? " (only root may ask)" : " (is vmhad running?)");
-		rc = VMHA_EXIT_NO;
-		goto out;
-	}
-	root = json_tokener_parse(text);
-	if (root == NULL) {
-		fprintf(stderr, "vmha status: vmhad sent invalid JSON\n");
-		rc = VMHA_EXIT_NO;
-		goto out;
+	if (status_path != NULL) {
+		root = json_object_from_file(status_path);
+		if (root == NULL) {
+			fprintf(stderr, "vmha status: cannot read the status JSON '%s'\n",
+			        status_path);
+			rc = VMHA_EXIT_NO;
+			goto out;
+		}
+	} else {
+		err = vmha_status_ask(&text);
+		if (err < 0) {
+			fprintf(stderr,
+			        "vmha status: cannot reach vmhad over ipc service '%s': %s%s\n",
+			        VMHA_IPC_SERVICE, strerror(-err),
+			        err == -EACCES ? " (only root may ask)" : " (is vmhad running?)");
+			rc = VMHA_EXIT_NO;
+			goto out;
+		}
+		root = json_tokener_parse(text);
+		if (root == NULL) {
+			fprintf(stderr, "vmha status: vmhad sent invalid JSON\n");
+			rc = VMHA_EXIT_NO;
+			goto out;
+		}
 	}
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(

@@ -5,7 +5,8 @@
  * Oracle: a rejected message leaves nothing behind and gives a known error
  * code; an accepted message is valid (names, UUIDs, ranges) and survives an
  * encode/decode round trip unchanged. Any other outcome aborts.
- * Built and run by tests/integration/heartbeat-fuzz.test.
+ * Built by configure --enable-fuzzing, run by scripts/fuzz-all; make check
+ * replays its kept corpus (heartbeat_msg_corpus/).
  */
 #include "config.h"
 

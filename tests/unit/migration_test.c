@@ -284,6 +284,34 @@ static void test_progress_starts_empty(void **state)
 	vmha_migration_free(NULL);
 }
 
+/* After a run: the domain must be found running on the target. */
+static void test_verify_arrival(void **state)
+{
+	struct fixture *fx = *state;
+	char *uri = target_uri("");
+	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", uri);
+	struct vmha_migration *here = NULL;
+
+	assert_non_null(m);
+	/* a target without the domain: it did not arrive */
+	assert_int_equal(vmha_migration_verify_arrival(m, vmha_deadline_in_ms(TIMEOUT_MS)), -ESRCH);
+	assert_non_null(strstr(vmha_migration_reason(m), "did not arrive on 'host2'"));
+	vmha_migration_free(m);
+	target_done(uri);
+	/* the shared default driver, where 'test' runs: it is there */
+	here = vmha_migration_new(fx->dom, "host3", "test:///default");
+	assert_non_null(here);
+	assert_int_equal(vmha_migration_verify_arrival(here, vmha_deadline_in_ms(TIMEOUT_MS)), 0);
+	assert_string_equal(vmha_migration_reason(here), "");
+	vmha_migration_free(here);
+	/* an unreachable target says so */
+	here = vmha_migration_new(fx->dom, "host4", "test:///nonexistent/vmha-no-such.xml");
+	assert_non_null(here);
+	assert_true(vmha_migration_verify_arrival(here, vmha_deadline_in_ms(TIMEOUT_MS)) < 0);
+	assert_non_null(strstr(vmha_migration_reason(here), "host4"));
+	vmha_migration_free(here);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +325,7 @@ int main(void)
 	        cmocka_unit_test(test_run_failure_has_reason),
 	        cmocka_unit_test(test_eta),
 	        cmocka_unit_test(test_progress_starts_empty),
+	        cmocka_unit_test(test_verify_arrival),
 	};
 
 	return cmocka_run_group_tests_name("migration", tests, setup, teardown);

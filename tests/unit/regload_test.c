@@ -24,10 +24,12 @@
 #include "heartbeat/regload.h"
 #include "registry.h"
 
-static const char *const domain_fmt = "<domain type='qemu'><name>%s</name>"
-                                      "<uuid>8f1c2d3e-0000-4000-8000-00000000000%d</uuid>"
-                                      "<memory unit='KiB'>262144</memory><vcpu>%d</vcpu>"
-                                      "<os><type>hvm</type></os></domain>";
+/* A macro, not a variable: a literal format string at any optimization level. */
+#define DOMAIN_FMT                                           \
+	"<domain type='qemu'><name>%s</name>"                \
+	"<uuid>8f1c2d3e-0000-4000-8000-00000000000%d</uuid>" \
+	"<memory unit='KiB'>262144</memory><vcpu>%d</vcpu>"  \
+	"<os><type>hvm</type></os></domain>"
 
 struct fixture {
 	char dir[64];
@@ -65,7 +67,7 @@ static void add_vm(const char *dir, const char *name, int n, const char *priorit
 
 	assert_non_null(reg);
 	assert_non_null(vm);
-	snprintf(xml, sizeof(xml), domain_fmt, name, n, 2);
+	snprintf(xml, sizeof(xml), DOMAIN_FMT, name, n, 2);
 	assert_int_equal(vmha_registry_vm_set_xml(vm, xml, &err), 0);
 	if (priority != NULL) {
 		assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PRIORITY, priority), 0);

@@ -160,12 +160,108 @@ static void test_bad_uri(void **state)
 	assert_int_equal(vmha_virt_state_name(VIR_DOMAIN_SHUTOFF)[0], 's');
 }
 
+/* The host checks the agent and the CLI make, as the test driver answers them. */
+static void test_host_resources(void **state)
+{
+	uint64_t dl = vmha_deadline_in_ms(5000);
+	struct vmha_virt *v = NULL;
+	enum vmha_virt_disk disk = VMHA_VIRT_DISK_PRESENT;
+	uint64_t free_bytes = 0;
+	char pool[64];
+	bool yes = false;
+
+	assert_int_equal(vmha_virt_open("test:///default", 0, dl, &v), 0);
+	assert_int_equal(vmha_virt_interface_exists(v, "eth1", dl, &yes), 0);
+	assert_true(yes);
+	assert_int_equal(vmha_virt_interface_exists(v, "vmha-nosuch0", dl, &yes), 0);
+	assert_false(yes);
+	assert_int_equal(vmha_virt_node_free_memory(v, dl, &free_bytes), 0);
+	assert_true(free_bytes > 0);
+	assert_int_equal(vmha_virt_network_is_active(v, "default", dl, &yes), 0);
+	assert_true(yes);
+	assert_int_equal(vmha_virt_network_is_active(v, "vmha-nosuch", dl, &yes), -EINVAL);
+	assert_int_equal(vmha_virt_network_ensure_active(v, "default", dl), 0);
+	assert_int_equal(vmha_virt_network_ensure_active(v, "vmha-nosuch", dl), -EINVAL);
+	assert_int_equal(vmha_virt_pool_ensure_active(v, "default-pool", dl), 0);
+	assert_int_equal(vmha_virt_pool_ensure_active(v, "vmha-nosuch", dl), -EINVAL);
+	/* a pool covers /default-pool: it says the volume is missing */
+	pool[0] = '\0';
+	assert_int_equal(
+	        vmha_virt_disk_check(v, "/default-pool/nosuch.img", dl, &disk, pool, sizeof(pool)),
+	        0);
+	assert_int_equal(disk, VMHA_VIRT_DISK_MISSING);
+	assert_string_equal(pool, "default-pool");
+	/* no pool covers /elsewhere: cannot tell */
+	assert_int_equal(vmha_virt_disk_check(v, "/elsewhere/x.img", dl, &disk, pool, sizeof(pool)),
+	                 0);
+	assert_int_equal(disk, VMHA_VIRT_DISK_UNCHECKED);
+	/* the test driver cannot compare CPUs: said so, not taken as compatible */
+	assert_int_equal(vmha_virt_compare_cpu(v, "kvm", "<cpu><model>qemu64</model></cpu>", dl),
+	                 -EOPNOTSUPP);
+	assert_non_null(strstr(vmha_virt_error(v), "not supported"));
+	vmha_virt_free(v);
+}
+
+/* Migration job calls: the test driver supports none of them, and each says so. */
+static void test_job_calls(void **state)
+{
+	uint64_t dl = vmha_deadline_in_ms(5000);
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	struct vmha_virt_job_stats *st = vmha_virt_job_stats_new();
+	struct vmha_virt_job *job = NULL;
+	char *xml = NULL;
+
+	assert_non_null(st);
+	assert_int_equal(vmha_virt_open("test:///default", 0, dl, &v), 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "test", dl, &d), 0);
+	assert_int_equal(vmha_virt_domain_get_job_stats(d, dl, st), -EOPNOTSUPP);
+	assert_int_equal(vmha_virt_job_stats_type(st), 0);
+	assert_int_equal(vmha_virt_job_stats_elapsed_ms(st), 0);
+	assert_int_equal(vmha_virt_job_stats_total_bytes(st), 0);
+	assert_int_equal(vmha_virt_job_stats_remaining_bytes(st), 0);
+	assert_int_equal(vmha_virt_job_stats_dirty_rate_pps(st), 0);
+	assert_int_equal(vmha_virt_job_stats_iteration(st), 0);
+	assert_int_equal(vmha_virt_job_stats_bandwidth_bps(st), 0);
+	assert_false(vmha_virt_job_stats_postcopy(st));
+	assert_int_equal(vmha_virt_job_stats_operation(st), 0);
+	assert_int_equal(vmha_virt_domain_abort_job(d, dl), -EOPNOTSUPP);
+	assert_int_equal(vmha_virt_domain_set_max_downtime(d, 300, dl), -EOPNOTSUPP);
+	assert_int_equal(vmha_virt_domain_start_postcopy(d, dl), -EOPNOTSUPP);
+	assert_int_equal(vmha_virt_domain_get_xml(d, 0, dl, &xml), 0);
+	assert_non_null(strstr(xml, "<name>test</name>"));
+	free(xml);
+	/* a migration the driver refuses: the job ends with libvirt's reason */
+	assert_int_equal(vmha_virt_domain_migrate_start(d, "test:///default", NULL, 0, 0, &job), 0);
+	assert_true(vmha_virt_job_wait(job, dl) < 0);
+	assert_true(strlen(vmha_virt_job_error(job)) > 0);
+	vmha_virt_job_free(job);
+	vmha_virt_job_stats_free(st);
+	vmha_virt_job_stats_free(NULL);
+	vmha_virt_domain_free(d);
+	vmha_virt_free(v);
+}
+
+static void test_state_names(void **state)
+{
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_NOSTATE), "no state");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_RUNNING), "running");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_BLOCKED), "blocked");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_PAUSED), "paused");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_SHUTDOWN), "in shutdown");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_SHUTOFF), "shut off");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_CRASHED), "crashed");
+	assert_string_equal(vmha_virt_state_name(VIR_DOMAIN_PMSUSPENDED), "pmsuspended");
+	assert_string_equal(vmha_virt_state_name(1000), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_open_and_lookup), cmocka_unit_test(test_deadlines),
 	        cmocka_unit_test(test_lifecycle),       cmocka_unit_test(test_hung_daemon),
-	        cmocka_unit_test(test_bad_uri),
+	        cmocka_unit_test(test_bad_uri),         cmocka_unit_test(test_host_resources),
+	        cmocka_unit_test(test_job_calls),       cmocka_unit_test(test_state_names),
 	};
 
 	return cmocka_run_group_tests_name("virt", tests, NULL, NULL);

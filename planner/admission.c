@@ -371,7 +371,8 @@ static int search_tolerated(struct vmha_admission *a, const size_t *cand, size_t
 			for (i = 0; i < k; i++) {
 				hosts[i] = cand[idx[i]];
 			}
-			rc = vmha_plan_run(p, hosts, k, NULL, 0, flags | VMHA_PLAN_NO_REASONS);
+			rc = vmha_plan_run(p, hosts, k, NULL, 0,
+			                   flags | VMHA_PLAN_NO_REASONS | VMHA_PLAN_QUICK);
 			if (rc < 0) {
 				goto out;
 			}

@@ -93,6 +93,7 @@ void vmha_plan_free(struct vmha_plan *p)
 	free(p->best_cnt);
 	free(p->best_assign);
 	free(p->cur_host);
+	free(p->ls_w);
 	free(p);
 }
 
@@ -216,6 +217,7 @@ struct vmha_plan *vmha_plan_new(const struct vmha_model *m)
 	p->cur_cnt = plan_xcalloc(p->nv, sizeof(*p->cur_cnt), &rc);
 	p->best_cnt = plan_xcalloc(p->nv, sizeof(*p->best_cnt), &rc);
 	p->best_assign = plan_xcalloc(p->nv, sizeof(*p->best_assign), &rc);
+	p->ls_w = plan_xcalloc(p->nh * p->nd, sizeof(*p->ls_w), &rc);
 	if (rc < 0) {
 		goto out;
 	}
@@ -582,6 +584,7 @@ static void clear_run(struct vmha_plan *p)
 	p->ndisp = 0;
 	p->nmig = 0;
 	p->nstranded = 0;
+	p->budget_hit = false;
 }
 
 int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, const size_t *extra,
@@ -688,6 +691,17 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			if (rc < 0) {
 				goto out;
 			}
+			p->budget_hit = p->budget == 0;
+		}
+		/* the exact search ended early (too large) and everything may still fit */
+		if (p->budget_hit && plan_stranded_levels(p, p->cand_levels) > 0 &&
+		    plan_all_may_fit(p)) {
+			rc = plan_local_search(p, (flags & VMHA_PLAN_QUICK)
+			                                  ? LOCAL_SEARCH_BUDGET_QUICK
+			                                  : LOCAL_SEARCH_BUDGET);
+			if (rc < 0) {
+				goto out;
+			}
 		}
 	}
 	if (flags & VMHA_PLAN_REBALANCE) {
@@ -697,6 +711,7 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 		}
 	}
 	p->nstranded = plan_stranded_levels(p, p->strand_levels);
+	p->budget_hit = p->budget_hit && p->nstranded > 0;
 	k = 0;
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
@@ -786,4 +801,9 @@ void vmha_plan_migration(const struct vmha_plan *p, size_t i, size_t *vm, size_t
 int vmha_plan_compare(const struct vmha_plan *a, const struct vmha_plan *b)
 {
 	return plan_compare_levels(a->strand_levels, a->nstranded, b->strand_levels, b->nstranded);
+}
+
+bool vmha_plan_budget_hit(const struct vmha_plan *p)
+{
+	return p->budget_hit;
 }

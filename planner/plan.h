@@ -40,6 +40,8 @@ enum vmha_plan_flags {
 	VMHA_PLAN_GREEDY_ONLY = 1 << 4,
 	/** no bounded exact search after the heuristics (to measure them alone) */
 	VMHA_PLAN_NO_SEARCH = 1 << 5,
+	/** a smaller search budget (admission checks thousands of failure sets) */
+	VMHA_PLAN_QUICK = 1 << 6,
 };
 
 /** What happens to a VM in a plan. */
@@ -109,6 +111,12 @@ size_t vmha_plan_migration_count(const struct vmha_plan *p);
  */
 void vmha_plan_migration(const struct vmha_plan *p, size_t i, size_t *vm, size_t *from, size_t *to,
                          size_t *for_vm);
+
+/**
+ * @return whether the search for a better plan stopped at its step budget
+ *         while VMs were still stranded (a better plan may exist)
+ */
+bool vmha_plan_budget_hit(const struct vmha_plan *p);
 
 /**
  * Compare two results by what they restart: negative when @p a restarts

@@ -35,6 +35,13 @@ struct migration {
  */
 #define IMPROVE_BUDGET 100000
 
+/*
+ * The local search with overload (plan_search.c) stops after this many
+ * evaluated moves; VMHA_PLAN_QUICK (admission's inner loop) uses the smaller.
+ */
+#define LOCAL_SEARCH_BUDGET       1000000
+#define LOCAL_SEARCH_BUDGET_QUICK 100000
+
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64
 
@@ -94,6 +101,8 @@ struct vmha_plan {
 	long *best_assign;
 	bool improved;
 	uint64_t budget;
+	bool budget_hit; /* an improvement step stopped at its budget, VMs still stranded */
+	double *ls_w;    /* local search: weight per host and dimension */
 	long *cur_host;
 };
 
@@ -133,6 +142,17 @@ int plan_compare_levels(const size_t *a, size_t na, const size_t *b, size_t nb);
 int plan_repair(struct vmha_plan *p);
 /** Bounded branch-and-bound from the current result (kept unless beaten). @return 0 or -ENOMEM */
 int plan_search(struct vmha_plan *p);
+/**
+ * Local search with overload from the current result, at most @p budget
+ * evaluated moves; keeps its result only when it restarts more.
+ * @return 0 or -ENOMEM
+ */
+int plan_local_search(struct vmha_plan *p, uint64_t budget);
+/**
+ * @return false when the restartable displaced VMs cannot all fit: their
+ *         demand exceeds the survivors' free capacity in some dimension
+ */
+bool plan_all_may_fit(const struct vmha_plan *p);
 /** Propose live migrations for stranded VMs (VMHA_PLAN_REBALANCE). @return 0 or -ENOMEM */
 int plan_rebalance(struct vmha_plan *p);
 /** @return a new string saying why VM @p v is stranded, or NULL when out of memory */

@@ -214,3 +214,412 @@ restore:
 out:
 	return rc;
 }
+
+/*
+ * Local search with overload (for tight packings). Every restartable
+ * displaced VM gets a host, even one without room; the overload (the
+ * amount by which a host's free capacity goes below zero, per dimension,
+ * relative to its capacity, times a weight) is then driven to zero by moving
+ * one VM or swapping two between hosts. At a local minimum the weights of
+ * the overloaded dimensions of the host rise (breakout), which changes the
+ * landscape without any randomness. Anti-affinity and allowed hosts are
+ * never broken. Ends when nothing is overloaded or the step budget is spent;
+ * then VMs are taken off overloaded hosts (lowest priority first), the
+ * others tried again, and the result kept only when it restarts more than
+ * the plan so far.
+ */
+
+/* Weighted overload of host h, dimension d, when its free capacity is f. */
+static double over_of(const struct vmha_plan *p, size_t h, size_t d, int64_t f)
+{
+	size_t i = h * p->nd + d;
+	int64_t floor = p->base_free[i] < 0 ? p->base_free[i] : 0;
+
+	return f >= floor ? 0.0 : (double)(floor - f) * p->inv_cap[i] * p->ls_w[i];
+}
+
+/* Change of the weighted overload of h when @p sign * VM v's demand arrives. */
+static double over_delta(const struct vmha_plan *p, size_t h, size_t v, int sign)
+{
+	const int64_t *f = p->free + h * p->nd;
+	const int64_t *x = p->dem + v * p->nd;
+	double delta = 0;
+	size_t d;
+
+	for (d = 0; d < p->nd; d++) {
+		if (x[d] != 0) {
+			delta += over_of(p, h, d, f[d] - sign * x[d]) - over_of(p, h, d, f[d]);
+		}
+	}
+	return delta;
+}
+
+/* Change of h's weighted overload when VM in leaves and VM out... arrives. */
+static double swap_delta(const struct vmha_plan *p, size_t h, size_t leaves, size_t arrives)
+{
+	const int64_t *f = p->free + h * p->nd;
+	const int64_t *a = p->dem + leaves * p->nd;
+	const int64_t *b = p->dem + arrives * p->nd;
+	double delta = 0;
+	size_t d;
+
+	for (d = 0; d < p->nd; d++) {
+		if (a[d] != b[d]) {
+			delta += over_of(p, h, d, f[d] + a[d] - b[d]) - over_of(p, h, d, f[d]);
+		}
+	}
+	return delta;
+}
+
+static bool in_group(const struct vmha_plan *p, size_t v, size_t g)
+{
+	size_t i;
+
+	for (i = p->vg_off[v]; i < p->vg_off[v + 1]; i++) {
+		if (p->vg[i] == g) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* May v join h once VM u (on h, or SIZE_MAX for none) has left it? */
+static bool aa_ok_without(const struct vmha_plan *p, size_t v, size_t h, size_t u)
+{
+	size_t i;
+
+	for (i = p->vg_off[v]; i < p->vg_off[v + 1]; i++) {
+		size_t g = p->vg[i];
+		uint32_t n = p->gcount[g * p->nh + h];
+
+		if (u != SIZE_MAX && in_group(p, u, g)) {
+			n--;
+		}
+		if (n > 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool host_over(const struct vmha_plan *p, size_t h)
+{
+	size_t d;
+
+	for (d = 0; d < p->nd; d++) {
+		size_t i = h * p->nd + d;
+
+		/* overcommitted before any restart: only what the restarts add counts */
+		if (p->free[i] < (p->base_free[i] < 0 ? p->base_free[i] : 0)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static size_t count_over(const struct vmha_plan *p)
+{
+	size_t i;
+	size_t n = 0;
+
+	for (i = 0; i < p->nlive; i++) {
+		n += host_over(p, p->live[i]);
+	}
+	return n;
+}
+
+/* Put every stranded candidate somewhere (least added overload). */
+static int ls_seed(struct vmha_plan *p)
+{
+	size_t i;
+	size_t k;
+	int rc = 0;
+
+	for (i = 0; i < p->nsv; i++) {
+		size_t v = p->sv[i];
+		long best = -1;
+		double best_delta = 0;
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
+			continue;
+		}
+		for (k = 0; k < p->nlive; k++) {
+			size_t h = p->live[k];
+			double delta;
+
+			if (!plan_host_usable(p, v, h, p->extra[v] != 0) || !plan_aa_ok(p, v, h)) {
+				continue;
+			}
+			delta = over_delta(p, h, v, 1);
+			if (best < 0 || delta < best_delta) {
+				best = (long)h;
+				best_delta = delta;
+			}
+		}
+		if (best >= 0) {
+			rc = plan_assign(p, v, (size_t)best);
+			if (rc < 0) {
+				goto out;
+			}
+		}
+	}
+out:
+	return rc;
+}
+
+/* One step on overloaded host h: the best move or swap of a VM off h. */
+static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+	long best_v = -1;
+	long best_to = -1;
+	long best_u = -1;
+	double best = -1e-12;
+	int rc = 0;
+
+	*moved = false;
+	p->budget--; /* at least one step per call */
+	for (i = 0; i < p->nsv && p->budget > 0; i++) {
+		size_t v = p->sv[i];
+		double off;
+
+		if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
+			continue;
+		}
+		off = over_delta(p, h, v, -1);
+		for (k = 0; k < p->nlive && p->budget > 0; k++) {
+			size_t g = p->live[k];
+			double delta;
+
+			p->budget--;
+			if (g == h || !plan_host_usable(p, v, g, p->extra[v] != 0) ||
+			    !aa_ok_without(p, v, g, SIZE_MAX)) {
+				continue;
+			}
+			delta = off + over_delta(p, g, v, 1);
+			if (delta < best) {
+				best = delta;
+				best_v = (long)v;
+				best_to = (long)g;
+				best_u = -1;
+			}
+		}
+		for (j = 0; j < p->nsv && p->budget > 0; j++) {
+			size_t u = p->sv[j];
+			size_t g;
+			double delta;
+
+			p->budget--;
+			if (p->outcome[u] != VMHA_PLAN_RESTART || p->target[u] == (long)h) {
+				continue;
+			}
+			g = (size_t)p->target[u];
+			delta = swap_delta(p, h, v, u) + swap_delta(p, g, u, v);
+			if (delta >= best || !plan_host_usable(p, v, g, p->extra[v] != 0) ||
+			    !plan_host_usable(p, u, h, p->extra[u] != 0) ||
+			    !aa_ok_without(p, v, g, u) || !aa_ok_without(p, u, h, v)) {
+				continue;
+			}
+			best = delta;
+			best_v = (long)v;
+			best_to = (long)g;
+			best_u = (long)u;
+		}
+	}
+	if (best_v < 0) {
+		goto out;
+	}
+	rc = plan_unassign(p, (size_t)best_v);
+	if (rc == 0 && best_u >= 0) {
+		rc = plan_unassign(p, (size_t)best_u);
+		if (rc == 0) {
+			rc = plan_assign(p, (size_t)best_u, h);
+		}
+	}
+	if (rc == 0) {
+		rc = plan_assign(p, (size_t)best_v, (size_t)best_to);
+	}
+	*moved = true;
+out:
+	return rc;
+}
+
+/* Take VMs off overloaded hosts (lowest priority, then largest first), try them again. */
+static int ls_extract(struct vmha_plan *p)
+{
+	size_t i;
+	size_t k;
+	int rc = 0;
+
+	for (k = 0; k < p->nlive; k++) {
+		size_t h = p->live[k];
+
+		while (host_over(p, h)) {
+			long worst = -1;
+			double worst_size = 0;
+
+			for (i = p->nsv; i-- > 0;) {
+				size_t v = p->sv[i];
+				double size = -over_delta(p, h, v, -1);
+
+				if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
+					continue;
+				}
+				if (worst >= 0 && p->level[v] != p->level[(size_t)worst]) {
+					break;
+				}
+				if (worst < 0 || size > worst_size) {
+					worst = (long)v;
+					worst_size = size;
+				}
+			}
+			if (worst < 0) {
+				break; /* overloaded by running VMs alone */
+			}
+			rc = plan_unassign(p, (size_t)worst);
+			if (rc < 0) {
+				goto out;
+			}
+		}
+	}
+	for (i = 0; i < p->nsv; i++) {
+		size_t v = p->sv[i];
+		long h;
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
+			continue;
+		}
+		h = plan_choose(p, v, BEST_FIT, -1, p->extra[v] != 0);
+		if (h >= 0) {
+			rc = plan_assign(p, v, (size_t)h);
+			if (rc < 0) {
+				goto out;
+			}
+		}
+	}
+out:
+	return rc;
+}
+
+bool plan_all_may_fit(const struct vmha_plan *p)
+{
+	int64_t need[VMHA_MODEL_MAX_DIMS] = {0};
+	size_t i;
+	size_t d;
+
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] == VMHA_PLAN_NOT_RESTARTED) {
+			continue;
+		}
+		for (d = 0; d < p->nd; d++) {
+			need[d] += p->dem[v * p->nd + d];
+		}
+	}
+	for (i = 0; i < p->nlive; i++) {
+		size_t h = p->live[i];
+
+		for (d = 0; d < p->nd; d++) {
+			int64_t f = p->free[h * p->nd + d];
+
+			need[d] -= f > 0 ? f : 0;
+		}
+	}
+	/* the VMs restarted so far took their demand from free: add it back */
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] != VMHA_PLAN_RESTART) {
+			continue;
+		}
+		for (d = 0; d < p->nd; d++) {
+			need[d] -= p->dem[v * p->nd + d];
+		}
+	}
+	for (d = 0; d < p->nd; d++) {
+		if (need[d] > 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int plan_local_search(struct vmha_plan *p, uint64_t budget)
+{
+	size_t i;
+	size_t k;
+	size_t cursor = 0;
+	size_t n;
+	size_t na = 0;
+	int rc = 0;
+
+	p->nsv = 0;
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		p->saved[i] = p->target[v];
+		if (p->outcome[v] != VMHA_PLAN_NOT_RESTARTED) {
+			p->sv[p->nsv++] = v;
+		}
+	}
+	na = plan_stranded_levels(p, p->strand_levels);
+	for (i = 0; i < p->nh * p->nd; i++) {
+		p->ls_w[i] = 1.0;
+	}
+	p->budget = budget;
+	rc = ls_seed(p);
+	if (rc < 0) {
+		goto out;
+	}
+	while (p->budget > 0 && count_over(p) > 0) {
+		bool moved = false;
+		size_t h = 0;
+
+		for (k = 0; k < p->nlive; k++) {
+			h = p->live[(cursor + k) % p->nlive];
+			if (host_over(p, h)) {
+				break;
+			}
+		}
+		cursor = (cursor + k + 1) % p->nlive;
+		rc = ls_step(p, h, &moved);
+		if (rc < 0) {
+			goto out;
+		}
+		if (!moved) {
+			size_t d;
+
+			for (d = 0; d < p->nd; d++) {
+				size_t x = h * p->nd + d;
+
+				if (p->free[x] < (p->base_free[x] < 0 ? p->base_free[x] : 0)) {
+					p->ls_w[x] += 1.0;
+				}
+			}
+		}
+	}
+	p->budget_hit = p->budget == 0 && count_over(p) > 0;
+	rc = ls_extract(p);
+	if (rc < 0) {
+		goto out;
+	}
+	n = plan_stranded_levels(p, p->cand_levels);
+	if (plan_compare_levels(p->cand_levels, n, p->strand_levels, na) > 0) {
+		goto out;
+	}
+	/* not better: back to the plan so far */
+	plan_reset_state(p);
+	for (i = 0; i < p->ndisp; i++) {
+		if (p->saved[i] >= 0) {
+			rc = plan_assign(p, p->disp[i], (size_t)p->saved[i]);
+			if (rc < 0) {
+				goto out;
+			}
+		}
+	}
+out:
+	return rc;
+}

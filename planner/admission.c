@@ -159,6 +159,12 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 		goto out;
 	}
 	snprintf(a->policy, sizeof(a->policy), "%s", policy);
+	if (nh == 0) {
+		/* nothing to fail and nothing to restart on: not an answer */
+		rc = -EINVAL;
+		snprintf(err, errlen, "the cluster has no nodes: nothing to check the policy against");
+		goto out;
+	}
 	colon = strchr(copy, ':');
 	if (colon != NULL) {
 		*colon = '\0';
@@ -216,6 +222,11 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 			     item = strtok_r(NULL, ",", &save)) {
 				if (vmha_model_host_find(m, item, &h) < 0) {
 					rc = perr(err, errlen, "failover-hosts", "no node '%s'",
+					          item);
+					goto out;
+				}
+				if (a->fo[h]) {
+					rc = perr(err, errlen, "failover-hosts", "node '%s' named twice",
 					          item);
 					goto out;
 				}

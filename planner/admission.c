@@ -162,7 +162,8 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 	if (nh == 0) {
 		/* nothing to fail and nothing to restart on: not an answer */
 		rc = -EINVAL;
-		snprintf(err, errlen, "the cluster has no nodes: nothing to check the policy against");
+		snprintf(err, errlen,
+		         "the cluster has no nodes: nothing to check the policy against");
 		goto out;
 	}
 	colon = strchr(copy, ':');
@@ -226,8 +227,8 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 					goto out;
 				}
 				if (a->fo[h]) {
-					rc = perr(err, errlen, "failover-hosts", "node '%s' named twice",
-					          item);
+					rc = perr(err, errlen, "failover-hosts",
+					          "node '%s' named twice", item);
 					goto out;
 				}
 				a->fo[h] = 1;

@@ -18,6 +18,7 @@
 
 #include "planner/model.h"
 #include "planner/plan.h"
+#include "planner/regmodel.h"
 #include "planner/scenario.h"
 
 /* A small deterministic generator (tests must not depend on libc's rand). */
@@ -581,6 +582,57 @@ static void test_properties_tight(void **state)
 	(void)state;
 }
 
+/* The one registry -> planner mapping: every setting reaches the model, bad values are refused. */
+static void test_registry_spec(void **state)
+{
+	struct vmha_registry_vm *vm = vmha_registry_vm_new("web1");
+	struct vmha_model *m = vmha_model_new();
+	struct vmha_vm_spec spec;
+	size_t dc;
+	size_t dm;
+	size_t h;
+	size_t v;
+	char err[256];
+
+	assert_non_null(vm);
+	assert_non_null(m);
+	/* out of range: refused, naming nothing silently */
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PRIORITY, "2000000"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, "4294967297"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PRIORITY, "high"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, "4"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, "2048"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_ALLOWED, "h1,h2"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PREFERRED, "h2"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_ANTI_AFFINITY, "web"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_RESTART, "never"), 0);
+	assert_int_equal(vmha_vm_spec_from_registry(vm, "web1", &spec, err, sizeof(err)), 0);
+	assert_string_equal(spec.preferred, "h2");
+	assert_true(spec.has_vcpus);
+	assert_int_equal(spec.vcpus, 4);
+	assert_int_equal(vmha_model_dim(m, "cpu", true, &dc), 0);
+	assert_int_equal(vmha_model_dim(m, "memory", true, &dm), 0);
+	assert_int_equal(vmha_model_add_host(m, "h1", "t", &h), 0);
+	assert_int_equal(vmha_model_add_host(m, "h2", "t", &h), 0);
+	assert_int_equal(vmha_model_add_host(m, "h3", "t", &h), 0);
+	assert_int_equal(vmha_model_add_vm(m, "web1", "t", &v), 0);
+	assert_int_equal(vmha_registry_to_model_vm(m, v, dc, dm, vm, "web1", err, sizeof(err)), 0);
+	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
+	assert_int_equal(vmha_model_vm_priority(m, 0), VMHA_PRIORITY_HIGH);
+	assert_int_equal(vmha_model_vm_demand(m, 0, dc), 4);
+	assert_int_equal(vmha_model_vm_demand(m, 0, dm), 2048);
+	assert_false(vmha_model_vm_restarts(m, 0));
+	assert_true(vmha_model_vm_allows(m, 0, 0));
+	assert_true(vmha_model_vm_allows(m, 0, 1));
+	assert_false(vmha_model_vm_allows(m, 0, 2));
+	assert_false(vmha_model_vm_prefers(m, 0, 0));
+	assert_true(vmha_model_vm_prefers(m, 0, 1));
+	assert_int_equal(vmha_model_vm_group_count(m, 0), 1);
+	vmha_model_free(m);
+	vmha_registry_vm_free(vm);
+	(void)state;
+}
+
 /* ---- quality against an exhaustive solver ---- */
 
 #define QMAX_V 12
@@ -838,6 +890,7 @@ int main(void)
 	        cmocka_unit_test(test_rebalance),
 	        cmocka_unit_test(test_properties),
 	        cmocka_unit_test(test_properties_tight),
+	        cmocka_unit_test(test_registry_spec),
 	        cmocka_unit_test(test_quality),
 	};
 

@@ -3,7 +3,9 @@
  * fits, and how many the planner restarts.
  *
  * Perfect packing: each survivor's free capacity (after its own running VM)
- * is cut into pieces in every dimension; the pieces are the VMs of the one
+ * is cut into pieces in every dimension, at the granularity of real VM sizes
+ * (whole vCPUs, GiB of memory, 10 GB of disk; the "fine" families cut at
+ * single units, which makes the packing unique and much harder); the pieces are the VMs of the one
  * failed host, so a plan that restarts everything exists (each VM back on
  * the survivor it was cut from). Slack: the same with 10 % more room on
  * every survivor. Families add a third dimension, priorities, anti-affinity
@@ -38,17 +40,18 @@ struct family {
 	bool aa;
 	bool allowed;
 	unsigned int slack_pct;
+	bool fine; /* capacity cut at unit granularity (unique packing), not in vCPUs/GiB */
 };
 
 static const struct family families[] = {
-        {"perfect-2d", 2, false, false, false, 0},
-        {"perfect-3d", 3, false, false, false, 0},
-        {"perfect-2d-prio", 2, true, false, false, 0},
-        {"perfect-2d-anti-affinity", 2, false, true, false, 0},
-        {"perfect-2d-allowed", 2, false, false, true, 0},
-        {"perfect-3d-all", 3, true, true, true, 0},
-        {"slack10-2d", 2, false, false, false, 10},
-        {"slack10-3d-all", 3, true, true, true, 10},
+        {"perfect-2d", 2, false, false, false, 0, false},
+        {"perfect-3d", 3, false, false, false, 0, false},
+        {"perfect-2d-prio", 2, true, false, false, 0, false},
+        {"perfect-2d-anti-affinity", 2, false, true, false, 0, false},
+        {"perfect-2d-allowed", 2, false, false, true, 0, false},
+        {"perfect-3d-all", 3, true, true, true, 0, false},
+        {"slack10-2d", 2, false, false, false, 10, false},
+        {"slack10-3d-all", 3, true, true, true, 10, false},
 };
 
 /* survivors and VMs per survivor, cycled through by instance number */
@@ -104,7 +107,10 @@ static void cut(uint64_t total, size_t k, uint64_t *out)
 static struct vmha_model *generate(const struct family *f, size_t ns, size_t k, size_t *failed)
 {
 	static const char *dims[] = {"cpu", "memory", "disk"};
+	/* fine: raw units; coarse: vCPUs (x1000 in the model), GiB (x1024 MiB), 10 GB */
 	static const uint64_t base[] = {32000, 65536, 2000};
+	static const uint64_t coarse_base[] = {32, 64, 200};
+	static const uint64_t coarse_unit[] = {1000, 1024, 10};
 	static const char *tiers[] = {"highest", "high", "medium", "low", "lowest"};
 	struct vmha_model *m = vmha_model_new();
 	uint64_t sum[3] = {0};
@@ -141,16 +147,26 @@ static struct vmha_model *generate(const struct family *f, size_t ns, size_t k, 
 				goto fail;
 			}
 			for (d = 0; d < f->nd; d++) {
-				uint64_t cap = base[d] + rnd(base[d] * 2);
+				uint64_t b = f->fine ? base[d] : coarse_base[d];
+				uint64_t unit = f->fine ? 1 : coarse_unit[d];
+				uint64_t cap = b + rnd(b * 2);
 				uint64_t load = cap * rnd(41) / 100;
 				uint64_t free_amount = cap - load;
 				uint64_t room = free_amount * 100 / (100 + f->slack_pct);
+				size_t x;
 
-				if (vmha_model_host_set_capacity(m, idx, dimx[d], cap) < 0 ||
-				    vmha_model_vm_set_demand(m, r, dimx[d], load) < 0) {
+				if (room < k) {
+					room = k;
+					cap = load + room + room * f->slack_pct / 100;
+				}
+				if (vmha_model_host_set_capacity(m, idx, dimx[d], cap * unit) < 0 ||
+				    vmha_model_vm_set_demand(m, r, dimx[d], load * unit) < 0) {
 					goto fail;
 				}
 				cut(room, k, piece[d]);
+				for (x = 0; x < k; x++) {
+					piece[d][x] *= unit;
+				}
 			}
 		}
 		for (j = 0; j < k; j++) {

@@ -52,6 +52,8 @@ static const struct family families[] = {
         {"perfect-3d-all", 3, true, true, true, 0, false},
         {"slack10-2d", 2, false, false, false, 10, false},
         {"slack10-3d-all", 3, true, true, true, 10, false},
+        {"fine-perfect-2d", 2, false, false, false, 0, true},
+        {"fine-slack10-2d", 2, false, false, false, 10, true},
 };
 
 /* survivors and VMs per survivor, cycled through by instance number */

@@ -217,7 +217,7 @@ struct vmha_plan *vmha_plan_new(const struct vmha_model *m)
 	p->cur_cnt = plan_xcalloc(p->nv, sizeof(*p->cur_cnt), &rc);
 	p->best_cnt = plan_xcalloc(p->nv, sizeof(*p->best_cnt), &rc);
 	p->best_assign = plan_xcalloc(p->nv, sizeof(*p->best_assign), &rc);
-	p->ls_w = plan_xcalloc(p->nh * p->nd, sizeof(*p->ls_w), &rc);
+	p->ls_w = plan_xcalloc(p->nh * (p->nd + 1), sizeof(*p->ls_w), &rc);
 	if (rc < 0) {
 		goto out;
 	}

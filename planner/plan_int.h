@@ -102,7 +102,7 @@ struct vmha_plan {
 	bool improved;
 	uint64_t budget;
 	bool budget_hit; /* an improvement step stopped at its budget, VMs still stranded */
-	double *ls_w;    /* local search: weight per host and dimension */
+	double *ls_w; /* local search: weight per host and dimension, then per host for anti-affinity */
 	long *cur_host;
 };
 

@@ -283,23 +283,66 @@ static bool in_group(const struct vmha_plan *p, size_t v, size_t g)
 	return false;
 }
 
-/* May v join h once VM u (on h, or SIZE_MAX for none) has left it? */
-static bool aa_ok_without(const struct vmha_plan *p, size_t v, size_t h, size_t u)
+/* The weight of anti-affinity conflicts on host h (local search). */
+static double aa_weight(const struct vmha_plan *p, size_t h)
+{
+	return p->ls_w[p->nh * p->nd + h];
+}
+
+/*
+ * Change of h's anti-affinity conflicts (members beyond the first, per
+ * group) when VM @p leaving goes off h and VM @p arriving joins it (either
+ * SIZE_MAX for none).
+ */
+static int aa_change(const struct vmha_plan *p, size_t h, size_t leaving, size_t arriving)
 {
 	size_t i;
+	int change = 0;
 
-	for (i = p->vg_off[v]; i < p->vg_off[v + 1]; i++) {
-		size_t g = p->vg[i];
-		uint32_t n = p->gcount[g * p->nh + h];
+	if (leaving != SIZE_MAX) {
+		for (i = p->vg_off[leaving]; i < p->vg_off[leaving + 1]; i++) {
+			size_t g = p->vg[i];
+			int c = (int)p->gcount[g * p->nh + h];
+			int c2 = c - 1 + (arriving != SIZE_MAX && in_group(p, arriving, g) ? 1 : 0);
 
-		if (u != SIZE_MAX && in_group(p, u, g)) {
-			n--;
-		}
-		if (n > 0) {
-			return false;
+			change += (c2 > 1 ? c2 - 1 : 0) - (c > 1 ? c - 1 : 0);
 		}
 	}
-	return true;
+	if (arriving != SIZE_MAX) {
+		for (i = p->vg_off[arriving]; i < p->vg_off[arriving + 1]; i++) {
+			size_t g = p->vg[i];
+
+			if (leaving != SIZE_MAX && in_group(p, leaving, g)) {
+				continue;
+			}
+			change += p->gcount[g * p->nh + h] >= 1 ? 1 : 0;
+		}
+	}
+	return change;
+}
+
+/* Does a displaced VM on h share a group with another VM there? */
+static bool host_conflict(const struct vmha_plan *p, size_t h)
+{
+	size_t i;
+	size_t k;
+
+	if (p->ng == 0) {
+		return false;
+	}
+	for (i = 0; i < p->nsv; i++) {
+		size_t v = p->sv[i];
+
+		if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
+			continue;
+		}
+		for (k = p->vg_off[v]; k < p->vg_off[v + 1]; k++) {
+			if (p->gcount[p->vg[k] * p->nh + h] > 1) {
+				return true;
+			}
+		}
+	}
+	return false;
 }
 
 static bool host_over(const struct vmha_plan *p, size_t h)
@@ -323,7 +366,7 @@ static size_t count_over(const struct vmha_plan *p)
 	size_t n = 0;
 
 	for (i = 0; i < p->nlive; i++) {
-		n += host_over(p, p->live[i]);
+		n += host_over(p, p->live[i]) || host_conflict(p, p->live[i]);
 	}
 	return n;
 }
@@ -347,10 +390,12 @@ static int ls_seed(struct vmha_plan *p)
 			size_t h = p->live[k];
 			double delta;
 
-			if (!plan_host_usable(p, v, h, p->extra[v] != 0) || !plan_aa_ok(p, v, h)) {
+			if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
 				continue;
 			}
-			delta = over_delta(p, h, v, 1);
+			/* anti-affinity may be broken here, at a price, until the search mends it */
+			delta = over_delta(p, h, v, 1) +
+			        aa_weight(p, h) * aa_change(p, h, SIZE_MAX, v);
 			if (best < 0 || delta < best_delta) {
 				best = (long)h;
 				best_delta = delta;
@@ -388,17 +433,17 @@ static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
 		if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
 			continue;
 		}
-		off = over_delta(p, h, v, -1);
+		off = over_delta(p, h, v, -1) + aa_weight(p, h) * aa_change(p, h, v, SIZE_MAX);
 		for (k = 0; k < p->nlive && p->budget > 0; k++) {
 			size_t g = p->live[k];
 			double delta;
 
 			p->budget--;
-			if (g == h || !plan_host_usable(p, v, g, p->extra[v] != 0) ||
-			    !aa_ok_without(p, v, g, SIZE_MAX)) {
+			if (g == h || !plan_host_usable(p, v, g, p->extra[v] != 0)) {
 				continue;
 			}
-			delta = off + over_delta(p, g, v, 1);
+			delta = off + over_delta(p, g, v, 1) +
+			        aa_weight(p, g) * aa_change(p, g, SIZE_MAX, v);
 			if (delta < best) {
 				best = delta;
 				best_v = (long)v;
@@ -417,9 +462,12 @@ static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
 			}
 			g = (size_t)p->target[u];
 			delta = swap_delta(p, h, v, u) + swap_delta(p, g, u, v);
+			if (p->ng > 0) {
+				delta += aa_weight(p, h) * aa_change(p, h, v, u) +
+				         aa_weight(p, g) * aa_change(p, g, u, v);
+			}
 			if (delta >= best || !plan_host_usable(p, v, g, p->extra[v] != 0) ||
-			    !plan_host_usable(p, u, h, p->extra[u] != 0) ||
-			    !aa_ok_without(p, v, g, u) || !aa_ok_without(p, u, h, v)) {
+			    !plan_host_usable(p, u, h, p->extra[u] != 0)) {
 				continue;
 			}
 			best = delta;
@@ -456,16 +504,18 @@ static int ls_extract(struct vmha_plan *p)
 	for (k = 0; k < p->nlive; k++) {
 		size_t h = p->live[k];
 
-		while (host_over(p, h)) {
+		while (host_over(p, h) || host_conflict(p, h)) {
 			long worst = -1;
 			double worst_size = 0;
 
 			for (i = p->nsv; i-- > 0;) {
 				size_t v = p->sv[i];
-				double size = -over_delta(p, h, v, -1);
+				double size =
+				        -over_delta(p, h, v, -1) - aa_change(p, h, v, SIZE_MAX);
 
-				if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
-					continue;
+				if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h ||
+				    size <= 0) {
+					continue; /* not on h, or not part of the trouble */
 				}
 				if (worst >= 0 && p->level[v] != p->level[(size_t)worst]) {
 					break;
@@ -566,7 +616,7 @@ int plan_local_search(struct vmha_plan *p, uint64_t budget)
 		}
 	}
 	na = plan_stranded_levels(p, p->strand_levels);
-	for (i = 0; i < p->nh * p->nd; i++) {
+	for (i = 0; i < p->nh * (p->nd + 1); i++) {
 		p->ls_w[i] = 1.0;
 	}
 	p->budget = budget;
@@ -580,7 +630,7 @@ int plan_local_search(struct vmha_plan *p, uint64_t budget)
 
 		for (k = 0; k < p->nlive; k++) {
 			h = p->live[(cursor + k) % p->nlive];
-			if (host_over(p, h)) {
+			if (host_over(p, h) || host_conflict(p, h)) {
 				break;
 			}
 		}
@@ -598,6 +648,9 @@ int plan_local_search(struct vmha_plan *p, uint64_t budget)
 				if (p->free[x] < (p->base_free[x] < 0 ? p->base_free[x] : 0)) {
 					p->ls_w[x] += 1.0;
 				}
+			}
+			if (host_conflict(p, h)) {
+				p->ls_w[p->nh * p->nd + h] += 1.0;
 			}
 		}
 	}

@@ -501,6 +501,11 @@ static int ls_extract(struct vmha_plan *p)
 	size_t k;
 	int rc = 0;
 
+	/* unweighted: any VM that adds to a host's trouble counts */
+	for (i = 0; i < p->nh * (p->nd + 1); i++) {
+		p->ls_w[i] = 1.0;
+	}
+
 	for (k = 0; k < p->nlive; k++) {
 		size_t h = p->live[k];
 

@@ -102,6 +102,7 @@ struct vmha_plan {
 	bool improved;
 	uint64_t budget;
 	bool budget_hit; /* an improvement step stopped at its budget, VMs still stranded */
+	size_t ls_turn;  /* local search: rotates the first VM looked at */
 	double *ls_w; /* local search: weight per host and dimension, then per host for anti-affinity */
 	long *cur_host;
 };

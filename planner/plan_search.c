@@ -426,8 +426,9 @@ static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
 
 	*moved = false;
 	p->budget--; /* at least one step per call */
-	for (i = 0; i < p->nsv && p->budget > 0; i++) {
-		size_t v = p->sv[i];
+	for (i = 0; i < p->nsv && p->budget > 0 && best_v < 0; i++) {
+		/* rotate the first VM looked at: every VM on h gets its turn */
+		size_t v = p->sv[(i + p->ls_turn) % p->nsv];
 		double off;
 
 		if (p->outcome[v] != VMHA_PLAN_RESTART || p->target[v] != (long)h) {
@@ -476,6 +477,7 @@ static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
 			best_u = (long)u;
 		}
 	}
+	p->ls_turn++;
 	if (best_v < 0) {
 		goto out;
 	}
@@ -625,6 +627,7 @@ int plan_local_search(struct vmha_plan *p, uint64_t budget)
 		p->ls_w[i] = 1.0;
 	}
 	p->budget = budget;
+	p->ls_turn = 0;
 	rc = ls_seed(p);
 	if (rc < 0) {
 		goto out;

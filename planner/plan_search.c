@@ -604,6 +604,80 @@ bool plan_all_may_fit(const struct vmha_plan *p)
 	return true;
 }
 
+/*
+ * Higher priority first: a stranded VM takes the room of restarted VMs of
+ * lower priority on one host (lowest first) when that makes it fit; the
+ * VMs it displaces are tried elsewhere.
+ */
+static int ls_priority_fix(struct vmha_plan *p)
+{
+	size_t i;
+	size_t j;
+	size_t k;
+	size_t n;
+	int rc = 0;
+
+	for (i = 0; i < p->nsv; i++) {
+		size_t v = p->sv[i];
+		bool done = false;
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
+			continue;
+		}
+		for (k = 0; k < p->nlive && !done; k++) {
+			size_t h = p->live[k];
+
+			if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
+				continue;
+			}
+			n = 0;
+			for (j = p->nsv;
+			     j-- > i + 1 && !(plan_fits(p, v, h) && plan_aa_ok(p, v, h));) {
+				size_t u = p->sv[j];
+
+				if (p->outcome[u] != VMHA_PLAN_RESTART || p->target[u] != (long)h ||
+				    p->level[u] <= p->level[v]) {
+					continue;
+				}
+				rc = plan_unassign(p, u);
+				if (rc < 0) {
+					goto out;
+				}
+				p->cur_host[n++] = (long)u; /* scratch: the VMs taken off */
+			}
+			if (plan_fits(p, v, h) && plan_aa_ok(p, v, h)) {
+				rc = plan_assign(p, v, h);
+				done = true;
+			} else {
+				while (rc == 0 && n > 0) {
+					rc = plan_assign(p, (size_t)p->cur_host[--n], h);
+				}
+			}
+			if (rc < 0) {
+				goto out;
+			}
+		}
+		/* the displaced ones: anywhere they fit */
+		for (j = i + 1; j < p->nsv && done; j++) {
+			size_t u = p->sv[j];
+			long to;
+
+			if (p->outcome[u] == VMHA_PLAN_RESTART) {
+				continue;
+			}
+			to = plan_choose(p, u, BEST_FIT, -1, p->extra[u] != 0);
+			if (to >= 0) {
+				rc = plan_assign(p, u, (size_t)to);
+				if (rc < 0) {
+					goto out;
+				}
+			}
+		}
+	}
+out:
+	return rc;
+}
+
 int plan_local_search(struct vmha_plan *p, uint64_t budget)
 {
 	size_t i;
@@ -664,6 +738,9 @@ int plan_local_search(struct vmha_plan *p, uint64_t budget)
 	}
 	p->budget_hit = p->budget == 0 && count_over(p) > 0;
 	rc = ls_extract(p);
+	if (rc == 0) {
+		rc = ls_priority_fix(p);
+	}
 	if (rc < 0) {
 		goto out;
 	}

@@ -11,8 +11,10 @@
  * is kept (fewest stranded at the highest priority), then single moves of
  * already placed VMs to make room, and last a branch-and-bound search over
  * all placements, bounded by a fixed number of steps, that keeps the result
- * unless it finds one that strands less. Same model, same failed hosts:
- * same plan.
+ * unless it finds one that strands less; when that search runs out of steps
+ * and everything may still fit, a local search with overload (moves and
+ * swaps of restarted VMs, bounded in steps too). Same model, same failed
+ * hosts: same plan, on any machine.
  *
  * A plan object precomputes what does not depend on the failure (free
  * capacity per host, group counts, the order) so that vmha_plan_run() is

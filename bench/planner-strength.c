@@ -13,8 +13,9 @@
  * apart) and allowed hosts (the hidden host plus about 30 % of the others).
  *
  * Prints one line per instance: family, instance, survivors, displaced,
- * stranded, time in ms (plan set-up and run, reasons included), and whether
- * the search hit its step budget. Same seed, same instances, whatever
+ * stranded, time in ms (plan set-up and run, reasons included), whether
+ * the search hit its step budget, and the stranded per priority tier
+ * (highest:high:medium:low:lowest). Same seed, same instances, whatever
  * planner it is linked with (bench/planner-strength builds it against
  * today's planner and the old one).
  *
@@ -274,8 +275,25 @@ int main(int argc, char **argv)
 #ifndef VMHA_BENCH_OLD
 			hit = vmha_plan_budget_hit(p);
 #endif
-			printf("%s %zu %zu %zu %zu %.3f %d\n", families[fi].name, i, sz[0],
-			       vmha_plan_displaced_count(p), vmha_plan_stranded_count(p), t, hit);
+			{
+				/* stranded per priority, highest first: 200 100 0 -100 -200 */
+				size_t by[5] = {0};
+				size_t x;
+
+				for (x = 0; x < vmha_plan_displaced_count(p); x++) {
+					size_t v = vmha_plan_displaced(p, x);
+					int64_t pr = vmha_model_vm_priority(m, v);
+
+					if (vmha_plan_outcome(p, v) == VMHA_PLAN_STRANDED && pr <= 200 &&
+					    pr >= -200 && pr % 100 == 0) {
+						by[(200 - pr) / 100]++;
+					}
+				}
+				printf("%s %zu %zu %zu %zu %.3f %d %zu:%zu:%zu:%zu:%zu\n",
+				       families[fi].name, i, sz[0], vmha_plan_displaced_count(p),
+				       vmha_plan_stranded_count(p), t, hit, by[0], by[1], by[2], by[3],
+				       by[4]);
+			}
 			vmha_plan_free(p);
 			vmha_model_free(m);
 		}

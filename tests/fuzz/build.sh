@@ -10,7 +10,8 @@ cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
  -I$src/lib -I$src -I$build $(pkg-config --cflags libxml-2.0 libqb)"
 libs="$(pkg-config --libs libxml-2.0 libqb)"
 common="$src/planner/model.c $src/planner/scenario.c $src/planner/plan.c
- $src/planner/admission.c $src/planner/cib.c $src/lib/util.c $src/lib/deadline.c
+ $src/planner/plan_search.c $src/planner/plan_rebalance.c $src/planner/plan_explain.c
+ $src/planner/admission.c $src/planner/cib.c $src/lib/util.c $src/lib/deadline.c $src/lib/priority.c
  $src/lib/log.c"
 for t in planner_scenario_fuzz planner_cib_fuzz; do
 	# shellcheck disable=SC2086

@@ -19,6 +19,7 @@
 #include "planner/model.h"
 #include "registry.h"
 #include "util.h"
+#include "vmspec.h"
 
 struct vmha_regload {
 	char dir[1024];
@@ -45,29 +46,37 @@ void vmha_regload_snapshot_free(struct vmha_regload_snapshot *s)
 	free(s);
 }
 
-/* The coordinator's view of one registry entry. */
-static void spec_of(const struct vmha_registry_vm *vm, const char *name,
-                    struct vmha_failover_vm *spec)
+/*
+ * The coordinator's view of one registry entry, from its typed spec (the
+ * one registry -> planner mapping, lib/vmspec.h). A VM without a vCPU count
+ * counts one. -EINVAL (message in err) for an entry the planner cannot take.
+ */
+static int spec_of(const struct vmha_registry_vm *vm, const char *name,
+                   struct vmha_failover_vm *spec, char *err, size_t errlen)
 {
-	const char *v = NULL;
-	uint64_t u = 0;
+	struct vmha_vm_spec s;
+	int rc = 0;
 
 	memset(spec, 0, sizeof(*spec));
-	snprintf(spec->name, sizeof(spec->name), "%s", name);
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
-	if (v != NULL && vmha_model_priority_parse(v, &spec->priority) < 0) {
-		spec->priority = 0;
+	rc = vmha_vm_spec_from_registry(vm, name, &s, err, errlen);
+	if (rc < 0) {
+		goto out;
 	}
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
-	spec->restart = v == NULL || strcmp(v, "never") != 0;
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
-	snprintf(spec->group, sizeof(spec->group), "%s", v != NULL ? v : "");
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
-	snprintf(spec->allowed, sizeof(spec->allowed), "%s", v != NULL ? v : "");
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
-	spec->vcpus = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? (uint32_t)u : 1;
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
-	spec->memory_mib = v != NULL && vmha_util_parse_u64(v, &u) == 0 ? u : 0;
+	if (strlen(s.name) >= sizeof(spec->name) || strlen(s.group) >= sizeof(spec->group) ||
+	    strlen(s.allowed) >= sizeof(spec->allowed)) {
+		snprintf(err, errlen, "name, anti-affinity or allowed too long");
+		rc = -EINVAL;
+		goto out;
+	}
+	memcpy(spec->name, s.name, strlen(s.name) + 1);
+	memcpy(spec->group, s.group, strlen(s.group) + 1);
+	memcpy(spec->allowed, s.allowed, strlen(s.allowed) + 1);
+	spec->priority = s.priority;
+	spec->restart = s.restart;
+	spec->vcpus = s.has_vcpus ? s.vcpus : 1;
+	spec->memory_mib = s.has_memory ? s.memory_mib : 0;
+out:
+	return rc;
 }
 
 struct vmha_regload_snapshot *vmha_regload_read(const char *dir)
@@ -108,6 +117,7 @@ struct vmha_regload_snapshot *vmha_regload_read(const char *dir)
 	for (i = 0; i < n; i++) {
 		struct vmha_registry_vm *vm = NULL;
 		char *err = NULL;
+		char why[512];
 
 		rc = vmha_registry_load(reg, names[i], &vm, &err);
 		if (rc < 0) {
@@ -120,8 +130,18 @@ struct vmha_regload_snapshot *vmha_regload_read(const char *dir)
 			free(err);
 			continue;
 		}
-		spec_of(vm, names[i], &s->vms[s->n_vms++]);
+		rc = spec_of(vm, names[i], &s->vms[s->n_vms], why, sizeof(why));
 		vmha_registry_vm_free(vm);
+		if (rc < 0) {
+			if (s->failed_err[0] == '\0') {
+				snprintf(s->failed_err, sizeof(s->failed_err),
+				         "registry vm '%.64s': %.160s", names[i], why);
+			}
+			/* an entry the planner cannot take counts as unreadable */
+			snprintf(s->failed[s->n_failed++], VMHA_NAME_SIZE, "%s", names[i]);
+			continue;
+		}
+		s->n_vms++;
 	}
 out:
 	for (i = 0; i < n; i++) {

@@ -17,6 +17,8 @@
 
 #include "deadline.h"
 #include "registry.h"
+#include "priority.h"
+#include "vmspec.h"
 #include "util.h"
 
 /* Largest .xml or .ha file accepted: a domain XML is a few KiB. */
@@ -604,19 +606,13 @@ static bool host_list_is_valid(const char *value)
 
 static bool value_is_valid(enum vmha_registry_key key, const char *value)
 {
-	static const char *const tiers[] = {"highest", "high", "medium", "low", "lowest"};
 	uint64_t u;
 	int64_t i;
-	size_t t;
 
 	switch (key) {
 	case VMHA_REGISTRY_PRIORITY:
-		for (t = 0; t < sizeof(tiers) / sizeof(tiers[0]); t++) {
-			if (strcmp(value, tiers[t]) == 0) {
-				return true;
-			}
-		}
-		return vmha_util_parse_i64(value, &i) == 0;
+		/* a tier name or an integer in range (the planner's vocabulary) */
+		return vmha_priority_parse(value, &i) == 0;
 	case VMHA_REGISTRY_RESTART:
 		return strcmp(value, "restart") == 0 || strcmp(value, "never") == 0;
 	case VMHA_REGISTRY_ANTI_AFFINITY:
@@ -625,8 +621,9 @@ static bool value_is_valid(enum vmha_registry_key key, const char *value)
 	case VMHA_REGISTRY_PREFERRED:
 		return host_list_is_valid(value);
 	case VMHA_REGISTRY_CPU:
+		return vmha_util_parse_u64(value, &u) == 0 && u <= VMHA_VM_SPEC_MAX_VCPUS;
 	case VMHA_REGISTRY_MEMORY:
-		return vmha_util_parse_u64(value, &u) == 0;
+		return vmha_util_parse_u64(value, &u) == 0 && u <= VMHA_VM_SPEC_MAX_MEMORY_MIB;
 	case VMHA_REGISTRY_N_KEYS:
 		break;
 	}

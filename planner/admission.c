@@ -159,6 +159,13 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 		goto out;
 	}
 	snprintf(a->policy, sizeof(a->policy), "%s", policy);
+	if (nh == 0) {
+		/* nothing to fail and nothing to restart on: not an answer */
+		rc = -EINVAL;
+		snprintf(err, errlen,
+		         "the cluster has no nodes: nothing to check the policy against");
+		goto out;
+	}
 	colon = strchr(copy, ':');
 	if (colon != NULL) {
 		*colon = '\0';
@@ -217,6 +224,11 @@ int vmha_admission_new(struct vmha_model *m, const char *policy, struct vmha_adm
 				if (vmha_model_host_find(m, item, &h) < 0) {
 					rc = perr(err, errlen, "failover-hosts", "no node '%s'",
 					          item);
+					goto out;
+				}
+				if (a->fo[h]) {
+					rc = perr(err, errlen, "failover-hosts",
+					          "node '%s' named twice", item);
 					goto out;
 				}
 				a->fo[h] = 1;
@@ -371,7 +383,8 @@ static int search_tolerated(struct vmha_admission *a, const size_t *cand, size_t
 			for (i = 0; i < k; i++) {
 				hosts[i] = cand[idx[i]];
 			}
-			rc = vmha_plan_run(p, hosts, k, NULL, 0, flags | VMHA_PLAN_NO_REASONS);
+			rc = vmha_plan_run(p, hosts, k, NULL, 0,
+			                   flags | VMHA_PLAN_NO_REASONS | VMHA_PLAN_QUICK);
 			if (rc < 0) {
 				goto out;
 			}

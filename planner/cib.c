@@ -199,10 +199,68 @@ static const xmlNode *find_nvpair(const xmlNode *owner, const char *set, const c
 	return NULL;
 }
 
+/* Add host @p name (defined by element @p n, field @p field) to the model and the node list. */
+static int add_host(struct ctx *c, const xmlNode *n, const char *field, const char *name, size_t *h)
+{
+	char origin[512];
+	char **grown = NULL;
+	int rc = 0;
+
+	snprintf(origin, sizeof(origin), "%s:%ld", c->file, xmlGetLineNo(n));
+	rc = vmha_model_add_host(c->m, name, origin, h);
+	if (rc == -EINVAL) {
+		rc = fail(c, n, field, "'%s' is not a valid node name", name);
+		goto out;
+	}
+	if (rc < 0) {
+		goto out;
+	}
+	grown = realloc(c->nodes, (c->nnodes + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->nodes = grown;
+	c->nodes[c->nnodes] = strdup(name);
+	if (c->nodes[c->nnodes] == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->nnodes++;
+out:
+	return rc;
+}
+
+/*
+ * A Pacemaker Remote node (its connection resource) or a guest node (a VM's
+ * remote-node meta-attribute) is a host: add it unless the nodes section
+ * already has it (with its utilization); without one it has no capacity.
+ */
+static int add_remote_host(struct ctx *c, const xmlNode *n, const char *field, const char *name)
+{
+	size_t h;
+
+	for (h = 0; h < c->nnodes; h++) {
+		if (strcmp(c->nodes[h], name) == 0) {
+			return 0;
+		}
+	}
+	return add_host(c, n, field, name, &h);
+}
+
+static bool is_remote_connection(const xmlNode *p)
+{
+	const char *cls = attr(p, "class");
+	const char *provider = attr(p, "provider");
+	const char *type = attr(p, "type");
+
+	return cls != NULL && provider != NULL && type != NULL && strcmp(cls, "ocf") == 0 &&
+	       strcmp(provider, "pacemaker") == 0 && strcmp(type, "remote") == 0;
+}
+
 static int read_nodes(struct ctx *c, const xmlNode *nodes)
 {
 	const xmlNode *n = NULL;
-	char origin[512];
 	int rc = 0;
 
 	for (n = nodes == NULL ? NULL : nodes->children; n != NULL; n = n->next) {
@@ -210,7 +268,6 @@ static int read_nodes(struct ctx *c, const xmlNode *nodes)
 		const char *flags[] = {"standby", "maintenance"};
 		size_t h = 0;
 		size_t i;
-		char **grown = NULL;
 
 		if (!is(n, "node")) {
 			continue;
@@ -223,27 +280,10 @@ static int read_nodes(struct ctx *c, const xmlNode *nodes)
 			rc = fail(c, n, "uname", "node without uname or id");
 			goto out;
 		}
-		snprintf(origin, sizeof(origin), "%s:%ld", c->file, xmlGetLineNo(n));
-		rc = vmha_model_add_host(c->m, uname, origin, &h);
-		if (rc == -EINVAL) {
-			rc = fail(c, n, "uname", "'%s' is not a valid node name", uname);
-			goto out;
-		}
+		rc = add_host(c, n, "uname", uname, &h);
 		if (rc < 0) {
 			goto out;
 		}
-		grown = realloc(c->nodes, (c->nnodes + 1) * sizeof(*grown));
-		if (grown == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		c->nodes = grown;
-		c->nodes[c->nnodes] = strdup(uname);
-		if (c->nodes[c->nnodes] == NULL) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		c->nnodes++;
 		rc = read_utilization(c, n, h, true);
 		if (rc < 0) {
 			goto out;
@@ -273,6 +313,7 @@ static int read_primitive(struct ctx *c, const xmlNode *p)
 {
 	const char *id = attr(p, "id");
 	const xmlNode *prio = NULL;
+	const xmlNode *guest = NULL;
 	struct rsc *grown = NULL;
 	char origin[512];
 	size_t v = 0;
@@ -285,6 +326,23 @@ static int read_primitive(struct ctx *c, const xmlNode *p)
 	}
 	if (attr(p, "class") != NULL && strcmp(attr(p, "class"), "stonith") == 0) {
 		goto out; /* a fence device, not a VM */
+	}
+	if (is_remote_connection(p)) {
+		/* the connection to a Pacemaker Remote node: a host, not a VM */
+		rc = add_remote_host(c, p, "id", id);
+		goto out;
+	}
+	guest = find_nvpair(p, "meta_attributes", "remote-node");
+	if (guest != NULL) {
+		/* the VM stays a VM; the guest node inside it is a host too */
+		if (attr(guest, "value") == NULL || *attr(guest, "value") == '\0') {
+			rc = fail(c, guest, "remote-node", "empty guest node name");
+			goto out;
+		}
+		rc = add_remote_host(c, guest, "remote-node", attr(guest, "value"));
+		if (rc < 0) {
+			goto out;
+		}
 	}
 	snprintf(origin, sizeof(origin), "%s:%ld", c->file, xmlGetLineNo(p));
 	rc = vmha_model_add_vm(c->m, id, origin, &v);

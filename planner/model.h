@@ -15,20 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "priority.h" /* the priority tiers and bounds */
+
 /** Most dimensions a model may have. */
 #define VMHA_MODEL_MAX_DIMS 16
 /** Largest capacity or demand accepted (keeps sums far from overflow). */
 #define VMHA_MODEL_MAX_AMOUNT (UINT64_C(1) << 40)
-
-/** Priority tiers; any integer is a priority, higher restarts first. */
-#define VMHA_PRIORITY_HIGHEST 200
-#define VMHA_PRIORITY_HIGH    100
-#define VMHA_PRIORITY_MEDIUM  0
-#define VMHA_PRIORITY_LOW     -100
-#define VMHA_PRIORITY_LOWEST  -200
-/** Bounds of integer priorities. */
-#define VMHA_PRIORITY_MAX 1000000
-#define VMHA_PRIORITY_MIN -1000000
 
 struct vmha_model;
 

@@ -11,8 +11,10 @@
  * is kept (fewest stranded at the highest priority), then single moves of
  * already placed VMs to make room, and last a branch-and-bound search over
  * all placements, bounded by a fixed number of steps, that keeps the result
- * unless it finds one that strands less. Same model, same failed hosts:
- * same plan.
+ * unless it finds one that strands less; when that search runs out of steps
+ * and everything may still fit, a local search with overload (moves and
+ * swaps of restarted VMs, bounded in steps too). Same model, same failed
+ * hosts: same plan, on any machine.
  *
  * A plan object precomputes what does not depend on the failure (free
  * capacity per host, group counts, the order) so that vmha_plan_run() is
@@ -40,6 +42,8 @@ enum vmha_plan_flags {
 	VMHA_PLAN_GREEDY_ONLY = 1 << 4,
 	/** no bounded exact search after the heuristics (to measure them alone) */
 	VMHA_PLAN_NO_SEARCH = 1 << 5,
+	/** a smaller search budget (admission checks thousands of failure sets) */
+	VMHA_PLAN_QUICK = 1 << 6,
 };
 
 /** What happens to a VM in a plan. */
@@ -109,6 +113,12 @@ size_t vmha_plan_migration_count(const struct vmha_plan *p);
  */
 void vmha_plan_migration(const struct vmha_plan *p, size_t i, size_t *vm, size_t *from, size_t *to,
                          size_t *for_vm);
+
+/**
+ * @return whether the search for a better plan stopped at its step budget
+ *         while VMs were still stranded (a better plan may exist)
+ */
+bool vmha_plan_budget_hit(const struct vmha_plan *p);
 
 /**
  * Compare two results by what they restart: negative when @p a restarts

@@ -235,6 +235,10 @@ static void plan_text(const struct vmha_model *m, const struct vmha_plan *p)
 	       "migrations\n",
 	       vmha_plan_displaced_count(p), n_restart, vmha_plan_stranded_count(p), n_never,
 	       vmha_plan_migration_count(p));
+	if (vmha_plan_budget_hit(p)) {
+		printf("search: stopped at its step budget (a plan that restarts more may "
+		       "exist)\n");
+	}
 }
 
 static struct json_object *plan_json(const struct vmha_model *m, const struct vmha_plan *p)
@@ -308,6 +312,8 @@ static struct json_object *plan_json(const struct vmha_model *m, const struct vm
 	json_object_object_add(o, "stranded", stranded);
 	json_object_object_add(o, "not_restarted", never);
 	json_object_object_add(o, "migrations", migs);
+	json_object_object_add(o, "search_budget_hit",
+	                       json_object_new_boolean(vmha_plan_budget_hit(p)));
 	return o;
 }
 

@@ -17,6 +17,7 @@
 #include "domxml.h"
 #include "planner/admission.h"
 #include "planner/model.h"
+#include "planner/regmodel.h"
 #include "migration.h"
 #include "registry.h"
 #include "util.h"
@@ -562,47 +563,6 @@ static const char *running_on(json_object *status, const char *name)
 	return NULL;
 }
 
-/* Set a VM's settings from its registry entry. */
-static int model_vm_from_registry(struct vmha_model *m, size_t idx, size_t d_cpu, size_t d_mem,
-                                  const struct vmha_registry_vm *vm)
-{
-	const char *v = NULL;
-	uint64_t u = 0;
-	int64_t prio = 0;
-	char buf[512];
-	char *save = NULL;
-	char *tok = NULL;
-	int rc = 0;
-
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_CPU);
-	if (v != NULL && vmha_util_parse_u64(v, &u) == 0) {
-		vmha_model_vm_set_demand(m, idx, d_cpu, u);
-	}
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_MEMORY);
-	if (v != NULL && vmha_util_parse_u64(v, &u) == 0) {
-		vmha_model_vm_set_demand(m, idx, d_mem, u);
-	}
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_PRIORITY);
-	if (v != NULL && vmha_model_priority_parse(v, &prio) == 0) {
-		vmha_model_vm_set_priority(m, idx, prio);
-	}
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_RESTART);
-	vmha_model_vm_set_restart(m, idx, v == NULL || strcmp(v, "never") != 0);
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
-	if (v != NULL && v[0] != '\0') {
-		rc = vmha_model_vm_add_group(m, idx, v);
-	}
-	v = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
-	if (rc == 0 && v != NULL && v[0] != '\0') {
-		snprintf(buf, sizeof(buf), "%s", v);
-		for (tok = strtok_r(buf, ",", &save); rc == 0 && tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			rc = vmha_model_vm_add_allowed(m, idx, tok);
-		}
-	}
-	return rc;
-}
-
 /*
  * The model: online hosts (capacity from their announcements), the VMs they
  * run (registry settings for protected ones), and VM `name` not running.
@@ -668,7 +628,8 @@ static int build_model(struct vmha_registry *reg, json_object *status, const cha
 			rc = vmha_model_vm_set_host(
 			        m, vi, move_to != NULL && strcmp(vn, name) == 0 ? move_to : hn);
 			if (rc == 0 && vmha_registry_load(reg, vn, &vm, &rerr) == 0) {
-				rc = model_vm_from_registry(m, vi, d_cpu, d_mem, vm);
+				rc = vmha_registry_to_model_vm(m, vi, d_cpu, d_mem, vm, vn, err,
+				                               errlen);
 			}
 			free(rerr);
 			rerr = NULL;
@@ -689,7 +650,7 @@ static int build_model(struct vmha_registry *reg, json_object *status, const cha
 		}
 	}
 	if (rc == 0 && move_to == NULL) {
-		rc = model_vm_from_registry(m, idx, d_cpu, d_mem, vm);
+		rc = vmha_registry_to_model_vm(m, idx, d_cpu, d_mem, vm, name, err, errlen);
 	}
 	if (rc == 0) {
 		rc = vmha_model_finish(m, err, errlen);

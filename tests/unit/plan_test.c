@@ -18,6 +18,7 @@
 
 #include "planner/model.h"
 #include "planner/plan.h"
+#include "planner/regmodel.h"
 #include "planner/scenario.h"
 
 /* A small deterministic generator (tests must not depend on libc's rand). */
@@ -453,6 +454,185 @@ static void test_properties(void **state)
 	print_message("# properties: 400 random clusters, %zu displaced vms checked\n", checked);
 }
 
+/*
+ * Tight clusters (the failed host's VMs are the survivors' free capacity cut
+ * into pieces, so all fit) where the exact search runs out and the local
+ * search runs: every plan feasible, never worse than first fit, the same on
+ * every run, and the step budget reported the same way each time.
+ */
+static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool extras)
+{
+	static const char *dims[] = {"cpu", "memory", "disk"};
+	struct vmha_model *m = vmha_model_new();
+	size_t dx[3];
+	size_t h;
+	size_t j;
+	size_t d;
+	size_t idx;
+	char name[64];
+	char err[256];
+
+	assert_non_null(m);
+	for (d = 0; d < nd; d++) {
+		assert_int_equal(vmha_model_dim(m, dims[d], true, &dx[d]), 0);
+	}
+	assert_int_equal(vmha_model_add_host(m, "failed", "t", &idx), 0);
+	for (d = 0; d < nd; d++) {
+		assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], 1000000), 0);
+	}
+	for (h = 0; h < ns; h++) {
+		uint64_t left[3];
+
+		snprintf(name, sizeof(name), "h%02zu", h);
+		assert_int_equal(vmha_model_add_host(m, name, "t", &idx), 0);
+		for (d = 0; d < nd; d++) {
+			left[d] = 1000 + rnd(3000);
+			assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], left[d]), 0);
+		}
+		for (j = 0; j < k; j++) {
+			size_t v;
+
+			snprintf(name, sizeof(name), "v%02zu-%zu", h, j);
+			assert_int_equal(vmha_model_add_vm(m, name, "t", &v), 0);
+			assert_int_equal(vmha_model_vm_set_host(m, v, "failed"), 0);
+			for (d = 0; d < nd; d++) {
+				uint64_t x = j + 1 == k
+				                     ? left[d]
+				                     : 1 + rnd((uint32_t)(2 * left[d] / (k - j)));
+
+				x = x > left[d] - (k - j - 1) ? left[d] - (k - j - 1) : x;
+				left[d] -= x;
+				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x), 0);
+			}
+			if (extras) {
+				char g[16];
+
+				assert_int_equal(
+				        vmha_model_vm_set_priority(m, v, 100 * (int64_t)rnd(3)), 0);
+				if (j == 0) {
+					snprintf(g, sizeof(g), "g%zu", j);
+					assert_int_equal(vmha_model_vm_add_group(m, v, g), 0);
+				}
+				if (rnd(4) == 0) {
+					size_t o;
+
+					snprintf(g, sizeof(g), "h%02zu", h);
+					assert_int_equal(vmha_model_vm_add_allowed(m, v, g), 0);
+					for (o = 0; o < ns; o++) {
+						snprintf(g, sizeof(g), "h%02zu", o);
+						if (o != h && rnd(2) == 0) {
+							assert_int_equal(
+							        vmha_model_vm_add_allowed(m, v, g),
+							        0);
+						}
+					}
+				}
+			}
+		}
+	}
+	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
+	return m;
+}
+
+static void test_properties_tight(void **state)
+{
+	long loc[512];
+	size_t iter;
+	size_t hits = 0;
+	size_t better = 0;
+
+	rng_state = 7;
+	for (iter = 0; iter < 24; iter++) {
+		size_t ns = 4 + rnd(20);
+		size_t k = 3 + rnd(6);
+		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, iter % 3 == 2);
+		struct vmha_plan *p = vmha_plan_new(m);
+		struct vmha_plan *p2 = vmha_plan_new(m);
+		struct vmha_plan *ff = vmha_plan_new(m);
+		size_t failed = 0;
+		size_t v;
+
+		assert_non_null(p);
+		assert_non_null(p2);
+		assert_non_null(ff);
+		assert_int_equal(vmha_model_host_find(m, "failed", &failed), 0);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, 0), 0);
+		check_invariants(m, p, loc, 0);
+		assert_int_equal(vmha_plan_run(ff, &failed, 1, NULL, 0, VMHA_PLAN_FIRST_FIT), 0);
+		assert_true(vmha_plan_compare(p, ff) >= 0);
+		better += vmha_plan_compare(p, ff) > 0;
+		/* a second plan object, and the first one run twice: the same plan */
+		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, 0), 0);
+		for (v = 0; v < vmha_model_vm_count(m); v++) {
+			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+		}
+		assert_int_equal(vmha_plan_budget_hit(p), vmha_plan_budget_hit(p2));
+		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, 0), 0);
+		for (v = 0; v < vmha_model_vm_count(m); v++) {
+			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+		}
+		hits += vmha_plan_budget_hit(p);
+		vmha_plan_free(p);
+		vmha_plan_free(p2);
+		vmha_plan_free(ff);
+		vmha_model_free(m);
+	}
+	print_message("# tight: 24 clusters, better than first fit in %zu, budget hit in %zu\n",
+	              better, hits);
+	(void)state;
+}
+
+/* The one registry -> planner mapping: every setting reaches the model, bad values are refused. */
+static void test_registry_spec(void **state)
+{
+	struct vmha_registry_vm *vm = vmha_registry_vm_new("web1");
+	struct vmha_model *m = vmha_model_new();
+	struct vmha_vm_spec spec;
+	size_t dc;
+	size_t dm;
+	size_t h;
+	size_t v;
+	char err[256];
+
+	assert_non_null(vm);
+	assert_non_null(m);
+	/* out of range: refused, naming nothing silently */
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PRIORITY, "2000000"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, "4294967297"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PRIORITY, "high"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, "4"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, "2048"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_ALLOWED, "h1,h2"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_PREFERRED, "h2"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_ANTI_AFFINITY, "web"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_RESTART, "never"), 0);
+	assert_int_equal(vmha_vm_spec_from_registry(vm, "web1", &spec, err, sizeof(err)), 0);
+	assert_string_equal(spec.preferred, "h2");
+	assert_true(spec.has_vcpus);
+	assert_int_equal(spec.vcpus, 4);
+	assert_int_equal(vmha_model_dim(m, "cpu", true, &dc), 0);
+	assert_int_equal(vmha_model_dim(m, "memory", true, &dm), 0);
+	assert_int_equal(vmha_model_add_host(m, "h1", "t", &h), 0);
+	assert_int_equal(vmha_model_add_host(m, "h2", "t", &h), 0);
+	assert_int_equal(vmha_model_add_host(m, "h3", "t", &h), 0);
+	assert_int_equal(vmha_model_add_vm(m, "web1", "t", &v), 0);
+	assert_int_equal(vmha_registry_to_model_vm(m, v, dc, dm, vm, "web1", err, sizeof(err)), 0);
+	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
+	assert_int_equal(vmha_model_vm_priority(m, 0), VMHA_PRIORITY_HIGH);
+	assert_int_equal(vmha_model_vm_demand(m, 0, dc), 4);
+	assert_int_equal(vmha_model_vm_demand(m, 0, dm), 2048);
+	assert_false(vmha_model_vm_restarts(m, 0));
+	assert_true(vmha_model_vm_allows(m, 0, 0));
+	assert_true(vmha_model_vm_allows(m, 0, 1));
+	assert_false(vmha_model_vm_allows(m, 0, 2));
+	assert_false(vmha_model_vm_prefers(m, 0, 0));
+	assert_true(vmha_model_vm_prefers(m, 0, 1));
+	assert_int_equal(vmha_model_vm_group_count(m, 0), 1);
+	vmha_model_free(m);
+	vmha_registry_vm_free(vm);
+	(void)state;
+}
+
 /* ---- quality against an exhaustive solver ---- */
 
 #define QMAX_V 12
@@ -703,9 +883,14 @@ static void test_quality(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_basic),     cmocka_unit_test(test_reasons),
-	        cmocka_unit_test(test_extra_vm),  cmocka_unit_test(test_failover_only),
-	        cmocka_unit_test(test_rebalance), cmocka_unit_test(test_properties),
+	        cmocka_unit_test(test_basic),
+	        cmocka_unit_test(test_reasons),
+	        cmocka_unit_test(test_extra_vm),
+	        cmocka_unit_test(test_failover_only),
+	        cmocka_unit_test(test_rebalance),
+	        cmocka_unit_test(test_properties),
+	        cmocka_unit_test(test_properties_tight),
+	        cmocka_unit_test(test_registry_spec),
 	        cmocka_unit_test(test_quality),
 	};
 

@@ -614,6 +614,36 @@ out:
 	return rc;
 }
 
+static const struct host *sender_of(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; view != NULL && i < view->n_hosts; i++) {
+		const struct host *h = &view->hosts[i];
+
+		if (h->nodeid == nodeid && h->pid == pid && h->in_group && h->announced &&
+		    h->name[0] != '\0') {
+			return h;
+		}
+	}
+	return NULL;
+}
+
+const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
+{
+	const struct host *h = sender_of(view, nodeid, pid);
+
+	return h != NULL ? h->name : NULL;
+}
+
+const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
+                                                      uint32_t pid)
+{
+	const struct host *h = sender_of(view, nodeid, pid);
+
+	return h != NULL ? &h->last : NULL;
+}
+
 int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
 {
 	size_t i;

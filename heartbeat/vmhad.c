@@ -28,6 +28,7 @@
 #include "fencing/fence_config.h"
 #include "fencing/selffence.h"
 #include "heartbeat/actuator.h"
+#include "heartbeat/coordinator.h"
 #include "heartbeat/corosync.h"
 #include "heartbeat/failover.h"
 #include "heartbeat/hbconf.h"
@@ -45,48 +46,11 @@
 #define DEFAULT_CONF                VMHA_CONFDIR "/vmhad.conf"
 #define COROSYNC_CONNECT_TIMEOUT_MS 10000
 #define MAX_DECISIONS               16
-#define MAX_DOWN                    32
-#define MAX_OUTBOX                  64
 #define FENCE_TIMEOUT_MS            60000
 #define FENCE_RETRY_MS              5000
 #define REGISTRY_RELOAD_MS          5000
 #define FAST_TICK_MS                50
 #define AWAIT_QUORUM_MS             1000
-/* how long planning waits for a registry read asked for by a "fenced" message */
-#define REGISTRY_WAIT_MS 2000
-
-/* A host declared down, until a "fenced" message for it was delivered. */
-struct down_host {
-	char host[VMHA_NAME_SIZE];
-	uint64_t down_ms;
-	bool fencing;
-	uint64_t retry_ms;
-	bool announced;
-};
-
-/*
- * An input of the failover coordinator held back while a registry read that
- * must come before it runs: the coordinator's inputs keep their CPG order.
- */
-enum fo_input_kind {
-	FO_IN_ANNOUNCE,
-	FO_IN_MESSAGE,
-	FO_IN_DOWN,
-};
-
-struct fo_input {
-	enum fo_input_kind kind;
-	/* announce: the raw message and whether the view had its host online */
-	char *buf;
-	size_t len;
-	bool online;
-	/* message */
-	struct vmha_failover_msg m;
-	/* down: the host and whether this host was the coordinator then */
-	char host[VMHA_NAME_SIZE];
-	bool coordinator;
-	struct fo_input *next;
-};
 
 struct decision {
 	uint64_t at_ms;
@@ -183,6 +147,8 @@ struct daemon {
 	char ring_cipher[64];
 	char ring_hash[64];
 	/* standalone mode */
+	struct vmha_coordinator *co;
+	/* the replicated table inside co */
 	struct vmha_failover *fo;
 	struct vmha_actuator *act;
 	struct vmha_fence_config *fence_cfg;
@@ -193,17 +159,6 @@ struct daemon {
 	bool registry_error_logged;
 	char registry_vm_error[256];
 	bool registry_stuck_logged;
-	/* the coordinator's inputs wait for registry read registry_wait_seq */
-	bool registry_waiting;
-	uint64_t registry_wait_seq;
-	uint64_t registry_wait_since_ms;
-	struct fo_input *held_head;
-	struct fo_input *held_tail;
-	struct down_host down[MAX_DOWN];
-	size_t n_down;
-	char *outbox[MAX_OUTBOX];
-	size_t outbox_len[MAX_OUTBOX];
-	size_t n_outbox;
 };
 
 static void usage(FILE *out)
@@ -468,90 +423,40 @@ static void remember_text(struct daemon *d, const char *kind, const char *host, 
 	remember(d, kind, &a);
 }
 
-/* Send the queued failover messages; what flow control holds back waits for the next tick. */
-static void flush_outbox(struct daemon *d)
+static int co_send(void *opaque, const void *buf, size_t len)
 {
-	size_t sent = 0;
+	struct daemon *d = opaque;
+
+	return vmha_corosync_send(d->cs, buf, len);
+}
+
+static int co_start(void *opaque, const char *vm)
+{
+	struct daemon *d = opaque;
+
+	/* the worker reads the domain XML from the registry: never the main loop */
+	return vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, vm,
+	                           d->conf.registry_dir, d->conf.start_timeout_ms);
+}
+
+static int co_fence(void *opaque, const char *host)
+{
+	struct daemon *d = opaque;
 	int rc;
 
-	while (sent < d->n_outbox) {
-		rc = vmha_corosync_send(d->cs, d->outbox[sent], d->outbox_len[sent]);
-		if (rc == -EAGAIN) {
-			break;
-		}
-		if (rc < 0) {
-			vmha_err("cannot send a failover message: %s", strerror(-rc));
-			break;
-		}
-		free(d->outbox[sent]);
-		sent++;
+	if (d->fence_cfg == NULL) {
+		return -ENODEV;
 	}
-	memmove(&d->outbox[0], &d->outbox[sent], (d->n_outbox - sent) * sizeof(d->outbox[0]));
-	memmove(&d->outbox_len[0], &d->outbox_len[sent],
-	        (d->n_outbox - sent) * sizeof(d->outbox_len[0]));
-	d->n_outbox -= sent;
+	rc = vmha_actuator_fence(d->act, d->fence_cfg, host, FENCE_TIMEOUT_MS);
+	if (rc == 0) {
+		vmha_notice("fencing host '%s'", host);
+	}
+	return rc;
 }
 
-static void send_failover(struct daemon *d, const struct vmha_failover_msg *m)
+static void co_remember(void *opaque, const char *kind, const char *host, const char *text)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = vmha_failover_msg_encode(m, &buf, &len);
-
-	if (rc < 0) {
-		vmha_err("cannot encode a failover message about '%s': %s", m->host, strerror(-rc));
-		return;
-	}
-	if (d->n_outbox == MAX_OUTBOX) {
-		vmha_err("failover outbox full: message about '%s' dropped", m->host);
-		free(buf);
-		return;
-	}
-	d->outbox[d->n_outbox] = buf;
-	d->outbox_len[d->n_outbox] = len;
-	d->n_outbox++;
-	flush_outbox(d);
-}
-
-static void send_fenced(struct daemon *d, const char *host, const char *how)
-{
-	struct vmha_failover_msg m;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(m.type, sizeof(m.type), "fenced");
-	snprintf(m.host, sizeof(m.host), "%s", host);
-	snprintf(m.text, sizeof(m.text), "%s", how);
-	send_failover(d, &m);
-}
-
-/* The coordinator's proposal: VM vm restarts on host (every member applies it in order). */
-static void send_assign(struct daemon *d, const char *vm, const char *host, const char *why)
-{
-	struct vmha_failover_msg m;
-
-	memset(&m, 0, sizeof(m));
-	snprintf(m.type, sizeof(m.type), "assign");
-	snprintf(m.host, sizeof(m.host), "%s", host);
-	snprintf(m.vm, sizeof(m.vm), "%s", vm);
-	snprintf(m.text, sizeof(m.text), "%.200s", why);
-	send_failover(d, &m);
-}
-
-/* The deterministic member: the online host with the lowest name. */
-static bool is_coordinator(struct daemon *d)
-{
-	const char *best = NULL;
-	size_t i;
-
-	for (i = 0; i < vmha_failover_host_count(d->fo); i++) {
-		const char *h = vmha_failover_host_name(d->fo, i);
-
-		if (vmha_view_host_state(d->view, h) == VMHA_HOST_ONLINE &&
-		    (best == NULL || strcmp(h, best) < 0)) {
-			best = h;
-		}
-	}
-	return best != NULL && strcmp(best, d->conf.host_name) == 0;
+	remember_text(opaque, kind, host, text);
 }
 
 /*
@@ -560,10 +465,6 @@ static bool is_coordinator(struct daemon *d)
  */
 static void apply_registry(struct daemon *d, const struct vmha_regload_snapshot *snap)
 {
-	size_t i;
-	size_t j;
-	bool listed;
-
 	if (snap->rc < 0) {
 		if (!d->registry_error_logged) {
 			vmha_err("%s", snap->err);
@@ -582,34 +483,10 @@ static void apply_registry(struct daemon *d, const struct vmha_regload_snapshot 
 		snprintf(d->registry_vm_error, sizeof(d->registry_vm_error), "%s",
 		         snap->failed_err);
 	}
-	for (i = 0; i < snap->n_vms; i++) {
-		vmha_failover_protect(d->fo, &snap->vms[i]);
-	}
-	for (i = 0; i < vmha_failover_vm_count(d->fo); i++) {
-		const char *name = vmha_failover_vm_name(d->fo, i);
-
-		if (!vmha_failover_is_protected(d->fo, name)) {
-			continue;
-		}
-		listed = false;
-		for (j = 0; j < snap->n_vms && !listed; j++) {
-			listed = strcmp(snap->vms[j].name, name) == 0;
-		}
-		for (j = 0; j < snap->n_failed && !listed; j++) {
-			listed = strcmp(snap->failed[j], name) == 0;
-		}
-		if (!listed && vmha_failover_unprotect(d->fo, name) == -EBUSY) {
-			vmha_debug(
-			        "vm '%s' left the registry during its failover: kept until placed",
-			        name);
-		}
-	}
+	vmha_coordinator_apply_registry(d->co, snap);
 	vmha_debug("vm registry '%s' read in %" PRIu64 " ms: %zu vms", d->conf.registry_dir,
 	           snap->duration_ms, snap->n_vms);
 }
-
-static void release_held(struct daemon *d);
-static void run_failover_actions(struct daemon *d);
 
 static int32_t on_regload_fd(int32_t fd, int32_t revents, void *data)
 {
@@ -627,30 +504,18 @@ static int32_t on_regload_fd(int32_t fd, int32_t revents, void *data)
 		            snap->duration_ms);
 		d->registry_stuck_logged = false;
 	}
-	if (d->registry_waiting && snap->seq >= d->registry_wait_seq) {
-		vmha_debug("registry read for planning took %" PRIu64 " ms",
-		           vmha_clock_now_ms() - d->registry_wait_since_ms);
-		release_held(d);
-	}
 	vmha_regload_snapshot_free(snap);
-	run_failover_actions(d);
 	return 0;
 }
 
-/* Ask for a registry read; with hold, the coordinator's inputs wait for it. */
-static void registry_refresh(struct daemon *d, bool hold)
+/* Ask for a registry read (in the loader thread; the main loop goes on). */
+static void registry_refresh(struct daemon *d)
 {
-	uint64_t seq = vmha_regload_request(d->rl);
-
+	vmha_regload_request(d->rl);
 	d->registry_loaded_ms = vmha_clock_now_ms();
-	if (hold && !d->registry_waiting) {
-		d->registry_waiting = true;
-		d->registry_wait_seq = seq;
-		d->registry_wait_since_ms = vmha_clock_now_ms();
-	}
 }
 
-/* Each tick: periodic reads, a read that hangs, a hold that lasts too long. */
+/* Each tick: periodic reads, a read that hangs. */
 static void registry_tick(struct daemon *d, uint64_t now)
 {
 	uint64_t busy = vmha_regload_busy_ms(d->rl, now);
@@ -661,254 +526,9 @@ static void registry_tick(struct daemon *d, uint64_t now)
 		         d->conf.registry_dir, busy);
 		d->registry_stuck_logged = true;
 	}
-	if (d->registry_waiting && now - d->registry_wait_since_ms >= REGISTRY_WAIT_MS) {
-		vmha_warn("the vm registry '%s' was not read within %d ms: planning with the "
-		          "protected vms read before",
-		          d->conf.registry_dir, REGISTRY_WAIT_MS);
-		release_held(d);
-		run_failover_actions(d);
-	}
 	if (busy == 0 && now - d->registry_loaded_ms >= REGISTRY_RELOAD_MS) {
 		/* VMs added since: protected from now on (a self-fence stops them) */
-		registry_refresh(d, false);
-	}
-}
-
-static struct down_host *find_down(struct daemon *d, const char *host)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_down; i++) {
-		if (strcmp(d->down[i].host, host) == 0) {
-			return &d->down[i];
-		}
-	}
-	return NULL;
-}
-
-static void start_vm(struct daemon *d, const char *name)
-{
-	struct vmha_failover_msg m;
-	int rc;
-
-	/* the worker reads the domain XML from the registry: never the main loop */
-	rc = vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, name,
-	                         d->conf.registry_dir, d->conf.start_timeout_ms);
-	if (rc < 0) {
-		memset(&m, 0, sizeof(m));
-		snprintf(m.type, sizeof(m.type), "start");
-		snprintf(m.host, sizeof(m.host), "%s", d->conf.host_name);
-		snprintf(m.vm, sizeof(m.vm), "%s", name);
-		snprintf(m.text, sizeof(m.text), "cannot start a worker: %s", strerror(-rc));
-		vmha_err("vm '%s': %s", name, m.text);
-		send_failover(d, &m);
-	}
-}
-
-static void run_failover_actions(struct daemon *d)
-{
-	struct vmha_failover_action a;
-	struct down_host *dh = NULL;
-
-	while (vmha_failover_next_action(d->fo, &a)) {
-		switch (a.kind) {
-		case VMHA_FAILOVER_EVENT:
-			qb_log(a.level, "%s", a.text);
-			break;
-		case VMHA_FAILOVER_FENCE:
-			/* the tick fences: whoever is coordinator then */
-			vmha_warn("%s", a.text);
-			break;
-		case VMHA_FAILOVER_START:
-			vmha_notice("%s", a.text);
-			start_vm(d, a.vm);
-			break;
-		case VMHA_FAILOVER_STRANDED:
-			vmha_err("%s", a.text);
-			remember_text(d, "stranded", a.vm, a.text);
-			break;
-		case VMHA_FAILOVER_ASSIGN:
-			vmha_notice("%s: proposing it", a.text);
-			send_assign(d, a.vm, a.host, "capacity appeared");
-			break;
-		}
-	}
-	(void)dh;
-}
-
-/* Feed one input to the coordinator now. */
-static void fo_apply(struct daemon *d, const struct fo_input *in)
-{
-	struct vmha_announce a = {0};
-	char err[256];
-
-	/* only the coordinator proposes re-plans of stranded VMs */
-	vmha_failover_set_coordinator(d->fo, is_coordinator(d));
-	switch (in->kind) {
-	case FO_IN_ANNOUNCE:
-		if (vmha_msg_decode(in->buf, in->len, &a, err, sizeof(err)) == 0) {
-			vmha_failover_announce(d->fo, vmha_clock_now_ms(), &a);
-			vmha_failover_host_online(d->fo, a.host, in->online);
-			vmha_msg_announce_clear(&a);
-		}
-		break;
-	case FO_IN_MESSAGE:
-		vmha_failover_message(d->fo, vmha_clock_now_ms(), &in->m);
-		break;
-	case FO_IN_DOWN:
-		vmha_failover_host_down(d->fo, vmha_clock_now_ms(), in->host, in->coordinator);
-		break;
-	}
-	run_failover_actions(d);
-}
-
-static void fo_input_free(struct fo_input *in)
-{
-	if (in != NULL) {
-		free(in->buf);
-		free(in);
-	}
-}
-
-/* Feed an input, or hold it (a copy) behind a registry read in progress. */
-static void fo_input(struct daemon *d, const struct fo_input *in)
-{
-	struct fo_input *copy = NULL;
-
-	if (!d->registry_waiting) {
-		fo_apply(d, in);
-		return;
-	}
-	copy = calloc(1, sizeof(*copy));
-	if (copy != NULL) {
-		*copy = *in;
-		copy->next = NULL;
-		copy->buf = NULL;
-		if (in->buf != NULL) {
-			copy->buf = malloc(in->len);
-			if (copy->buf != NULL) {
-				memcpy(copy->buf, in->buf, in->len);
-			}
-		}
-	}
-	if (copy == NULL || (in->buf != NULL && copy->buf == NULL)) {
-		/* out of memory: order matters more than the wait */
-		vmha_err("cannot hold a failover input: fed without waiting for the registry");
-		fo_input_free(copy);
-		fo_apply(d, in);
-		return;
-	}
-	if (d->held_tail != NULL) {
-		d->held_tail->next = copy;
-	} else {
-		d->held_head = copy;
-	}
-	d->held_tail = copy;
-}
-
-/* The registry read came (or its wait ended): feed what was held, in order. */
-static void release_held(struct daemon *d)
-{
-	struct fo_input *in = NULL;
-
-	d->registry_waiting = false;
-	while (d->held_head != NULL && !d->registry_waiting) {
-		in = d->held_head;
-		d->held_head = in->next;
-		if (d->held_head == NULL) {
-			d->held_tail = NULL;
-		}
-		fo_apply(d, in);
-		fo_input_free(in);
-	}
-}
-
-static void fo_input_down(struct daemon *d, const char *host, bool coordinator)
-{
-	struct fo_input in;
-
-	memset(&in, 0, sizeof(in));
-	in.kind = FO_IN_DOWN;
-	snprintf(in.host, sizeof(in.host), "%s", host);
-	in.coordinator = coordinator;
-	fo_input(d, &in);
-}
-
-static void coordinate(struct daemon *d, uint64_t now);
-
-static void on_host_down(struct daemon *d, const char *host)
-{
-	struct down_host *dh = find_down(d, host);
-
-	if (dh == NULL && d->n_down < MAX_DOWN) {
-		dh = &d->down[d->n_down++];
-		memset(dh, 0, sizeof(*dh));
-		snprintf(dh->host, sizeof(dh->host), "%s", host);
-	}
-	if (dh != NULL) {
-		dh->down_ms = vmha_clock_now_ms();
-		dh->announced = false;
-	}
-	fo_input_down(d, host, is_coordinator(d));
-	/* the coordinator fences now, not at the next tick */
-	coordinate(d, vmha_clock_now_ms());
-}
-
-/* The coordinator's duties, each tick: fence, or accept a proof of self-fencing. */
-static void coordinate(struct daemon *d, uint64_t now)
-{
-	size_t i;
-	bool coord = is_coordinator(d);
-
-	/* a host back online is no longer down */
-	for (i = 0; i < d->n_down;) {
-		if (vmha_view_host_state(d->view, d->down[i].host) == VMHA_HOST_ONLINE &&
-		    !d->down[i].fencing) {
-			d->down[i] = d->down[--d->n_down];
-		} else {
-			i++;
-		}
-	}
-	/* an isolated host (never declared down: it kept writing to storage) that
-	 * fenced itself: its slot is the proof */
-	for (i = 0; coord && vmha_view_is_quorate(d->view) && i < vmha_failover_host_count(d->fo);
-	     i++) {
-		const char *h = vmha_failover_host_name(d->fo, i);
-
-		if (vmha_view_host_state(d->view, h) == VMHA_HOST_FENCED &&
-		    !vmha_failover_host_is_fenced(d->fo, h) && find_down(d, h) == NULL) {
-			if (d->n_down < MAX_DOWN) {
-				memset(&d->down[d->n_down], 0, sizeof(d->down[0]));
-				snprintf(d->down[d->n_down].host, VMHA_NAME_SIZE, "%s", h);
-				d->down[d->n_down].down_ms = now;
-				d->down[d->n_down].announced = true;
-				d->n_down++;
-			}
-			send_fenced(d, h, "self-fenced: its storage slot says so");
-		}
-	}
-	for (i = 0; i < d->n_down; i++) {
-		struct down_host *dh = &d->down[i];
-
-		if (vmha_failover_host_is_fenced(d->fo, dh->host)) {
-			continue;
-		}
-		if (!coord || dh->announced || !vmha_view_is_quorate(d->view)) {
-			continue;
-		}
-		if (vmha_view_host_state(d->view, dh->host) == VMHA_HOST_FENCED) {
-			send_fenced(d, dh->host, "self-fenced: its storage slot says so");
-			dh->announced = true;
-		} else if (d->fence_cfg != NULL && !dh->fencing && now >= dh->retry_ms) {
-			if (vmha_actuator_fence(d->act, d->fence_cfg, dh->host, FENCE_TIMEOUT_MS) ==
-			    0) {
-				vmha_notice("fencing host '%s'", dh->host);
-				dh->fencing = true;
-			}
-		} else if (d->fence_cfg == NULL && now - dh->down_ms >= d->conf.restart_delay_ms) {
-			send_fenced(d, dh->host, "restart delay passed without a fence device");
-			dh->announced = true;
-		}
+		registry_refresh(d);
 	}
 }
 
@@ -943,6 +563,7 @@ static void self_fence(struct daemon *d, uint64_t now)
 	                            slot != NULL ? slot : "/dev/null");
 	if (rc == 0) {
 		d->self_fenced = true;
+		vmha_coordinator_set_self_fenced(d->co, true);
 		remember_text(d, "self_fenced", d->conf.host_name, "protected vms stopped");
 		vmha_warn("self-fenced: %zu protected vms stopped", n);
 	} else {
@@ -953,49 +574,23 @@ static void self_fence(struct daemon *d, uint64_t now)
 
 static void on_actuator_result(struct daemon *d, const struct vmha_actuator_result *r)
 {
-	struct vmha_failover_msg m;
-	struct down_host *dh = NULL;
+	uint64_t now = vmha_clock_now_ms();
 
-	memset(&m, 0, sizeof(m));
 	if (r->kind == VMHA_ACTUATOR_FENCE) {
-		dh = find_down(d, r->host);
-		if (dh != NULL) {
-			dh->fencing = false;
+		if (r->ok) {
+			vmha_notice("host '%s' fenced in %" PRIu64 " ms: %s", r->host,
+			            r->duration_ms, r->text);
 		}
-		if (!r->ok) {
-			vmha_err("fencing host '%s' failed after %" PRIu64 " ms: %s; retrying",
-			         r->host, r->duration_ms, r->text);
-			if (dh != NULL) {
-				dh->retry_ms = vmha_clock_now_ms() + FENCE_RETRY_MS;
-			}
-			return;
-		}
-		vmha_notice("host '%s' fenced in %" PRIu64 " ms: %s", r->host, r->duration_ms,
-		            r->text);
-		if (dh != NULL) {
-			dh->announced = true;
-		}
-		send_fenced(d, r->host, r->text);
+		vmha_coordinator_fence_done(d->co, now, r->host, r->ok, r->text);
 		return;
 	}
-	if (r->unknown) {
-		/* never re-plan a start that may still succeed: that could run it twice */
-		vmha_err("vm '%s': %s; not re-planned (it may still come up here)", r->vm, r->text);
-		remember_text(d, "start_unknown", r->vm, r->text);
-		return;
-	}
-	snprintf(m.type, sizeof(m.type), "start");
-	snprintf(m.host, sizeof(m.host), "%s", r->host);
-	snprintf(m.vm, sizeof(m.vm), "%s", r->vm);
-	m.ok = r->ok;
-	snprintf(m.text, sizeof(m.text), "%s", r->text);
 	if (r->ok) {
 		vmha_notice("vm '%s' started in %" PRIu64 " ms", r->vm, r->duration_ms);
-	} else {
+	} else if (!r->unknown) {
 		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
 	}
-	d->last_start_result_ms = vmha_clock_now_ms();
-	send_failover(d, &m);
+	d->last_start_result_ms = now;
+	vmha_coordinator_start_done(d->co, now, r->vm, r->ok, r->unknown, r->text);
 }
 
 static int32_t on_actuator_fd(int32_t fd, int32_t revents, void *data)
@@ -1011,48 +606,42 @@ static int32_t on_actuator_fd(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-/* Feed a CPG message to the view and the failover coordinator. */
+/*
+ * Feed a CPG message to the view and the failover coordinator, decoded once:
+ * a failover message counts only from the vmhad the view holds for (nodeid,
+ * pid); an announcement reaches the coordinator only when the view accepted it.
+ */
 static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, const void *buf,
                             size_t len)
 {
-	struct fo_input in;
-	struct vmha_announce a = {0};
-	char err[256];
-	int rc;
+	const struct vmha_announce *a = NULL;
+	struct vmha_failover_msg m;
+	uint64_t now = vmha_clock_now_ms();
+	int rc = -ENOMSG;
 
-	memset(&in, 0, sizeof(in));
-	rc = vmha_failover_msg_decode(buf, len, &in.m, err, sizeof(err));
-	if (rc == -ENOMSG) {
-		/* an announcement (or garbage): the view first, then the coordinator */
-		vmha_view_message(d->view, vmha_clock_now_ms(), nodeid, pid, buf, len);
+	if (d->co != NULL) {
+		rc = vmha_coordinator_deliver(
+		        d->co, now, vmha_view_sender_host(d->view, nodeid, pid), buf, len, &m);
+	} else if (vmha_failover_msg_decode(buf, len, &m, (char[64]){0}, 64) != -ENOMSG) {
+		return; /* failover messages mean nothing without standalone mode */
+	}
+	if (rc == 0 && strcmp(m.type, "fenced") == 0) {
+		vmha_view_fenced(d->view, now, m.host);
 		run_actions(d);
-		if (d->fo != NULL && vmha_msg_decode(buf, len, &a, err, sizeof(err)) == 0) {
-			in.kind = FO_IN_ANNOUNCE;
-			in.buf = (char *)buf;
-			in.len = len;
-			in.online = vmha_view_host_state(d->view, a.host) == VMHA_HOST_ONLINE;
-			vmha_msg_announce_clear(&a);
-			fo_input(d, &in);
-		}
+	}
+	if (rc != -ENOMSG) {
 		return;
 	}
-	if (rc < 0) {
-		vmha_warn("malformed failover message dropped: %s", err);
-		return;
-	}
-	if (d->fo == NULL) {
-		return;
-	}
-	if (strcmp(in.m.type, "fenced") == 0) {
-		vmha_view_fenced(d->view, vmha_clock_now_ms(), in.m.host);
+	if (vmha_view_message(d->view, now, nodeid, pid, buf, len) < 0) {
 		run_actions(d);
-		remember_text(d, "fenced", in.m.host, in.m.text);
-		/* the registry may have changed since: planning waits for a read
-		 * (in the loader thread; the heartbeats go on meanwhile) */
-		registry_refresh(d, true);
+		return; /* what the view rejects stops here */
 	}
-	in.kind = FO_IN_MESSAGE;
-	fo_input(d, &in);
+	run_actions(d);
+	a = vmha_view_sender_announce(d->view, nodeid, pid);
+	if (d->co != NULL && a != NULL) {
+		vmha_coordinator_announce(d->co, now, a);
+		vmha_coordinator_sync_view(d->co, now, d->view);
+	}
 }
 
 /* Carry out what the view asks. */
@@ -1071,8 +660,11 @@ static void run_actions(struct daemon *d)
 		case VMHA_ACTION_HOST_DOWN:
 			vmha_warn("decision: %s", a.text);
 			remember(d, "host_down", &a);
-			if (d->fo != NULL) {
-				on_host_down(d, a.host);
+			if (d->co != NULL) {
+				/* the registry may have changed: read it while the fence runs */
+				registry_refresh(d);
+				vmha_coordinator_sync_view(d->co, vmha_clock_now_ms(), d->view);
+				vmha_coordinator_host_down(d->co, vmha_clock_now_ms(), a.host);
 			}
 			break;
 		case VMHA_ACTION_QUORUM_LOST:
@@ -1105,6 +697,7 @@ static void on_confchg(void *opaque, const struct vmha_member *members, size_t n
 	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
 	                  n_joined);
 	run_actions(d);
+	vmha_coordinator_sync_view(d->co, vmha_clock_now_ms(), d->view);
 	if (n_left > 0) {
 		/* decide once the quorum of this membership is known (on_quorum),
 		 * never on the quorum of the one before */
@@ -1128,10 +721,12 @@ static void on_quorum(void *opaque, bool quorate)
 		vmha_selffence_set_quorate(d->sf, quorate, vmha_clock_now_ms());
 		if (quorate) {
 			d->self_fenced = false;
+			vmha_coordinator_set_self_fenced(d->co, false);
 		}
 	}
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
+	vmha_coordinator_set_quorum(d->co, vmha_clock_now_ms(), quorate);
 	if (d->await_quorum) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;
@@ -1343,10 +938,10 @@ static void on_tick(void *data)
 		vmha_view_tick(d->view, now);
 		run_actions(d);
 	}
-	if (d->fo != NULL) {
+	if (d->co != NULL) {
 		registry_tick(d, now);
-		flush_outbox(d);
-		coordinate(d, now);
+		vmha_coordinator_sync_view(d->co, now, d->view);
+		vmha_coordinator_tick(d->co, now);
 		self_fence(d, now);
 	}
 	/* a host is lost and its storage silence decides soon: look often, so
@@ -1467,6 +1062,13 @@ static int resolve_host_name(struct vmha_hbconf *conf)
 static int setup_failover(struct daemon *d)
 {
 	struct vmha_failover_config fc = {0};
+	struct vmha_coordinator_ops ops = {
+	        .opaque = d,
+	        .send = co_send,
+	        .start = co_start,
+	        .fence = co_fence,
+	        .remember = co_remember,
+	};
 	char err[512];
 	int rc = 0;
 
@@ -1495,14 +1097,18 @@ static int setup_failover(struct daemon *d)
 	}
 	fc.self_name = d->conf.host_name;
 	fc.max_parallel_starts = d->conf.max_parallel_starts;
-	d->fo = vmha_failover_new(&fc);
+	fc.fence_device = d->fence_cfg != NULL;
+	fc.restart_delay_ms = d->conf.restart_delay_ms;
+	fc.fence_retry_ms = FENCE_RETRY_MS;
+	d->co = vmha_coordinator_new(&fc, &ops);
+	d->fo = vmha_coordinator_failover(d->co);
 	d->act = vmha_actuator_new();
 	d->sf = vmha_selffence_new(d->conf.self_fence_delay_ms);
 	d->rl = vmha_regload_new(d->conf.registry_dir);
-	if (d->fo == NULL || d->act == NULL || d->sf == NULL || d->rl == NULL) {
+	if (d->co == NULL || d->act == NULL || d->sf == NULL || d->rl == NULL) {
 		return -ENOMEM;
 	}
-	registry_refresh(d, false);
+	registry_refresh(d);
 	return 0;
 }
 
@@ -1650,19 +1256,11 @@ static void teardown(struct daemon *d)
 	vmha_msg_announce_clear(&d->last_inv);
 	vmha_view_free(d->view);
 	vmha_regload_free(d->rl, 1000);
-	while (d->held_head != NULL) {
-		struct fo_input *in = d->held_head;
-
-		d->held_head = in->next;
-		fo_input_free(in);
-	}
-	vmha_failover_free(d->fo);
+	vmha_coordinator_free(d->co);
+	d->fo = NULL;
 	vmha_actuator_free(d->act);
 	vmha_selffence_free(d->sf);
 	vmha_fence_config_free(d->fence_cfg);
-	while (d->n_outbox > 0) {
-		free(d->outbox[--d->n_outbox]);
-	}
 }
 
 int main(int argc, char **argv)

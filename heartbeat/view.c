@@ -41,6 +41,11 @@ struct host {
 	uint64_t lost_ms;
 	bool down_decided;
 	bool down_pending_quorum;
+	/* the slot was written after the loss (a self-fenced flag counts only then) */
+	bool slot_written_since_lost;
+	bool stale_flag_reported;
+	/* its slot advanced after it was reported fenced */
+	bool alarm;
 };
 
 struct vmha_view {
@@ -51,6 +56,8 @@ struct vmha_view {
 	uint64_t silence_timeout_ms;
 	bool quorum_known;
 	bool quorate;
+	/* a member left: the quorum of the new membership is not known yet */
+	bool quorum_stale;
 	bool ring_known;
 	uint32_t ring_nodeid;
 	uint64_t ring_seq;
@@ -306,10 +313,18 @@ static void mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
 	h->lost_ms = now_ms;
 	h->down_decided = false;
 	h->down_pending_quorum = false;
+	h->slot_written_since_lost = false;
+	h->stale_flag_reported = false;
 	set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
 	if (!view->storage_enabled) {
-		decide_down(view, h,
-		            "no storage heartbeat configured: isolation cannot be told from death");
+		/* decided once the quorum of the new membership is known, never on
+		 * the quorum of the one before (vmha_view_quorum) */
+		h->down_pending_quorum = true;
+		view->quorum_stale = true;
+		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+		     "host '%s' lost without a storage heartbeat: down once the quorum of the "
+		     "new membership is known",
+		     h->name);
 	}
 }
 
@@ -407,6 +422,7 @@ static void member_joined(struct vmha_view *view, const struct vmha_member *m, u
 	h->storage_stale_reported = false;
 	h->down_decided = false;
 	h->down_pending_quorum = false;
+	h->alarm = false;
 	snprintf(why, sizeof(why), "rejoined (%s)", vmha_view_reason_name(m->reason));
 	set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE, why);
 }
@@ -644,16 +660,59 @@ const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *vi
 	return h != NULL ? &h->last : NULL;
 }
 
-int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
+/* The quorum is known now: decide the downs that waited for it (why NULL: inquorate). */
+static void decide_pending(struct vmha_view *view, const char *why)
 {
 	size_t i;
 
+	for (i = 0; why != NULL && i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+
+		if (h->down_pending_quorum && h->state == VMHA_HOST_LOST) {
+			decide_down(view, h, why);
+		}
+	}
+	for (i = 0; why == NULL && i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+
+		if (h->down_pending_quorum && h->state == VMHA_HOST_LOST && !h->down_decided) {
+			h->down_decided = true;
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			     "host '%s' is down but this partition is inquorate: no failover "
+			     "decision",
+			     h->name);
+		}
+	}
+}
+
+bool vmha_view_host_alarm(const struct vmha_view *view, const char *host)
+{
+	const struct host *h = view != NULL && host != NULL ? find_name(view, host) : NULL;
+
+	return h != NULL && h->alarm;
+}
+
+uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host)
+{
+	const struct host *h = view != NULL && host != NULL ? find_name(view, host) : NULL;
+
+	return h != NULL && h->slot_changed_known ? h->slot_changed_ms : 0;
+}
+
+int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
+{
 	if (view == NULL) {
 		return -EINVAL;
 	}
 	if (view->quorum_known && view->quorate == quorate) {
-		return 0;
+		if (view->quorum_stale) {
+			/* the same quorum, now known for the new membership */
+			view->quorum_stale = false;
+			decide_pending(view, quorate ? "quorum of the new membership known" : NULL);
+		}
+		return take_oom(view);
 	}
+	view->quorum_stale = false;
 	if (!quorate) {
 		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, view->self_name,
 		     "host '%s' is inquorate: no failover decisions", view->self_name);
@@ -667,15 +726,7 @@ int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
 	}
 	view->quorum_known = true;
 	view->quorate = quorate;
-	if (quorate) {
-		for (i = 0; i < view->n_hosts; i++) {
-			struct host *h = &view->hosts[i];
-
-			if (h->down_pending_quorum && h->state == VMHA_HOST_LOST) {
-				decide_down(view, h, "quorum regained");
-			}
-		}
-	}
+	decide_pending(view, quorate ? "quorum regained" : NULL);
 	(void)now_ms;
 	return take_oom(view);
 }
@@ -698,6 +749,16 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	h->slot_incarnation = incarnation;
 	h->slot_seq = seq;
 	h->slot_flags = flags;
+	if (changed && (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
+		h->slot_written_since_lost = true;
+	}
+	if (changed && h->state == VMHA_HOST_FENCED) {
+		h->alarm = true;
+		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		     "alarm: host '%s' writes to storage after it was reported fenced: its vms "
+		     "are not restarted, check the fence device",
+		     h->name);
+	}
 	if (changed) {
 		h->slot_changed_known = true;
 		h->slot_changed_ms = now_ms;
@@ -708,7 +769,18 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 		}
 	}
 	if ((flags & VMHA_SLOT_SELF_FENCED) &&
-	    (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
+	    (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED) &&
+	    (!h->slot_written_since_lost || incarnation != h->last.incarnation)) {
+		if (!h->stale_flag_reported) {
+			h->stale_flag_reported = true;
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			     "host '%s': its slot says self-fenced but was not written since it "
+			     "was "
+			     "lost by its announced incarnation: not a proof",
+			     h->name);
+		}
+	} else if ((flags & VMHA_SLOT_SELF_FENCED) &&
+	           (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
 		set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE,
 		          "its storage slot says it fenced itself");
 	} else if (changed && h->state == VMHA_HOST_LOST && !h->down_decided) {
@@ -955,6 +1027,7 @@ json_object *vmha_view_to_json(const struct vmha_view *view, uint64_t now_ms)
 		json_object_object_add(o, "nodeid", json_object_new_int64(h->nodeid));
 		json_object_object_add(o, "state",
 		                       json_object_new_string(vmha_view_state_name(h->state)));
+		json_object_object_add(o, "alarm", json_object_new_boolean(h->alarm));
 		json_object_object_add(
 		        o, "self",
 		        json_object_new_boolean(h->nodeid == view->self_nodeid &&

@@ -157,6 +157,15 @@ const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid,
 const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
                                                       uint32_t pid);
 
+/**
+ * @return whether host's storage slot advanced after it was reported fenced
+ *         (the fence did not work: its VMs must not restart; until it rejoins)
+ */
+bool vmha_view_host_alarm(const struct vmha_view *view, const char *host);
+
+/** @return when host's slot was last seen to change (local clock), 0 when never */
+uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host);
+
 /** A quorum change. @return 0 or -ENOMEM */
 int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate);
 

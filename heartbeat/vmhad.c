@@ -933,6 +933,8 @@ static void on_tick(void *data)
 		          "deciding on the quorum last reported",
 		          now - d->await_quorum_since_ms);
 		d->await_quorum = false;
+		vmha_view_quorum(d->view, now, vmha_view_is_quorate(d->view));
+		run_actions(d);
 	}
 	if (!d->await_quorum) {
 		vmha_view_tick(d->view, now);

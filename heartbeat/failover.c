@@ -30,6 +30,11 @@ static const char *const vm_state_names[] = {
         [FO_VM_STRANDED] = "stranded",   [FO_VM_NOT_RESTARTED] = "not_restarted",
 };
 
+const char *fo_vm_state_name(enum fo_vm_state state)
+{
+	return vm_state_names[state];
+}
+
 void fo_emit(struct vmha_failover *fo, enum vmha_failover_action_kind kind, int level,
              const char *host, const char *vm, const char *fmt, ...)
 {
@@ -172,7 +177,7 @@ static struct fo_vm *get_vm(struct vmha_failover *fo, const char *name)
 	return v;
 }
 
-static int take_oom(struct vmha_failover *fo)
+int fo_take_oom(struct vmha_failover *fo)
 {
 	if (fo->oom) {
 		fo->oom = false;
@@ -181,12 +186,8 @@ static int take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
-static void replan(struct vmha_failover *fo, const char *why);
-static void schedule(struct vmha_failover *fo);
-static void coordinate(struct vmha_failover *fo);
-
 /* Whether this member may fence, plan, assign or start now. */
-static bool may_act(const struct vmha_failover *fo)
+bool fo_may_act(const struct vmha_failover *fo)
 {
 	return fo->quorate && !fo->self_fenced;
 }
@@ -215,11 +216,8 @@ bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
 }
 
 /* Queue a message for the caller to multicast (the coordinator's decisions, start results). */
-static void send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
-                     const char *fmt, ...)
+void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
+                 const char *fmt, ...)
 {
 	struct vmha_failover_msg m;
 	struct fo_queue_item *before = NULL;
@@ -261,8 +259,8 @@ static bool any_stranded(const struct vmha_failover *fo)
 /* Capacity may have appeared: the coordinator plans the stranded VMs again. */
 static void retry_stranded(struct vmha_failover *fo, const char *why)
 {
-	if (vmha_failover_is_coordinator(fo) && may_act(fo) && any_stranded(fo)) {
-		replan(fo, why);
+	if (vmha_failover_is_coordinator(fo) && fo_may_act(fo) && any_stranded(fo)) {
+		fo_replan(fo, why);
 	}
 }
 
@@ -295,7 +293,7 @@ static void seen_active(struct vmha_failover *fo, struct fo_vm *v, const char *h
 	} else if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED) {
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, host, v->spec.name,
 		        "vm '%s' is active on host '%s' while %s: not restarted", v->spec.name,
-		        host, vm_state_names[v->state]);
+		        host, fo_vm_state_name(v->state));
 	}
 	if (v->state == FO_VM_ASSIGNED && strcmp(v->target, host) == 0) {
 		/* it came up there: the start result may come after */
@@ -324,7 +322,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	fo->now_ms = now_ms;
 	h = get_host(fo, a->host);
 	if (h == NULL) {
-		return take_oom(fo);
+		return fo_take_oom(fo);
 	}
 	if (a->cpus > h->cpus || a->memory_kib / 1024 > h->memory_mib || h->down || h->fenced) {
 		grew = true;
@@ -391,9 +389,9 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		retry_stranded(fo, freed  ? "capacity freed on a host"
 		                   : grew ? "a host came back"
 		                          : "re-plan");
-		coordinate(fo);
+		fo_coordinate(fo);
 	}
-	return take_oom(fo);
+	return fo_take_oom(fo);
 }
 
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm)
@@ -407,7 +405,7 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
 	}
 	v = get_vm(fo, vm->name);
 	if (v == NULL) {
-		return take_oom(fo);
+		return fo_take_oom(fo);
 	}
 	v->spec = *vm;
 	v->protected_vm = true;
@@ -454,8 +452,8 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		retry_stranded(fo, "a host is online");
 	}
 	/* the coordinator may have changed: the new one takes over the duties */
-	coordinate(fo);
-	return take_oom(fo);
+	fo_coordinate(fo);
+	return fo_take_oom(fo);
 }
 
 void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
@@ -491,8 +489,8 @@ void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 	}
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL, "host '%s' is quorate",
 	        fo->self);
-	schedule(fo);
-	coordinate(fo);
+	fo_schedule(fo);
+	fo_coordinate(fo);
 }
 
 void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
@@ -521,8 +519,8 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 		}
 	}
 	if (!self_fenced) {
-		schedule(fo);
-		coordinate(fo);
+		fo_schedule(fo);
+		fo_coordinate(fo);
 	}
 }
 
@@ -546,285 +544,7 @@ int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
 	v->reason[0] = '\0';
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, NULL, vm,
 	        "vm '%s' left the registry: no longer protected", vm);
-	return take_oom(fo);
-}
-
-int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host)
-{
-	struct fo_host *h = NULL;
-
-	if (fo == NULL || host == NULL || !vmha_util_name_is_valid(host)) {
-		return -EINVAL;
-	}
-	fo->now_ms = now_ms;
-	h = fo_find_host(fo, host);
-	if (h == NULL) {
-		return -ENOENT;
-	}
-	if (h->down || h->fenced) {
-		return 0;
-	}
-	if (!vmha_failover_is_coordinator(fo)) {
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, host, NULL,
-		        "host '%s' looks down here: the coordinator decides", host);
-		return take_oom(fo);
-	}
-	if (!may_act(fo)) {
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, host, NULL,
-		        "host '%s' looks down but this host may not decide (inquorate or "
-		        "self-fenced)",
-		        host);
-		return take_oom(fo);
-	}
-	send_msg(fo, "down", host, NULL, "no longer a member");
-	return take_oom(fo);
-}
-
-int vmha_failover_host_self_fenced(struct vmha_failover *fo, uint64_t now_ms, const char *host)
-{
-	struct fo_host *h = NULL;
-
-	if (fo == NULL || host == NULL) {
-		return -EINVAL;
-	}
-	fo->now_ms = now_ms;
-	h = fo_find_host(fo, host);
-	if (h == NULL) {
-		return -ENOENT;
-	}
-	if (h->online || h->fenced || h->fenced_sent || !vmha_failover_is_coordinator(fo) ||
-	    !may_act(fo)) {
-		return 0;
-	}
-	if (!h->down) {
-		send_msg(fo, "down", host, NULL, "its storage slot says it fenced itself");
-	}
-	send_msg(fo, "fenced", host, NULL, "self-fenced: its storage slot says so");
-	h->fenced_sent = true;
-	return take_oom(fo);
-}
-
-int vmha_failover_fence_done(struct vmha_failover *fo, uint64_t now_ms, const char *host, bool ok,
-                             const char *text)
-{
-	struct fo_host *h = NULL;
-
-	if (fo == NULL || host == NULL || text == NULL) {
-		return -EINVAL;
-	}
-	fo->now_ms = now_ms;
-	h = fo_find_host(fo, host);
-	if (h == NULL) {
-		return -ENOENT;
-	}
-	h->fencing = false;
-	if (!ok) {
-		h->fence_retry_ms = now_ms + fo->fence_retry_ms;
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, host, NULL,
-		        "fencing host '%s' failed: %s; retrying", host, text);
-		return take_oom(fo);
-	}
-	if (!h->down || h->fenced || h->online) {
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, host, NULL,
-		        "host '%s' fenced (%s), but it is no longer down: nothing to announce",
-		        host, text);
-	} else if (!vmha_failover_is_coordinator(fo) || !may_act(fo)) {
-		/* quorum is checked again before a fence result counts */
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, host, NULL,
-		        "host '%s' fenced (%s), but this host is no longer the quorate "
-		        "coordinator: not announced",
-		        host, text);
-	} else if (!h->fenced_sent) {
-		send_msg(fo, "fenced", host, NULL, "%s", text);
-		h->fenced_sent = true;
-	}
-	return take_oom(fo);
-}
-
-/*
- * The coordinator's duties, derived from the replicated table so that a new
- * coordinator continues where the old one stopped: fence the hosts that are
- * down and not fenced (or announce them after the restart delay without a
- * fence device), and plan the displaced VMs that have no decision yet.
- */
-static void coordinate(struct vmha_failover *fo)
-{
-	size_t i;
-	bool displaced = false;
-
-	if (!vmha_failover_is_coordinator(fo) || !may_act(fo)) {
-		return;
-	}
-	for (i = 0; i < fo->n_hosts; i++) {
-		struct fo_host *h = &fo->hosts[i];
-
-		if (!h->down || h->fenced || h->fencing || h->fenced_sent) {
-			continue;
-		}
-		if (fo->fence_device) {
-			if (fo->now_ms >= h->fence_retry_ms) {
-				h->fencing = true;
-				fo_emit(fo, VMHA_FAILOVER_FENCE, LOG_WARNING, h->name, NULL,
-				        "host '%s' is down: this host fences it", h->name);
-			}
-		} else if (fo->now_ms >= h->down_ms + fo->restart_delay_ms) {
-			send_msg(fo, "fenced", h->name, NULL,
-			         "restart delay passed without a fence device");
-			h->fenced_sent = true;
-		}
-	}
-	for (i = 0; i < fo->n_vms; i++) {
-		if (fo->vms[i].protected_vm && fo->vms[i].state == FO_VM_DISPLACED &&
-		    !fo->vms[i].proposed) {
-			displaced = true;
-		}
-	}
-	if (displaced) {
-		replan(fo, "plan");
-	}
-}
-
-int vmha_failover_tick(struct vmha_failover *fo, uint64_t now_ms)
-{
-	if (fo == NULL) {
-		return -EINVAL;
-	}
-	fo->now_ms = now_ms;
-	coordinate(fo);
-	return take_oom(fo);
-}
-
-/*
- * The coordinator plans the displaced and stranded VMs and publishes one
- * decision per VM (assign, stranded, skip); every member applies them in
- * CPG order. Nobody else plans: members with other registry snapshots or
- * timer phases cannot make different plans.
- */
-static void replan(struct vmha_failover *fo, const char *why)
-{
-	struct vmha_model *m = NULL;
-	struct vmha_plan *p = NULL;
-	struct vmha_model *m2 = NULL;
-	struct vmha_plan *p2 = NULL;
-	size_t i;
-	char reason[256];
-	int rc = 0;
-
-	if (!vmha_failover_is_coordinator(fo) || !may_act(fo)) {
-		return;
-	}
-	fo->plan_why = why;
-	/* spread the starts over the survivors, unless that strands more */
-	rc = fo_plan_once(fo, true, &m, &p);
-	if (rc == 0 && vmha_plan_stranded_count(p) > 0) {
-		rc = fo_plan_once(fo, false, &m2, &p2);
-		if (rc == 0 && vmha_plan_stranded_count(p2) < vmha_plan_stranded_count(p)) {
-			vmha_plan_free(p);
-			vmha_model_free(m);
-			m = m2;
-			p = p2;
-			m2 = NULL;
-			p2 = NULL;
-		}
-	}
-	if (rc < 0) {
-		goto out;
-	}
-	for (i = 0; i < vmha_plan_displaced_count(p); i++) {
-		size_t mv = vmha_plan_displaced(p, i);
-		struct fo_vm *v = fo_find_vm(fo, vmha_model_vm_name(m, mv));
-		const char *target = NULL;
-
-		if (v == NULL || !v->protected_vm || v->proposed ||
-		    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED)) {
-			continue;
-		}
-		switch (vmha_plan_outcome(p, mv)) {
-		case VMHA_PLAN_RESTART:
-			target = vmha_model_host_name(m, (size_t)vmha_plan_target(p, mv));
-			v->proposed = true;
-			snprintf(v->proposed_host, sizeof(v->proposed_host), "%s", target);
-			send_msg(fo, "assign", target, v->spec.name, "%s", why);
-			break;
-		case VMHA_PLAN_STRANDED:
-			fo_stranded_reason(v, vmha_plan_reason(p, mv), reason, sizeof(reason));
-			if (v->state != FO_VM_STRANDED || strcmp(v->reason, reason) != 0) {
-				v->proposed = true;
-				send_msg(fo, "stranded", v->host, v->spec.name, "%s", reason);
-			}
-			break;
-		case VMHA_PLAN_NOT_RESTARTED:
-			v->proposed = true;
-			send_msg(fo, "skip", v->host, v->spec.name, "restart policy is never");
-			break;
-		default:
-			break;
-		}
-	}
-out:
-	if (rc == -ENOMEM) {
-		fo->oom = true;
-	}
-	vmha_plan_free(p);
-	vmha_model_free(m);
-	vmha_plan_free(p2);
-	vmha_model_free(m2);
-}
-
-/*
- * Ask this host to start its assigned VMs of the highest pending tier, at
- * most max_parallel_starts at once. A lower tier waits until no VM of a
- * higher tier is assigned anywhere. Nothing starts while inquorate or
- * self-fenced.
- */
-static void schedule(struct vmha_failover *fo)
-{
-	bool have_tier = false;
-	int64_t tier = 0;
-	unsigned int starting = 0;
-	size_t i;
-
-	if (!may_act(fo)) {
-		return;
-	}
-	for (i = 0; i < fo->n_vms; i++) {
-		const struct fo_vm *v = &fo->vms[i];
-
-		if (v->state != FO_VM_ASSIGNED) {
-			continue;
-		}
-		if (!have_tier || v->spec.priority > tier) {
-			tier = v->spec.priority;
-			have_tier = true;
-		}
-		if (v->starting) {
-			starting++;
-		}
-	}
-	if (!have_tier) {
-		return;
-	}
-	while (starting < fo->max_parallel_starts) {
-		struct fo_vm *next = NULL;
-
-		for (i = 0; i < fo->n_vms; i++) {
-			struct fo_vm *v = &fo->vms[i];
-
-			if (v->state == FO_VM_ASSIGNED && !v->starting &&
-			    v->spec.priority == tier && strcmp(v->target, fo->self) == 0 &&
-			    (next == NULL || strcmp(v->spec.name, next->spec.name) < 0)) {
-				next = v;
-			}
-		}
-		if (next == NULL) {
-			break;
-		}
-		next->starting = true;
-		starting++;
-		fo_emit(fo, VMHA_FAILOVER_START, LOG_NOTICE, fo->self, next->spec.name,
-		        "starting vm '%s' (priority %" PRId64 ") on this host", next->spec.name,
-		        next->spec.priority);
-	}
+	return fo_take_oom(fo);
 }
 
 static int refuse(struct vmha_failover *fo, const struct vmha_failover_msg *m, const char *fmt, ...)
@@ -910,7 +630,7 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, NULL,
 	        "host '%s' is fenced (%s): %zu protected vms to restart", m->host, m->text, n);
-	replan(fo, "plan");
+	fo_replan(fo, "plan");
 	return 0;
 }
 
@@ -943,7 +663,7 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	v->state = FO_VM_DISPLACED;
 	v->target[0] = '\0';
-	replan(fo, "start failed");
+	fo_replan(fo, "start failed");
 	return 0;
 }
 
@@ -963,14 +683,14 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 		/* not in this member's registry snapshot: the coordinator's plan rules */
 		v = get_vm(fo, m->vm);
 		if (v == NULL) {
-			return take_oom(fo);
+			return fo_take_oom(fo);
 		}
 		v->protected_vm = true;
 	}
 	if (!v->protected_vm || (v->state != FO_VM_STRANDED && v->state != FO_VM_UNKNOWN &&
 	                         v->state != FO_VM_DISPLACED)) {
 		return refuse(fo, m, "it is %s%s%s",
-		              v->protected_vm ? vm_state_names[v->state] : "not protected",
+		              v->protected_vm ? fo_vm_state_name(v->state) : "not protected",
 		              v->state == FO_VM_RUNNING ? " on " : "",
 		              v->state == FO_VM_RUNNING ? v->host : "");
 	}
@@ -1047,153 +767,11 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	}
 	if (rc == 0 || rc == -EINVAL) {
 		/* a refused message changes nothing, but tiers may move on */
-		schedule(fo);
-		coordinate(fo);
+		fo_schedule(fo);
+		fo_coordinate(fo);
 	}
 	if (rc == 0) {
-		rc = take_oom(fo);
+		rc = fo_take_oom(fo);
 	}
 	return rc;
-}
-bool vmha_failover_next_action(struct vmha_failover *fo, struct vmha_failover_action *out)
-{
-	struct fo_queue_item *it = NULL;
-
-	if (fo == NULL || fo->head == NULL) {
-		return false;
-	}
-	it = fo->head;
-	fo->head = it->next;
-	if (fo->head == NULL) {
-		fo->tail = NULL;
-	}
-	*out = it->a;
-	free(it);
-	return true;
-}
-
-bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm)
-{
-	const struct fo_vm *v = NULL;
-
-	if (fo == NULL || vm == NULL) {
-		return false;
-	}
-	v = fo_find_vm(fo, vm);
-	return v != NULL && v->protected_vm;
-}
-
-bool vmha_failover_host_is_fenced(const struct vmha_failover *fo, const char *host)
-{
-	const struct fo_host *h = NULL;
-
-	if (fo == NULL || host == NULL) {
-		return false;
-	}
-	h = fo_find_host(fo, host);
-	return h != NULL && h->fenced;
-}
-
-size_t vmha_failover_pending_count(const struct vmha_failover *fo)
-{
-	size_t n = 0;
-	size_t i;
-
-	for (i = 0; fo != NULL && i < fo->n_vms; i++) {
-		if (fo->vms[i].state == FO_VM_ASSIGNED || fo->vms[i].state == FO_VM_DISPLACED) {
-			n++;
-		}
-	}
-	return n;
-}
-
-const char *vmha_failover_vm_location(const struct vmha_failover *fo, const char *vm)
-{
-	const struct fo_vm *v = NULL;
-	const char *place = NULL;
-
-	if (fo == NULL || vm == NULL) {
-		return NULL;
-	}
-	v = fo_find_vm(fo, vm);
-	if (v == NULL) {
-		return NULL;
-	}
-	place = v->state == FO_VM_ASSIGNED ? v->target : v->host;
-	if (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED || place[0] == '\0') {
-		return NULL;
-	}
-	return place;
-}
-
-size_t vmha_failover_host_count(const struct vmha_failover *fo)
-{
-	return fo != NULL ? fo->n_hosts : 0;
-}
-
-const char *vmha_failover_host_name(const struct vmha_failover *fo, size_t i)
-{
-	return fo != NULL && i < fo->n_hosts ? fo->hosts[i].name : NULL;
-}
-
-size_t vmha_failover_vm_count(const struct vmha_failover *fo)
-{
-	return fo != NULL ? fo->n_vms : 0;
-}
-
-const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i)
-{
-	return fo != NULL && i < fo->n_vms ? fo->vms[i].spec.name : NULL;
-}
-
-static int cmp_vm_name(const void *a, const void *b)
-{
-	const struct fo_vm *const *x = a;
-	const struct fo_vm *const *y = b;
-
-	return strcmp((*x)->spec.name, (*y)->spec.name);
-}
-
-json_object *vmha_failover_to_json(const struct vmha_failover *fo)
-{
-	json_object *arr = json_object_new_array();
-	const struct fo_vm **sorted = NULL;
-	size_t n = 0;
-	size_t i;
-
-	if (arr == NULL || fo == NULL) {
-		return arr;
-	}
-	sorted = calloc(fo->n_vms + 1, sizeof(*sorted));
-	if (sorted == NULL) {
-		json_object_put(arr);
-		return NULL;
-	}
-	for (i = 0; i < fo->n_vms; i++) {
-		if (fo->vms[i].protected_vm) {
-			sorted[n++] = &fo->vms[i];
-		}
-	}
-	qsort(sorted, n, sizeof(*sorted), cmp_vm_name);
-	for (i = 0; i < n; i++) {
-		const struct fo_vm *v = sorted[i];
-		json_object *o = json_object_new_object();
-
-		if (o == NULL) {
-			continue;
-		}
-		json_object_object_add(o, "name", json_object_new_string(v->spec.name));
-		json_object_object_add(o, "state",
-		                       json_object_new_string(vm_state_names[v->state]));
-		json_object_object_add(o, "host",
-		                       v->host[0] ? json_object_new_string(v->host) : NULL);
-		json_object_object_add(o, "target",
-		                       v->target[0] ? json_object_new_string(v->target) : NULL);
-		json_object_object_add(o, "priority", json_object_new_int64(v->spec.priority));
-		json_object_object_add(o, "reason",
-		                       v->reason[0] ? json_object_new_string(v->reason) : NULL);
-		json_object_array_add(arr, o);
-	}
-	free(sorted);
-	return arr;
 }

@@ -111,6 +111,28 @@ struct fo_vm *fo_find_vm(const struct vmha_failover *fo, const char *name);
 int fo_plan_once(struct vmha_failover *fo, bool spread, struct vmha_model **out_m,
                  struct vmha_plan **out_p);
 
+/* @return "unknown", "running", ... for the status JSON and the log */
+const char *fo_vm_state_name(enum fo_vm_state state);
+
+/* @return 0, or -ENOMEM once after an allocation failed */
+int fo_take_oom(struct vmha_failover *fo);
+
+/* Whether this member may fence, plan, assign or start now (quorate, not self-fenced). */
+bool fo_may_act(const struct vmha_failover *fo);
+
+/* Queue a message for the caller to multicast (SEND action). */
+void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The coordinator plans the displaced and stranded VMs and publishes a decision per VM. */
+void fo_replan(struct vmha_failover *fo, const char *why);
+
+/* This member starts its assigned VMs of the highest pending tier. */
+void fo_schedule(struct vmha_failover *fo);
+
+/* The coordinator's duties, derived from the table: fence, announce, plan. */
+void fo_coordinate(struct vmha_failover *fo);
+
 /* The planner's reason, and where a start already failed. */
 void fo_stranded_reason(const struct fo_vm *v, const char *reason, char *buf, size_t size);
 

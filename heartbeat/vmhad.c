@@ -33,10 +33,12 @@
 #include "heartbeat/failover.h"
 #include "heartbeat/hbconf.h"
 #include "heartbeat/inventory.h"
+#include "heartbeat/inventory_worker.h"
 #include "heartbeat/ipc.h"
 #include "heartbeat/msg.h"
 #include "heartbeat/regload.h"
 #include "heartbeat/storage_hb.h"
+#include "heartbeat/storage_worker.h"
 #include "heartbeat/view.h"
 #include "log.h"
 #include "planner/model.h"
@@ -59,60 +61,6 @@ struct decision {
 	char text[256];
 };
 
-/*
- * Storage I/O runs in its own thread: a hung shared filesystem must not stop
- * the main loop (CPG, quorum, IPC). The main loop takes the latest readings
- * at each tick and notices when the worker has not finished a round for
- * storage_timeout.
- */
-struct storage_worker {
-	pthread_t tid;
-	bool running;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct vmha_storage_hb *hb;
-	uint64_t interval_ms;
-	/* set by the main loop */
-	unsigned int flags;
-	bool stop;
-	/* set by the worker */
-	struct vmha_slot_record *records;
-	size_t n_records;
-	bool fresh;
-	int write_rc;
-	uint64_t last_round_ms;
-};
-
-/*
- * The inventory (libvirt) is collected in its own thread too: a libvirtd
- * that is starting up or hangs must not stop the main loop. An announcement
- * goes out when its collection is done.
- */
-struct inv_worker {
-	pthread_t tid;
-	bool running;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	int fds[2];
-	struct vmha_inventory *inv;
-	bool stop;
-	/* requests asked by the main loop, and the one served last */
-	uint64_t requested;
-	uint64_t served;
-	/* set by the worker */
-	bool ready;
-	int result_rc;
-	struct vmha_announce result;
-	uint64_t result_started_ms;
-	uint64_t busy_since_ms;
-};
-
-struct scan_buf {
-	struct vmha_slot_record *records;
-	size_t n;
-	size_t cap;
-};
-
 struct daemon {
 	struct vmha_hbconf conf;
 	const char *conf_path;
@@ -120,14 +68,14 @@ struct daemon {
 	struct vmha_view *view;
 	struct vmha_corosync *cs;
 	struct vmha_inventory *inv;
-	struct inv_worker invw;
+	struct vmha_inv_worker *invw;
 	/* the last inventory collected, announced (degraded) while libvirt hangs */
 	struct vmha_announce last_inv;
 	bool inv_stuck_logged;
 	/* when this host last sent a start result: older inventories are stale */
 	uint64_t last_start_result_ms;
 	struct vmha_storage_hb *hb;
-	struct storage_worker storage;
+	struct vmha_storage_worker *storage;
 	bool storage_stuck;
 	struct vmha_ipc *ipc;
 	qb_loop_timer_handle announce_timer;
@@ -233,15 +181,9 @@ static int copy_announce(struct vmha_announce *dst, const struct vmha_announce *
  */
 static void announce(struct daemon *d)
 {
-	struct inv_worker *w = &d->invw;
 	struct vmha_announce a = {0};
-	uint64_t busy;
+	uint64_t busy = vmha_inv_worker_request(d->invw);
 
-	pthread_mutex_lock(&w->lock);
-	w->requested++;
-	pthread_cond_signal(&w->wake);
-	busy = w->busy_since_ms != 0 ? vmha_clock_now_ms() - w->busy_since_ms : 0;
-	pthread_mutex_unlock(&w->lock);
 	if (busy < d->conf.announce_interval_ms) {
 		return;
 	}
@@ -258,67 +200,16 @@ static void announce(struct daemon *d)
 	vmha_msg_announce_clear(&a);
 }
 
-static void *inventory_thread(void *arg)
-{
-	struct inv_worker *w = arg;
-	struct vmha_announce a = {0};
-	uint64_t seq;
-	uint64_t t0;
-	int rc;
-	char byte = 1;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop) {
-		if (w->requested == w->served) {
-			pthread_cond_wait(&w->wake, &w->lock);
-			continue;
-		}
-		seq = w->requested;
-		t0 = vmha_clock_now_ms();
-		w->busy_since_ms = t0;
-		pthread_mutex_unlock(&w->lock);
-		memset(&a, 0, sizeof(a));
-		rc = vmha_inventory_collect(w->inv, &a);
-		pthread_mutex_lock(&w->lock);
-		w->busy_since_ms = 0;
-		w->served = seq;
-		vmha_msg_announce_clear(&w->result);
-		w->result = a;
-		w->result_rc = rc;
-		w->result_started_ms = t0;
-		w->ready = true;
-		if (write(w->fds[1], &byte, 1) < 0 && errno != EAGAIN) {
-			vmha_err("cannot wake the main loop after an inventory: %s",
-			         strerror(errno));
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
 static int32_t on_inventory_fd(int32_t fd, int32_t revents, void *data)
 {
 	struct daemon *d = data;
-	struct inv_worker *w = &d->invw;
 	struct vmha_announce a = {0};
-	char buf[64];
-	bool ready;
-	int rc;
-	uint64_t started;
+	int rc = 0;
+	uint64_t started = 0;
 
 	(void)fd;
 	(void)revents;
-	while (read(w->fds[0], buf, sizeof(buf)) > 0) {
-	}
-	pthread_mutex_lock(&w->lock);
-	ready = w->ready;
-	a = w->result;
-	memset(&w->result, 0, sizeof(w->result));
-	w->ready = false;
-	rc = w->result_rc;
-	started = w->result_started_ms;
-	pthread_mutex_unlock(&w->lock);
-	if (!ready) {
+	if (!vmha_inv_worker_take(d->invw, &a, &rc, &started)) {
 		return 0;
 	}
 	if (d->inv_stuck_logged) {
@@ -331,10 +222,7 @@ static int32_t on_inventory_fd(int32_t fd, int32_t revents, void *data)
 	}
 	if (started < d->last_start_result_ms) {
 		/* collected before a start this host announced: it may lack that VM */
-		pthread_mutex_lock(&w->lock);
-		w->requested++;
-		pthread_cond_signal(&w->wake);
-		pthread_mutex_unlock(&w->lock);
+		vmha_inv_worker_request(d->invw);
 		goto out;
 	}
 	if (a.health == VMHA_HEALTH_OK && copy_announce(&d->last_inv, &a) < 0) {
@@ -344,53 +232,6 @@ static int32_t on_inventory_fd(int32_t fd, int32_t revents, void *data)
 out:
 	vmha_msg_announce_clear(&a);
 	return 0;
-}
-
-static int inventory_start(struct daemon *d)
-{
-	struct inv_worker *w = &d->invw;
-	int rc;
-
-	w->inv = d->inv;
-	if (pipe2(w->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		return -errno;
-	}
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->wake, NULL);
-	rc = -pthread_create(&w->tid, NULL, inventory_thread, w);
-	if (rc < 0) {
-		vmha_err("cannot start the inventory thread: %s", strerror(-rc));
-		return rc;
-	}
-	w->running = true;
-	return 0;
-}
-
-/* Stop the inventory thread; if it hangs in libvirt for 3 s, leave it to process exit. */
-static bool inventory_stop(struct daemon *d)
-{
-	struct inv_worker *w = &d->invw;
-	struct timespec until;
-
-	if (!w->running) {
-		return true;
-	}
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 3;
-	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
-		vmha_warn("the inventory thread is stuck in libvirt: not waiting for it");
-		pthread_detach(w->tid);
-		return false;
-	}
-	w->running = false;
-	vmha_msg_announce_clear(&w->result);
-	close(w->fds[0]);
-	close(w->fds[1]);
-	return true;
 }
 
 static void remember(struct daemon *d, const char *kind, const struct vmha_view_action *a)
@@ -761,132 +602,19 @@ static int32_t on_quorum_fd(int32_t fd, int32_t revents, void *data)
 	return 0;
 }
 
-static void collect_slot(const struct vmha_slot_record *r, void *opaque)
-{
-	struct scan_buf *b = opaque;
-
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16;
-		struct vmha_slot_record *p = realloc(b->records, cap * sizeof(*p));
-
-		if (p == NULL) {
-			return;
-		}
-		b->records = p;
-		b->cap = cap;
-	}
-	b->records[b->n++] = *r;
-}
-
-static void *storage_thread(void *arg)
-{
-	struct storage_worker *w = arg;
-
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop) {
-		unsigned int flags = w->flags;
-		struct scan_buf b = {0};
-		struct timespec until;
-		int wrc;
-		int invalid;
-
-		pthread_mutex_unlock(&w->lock);
-		wrc = vmha_storage_hb_write(w->hb, vmha_clock_now_ms(), flags);
-		invalid = vmha_storage_hb_scan(w->hb, collect_slot, &b);
-		pthread_mutex_lock(&w->lock);
-		free(w->records);
-		w->records = b.records;
-		w->n_records = b.n;
-		w->fresh = true;
-		w->write_rc = wrc < 0 ? wrc : (invalid < 0 ? invalid : 0);
-		w->last_round_ms = vmha_clock_now_ms();
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += (time_t)(w->interval_ms / 1000);
-		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0) {
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static int storage_start(struct daemon *d)
-{
-	struct storage_worker *w = &d->storage;
-	pthread_condattr_t attr;
-	int rc;
-
-	w->hb = d->hb;
-	w->interval_ms = d->conf.storage_interval_ms;
-	w->last_round_ms = vmha_clock_now_ms();
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	rc = -pthread_create(&w->tid, NULL, storage_thread, w);
-	if (rc < 0) {
-		vmha_err("cannot start the storage heartbeat thread: %s", strerror(-rc));
-		return rc;
-	}
-	w->running = true;
-	return 0;
-}
-
-/* Stop the worker; if it hangs in I/O for 3 s, leave it to process exit. */
-static void storage_stop(struct daemon *d)
-{
-	struct storage_worker *w = &d->storage;
-	struct timespec until;
-
-	if (!w->running) {
-		return;
-	}
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 3;
-	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
-		vmha_warn(
-		        "the storage heartbeat thread is stuck in i/o on '%s': not waiting for it",
-		        d->conf.storage_dir);
-		pthread_detach(w->tid);
-		w->running = false;
-		return;
-	}
-	w->running = false;
-	free(w->records);
-	w->records = NULL;
-}
-
 static void storage_take(struct daemon *d, uint64_t now)
 {
-	struct storage_worker *w = &d->storage;
-	struct vmha_slot_record *records = NULL;
-	size_t n = 0;
+	struct vmha_storage_reading r;
 	size_t i;
 	uint64_t last;
 	int rc;
 
-	pthread_mutex_lock(&w->lock);
-	w->flags = (vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0) |
-	           (d->self_fenced ? VMHA_SLOT_SELF_FENCED : 0);
-	if (w->fresh) {
-		records = w->records;
-		n = w->n_records;
-		w->records = NULL;
-		w->n_records = 0;
-		w->fresh = false;
-	}
-	rc = w->write_rc;
-	last = w->last_round_ms;
-	pthread_mutex_unlock(&w->lock);
+	vmha_storage_worker_set_flags(d->storage,
+	                              (vmha_view_is_quorate(d->view) ? VMHA_SLOT_QUORATE : 0) |
+	                                      (d->self_fenced ? VMHA_SLOT_SELF_FENCED : 0));
+	vmha_storage_worker_take(d->storage, &r);
+	rc = r.rc;
+	last = r.last_round_ms;
 
 	if (now - last >= d->conf.storage_timeout_ms) {
 		/* the worker has not finished a round: its last result is stale */
@@ -911,11 +639,11 @@ static void storage_take(struct daemon *d, uint64_t now)
 		}
 		d->storage_error = rc;
 	}
-	for (i = 0; i < n; i++) {
-		vmha_view_storage(d->view, now, records[i].host, records[i].incarnation,
-		                  records[i].seq, records[i].flags);
+	for (i = 0; i < r.n_records; i++) {
+		vmha_view_storage(d->view, now, r.records[i].host, r.records[i].incarnation,
+		                  r.records[i].seq, r.records[i].flags);
 	}
-	free(records);
+	free(r.records);
 }
 
 static void on_tick(void *data)
@@ -1211,14 +939,16 @@ static int setup(struct daemon *d)
 		}
 	}
 	if (d->hb != NULL) {
-		rc = storage_start(d);
-		if (rc < 0) {
+		d->storage = vmha_storage_worker_new(d->hb, d->conf.storage_interval_ms);
+		if (d->storage == NULL) {
+			rc = -ENOMEM;
 			goto out;
 		}
 	}
-	rc = inventory_start(d);
+	d->invw = vmha_inv_worker_new(d->inv);
+	rc = d->invw != NULL ? 0 : -ENOMEM;
 	if (rc == 0) {
-		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, d->invw.fds[0], POLLIN, d,
+		rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_inv_worker_fd(d->invw), POLLIN, d,
 		                      on_inventory_fd);
 	}
 	if (rc < 0) {
@@ -1248,11 +978,10 @@ static void teardown(struct daemon *d)
 	if (d->loop != NULL) {
 		qb_loop_destroy(d->loop);
 	}
-	storage_stop(d);
-	if (!d->storage.running) {
+	if (vmha_storage_worker_free(d->storage)) {
 		vmha_storage_hb_free(d->hb);
 	}
-	if (inventory_stop(d)) {
+	if (vmha_inv_worker_free(d->invw)) {
 		vmha_inventory_free(d->inv);
 	}
 	vmha_msg_announce_clear(&d->last_inv);

@@ -11,7 +11,8 @@
  * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
  *   observers H... [no-fence-device] [restart-delay=MS]   hosts that run a coordinator
- *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded]   H's announcement
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
+ *                                  H's announcement (incarnation, seq: of its vmhad)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *      [only=H,...]                the registry (only=: in these observers' snapshots only)
  *   unprotect VM                   VM left the registry
@@ -334,6 +335,10 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 			parse_vms(r, args[k] + 4, &a);
 		} else if (strcmp(args[k], "health=degraded") == 0) {
 			a.health = VMHA_HEALTH_DEGRADED;
+		} else if (strncmp(args[k], "inc=", 4) == 0) {
+			a.incarnation = strtoull(args[k] + 4, NULL, 10);
+		} else if (strncmp(args[k], "seq=", 4) == 0) {
+			a.seq = strtoull(args[k] + 4, NULL, 10);
 		} else {
 			fail_at(r, "host: unknown '%s'", args[k]);
 		}

@@ -706,6 +706,9 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 		v->proposed = false;
 		v->proposed_host[0] = '\0';
 	}
+	if (v != NULL && v->state == FO_VM_ASSIGNED && strcmp(v->target, m->host) == 0) {
+		return 0; /* the same assignment again (state transfer): nothing changes */
+	}
 	if (h == NULL || !h->online || h->fenced || h->down) {
 		return refuse(fo, m, "the target is not an online host");
 	}
@@ -744,6 +747,9 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 
 	if (v != NULL) {
 		v->proposed = false;
+	}
+	if (v != NULL && v->state == FO_VM_STRANDED && !never && strcmp(v->reason, m->text) == 0) {
+		return 0; /* the same decision again (state transfer) */
 	}
 	if (v == NULL && !never) {
 		/* not in this member's registry snapshot: the coordinator's table rules */

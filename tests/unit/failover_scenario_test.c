@@ -10,7 +10,8 @@
  * after the command that caused it (unless "hold on" keeps them queued).
  * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
- *   observers H... [no-fence-device] [restart-delay=MS]   hosts that run a coordinator
+ *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
+ *                                  coordinator
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
  *                                  H's announcement (incarnation, seq: of its vmhad)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
@@ -438,6 +439,8 @@ static void run_line(struct replay *r, char *line)
 				r->config.fence_device = false;
 			} else if (strncmp(args[k], "restart-delay=", 14) == 0) {
 				r->config.restart_delay_ms = strtoull(args[k] + 14, NULL, 10);
+			} else if (strncmp(args[k], "max-hosts=", 10) == 0) {
+				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
 			}
 		}
 		r->config.max_parallel_starts = 2;

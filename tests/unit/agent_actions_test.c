@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "metadata.h"
 #include "deadline.h"
 #include "ocf.h"
 #include "params.h"
@@ -545,7 +546,7 @@ static void test_meta_data(void **state)
 	assert_true(saved >= 0 && fd >= 0);
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
-	assert_int_equal(vmha_actions_meta_data(), 0);
+	assert_int_equal(vmha_metadata_print(), 0);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);

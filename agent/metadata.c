@@ -36,24 +36,31 @@ int vmha_metadata_print(void)
 	static const char *const types[] = {"string", "boolean", "integer"};
 	size_t i;
 
-	/* Written so that resource-agents' ra-api-1.dtd and metadata.rng both
-	 * accept it: neither knows OCF 1.1's reload-agent action nor its
-	 * reloadable attribute. Reloads then take Pacemaker's pre-1.1 path:
-	 * OCF version 1.0 and a "reload" action, with which Pacemaker (2.1.x)
-	 * restarts on a change of a unique parameter and reloads on any other;
-	 * reload itself fails when one that needs a restart changed (see
-	 * vmha_record_check_unchanged()). */
+	/* OCF 1.1, as Pacemaker's own agents (ocf:pacemaker:Dummy): a
+	 * reload-agent action and parameters marked reloadable, so that
+	 * Pacemaker (2.1 and later) reloads when only reloadable parameters
+	 * changed and restarts for any other change, recording no failure.
+	 * resource-agents' ra-api-1.dtd (which ocf-tester validates against)
+	 * knows neither; the internal subset declares both, and the document
+	 * stays valid against that DTD. The legacy "reload" stays for Pacemaker
+	 * before 2.1, which ignores reloadable: there reload refuses a change
+	 * that only a restart applies (vmha_record_check_unchanged()). */
 	printf("<?xml version=\"1.0\"?>\n"
-	       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n"
+	       "<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\" [\n"
+	       "<!ATTLIST parameter reloadable (1|0) \"0\">\n"
+	       "<!ATTLIST action name (start|stop|recover|monitor|restart|migrate_to|"
+	       "migrate_from|promote|demote|notify|status|reload|reload-agent|meta-data|usage|"
+	       "methods|validate-all) #REQUIRED>\n"
+	       "]>\n"
 	       "<resource-agent name=\"VirtualDomain\" version=\"%s\">\n"
-	       "<version>1.0</version>\n"
+	       "<version>1.1</version>\n"
 	       "<longdesc lang=\"en\">\n"
 	       "Manages a libvirt virtual domain (guest): start, bounded stop, monitor by "
 	       "libvirt state and reason, and live migration. A drop-in replacement for "
 	       "ocf:heartbeat:VirtualDomain written in C (vmha): every parameter of that agent "
-	       "is accepted with the same meaning. reload applies changed tunables without "
-	       "restarting the guest; it fails, naming the parameter, when one changed that only "
-	       "a restart applies (marked so below), and Pacemaker then restarts the guest.\n"
+	       "is accepted with the same meaning. A change of parameters marked reloadable is "
+	       "applied by reload-agent without restarting the guest; any other change makes "
+	       "Pacemaker restart the guest.\n"
 	       "</longdesc>\n"
 	       "<shortdesc lang=\"en\">Manages libvirt virtual domains</shortdesc>\n"
 	       "<parameters>\n",
@@ -61,8 +68,9 @@ int vmha_metadata_print(void)
 	for (i = 0; i < vmha_params_count(); i++) {
 		const struct vmha_param_info *pi = vmha_params_info(i);
 
-		printf("<parameter name=\"%s\" unique=\"%d\" required=\"%d\">\n", pi->name,
-		       pi->unique ? 1 : 0, pi->required ? 1 : 0);
+		printf("<parameter name=\"%s\" unique=\"%d\" required=\"%d\" "
+		       "reloadable=\"%d\">\n",
+		       pi->name, pi->unique ? 1 : 0, pi->required ? 1 : 0, pi->reloadable ? 1 : 0);
 		fputs("<longdesc lang=\"en\">", stdout);
 		xml_escaped(pi->longdesc);
 		if (!pi->reloadable) {
@@ -89,6 +97,7 @@ int vmha_metadata_print(void)
 	      "<action name=\"meta-data\" timeout=\"5s\"/>\n"
 	      "<action name=\"validate-all\" timeout=\"5s\"/>\n"
 	      "<action name=\"reload\" timeout=\"5s\"/>\n"
+	      "<action name=\"reload-agent\" timeout=\"5s\"/>\n"
 	      "</actions>\n"
 	      "</resource-agent>\n",
 	      stdout);

@@ -16,3 +16,6 @@ for t in planner_scenario_fuzz planner_cib_fuzz; do
 	# shellcheck disable=SC2086
 	clang $cflags -o "$out/$t" "$src/tests/fuzz/$t.c" $common $libs
 done
+# lib/domxml (domain XML, memory units, vCPUs): corpus in tests/fuzz/domxml_corpus
+# shellcheck disable=SC2086
+clang $cflags -o "$out/domxml_fuzz" "$src/tests/fuzz/domxml_fuzz.c" "$src/lib/domxml.c" $libs

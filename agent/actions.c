@@ -22,6 +22,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "migration.h"
+#include "migtimeout.h"
 #include "ocf.h"
 #include "overlay.h"
 #include "qemuproc.h"
@@ -140,6 +141,43 @@ static int start_resources(struct vmha_actx *c, struct vmha_virt *v)
 	return rc;
 }
 
+/* The migration plan's syntax (options, URIs): checked by validate-all and
+ * at start, so that a bad option is found at configuration time, never
+ * first by migrate_to. */
+static int check_migrate_plan(struct vmha_actx *c)
+{
+	struct vmha_migrate_plan *plan = NULL;
+	int rc;
+
+	rc = vmha_migrate_plan_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &plan,
+	                           c->reason, c->reason_len);
+	vmha_migrate_plan_free(plan);
+	return rc;
+}
+
+/* A guest that arrived paused because --timeout suspended it on the source
+ * (libvirt resumes it on the target; this makes sure): resume it, so that it
+ * never stays paused while monitor reports it running. */
+static void resume_after_timeout(struct vmha_actx *c)
+{
+	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_virt_domain *dom = NULL;
+
+	if (vmha_migrate_plan_new(c->p, NULL, "qemu:///system", &plan, NULL, 0) < 0 ||
+	    vmha_migrate_plan_timeout_s(plan) == 0 || vmha_migrate_plan_timeout_postcopy(plan)) {
+		goto out;
+	}
+	if (vmha_status_lookup(c, &dom) == 0 && vmha_virt_domain_resume(dom, c->deadline_ms) == 0) {
+		vmha_notice("domain '%s' resumed after its migration (suspended by --timeout)",
+		            c->name);
+	} else {
+		vmha_warn("domain '%s' arrived paused and cannot be resumed", c->name);
+	}
+out:
+	vmha_virt_domain_free(dom);
+	vmha_migrate_plan_free(plan);
+}
+
 static int action_start(struct vmha_actx *c)
 {
 	struct vmha_virt_domain *dom = NULL;
@@ -150,6 +188,10 @@ static int action_start(struct vmha_actx *c)
 	int rc;
 
 	rc = vmha_status_identify(c, true);
+	if (rc < 0) {
+		goto out;
+	}
+	rc = check_migrate_plan(c);
 	if (rc < 0) {
 		goto out;
 	}
@@ -417,6 +459,7 @@ static int action_migrate_to(struct vmha_actx *c)
 {
 	struct vmha_migrate_plan *plan = NULL;
 	struct vmha_migration *m = NULL;
+	struct vmha_migtimeout *t = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	char *local_uri = NULL;
 	const char *target = vmha_params_migrate_target(c->p);
@@ -483,8 +526,27 @@ static int action_migrate_to(struct vmha_actx *c)
 		margin_ms = 3000;
 	}
 	abort_ms = c->deadline_ms > margin_ms ? c->deadline_ms - margin_ms : c->deadline_ms;
+	if (vmha_migrate_plan_timeout_s(plan) > 0) {
+		t = vmha_migtimeout_new(dom, vmha_migrate_plan_timeout_s(plan),
+		                        vmha_migrate_plan_timeout_postcopy(plan), c->deadline_ms);
+		if (t == NULL) {
+			rc = vmha_actx_fail(c, -ENOMEM, "out of memory");
+			goto out;
+		}
+		if (vmha_clock_now_ms() + (uint64_t)vmha_migrate_plan_timeout_s(plan) * 1000 >=
+		    abort_ms) {
+			vmha_warn("'--timeout %u' of domain '%s' is longer than the migrate_to "
+			          "timeout allows: the agent aborts first",
+			          vmha_migrate_plan_timeout_s(plan), c->name);
+		}
+		vmha_migration_set_progress_fn(m, vmha_migtimeout_progress, t);
+		vmha_migtimeout_start(t);
+	}
 	vmha_notice("migrating domain '%s' %s", c->name, vmha_migrate_plan_describe(plan));
 	rc = vmha_migration_run(m, abort_ms, c->deadline_ms);
+	if (rc < 0) {
+		vmha_migtimeout_failed(t);
+	}
 	if (rc == -ETIMEDOUT) {
 		rc = vmha_actx_fail(c, -ETIMEDOUT, "%s (operation timeout)",
 		                    vmha_migration_reason(m));
@@ -496,6 +558,7 @@ static int action_migrate_to(struct vmha_actx *c)
 	}
 out:
 	vmha_migration_free(m);
+	vmha_migtimeout_free(t);
 	vmha_virt_domain_free(dom);
 	vmha_migrate_plan_free(plan);
 	free(local_uri);
@@ -531,6 +594,9 @@ static int action_migrate_from(struct vmha_actx *c)
 		return vmha_actx_fail(c, -EIO, "domain '%s' is not running after the migration",
 		                      c->name);
 	}
+	if (state == VIR_DOMAIN_PAUSED) {
+		resume_after_timeout(c);
+	}
 	vmha_record_write(c);
 	vmha_notice("domain '%s' arrived from '%s' (%s)", c->name,
 	            vmha_params_migrate_source(c->p) != NULL ? vmha_params_migrate_source(c->p)
@@ -541,7 +607,6 @@ static int action_migrate_from(struct vmha_actx *c)
 
 static int action_validate(struct vmha_actx *c)
 {
-	struct vmha_migrate_plan *plan = NULL;
 	char *copy = NULL;
 	char *save = NULL;
 	char *script;
@@ -555,8 +620,7 @@ static int action_validate(struct vmha_actx *c)
 	if (rc < 0) {
 		goto out;
 	}
-	rc = vmha_migrate_plan_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &plan,
-	                           c->reason, c->reason_len);
+	rc = check_migrate_plan(c);
 	if (rc < 0) {
 		goto out;
 	}
@@ -604,7 +668,6 @@ static int action_validate(struct vmha_actx *c)
 	}
 out:
 	free(copy);
-	vmha_migrate_plan_free(plan);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "migrate.h"
+#include "uri.h"
 #include "util.h"
 
 struct vmha_migrate_plan {
@@ -20,6 +22,9 @@ struct vmha_migrate_plan {
 	int nparams;
 	int maxparams;
 	bool postcopy_after_precopy;
+	unsigned int timeout_s;
+	bool timeout_postcopy;
+	bool timeout_suspend_given;
 	char describe[1024];
 };
 
@@ -33,7 +38,10 @@ enum opt_kind {
 	OPT_FILE,    /* typed string parameter read from a file */
 	OPT_MIGRATEURI,
 	OPT_POSTCOPY_AFTER_PRECOPY,
-	OPT_REJECT, /* known, but contradicts how the agent works */
+	OPT_TIMEOUT,          /* --timeout N: act after N seconds (the agent's job loop) */
+	OPT_TIMEOUT_SUSPEND,  /* the action: suspend the source (virsh's default) */
+	OPT_TIMEOUT_POSTCOPY, /* the action: switch to post-copy */
+	OPT_REJECT,           /* known, but contradicts how the agent works */
 };
 
 struct opt_def {
@@ -51,7 +59,8 @@ static const struct opt_def opts[] = {
         {"--tunnelled", OPT_FLAG, VIR_MIGRATE_TUNNELLED, NULL, NULL},
         {"--persistent", OPT_FLAG, VIR_MIGRATE_PERSIST_DEST, NULL, NULL},
         {"--undefinesource", OPT_FLAG, VIR_MIGRATE_UNDEFINE_SOURCE, NULL, NULL},
-        {"--suspend", OPT_FLAG, VIR_MIGRATE_PAUSED, NULL, NULL},
+        {"--suspend", OPT_REJECT, 0, NULL,
+         "the guest would stay paused on the target, which Pacemaker would take for running"},
         {"--copy-storage-all", OPT_FLAG, VIR_MIGRATE_NON_SHARED_DISK, NULL, NULL},
         {"--copy-storage-inc", OPT_FLAG, VIR_MIGRATE_NON_SHARED_INC, NULL, NULL},
         {"--copy-storage-synchronous-writes", OPT_FLAG, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES,
@@ -95,11 +104,11 @@ static const struct opt_def opts[] = {
         {"--direct", OPT_REJECT, 0, NULL, "the agent always migrates peer-to-peer"},
         {"--dname", OPT_REJECT, 0, NULL, "renaming the domain would break the resource"},
         {"--async", OPT_REJECT, 0, NULL, "the agent waits for the migration itself"},
-        {"--timeout", OPT_REJECT, 0, NULL,
-         "the agent bounds the migration by the operation timeout; use migration_postcopy"},
-        {"--timeout-suspend", OPT_REJECT, 0, NULL,
-         "the agent bounds the migration by the operation timeout"},
-        {"--timeout-postcopy", OPT_REJECT, 0, NULL, "use migration_postcopy instead"},
+        {"--timeout", OPT_TIMEOUT, 0, NULL, NULL},
+        {"--timeout-suspend", OPT_TIMEOUT_SUSPEND, 0, NULL, NULL},
+        {"--timeout-postcopy", OPT_TIMEOUT_POSTCOPY, 0, NULL, NULL},
+        {"--postcopy-resume", OPT_REJECT, 0, NULL,
+         "it recovers one failed post-copy migration by hand; it is not a standing option"},
         {"--domain", OPT_REJECT, 0, NULL, "the domain comes from 'config'"},
         {"--desturi", OPT_REJECT, 0, NULL, "use 'remoteuri' instead"},
 };
@@ -214,16 +223,18 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 	scheme_len = strcspn(local, "+:");
 	authority = sep + 3;
 	path = authority + strcspn(authority, "/");
+	/* the port: after the host, past any "user@" and any "[IPv6]" */
 	port = authority;
-	while (port < path && *port != ':')
-		port++;
-	if (port < path && strchr(authority, '@') != NULL && strchr(authority, '@') < path) {
-		/* user@host:port: the colon after the @ */
-		const char *at = strchr(authority, '@');
-
-		port = at;
-		while (port < path && *port != ':')
+	if (memchr(authority, '@', (size_t)(path - authority)) != NULL) {
+		port = (const char *)memchr(authority, '@', (size_t)(path - authority)) + 1;
+	}
+	if (port < path && *port == '[') {
+		while (port < path && *port != ']') {
 			port++;
+		}
+	}
+	while (port < path && *port != ':') {
+		port++;
 	}
 	host = node_with_suffix(target != NULL ? target : "%n",
 	                        vmha_params_migration_network_suffix(p));
@@ -366,7 +377,8 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			break;
 		}
 		if (d->kind == OPT_FLAG || d->kind == OPT_NOOP ||
-		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
+		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY || d->kind == OPT_TIMEOUT_SUSPEND ||
+		    d->kind == OPT_TIMEOUT_POSTCOPY) {
 			if (value != NULL) {
 				set_reason(
 				        reason, reason_len,
@@ -376,8 +388,15 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 				break;
 			}
 			plan->flags |= d->flag;
-			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY)
+			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
 				plan->postcopy_after_precopy = true;
+			}
+			if (d->kind == OPT_TIMEOUT_SUSPEND) {
+				plan->timeout_suspend_given = true;
+			}
+			if (d->kind == OPT_TIMEOUT_POSTCOPY) {
+				plan->timeout_postcopy = true;
+			}
 			continue;
 		}
 		if (value == NULL)
@@ -389,6 +408,21 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			break;
 		}
 		plan->flags |= d->flag;
+		if (d->kind == OPT_TIMEOUT) {
+			uint64_t t = 0;
+
+			if (vmha_util_parse_u64(value, &t) < 0 || t == 0 || t > 86400) {
+				set_reason(
+				        reason, reason_len,
+				        "parameter 'migrate_options': option '--timeout' needs a "
+				        "number of seconds from 1 to 86400, not '%s'",
+				        value);
+				rc = -EINVAL;
+				break;
+			}
+			plan->timeout_s = (unsigned int)t;
+			continue;
+		}
 		if (d->kind == OPT_MIGRATEURI) {
 			free(*migrateuri);
 			*migrateuri = subst_node(value, target);
@@ -400,6 +434,53 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 	}
 out:
 	free(copy);
+	return rc;
+}
+
+/* virsh's rules for --timeout and its actions. */
+static int check_timeout(const struct vmha_migrate_plan *plan, char *reason, size_t reason_len)
+{
+	int rc = -EINVAL;
+
+	if ((plan->timeout_suspend_given || plan->timeout_postcopy) && plan->timeout_s == 0) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-%s' needs '--timeout N'",
+		           plan->timeout_postcopy ? "postcopy" : "suspend");
+		goto out;
+	}
+	if (plan->timeout_suspend_given && plan->timeout_postcopy) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-suspend' and "
+		           "'--timeout-postcopy' exclude each other");
+		goto out;
+	}
+	if (plan->timeout_postcopy && !(plan->flags & VIR_MIGRATE_POSTCOPY)) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-postcopy' needs '--postcopy' "
+		           "(or migration_postcopy=true)");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int vmha_migrate_plan_check_uris(const struct vmha_params *p, char *reason, size_t reason_len)
+{
+	int rc = 0;
+
+	if (vmha_params_hypervisor(p) != NULL) {
+		rc = vmha_uri_check("parameter 'hypervisor'", vmha_params_hypervisor(p), reason,
+		                    reason_len);
+	}
+	if (rc == 0 && vmha_params_remoteuri(p) != NULL) {
+		rc = vmha_uri_check("parameter 'remoteuri'", vmha_params_remoteuri(p), reason,
+		                    reason_len);
+	}
+	if (rc == 0 && vmha_params_migrateuri(p) != NULL) {
+		rc = vmha_uri_check("parameter 'migrateuri'", vmha_params_migrateuri(p), reason,
+		                    reason_len);
+	}
 	return rc;
 }
 
@@ -423,10 +504,22 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	/* typed parameters use libvirt's thread-local error state */
 	virInitialize();
 	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+	rc = vmha_migrate_plan_check_uris(p, reason, reason_len);
+	if (rc < 0) {
+		goto out;
+	}
 	rc = parse_options(plan, vmha_params_migrate_options(p), target_node, &opt_uri, reason,
 	                   reason_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
+	if (opt_uri != NULL) {
+		rc = vmha_uri_check("parameter 'migrate_options': option '--migrateuri'", opt_uri,
+		                    reason, reason_len);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
 	if (rc < 0)
 		goto out;
@@ -531,6 +624,27 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		if (rc < 0)
 			goto out;
 	}
+	rc = check_timeout(plan, reason, reason_len);
+	if (rc < 0) {
+		goto out;
+	}
+	if (has_param(plan, VIR_MIGRATE_PARAM_DISKS_URI)) {
+		rc = vmha_uri_check(
+		        "parameter 'migrate_options': option '--disks-uri'",
+		        virTypedParamsGet(plan->params, plan->nparams, VIR_MIGRATE_PARAM_DISKS_URI)
+		                ->value.s,
+		        reason, reason_len);
+		if (rc < 0) {
+			goto out;
+		}
+	}
+	if (plan->remote_uri != NULL) {
+		rc = vmha_uri_check("the target's libvirt URI", plan->remote_uri, reason,
+		                    reason_len);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) &&
 	    (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
 		set_reason(reason, reason_len,
@@ -596,6 +710,16 @@ virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *pl
 bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan)
 {
 	return plan->postcopy_after_precopy;
+}
+
+unsigned int vmha_migrate_plan_timeout_s(const struct vmha_migrate_plan *plan)
+{
+	return plan->timeout_s;
+}
+
+bool vmha_migrate_plan_timeout_postcopy(const struct vmha_migrate_plan *plan)
+{
+	return plan->timeout_postcopy;
 }
 
 const char *vmha_migrate_plan_describe(const struct vmha_migrate_plan *plan)

@@ -27,6 +27,7 @@
 #include "overlay.h"
 #include "qemuproc.h"
 #include "record.h"
+#include "shutdown_order.h"
 #include "status.h"
 #include "utilization.h"
 #include "virt.h"
@@ -87,6 +88,26 @@ out:
 	return rc;
 }
 
+static int save_config(struct vmha_actx *c, struct vmha_virt_domain *dom);
+
+/* save_config_on_stop (and sync_config_on_stop) also on monitor and after
+ * migrate_from, as the stock agent does, so that every node's config file
+ * stays fresh. Not when the config was unreadable (the record identified
+ * the guest: the file may be unmounted) or libvirt is unreachable. */
+static void save_config_while_running(struct vmha_actx *c)
+{
+	struct vmha_virt_domain *dom = NULL;
+
+	if (!(vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) ||
+	    c->from_record || c->dx == NULL || c->v == NULL || vmha_virt_is_wedged(c->v)) {
+		return;
+	}
+	if (vmha_status_lookup(c, &dom) == 0) {
+		save_config(c, dom);
+	}
+	vmha_virt_domain_free(dom);
+}
+
 static int action_monitor(struct vmha_actx *c)
 {
 	struct vmha_virt_domain *dom = NULL;
@@ -112,6 +133,7 @@ static int action_monitor(struct vmha_actx *c)
 		vmha_utilization_update(c, dom);
 		vmha_virt_domain_free(dom);
 	}
+	save_config_while_running(c);
 	return 0;
 }
 
@@ -195,6 +217,9 @@ static int action_start(struct vmha_actx *c)
 	if (rc < 0) {
 		goto out;
 	}
+	/* before the guest runs, as the stock agent: a host shutdown from now
+	 * on lets Pacemaker move it first */
+	vmha_shutdown_order_add(c);
 	rc = vmha_status_get(c, &state, &reason);
 	if (rc == 0) {
 		vmha_info("domain '%s' is already running", c->name);
@@ -447,6 +472,7 @@ gone:
 done:
 	if (rc == 0) {
 		unlink(c->record_path);
+		vmha_shutdown_order_remove(c);
 	}
 out:
 	vmha_virt_domain_free(dom);
@@ -575,6 +601,7 @@ static int action_migrate_from(struct vmha_actx *c)
 	if (rc < 0) {
 		return rc;
 	}
+	vmha_shutdown_order_add(c);
 	for (;;) {
 		c->reason[0] = '\0';
 		rc = vmha_status_get(c, &state, &reason);
@@ -598,6 +625,7 @@ static int action_migrate_from(struct vmha_actx *c)
 		resume_after_timeout(c);
 	}
 	vmha_record_write(c);
+	save_config_while_running(c);
 	vmha_notice("domain '%s' arrived from '%s' (%s)", c->name,
 	            vmha_params_migrate_source(c->p) != NULL ? vmha_params_migrate_source(c->p)
 	                                                     : "its source",

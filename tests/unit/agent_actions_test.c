@@ -26,6 +26,7 @@
 
 static char dir[] = "/tmp/agent_actions_test.XXXXXX";
 static char config[256];
+static char dropins[300];
 static struct vmha_virt *keep; /* keeps test:///default's state alive */
 
 static const char vm_xml[] = "<domain type='test'>\n"
@@ -50,6 +51,9 @@ static int setup(void **state)
 		return -1;
 	snprintf(config, sizeof(config), "%s/vm1.xml", dir);
 	write_file(config, vm_xml);
+	snprintf(dropins, sizeof(dropins), "%s/resource-agents-deps.target.d", dir);
+	/* the shutdown-ordering drop-ins go here, not into the host's /run */
+	setenv("VMHA_SYSTEMD_RUNDIR", dropins, 1);
 	return vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(5000), &keep);
 }
 
@@ -580,6 +584,77 @@ static void test_meta_data(void **state)
 	        sh("cd /usr/share/resource-agents && xmllint --noout --valid - < '%s'", out), 0);
 }
 
+/* save_config_on_stop also saves on monitor and after migrate_from (as the
+ * stock agent); without it the file is left alone. */
+static void test_save_config_while_running(void **state)
+{
+	char reason[512];
+	char *text;
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vms";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	text = slurp(config);
+	assert_non_null(text);
+	/* the same definition with a marker libvirt does not keep */
+	write_file(config, vm_xml);
+	assert_int_equal(sh("sed -i 's|</domain>|<!-- marker --></domain>|' '%s'", config), 0);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(sh("grep -q marker '%s'", config), 0);
+	extra[1] = "OCF_RESKEY_save_config_on_stop=true";
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(sh("grep -q marker '%s'", config), 0);
+	assert_int_equal(sh("grep -q '<name>vm1</name>' '%s'", config), 0);
+	assert_int_equal(sh("sed -i 's|</domain>|<!-- marker --></domain>|' '%s'", config), 0);
+	extra[2] = "OCF_RESKEY_CRM_meta_migrate_source=node1";
+	assert_int_equal(run("migrate_from", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(sh("grep -q marker '%s'", config), 0);
+	extra[1] = NULL;
+	extra[2] = NULL;
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	write_file(config, vm_xml);
+	free(text);
+}
+
+/* The shutdown-ordering drop-in: written by start and migrate_from (also for
+ * a guest already running), removed by stop; one file per resource. */
+static void test_shutdown_order_dropin(void **state)
+{
+	char path[600];
+	char other[600];
+	char reason[512];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/99-vmha-VirtualDomain-vmd.conf", dropins);
+	snprintf(other, sizeof(other), "%s/99-vmha-VirtualDomain-other.conf", dropins);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmd";
+	assert_int_equal(access(path, F_OK), -1);
+	write_file(other, "[Unit]\n");
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "resource 'vmd'"));
+	assert_non_null(strstr(text, "[Unit]\nAfter=libvirtd.service virtqemud.service "
+	                             "libvirt-guests.service virt-guest-shutdown.target\n"
+	                             "Wants=virt-guest-shutdown.target\n"));
+	free(text);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), -1);
+	/* another resource's drop-in is not touched */
+	assert_int_equal(access(other, F_OK), 0);
+	/* migrate_from of a guest that is there (test driver: start it first) */
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(run("migrate_from", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +667,8 @@ int main(void)
 	        cmocka_unit_test(test_utilization_only_on_change),
 	        cmocka_unit_test(test_copy_on_write),
 	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_save_config_while_running),
+	        cmocka_unit_test(test_shutdown_order_dropin),
 	        cmocka_unit_test(test_meta_data),
 	};
 

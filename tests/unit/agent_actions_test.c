@@ -613,7 +613,6 @@ static void test_save_config_while_running(void **state)
 	extra[2] = NULL;
 	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
 	write_file(config, vm_xml);
-	free(text);
 }
 
 /* The shutdown-ordering drop-in: written by start and migrate_from (also for
@@ -638,7 +637,6 @@ static void test_shutdown_order_dropin(void **state)
 	assert_non_null(strstr(text, "[Unit]\nAfter=libvirtd.service virtqemud.service "
 	                             "libvirt-guests.service virt-guest-shutdown.target\n"
 	                             "Wants=virt-guest-shutdown.target\n"));
-	free(text);
 	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);

@@ -694,6 +694,14 @@ static int action_validate(struct vmha_actx *c)
 			goto out;
 		}
 	}
+	if (!vmha_status_local_qemu(c)) {
+		vmha_notice(
+		        "note: hypervisor '%s' is not the local QEMU driver: while libvirtd is "
+		        "unreachable, monitor and stop cannot tell whether domain '%s' runs (the "
+		        "fallback that reads /proc covers local QEMU guests only), so they fail "
+		        "rather than guess",
+		        vmha_params_hypervisor(c->p), c->name);
+	}
 out:
 	free(copy);
 	return rc;

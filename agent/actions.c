@@ -89,6 +89,7 @@ out:
 }
 
 static int save_config(struct vmha_actx *c, struct vmha_virt_domain *dom);
+static bool domain_gone(void *opaque);
 
 /* save_config_on_stop (and sync_config_on_stop) also on monitor and after
  * migrate_from, as the stock agent does, so that every node's config file
@@ -200,6 +201,45 @@ out:
 	vmha_migrate_plan_free(plan);
 }
 
+/* Start found the domain paused for an incoming migration. Pacemaker starts
+ * here only when it holds the guest for stopped everywhere: the migration's
+ * source is gone (a host lost mid-migration), and its half-arrived copy has
+ * never run. Give it a third of the time to finish or vanish; then destroy
+ * it, so that start begins afresh. 0 (it runs after all), -ESRCH (gone, or
+ * destroyed), or the last status. */
+static int settle_incoming(struct vmha_actx *c, int *state, int *reason)
+{
+	struct vmha_virt_domain *dom = NULL;
+	uint64_t wait_ms = vmha_deadline_share(c->deadline_ms, 33);
+	int rc = -EINPROGRESS;
+
+	vmha_notice("domain '%s' is %s at start: waiting for its incoming migration to end",
+	            c->name, vmha_ocf_state_reason_name(*state, *reason));
+	while (rc == -EINPROGRESS && !vmha_deadline_expired(wait_ms)) {
+		usleep(VMHA_ACTX_POLL_MS * 1000);
+		c->reason[0] = '\0';
+		rc = vmha_status_get(c, state, reason);
+	}
+	if (rc != -EINPROGRESS) {
+		goto out;
+	}
+	if (vmha_status_lookup(c, &dom) < 0) {
+		goto out;
+	}
+	vmha_warn("domain '%s' is still %s: destroying the stale incoming copy (its source is "
+	          "gone) to start afresh",
+	          c->name, vmha_ocf_state_reason_name(*state, *reason));
+	if (vmha_virt_domain_destroy(dom, 0, c->deadline_ms) == 0 &&
+	    vmha_deadline_wait(vmha_deadline_share(c->deadline_ms, 50), VMHA_ACTX_POLL_MS,
+	                       domain_gone, c) == 0) {
+		rc = -ESRCH;
+	}
+	c->reason[0] = '\0';
+out:
+	vmha_virt_domain_free(dom);
+	return rc;
+}
+
 static int action_start(struct vmha_actx *c)
 {
 	struct vmha_virt_domain *dom = NULL;
@@ -221,14 +261,22 @@ static int action_start(struct vmha_actx *c)
 	 * on lets Pacemaker move it first */
 	vmha_shutdown_order_add(c);
 	rc = vmha_status_get(c, &state, &reason);
+	if (rc == -EINPROGRESS) {
+		rc = settle_incoming(c, &state, &reason);
+	}
 	if (rc == 0) {
 		vmha_info("domain '%s' is already running", c->name);
 		vmha_record_write(c);
 		goto out;
 	}
+	if (rc == -EINPROGRESS) {
+		rc = vmha_actx_fail(c, -EIO, "cannot start domain '%s': it is %s", c->name,
+		                    vmha_ocf_state_reason_name(state, reason));
+		goto out;
+	}
 	if (rc != -ESRCH) {
-		rc = vmha_actx_fail(c, rc == -EINPROGRESS ? -EIO : rc,
-		                    "cannot start domain '%s': libvirt is unreachable", c->name);
+		rc = vmha_actx_fail(c, rc, "cannot start domain '%s': libvirt is unreachable",
+		                    c->name);
 		goto out;
 	}
 	if (c->v == NULL) {

@@ -805,7 +805,12 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	} else if (strcmp(action, "migrate_from") == 0) {
 		rc = action_migrate_from(&c);
 	} else {
-		rc = vmha_record_check_unchanged(&c);
+		/* reload(-agent): new migrate_options or URIs are checked now,
+		 * not first by the next migration */
+		rc = check_migrate_plan(&c);
+		if (rc == 0) {
+			rc = vmha_record_check_unchanged(&c);
+		}
 	}
 	if (rc == -ESRCH && vmha_actx_is_probe(&c)) {
 		vmha_debug("probe: domain '%s' is not running", c.name);

@@ -195,6 +195,8 @@ static void test_bad_inputs(void **state)
 	         VMHA_OCF_ERR_CONFIGURED, "needs '--postcopy'"},
 	        {"OCF_RESKEY_migrate_options=--postcopy-resume", "start", VMHA_OCF_ERR_CONFIGURED,
 	         "not a standing option"},
+	        {"OCF_RESKEY_migrate_options=--suspend", "reload-agent", VMHA_OCF_ERR_CONFIGURED,
+	         "'--suspend' is not supported"},
 	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:/system", "validate-all",
 	         VMHA_OCF_ERR_CONFIGURED, "URI 'qemu+ssh://host:/system' has an empty port"},
 	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n:0/system", "start", VMHA_OCF_ERR_CONFIGURED,

@@ -566,6 +566,11 @@ static int action_migrate_to(struct vmha_actx *c)
 	}
 	local_uri = vmha_virt_uri(c->v, c->deadline_ms);
 	rc = vmha_migrate_plan_new(c->p, target, local_uri, &plan, c->reason, c->reason_len);
+	if (rc == -EINVAL) {
+		/* start and validate-all refuse this; here it can only come from a
+		 * reload: not fatal (OCF_ERR_GENERIC), the guest stays where it is */
+		rc = -EIO;
+	}
 	if (rc < 0) {
 		goto out;
 	}
@@ -806,11 +811,17 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 		rc = action_migrate_from(&c);
 	} else {
 		/* reload(-agent): new migrate_options or URIs are checked now,
-		 * not first by the next migration */
-		rc = check_migrate_plan(&c);
-		if (rc == 0) {
-			rc = vmha_record_check_unchanged(&c);
+		 * not first by the next migration. Refusing would make Pacemaker
+		 * stop the running guest (a configuration error is fatal), so
+		 * the error is logged and the guest left alone; migrate_to
+		 * refuses to move it with a non-fatal error. */
+		if (check_migrate_plan(&c) < 0) {
+			vmha_err("%s: domain '%s' keeps running, but migrate_to will refuse to "
+			         "move it until the parameter is fixed",
+			         reason, c.name[0] != '\0' ? c.name : "(unknown)");
+			reason[0] = '\0';
 		}
+		rc = vmha_record_check_unchanged(&c);
 	}
 	if (rc == -ESRCH && vmha_actx_is_probe(&c)) {
 		vmha_debug("probe: domain '%s' is not running", c.name);

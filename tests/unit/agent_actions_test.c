@@ -195,8 +195,6 @@ static void test_bad_inputs(void **state)
 	         VMHA_OCF_ERR_CONFIGURED, "needs '--postcopy'"},
 	        {"OCF_RESKEY_migrate_options=--postcopy-resume", "start", VMHA_OCF_ERR_CONFIGURED,
 	         "not a standing option"},
-	        {"OCF_RESKEY_migrate_options=--suspend", "reload-agent", VMHA_OCF_ERR_CONFIGURED,
-	         "'--suspend' is not supported"},
 	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:/system", "validate-all",
 	         VMHA_OCF_ERR_CONFIGURED, "URI 'qemu+ssh://host:/system' has an empty port"},
 	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n:0/system", "start", VMHA_OCF_ERR_CONFIGURED,
@@ -655,6 +653,28 @@ static void test_shutdown_order_dropin(void **state)
 	unlink(other);
 }
 
+/* migrate_options changed to one that cannot apply, on a running guest:
+ * reload-agent leaves the guest alone (a refusal would be fatal for it) and
+ * migrate_to refuses with a non-fatal error naming the option. */
+static void test_bad_options_after_reload(void **state)
+{
+	char reason[512];
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmo";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[1] = "OCF_RESKEY_migrate_options=--suspend";
+	assert_int_equal(run("reload-agent", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[2] = "OCF_RESKEY_CRM_meta_migrate_target=node2";
+	assert_int_equal(run("migrate_to", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "'--suspend' is not supported"));
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[1] = NULL;
+	extra[2] = NULL;
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,6 +689,7 @@ int main(void)
 	        cmocka_unit_test(test_reload),
 	        cmocka_unit_test(test_save_config_while_running),
 	        cmocka_unit_test(test_shutdown_order_dropin),
+	        cmocka_unit_test(test_bad_options_after_reload),
 	        cmocka_unit_test(test_meta_data),
 	};
 

@@ -27,6 +27,7 @@
 #include "overlay.h"
 #include "qemuproc.h"
 #include "record.h"
+#include "saveconfig.h"
 #include "shutdown_order.h"
 #include "status.h"
 #include "utilization.h"
@@ -88,26 +89,7 @@ out:
 	return rc;
 }
 
-static int save_config(struct vmha_actx *c, struct vmha_virt_domain *dom);
 static bool domain_gone(void *opaque);
-
-/* save_config_on_stop (and sync_config_on_stop) also on monitor and after
- * migrate_from, as the stock agent does, so that every node's config file
- * stays fresh. Not when the config was unreadable (the record identified
- * the guest: the file may be unmounted) or libvirt is unreachable. */
-static void save_config_while_running(struct vmha_actx *c)
-{
-	struct vmha_virt_domain *dom = NULL;
-
-	if (!(vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) ||
-	    c->from_record || c->dx == NULL || c->v == NULL || vmha_virt_is_wedged(c->v)) {
-		return;
-	}
-	if (vmha_status_lookup(c, &dom) == 0) {
-		save_config(c, dom);
-	}
-	vmha_virt_domain_free(dom);
-}
 
 static int action_monitor(struct vmha_actx *c)
 {
@@ -134,7 +116,7 @@ static int action_monitor(struct vmha_actx *c)
 		vmha_utilization_update(c, dom);
 		vmha_virt_domain_free(dom);
 	}
-	save_config_while_running(c);
+	vmha_saveconfig_while_running(c);
 	return 0;
 }
 
@@ -370,62 +352,6 @@ static bool domain_gone(void *opaque)
 	return rc == -ENOENT || (rc == 0 && state == VIR_DOMAIN_SHUTOFF);
 }
 
-static int save_config(struct vmha_actx *c, struct vmha_virt_domain *dom)
-{
-	struct vmha_domxml *check = NULL;
-	char tmp[4200];
-	char *xml = NULL;
-	FILE *f = NULL;
-	int rc;
-
-	rc = vmha_virt_domain_get_xml(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
-	                              c->deadline_ms, &xml);
-	if (rc < 0) {
-		vmha_warn("cannot read the XML of domain '%s': %s", c->name, vmha_virt_error(c->v));
-		goto out;
-	}
-	if (c->dx != NULL && strcmp(vmha_domxml_text(c->dx), xml) == 0) {
-		goto out;
-	}
-	rc = vmha_domxml_parse_string(xml, &check, NULL, 0);
-	if (rc < 0 || strcmp(vmha_domxml_name(check), c->name) != 0) {
-		vmha_warn("the XML of domain '%s' does not parse: config not saved", c->name);
-		goto out;
-	}
-	snprintf(tmp, sizeof(tmp), "%s.vmha-tmp", vmha_params_config(c->p));
-	f = fopen(tmp, "we");
-	if (f == NULL || fputs(xml, f) < 0) {
-		rc = -errno;
-		vmha_warn("cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (fclose(f) != 0 || rename(tmp, vmha_params_config(c->p)) < 0) {
-		f = NULL;
-		rc = -errno;
-		vmha_warn("cannot replace '%s': %s", vmha_params_config(c->p), strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	f = NULL;
-	vmha_notice("saved the configuration of domain '%s' to '%s'", c->name,
-	            vmha_params_config(c->p));
-	if (vmha_params_sync_config_on_stop(c->p)) {
-		char *argv[] = {"csync2", "-x", (char *)vmha_params_config(c->p), NULL};
-		int r = vmha_cmd_run(argv, c->deadline_ms, NULL, 0);
-
-		if (r != 0) {
-			vmha_warn("csync2 -x '%s' failed (%d)", vmha_params_config(c->p), r);
-		}
-	}
-out:
-	if (f != NULL) {
-		fclose(f);
-	}
-	vmha_domxml_free(check);
-	free(xml);
-	return rc;
-}
-
 static int action_stop(struct vmha_actx *c)
 {
 	struct vmha_virt_domain *dom = NULL;
@@ -463,7 +389,7 @@ static int action_stop(struct vmha_actx *c)
 		goto destroy;
 	}
 	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) {
-		save_config(c, dom);
+		vmha_saveconfig_save(c, dom);
 	}
 	if (vmha_params_snapshot(c->p) != NULL) {
 		char state_file[4096];
@@ -597,7 +523,7 @@ static int action_migrate_to(struct vmha_actx *c)
 		}
 	}
 	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) {
-		save_config(c, dom);
+		vmha_saveconfig_save(c, dom);
 	}
 	/* abort ourselves well before Pacemaker's timeout */
 	margin_ms = vmha_params_timeout_ms(c->p) / 10;
@@ -678,7 +604,7 @@ static int action_migrate_from(struct vmha_actx *c)
 		resume_after_timeout(c);
 	}
 	vmha_record_write(c);
-	save_config_while_running(c);
+	vmha_saveconfig_while_running(c);
 	vmha_notice("domain '%s' arrived from '%s' (%s)", c->name,
 	            vmha_params_migrate_source(c->p) != NULL ? vmha_params_migrate_source(c->p)
 	                                                     : "its source",

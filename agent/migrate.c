@@ -117,8 +117,9 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (reason == NULL || reason_len == 0)
+	if (reason == NULL || reason_len == 0) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(reason, reason_len, fmt, ap);
 	va_end(ap);
@@ -126,8 +127,9 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 
 void vmha_migrate_plan_free(struct vmha_migrate_plan *plan)
 {
-	if (plan == NULL)
+	if (plan == NULL) {
 		return;
+	}
 	free(plan->remote_uri);
 	free(plan->migrate_uri);
 	virTypedParamsFree(plan->params, plan->nparams);
@@ -143,12 +145,14 @@ static char *subst_node(const char *tmpl, const char *node)
 	char *o;
 
 	if (node != NULL) {
-		for (s = tmpl; (s = strstr(s, "%n")) != NULL; s += 2)
+		for (s = tmpl; (s = strstr(s, "%n")) != NULL; s += 2) {
 			len += strlen(node);
+		}
 	}
 	out = malloc(len);
-	if (out == NULL)
+	if (out == NULL) {
 		return NULL;
+	}
 	o = out;
 	for (s = tmpl; *s != '\0'; s++) {
 		if (node != NULL && s[0] == '%' && s[1] == 'n') {
@@ -170,8 +174,9 @@ static char *node_with_suffix(const char *node, const char *suffix)
 	size_t len = strlen(node) + (suffix != NULL ? strlen(suffix) : 0) + 1;
 	char *out = malloc(len);
 
-	if (out == NULL)
+	if (out == NULL) {
 		return NULL;
+	}
 	snprintf(out, len, "%.*s%s%s", (int)head, node, suffix != NULL ? suffix : "", node + head);
 	return out;
 }
@@ -180,13 +185,15 @@ static bool user_is_valid(const char *user)
 {
 	size_t i;
 
-	if (user == NULL || user[0] < 'a' || user[0] > 'z')
+	if (user == NULL || user[0] < 'a' || user[0] > 'z') {
 		return false;
+	}
 	for (i = 1; user[i] != '\0'; i++) {
 		char c = user[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
 			return false;
+		}
 	}
 	return true;
 }
@@ -274,12 +281,14 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 		char *save = NULL;
 		char *item;
 
-		if (copy == NULL)
+		if (copy == NULL) {
 			return -ENOMEM;
+		}
 		for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
-		     item = strtok_r(NULL, ",", &save))
+		     item = strtok_r(NULL, ",", &save)) {
 			rc = virTypedParamsAddString(&plan->params, &plan->nparams,
 			                             &plan->maxparams, d->param, item);
+		}
 		free(copy);
 		break;
 	}
@@ -292,12 +301,13 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			        opt, value);
 			return -EINVAL;
 		}
-		if (d->kind == OPT_INT)
+		if (d->kind == OPT_INT) {
 			rc = virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
 			                          d->param, (int)u);
-		else
+		} else {
 			rc = virTypedParamsAddULLong(&plan->params, &plan->nparams,
 			                             &plan->maxparams, d->param, u);
+		}
 		break;
 	case OPT_FILE: {
 		FILE *f = fopen(value, "re");
@@ -311,11 +321,13 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			return -EINVAL;
 		}
 		text = calloc(1, 1024 * 1024 + 1);
-		if (text != NULL)
+		if (text != NULL) {
 			len = fread(text, 1, 1024 * 1024, f);
+		}
 		fclose(f);
-		if (text == NULL)
+		if (text == NULL) {
 			return -ENOMEM;
+		}
 		text[len] = '\0';
 		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
 		                             d->param, text);
@@ -341,8 +353,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 	char *tok;
 	int rc = 0;
 
-	if (options == NULL)
+	if (options == NULL) {
 		goto out;
+	}
 	copy = strdup(options);
 	if (copy == NULL) {
 		rc = -ENOMEM;
@@ -360,8 +373,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			value = eq + 1;
 		}
 		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-			if (strcmp(opts[i].name, tok) == 0)
+			if (strcmp(opts[i].name, tok) == 0) {
 				d = &opts[i];
+			}
 		}
 		if (d == NULL) {
 			set_reason(reason, reason_len,
@@ -399,8 +413,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			}
 			continue;
 		}
-		if (value == NULL)
+		if (value == NULL) {
 			value = strtok_r(NULL, " \t\n", &save);
+		}
 		if (value == NULL || value[0] == '\0') {
 			set_reason(reason, reason_len,
 			           "parameter 'migrate_options': option '%s' needs a value", tok);
@@ -426,8 +441,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 		if (d->kind == OPT_MIGRATEURI) {
 			free(*migrateuri);
 			*migrateuri = subst_node(value, target);
-			if (*migrateuri == NULL)
+			if (*migrateuri == NULL) {
 				rc = -ENOMEM;
+			}
 			continue;
 		}
 		rc = add_param(plan, d, value, tok, reason, reason_len);
@@ -521,8 +537,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		}
 	}
 	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	/* migration data URI: migrateuri, else --migrateuri, else the suffix */
 	if (vmha_params_migrateuri(p) != NULL) {
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
@@ -541,10 +558,11 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		unsigned int port = (unsigned int)vmha_params_migrateport(p);
 		size_t len;
 
-		if (port == 0)
+		if (port == 0) {
 			port = 49152 +
 			       (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) %
 			               64;
+		}
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
 		                        vmha_params_migration_network_suffix(p));
 		if (host == NULL) {
@@ -574,12 +592,15 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (vmha_params_migration_auto_converge(p))
+	if (vmha_params_migration_auto_converge(p)) {
 		plan->flags |= VIR_MIGRATE_AUTO_CONVERGE;
-	if (vmha_params_migration_tls(p))
+	}
+	if (vmha_params_migration_tls(p)) {
 		plan->flags |= VIR_MIGRATE_TLS;
-	if (vmha_params_migration_postcopy(p))
+	}
+	if (vmha_params_migration_postcopy(p)) {
 		plan->flags |= VIR_MIGRATE_POSTCOPY;
+	}
 	if (vmha_params_migration_parallel_connections(p) > 0) {
 		plan->flags |= VIR_MIGRATE_PARALLEL;
 		if (!has_param(plan, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
@@ -606,8 +627,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			size_t i;
 			bool known = false;
 
-			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 				known = known || strcmp(methods[i], m) == 0;
+			}
 			if (!known) {
 				set_reason(reason, reason_len,
 				           "parameter 'migration_compression': unknown method '%s' "
@@ -621,8 +643,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			}
 		}
 		free(copy);
-		if (rc < 0)
+		if (rc < 0) {
 			goto out;
+		}
 	}
 	rc = check_timeout(plan, reason, reason_len);
 	if (rc < 0) {
@@ -666,14 +689,15 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		const virTypedParameter *tp = &plan->params[i];
 		char v[64];
 
-		if (tp->type == VIR_TYPED_PARAM_STRING)
+		if (tp->type == VIR_TYPED_PARAM_STRING) {
 			snprintf(v, sizeof(v), "%s", tp->value.s);
-		else if (tp->type == VIR_TYPED_PARAM_INT)
+		} else if (tp->type == VIR_TYPED_PARAM_INT) {
 			snprintf(v, sizeof(v), "%d", tp->value.i);
-		else if (tp->type == VIR_TYPED_PARAM_ULLONG)
+		} else if (tp->type == VIR_TYPED_PARAM_ULLONG) {
 			snprintf(v, sizeof(v), "%llu", tp->value.ul);
-		else
+		} else {
 			snprintf(v, sizeof(v), "?");
+		}
 		n += snprintf(plan->describe + n, sizeof(plan->describe) - (size_t)n, " %s=%s",
 		              tp->field, v);
 	}

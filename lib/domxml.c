@@ -40,8 +40,9 @@ static void strlist_clear(struct strlist *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->count; i++)
+	for (i = 0; i < l->count; i++) {
 		free(l->items[i]);
+	}
 	free(l->items);
 	l->items = NULL;
 	l->count = 0;
@@ -54,24 +55,28 @@ static int strlist_add_unique(struct strlist *l, const char *s)
 	size_t i;
 
 	for (i = 0; i < l->count; i++) {
-		if (strcmp(l->items[i], s) == 0)
+		if (strcmp(l->items[i], s) == 0) {
 			return 0;
+		}
 	}
 	items = realloc(l->items, (l->count + 1) * sizeof(*items));
-	if (items == NULL)
+	if (items == NULL) {
 		return -ENOMEM;
+	}
 	l->items = items;
 	l->items[l->count] = strdup(s);
-	if (l->items[l->count] == NULL)
+	if (l->items[l->count] == NULL) {
 		return -ENOMEM;
+	}
 	l->count++;
 	return 0;
 }
 
 void vmha_domxml_free(struct vmha_domxml *dx)
 {
-	if (dx == NULL)
+	if (dx == NULL) {
 		return;
+	}
 	free(dx->text);
 	free(dx->name);
 	free(dx->uuid);
@@ -89,8 +94,9 @@ static void set_error(char *error, size_t error_len, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (error == NULL || error_len == 0)
+	if (error == NULL || error_len == 0) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(error, error_len, fmt, ap);
 	va_end(ap);
@@ -105,20 +111,25 @@ static char *xpath_string(xmlXPathContextPtr ctx, const char *expr)
 	char *start;
 	char *end;
 
-	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0)
+	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0) {
 		goto out;
+	}
 	content = xmlNodeGetContent(obj->nodesetval->nodeTab[0]);
-	if (content == NULL)
+	if (content == NULL) {
 		goto out;
+	}
 	start = (char *)content;
-	while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+	while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r') {
 		start++;
+	}
 	end = start + strlen(start);
 	while (end > start &&
-	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
 		end--;
-	if (end > start)
+	}
+	if (end > start) {
 		value = strndup(start, (size_t)(end - start));
+	}
 out:
 	xmlFree(content);
 	xmlXPathFreeObject(obj);
@@ -131,13 +142,15 @@ static int xpath_collect(xmlXPathContextPtr ctx, const char *expr, struct strlis
 	int rc = 0;
 	int i;
 
-	if (obj == NULL || obj->nodesetval == NULL)
+	if (obj == NULL || obj->nodesetval == NULL) {
 		goto out;
+	}
 	for (i = 0; i < obj->nodesetval->nodeNr && rc == 0; i++) {
 		xmlChar *content = xmlNodeGetContent(obj->nodesetval->nodeTab[i]);
 
-		if (content != NULL && content[0] != '\0')
+		if (content != NULL && content[0] != '\0') {
 			rc = strlist_add_unique(l, (const char *)content);
+		}
 		xmlFree(content);
 	}
 out:
@@ -151,13 +164,16 @@ static char *node_to_string(xmlDocPtr doc, xmlXPathContextPtr ctx, const char *e
 	xmlBufferPtr buf = NULL;
 	char *s = NULL;
 
-	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0)
+	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0) {
 		goto out;
+	}
 	buf = xmlBufferCreate();
-	if (buf == NULL)
+	if (buf == NULL) {
 		goto out;
-	if (xmlNodeDump(buf, doc, obj->nodesetval->nodeTab[0], 0, 0) < 0)
+	}
+	if (xmlNodeDump(buf, doc, obj->nodesetval->nodeTab[0], 0, 0) < 0) {
 		goto out;
+	}
 	s = strdup((const char *)xmlBufferContent(buf));
 out:
 	xmlBufferFree(buf);
@@ -302,8 +318,9 @@ static void keep_first_error(void *opaque, const xmlError *err)
 {
 	struct first_error *fe = opaque;
 
-	if (fe->message[0] != '\0' || err == NULL)
+	if (fe->message[0] != '\0' || err == NULL) {
 		return;
+	}
 	fe->line = err->line;
 	snprintf(fe->message, sizeof(fe->message), "%s",
 	         err->message != NULL ? err->message : "parse error");
@@ -330,8 +347,9 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 		if (error != NULL) {
 			size_t n = strlen(error);
 
-			while (n > 0 && (error[n - 1] == '\n' || error[n - 1] == ' '))
+			while (n > 0 && (error[n - 1] == '\n' || error[n - 1] == ' ')) {
 				error[--n] = '\0';
+			}
 		}
 		rc = -EINVAL;
 		goto out;
@@ -386,14 +404,18 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 	}
 	dx->cpu_xml = node_to_string(doc, ctx, "/domain/cpu");
 	rc = xpath_collect(ctx, "/domain/devices/disk/source/@file", &dx->disks);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@dev", &dx->disks);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@pool", &dx->pools);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/interface/source/@network", &dx->networks);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/interface/source/@bridge", &dx->bridges);
+	}
 out:
 	free(s);
 	xmlXPathFreeContext(ctx);
@@ -413,8 +435,9 @@ int vmha_domxml_parse_string(const char *xml, struct vmha_domxml **out, char *er
 		goto out;
 	}
 	rc = parse_doc(dx, "(string)", error, error_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*out = dx;
 	dx = NULL;
 out:
@@ -454,8 +477,9 @@ int vmha_domxml_parse_file(const char *path, struct vmha_domxml **out, char *err
 		}
 		n = fread(text + len, 1, cap - len - 1, f);
 		len += n;
-		if (n == 0)
+		if (n == 0) {
 			break;
+		}
 		if (len > 16 * 1024 * 1024) {
 			rc = -EFBIG;
 			set_error(error, error_len, "'%s' is larger than 16 MiB", path);
@@ -476,13 +500,15 @@ int vmha_domxml_parse_file(const char *path, struct vmha_domxml **out, char *err
 	dx->text = text;
 	text = NULL;
 	rc = parse_doc(dx, path, error, error_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*out = dx;
 	dx = NULL;
 out:
-	if (f != NULL)
+	if (f != NULL) {
 		fclose(f);
+	}
 	free(text);
 	vmha_domxml_free(dx);
 	return rc;

@@ -22,10 +22,4 @@
 int vmha_actions_run(const char *action, const struct vmha_params *p, char *reason,
                      size_t reason_len);
 
-/** Print the OCF 1.1 meta-data on stdout. @return 0 or -EIO */
-int vmha_actions_meta_data(void);
-
-/** Print the usage line on stdout. */
-void vmha_actions_usage(const char *argv0);
-
 #endif /* VMHA_AGENT_ACTIONS_H */

@@ -12,6 +12,7 @@
 
 #include "actions.h"
 #include "log.h"
+#include "metadata.h"
 #include "ocf.h"
 #include "params.h"
 
@@ -30,17 +31,17 @@ int main(int argc, char **argv)
 
 	vmha_log_init("VirtualDomain", VMHA_LOG_TO_SYSLOG | VMHA_LOG_TO_STDERR);
 	if (action == NULL || argc > 2) {
-		vmha_actions_usage(argv[0]);
+		vmha_metadata_usage(argv[0]);
 		rc = -E2BIG;
 		snprintf(reason, sizeof(reason), "exactly one action is expected");
 		goto out;
 	}
 	if (strcmp(action, "meta-data") == 0) {
-		rc = vmha_actions_meta_data();
+		rc = vmha_metadata_print();
 		goto out;
 	}
 	if (strcmp(action, "usage") == 0 || strcmp(action, "help") == 0) {
-		vmha_actions_usage(argv[0]);
+		vmha_metadata_usage(argv[0]);
 		goto out;
 	}
 	p = vmha_params_new();
@@ -49,15 +50,17 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = vmha_params_parse(p, env_get, NULL, reason, sizeof(reason));
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	rc = vmha_actions_run(action, p, reason, sizeof(reason));
 out:
 	ocf = vmha_ocf_rc_from_errno(rc);
 	if (ocf != VMHA_OCF_SUCCESS && ocf != VMHA_OCF_NOT_RUNNING) {
-		if (reason[0] == '\0')
+		if (reason[0] == '\0') {
 			snprintf(reason, sizeof(reason), "%s failed: %s",
 			         action != NULL ? action : "agent", strerror(-rc));
+		}
 		fprintf(stderr, "ocf-exit-reason:%s\n", reason);
 	}
 	vmha_params_free(p);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "migrate.h"
+#include "uri.h"
 #include "util.h"
 
 struct vmha_migrate_plan {
@@ -20,6 +22,9 @@ struct vmha_migrate_plan {
 	int nparams;
 	int maxparams;
 	bool postcopy_after_precopy;
+	unsigned int timeout_s;
+	bool timeout_postcopy;
+	bool timeout_suspend_given;
 	char describe[1024];
 };
 
@@ -33,7 +38,10 @@ enum opt_kind {
 	OPT_FILE,    /* typed string parameter read from a file */
 	OPT_MIGRATEURI,
 	OPT_POSTCOPY_AFTER_PRECOPY,
-	OPT_REJECT, /* known, but contradicts how the agent works */
+	OPT_TIMEOUT,          /* --timeout N: act after N seconds (the agent's job loop) */
+	OPT_TIMEOUT_SUSPEND,  /* the action: suspend the source (virsh's default) */
+	OPT_TIMEOUT_POSTCOPY, /* the action: switch to post-copy */
+	OPT_REJECT,           /* known, but contradicts how the agent works */
 };
 
 struct opt_def {
@@ -51,7 +59,8 @@ static const struct opt_def opts[] = {
         {"--tunnelled", OPT_FLAG, VIR_MIGRATE_TUNNELLED, NULL, NULL},
         {"--persistent", OPT_FLAG, VIR_MIGRATE_PERSIST_DEST, NULL, NULL},
         {"--undefinesource", OPT_FLAG, VIR_MIGRATE_UNDEFINE_SOURCE, NULL, NULL},
-        {"--suspend", OPT_FLAG, VIR_MIGRATE_PAUSED, NULL, NULL},
+        {"--suspend", OPT_REJECT, 0, NULL,
+         "the guest would stay paused on the target, which Pacemaker would take for running"},
         {"--copy-storage-all", OPT_FLAG, VIR_MIGRATE_NON_SHARED_DISK, NULL, NULL},
         {"--copy-storage-inc", OPT_FLAG, VIR_MIGRATE_NON_SHARED_INC, NULL, NULL},
         {"--copy-storage-synchronous-writes", OPT_FLAG, VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES,
@@ -95,11 +104,11 @@ static const struct opt_def opts[] = {
         {"--direct", OPT_REJECT, 0, NULL, "the agent always migrates peer-to-peer"},
         {"--dname", OPT_REJECT, 0, NULL, "renaming the domain would break the resource"},
         {"--async", OPT_REJECT, 0, NULL, "the agent waits for the migration itself"},
-        {"--timeout", OPT_REJECT, 0, NULL,
-         "the agent bounds the migration by the operation timeout; use migration_postcopy"},
-        {"--timeout-suspend", OPT_REJECT, 0, NULL,
-         "the agent bounds the migration by the operation timeout"},
-        {"--timeout-postcopy", OPT_REJECT, 0, NULL, "use migration_postcopy instead"},
+        {"--timeout", OPT_TIMEOUT, 0, NULL, NULL},
+        {"--timeout-suspend", OPT_TIMEOUT_SUSPEND, 0, NULL, NULL},
+        {"--timeout-postcopy", OPT_TIMEOUT_POSTCOPY, 0, NULL, NULL},
+        {"--postcopy-resume", OPT_REJECT, 0, NULL,
+         "it recovers one failed post-copy migration by hand; it is not a standing option"},
         {"--domain", OPT_REJECT, 0, NULL, "the domain comes from 'config'"},
         {"--desturi", OPT_REJECT, 0, NULL, "use 'remoteuri' instead"},
 };
@@ -108,8 +117,9 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (reason == NULL || reason_len == 0)
+	if (reason == NULL || reason_len == 0) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(reason, reason_len, fmt, ap);
 	va_end(ap);
@@ -117,8 +127,9 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 
 void vmha_migrate_plan_free(struct vmha_migrate_plan *plan)
 {
-	if (plan == NULL)
+	if (plan == NULL) {
 		return;
+	}
 	free(plan->remote_uri);
 	free(plan->migrate_uri);
 	virTypedParamsFree(plan->params, plan->nparams);
@@ -134,12 +145,14 @@ static char *subst_node(const char *tmpl, const char *node)
 	char *o;
 
 	if (node != NULL) {
-		for (s = tmpl; (s = strstr(s, "%n")) != NULL; s += 2)
+		for (s = tmpl; (s = strstr(s, "%n")) != NULL; s += 2) {
 			len += strlen(node);
+		}
 	}
 	out = malloc(len);
-	if (out == NULL)
+	if (out == NULL) {
 		return NULL;
+	}
 	o = out;
 	for (s = tmpl; *s != '\0'; s++) {
 		if (node != NULL && s[0] == '%' && s[1] == 'n') {
@@ -161,8 +174,9 @@ static char *node_with_suffix(const char *node, const char *suffix)
 	size_t len = strlen(node) + (suffix != NULL ? strlen(suffix) : 0) + 1;
 	char *out = malloc(len);
 
-	if (out == NULL)
+	if (out == NULL) {
 		return NULL;
+	}
 	snprintf(out, len, "%.*s%s%s", (int)head, node, suffix != NULL ? suffix : "", node + head);
 	return out;
 }
@@ -171,13 +185,15 @@ static bool user_is_valid(const char *user)
 {
 	size_t i;
 
-	if (user == NULL || user[0] < 'a' || user[0] > 'z')
+	if (user == NULL || user[0] < 'a' || user[0] > 'z') {
 		return false;
+	}
 	for (i = 1; user[i] != '\0'; i++) {
 		char c = user[i];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
 			return false;
+		}
 	}
 	return true;
 }
@@ -214,16 +230,18 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 	scheme_len = strcspn(local, "+:");
 	authority = sep + 3;
 	path = authority + strcspn(authority, "/");
+	/* the port: after the host, past any "user@" and any "[IPv6]" */
 	port = authority;
-	while (port < path && *port != ':')
-		port++;
-	if (port < path && strchr(authority, '@') != NULL && strchr(authority, '@') < path) {
-		/* user@host:port: the colon after the @ */
-		const char *at = strchr(authority, '@');
-
-		port = at;
-		while (port < path && *port != ':')
+	if (memchr(authority, '@', (size_t)(path - authority)) != NULL) {
+		port = (const char *)memchr(authority, '@', (size_t)(path - authority)) + 1;
+	}
+	if (port < path && *port == '[') {
+		while (port < path && *port != ']') {
 			port++;
+		}
+	}
+	while (port < path && *port != ':') {
+		port++;
 	}
 	host = node_with_suffix(target != NULL ? target : "%n",
 	                        vmha_params_migration_network_suffix(p));
@@ -263,12 +281,14 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 		char *save = NULL;
 		char *item;
 
-		if (copy == NULL)
+		if (copy == NULL) {
 			return -ENOMEM;
+		}
 		for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
-		     item = strtok_r(NULL, ",", &save))
+		     item = strtok_r(NULL, ",", &save)) {
 			rc = virTypedParamsAddString(&plan->params, &plan->nparams,
 			                             &plan->maxparams, d->param, item);
+		}
 		free(copy);
 		break;
 	}
@@ -281,12 +301,13 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			        opt, value);
 			return -EINVAL;
 		}
-		if (d->kind == OPT_INT)
+		if (d->kind == OPT_INT) {
 			rc = virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
 			                          d->param, (int)u);
-		else
+		} else {
 			rc = virTypedParamsAddULLong(&plan->params, &plan->nparams,
 			                             &plan->maxparams, d->param, u);
+		}
 		break;
 	case OPT_FILE: {
 		FILE *f = fopen(value, "re");
@@ -300,11 +321,13 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			return -EINVAL;
 		}
 		text = calloc(1, 1024 * 1024 + 1);
-		if (text != NULL)
+		if (text != NULL) {
 			len = fread(text, 1, 1024 * 1024, f);
+		}
 		fclose(f);
-		if (text == NULL)
+		if (text == NULL) {
 			return -ENOMEM;
+		}
 		text[len] = '\0';
 		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
 		                             d->param, text);
@@ -330,8 +353,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 	char *tok;
 	int rc = 0;
 
-	if (options == NULL)
+	if (options == NULL) {
 		goto out;
+	}
 	copy = strdup(options);
 	if (copy == NULL) {
 		rc = -ENOMEM;
@@ -349,8 +373,9 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			value = eq + 1;
 		}
 		for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
-			if (strcmp(opts[i].name, tok) == 0)
+			if (strcmp(opts[i].name, tok) == 0) {
 				d = &opts[i];
+			}
 		}
 		if (d == NULL) {
 			set_reason(reason, reason_len,
@@ -366,7 +391,8 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			break;
 		}
 		if (d->kind == OPT_FLAG || d->kind == OPT_NOOP ||
-		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
+		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY || d->kind == OPT_TIMEOUT_SUSPEND ||
+		    d->kind == OPT_TIMEOUT_POSTCOPY) {
 			if (value != NULL) {
 				set_reason(
 				        reason, reason_len,
@@ -376,12 +402,20 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 				break;
 			}
 			plan->flags |= d->flag;
-			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY)
+			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
 				plan->postcopy_after_precopy = true;
+			}
+			if (d->kind == OPT_TIMEOUT_SUSPEND) {
+				plan->timeout_suspend_given = true;
+			}
+			if (d->kind == OPT_TIMEOUT_POSTCOPY) {
+				plan->timeout_postcopy = true;
+			}
 			continue;
 		}
-		if (value == NULL)
+		if (value == NULL) {
 			value = strtok_r(NULL, " \t\n", &save);
+		}
 		if (value == NULL || value[0] == '\0') {
 			set_reason(reason, reason_len,
 			           "parameter 'migrate_options': option '%s' needs a value", tok);
@@ -389,17 +423,80 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			break;
 		}
 		plan->flags |= d->flag;
+		if (d->kind == OPT_TIMEOUT) {
+			uint64_t t = 0;
+
+			if (vmha_util_parse_u64(value, &t) < 0 || t == 0 || t > 86400) {
+				set_reason(
+				        reason, reason_len,
+				        "parameter 'migrate_options': option '--timeout' needs a "
+				        "number of seconds from 1 to 86400, not '%s'",
+				        value);
+				rc = -EINVAL;
+				break;
+			}
+			plan->timeout_s = (unsigned int)t;
+			continue;
+		}
 		if (d->kind == OPT_MIGRATEURI) {
 			free(*migrateuri);
 			*migrateuri = subst_node(value, target);
-			if (*migrateuri == NULL)
+			if (*migrateuri == NULL) {
 				rc = -ENOMEM;
+			}
 			continue;
 		}
 		rc = add_param(plan, d, value, tok, reason, reason_len);
 	}
 out:
 	free(copy);
+	return rc;
+}
+
+/* virsh's rules for --timeout and its actions. */
+static int check_timeout(const struct vmha_migrate_plan *plan, char *reason, size_t reason_len)
+{
+	int rc = -EINVAL;
+
+	if ((plan->timeout_suspend_given || plan->timeout_postcopy) && plan->timeout_s == 0) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-%s' needs '--timeout N'",
+		           plan->timeout_postcopy ? "postcopy" : "suspend");
+		goto out;
+	}
+	if (plan->timeout_suspend_given && plan->timeout_postcopy) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-suspend' and "
+		           "'--timeout-postcopy' exclude each other");
+		goto out;
+	}
+	if (plan->timeout_postcopy && !(plan->flags & VIR_MIGRATE_POSTCOPY)) {
+		set_reason(reason, reason_len,
+		           "parameter 'migrate_options': '--timeout-postcopy' needs '--postcopy' "
+		           "(or migration_postcopy=true)");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int vmha_migrate_plan_check_uris(const struct vmha_params *p, char *reason, size_t reason_len)
+{
+	int rc = 0;
+
+	if (vmha_params_hypervisor(p) != NULL) {
+		rc = vmha_uri_check("parameter 'hypervisor'", vmha_params_hypervisor(p), reason,
+		                    reason_len);
+	}
+	if (rc == 0 && vmha_params_remoteuri(p) != NULL) {
+		rc = vmha_uri_check("parameter 'remoteuri'", vmha_params_remoteuri(p), reason,
+		                    reason_len);
+	}
+	if (rc == 0 && vmha_params_migrateuri(p) != NULL) {
+		rc = vmha_uri_check("parameter 'migrateuri'", vmha_params_migrateuri(p), reason,
+		                    reason_len);
+	}
 	return rc;
 }
 
@@ -423,13 +520,26 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	/* typed parameters use libvirt's thread-local error state */
 	virInitialize();
 	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
+	rc = vmha_migrate_plan_check_uris(p, reason, reason_len);
+	if (rc < 0) {
+		goto out;
+	}
 	rc = parse_options(plan, vmha_params_migrate_options(p), target_node, &opt_uri, reason,
 	                   reason_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
+	if (opt_uri != NULL) {
+		rc = vmha_uri_check("parameter 'migrate_options': option '--migrateuri'", opt_uri,
+		                    reason, reason_len);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	/* migration data URI: migrateuri, else --migrateuri, else the suffix */
 	if (vmha_params_migrateuri(p) != NULL) {
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
@@ -448,10 +558,11 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		unsigned int port = (unsigned int)vmha_params_migrateport(p);
 		size_t len;
 
-		if (port == 0)
+		if (port == 0) {
 			port = 49152 +
 			       (unsigned int)((unsigned int)getpid() ^ (unsigned int)time(NULL)) %
 			               64;
+		}
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
 		                        vmha_params_migration_network_suffix(p));
 		if (host == NULL) {
@@ -481,12 +592,15 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (vmha_params_migration_auto_converge(p))
+	if (vmha_params_migration_auto_converge(p)) {
 		plan->flags |= VIR_MIGRATE_AUTO_CONVERGE;
-	if (vmha_params_migration_tls(p))
+	}
+	if (vmha_params_migration_tls(p)) {
 		plan->flags |= VIR_MIGRATE_TLS;
-	if (vmha_params_migration_postcopy(p))
+	}
+	if (vmha_params_migration_postcopy(p)) {
 		plan->flags |= VIR_MIGRATE_POSTCOPY;
+	}
 	if (vmha_params_migration_parallel_connections(p) > 0) {
 		plan->flags |= VIR_MIGRATE_PARALLEL;
 		if (!has_param(plan, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
@@ -513,8 +627,9 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			size_t i;
 			bool known = false;
 
-			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+			for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 				known = known || strcmp(methods[i], m) == 0;
+			}
 			if (!known) {
 				set_reason(reason, reason_len,
 				           "parameter 'migration_compression': unknown method '%s' "
@@ -528,8 +643,30 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			}
 		}
 		free(copy);
-		if (rc < 0)
+		if (rc < 0) {
 			goto out;
+		}
+	}
+	rc = check_timeout(plan, reason, reason_len);
+	if (rc < 0) {
+		goto out;
+	}
+	if (has_param(plan, VIR_MIGRATE_PARAM_DISKS_URI)) {
+		rc = vmha_uri_check(
+		        "parameter 'migrate_options': option '--disks-uri'",
+		        virTypedParamsGet(plan->params, plan->nparams, VIR_MIGRATE_PARAM_DISKS_URI)
+		                ->value.s,
+		        reason, reason_len);
+		if (rc < 0) {
+			goto out;
+		}
+	}
+	if (plan->remote_uri != NULL) {
+		rc = vmha_uri_check("the target's libvirt URI", plan->remote_uri, reason,
+		                    reason_len);
+		if (rc < 0) {
+			goto out;
+		}
 	}
 	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) &&
 	    (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
@@ -552,14 +689,15 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 		const virTypedParameter *tp = &plan->params[i];
 		char v[64];
 
-		if (tp->type == VIR_TYPED_PARAM_STRING)
+		if (tp->type == VIR_TYPED_PARAM_STRING) {
 			snprintf(v, sizeof(v), "%s", tp->value.s);
-		else if (tp->type == VIR_TYPED_PARAM_INT)
+		} else if (tp->type == VIR_TYPED_PARAM_INT) {
 			snprintf(v, sizeof(v), "%d", tp->value.i);
-		else if (tp->type == VIR_TYPED_PARAM_ULLONG)
+		} else if (tp->type == VIR_TYPED_PARAM_ULLONG) {
 			snprintf(v, sizeof(v), "%llu", tp->value.ul);
-		else
+		} else {
 			snprintf(v, sizeof(v), "?");
+		}
 		n += snprintf(plan->describe + n, sizeof(plan->describe) - (size_t)n, " %s=%s",
 		              tp->field, v);
 	}
@@ -596,6 +734,16 @@ virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *pl
 bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan)
 {
 	return plan->postcopy_after_precopy;
+}
+
+unsigned int vmha_migrate_plan_timeout_s(const struct vmha_migrate_plan *plan)
+{
+	return plan->timeout_s;
+}
+
+bool vmha_migrate_plan_timeout_postcopy(const struct vmha_migrate_plan *plan)
+{
+	return plan->timeout_postcopy;
 }
 
 const char *vmha_migrate_plan_describe(const struct vmha_migrate_plan *plan)

@@ -50,6 +50,26 @@ virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *pl
 /** @return true when post-copy is to start after the first precopy pass */
 bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan);
 
+/**
+ * --timeout N of migrate_options (as virsh): after N seconds the agent's job
+ * loop suspends the source guest (--timeout-suspend, the default) or
+ * switches to post-copy (--timeout-postcopy).
+ *
+ * @return N, or 0 when not given
+ */
+unsigned int vmha_migrate_plan_timeout_s(const struct vmha_migrate_plan *plan);
+
+/** @return true for --timeout-postcopy, false for suspend (the default) */
+bool vmha_migrate_plan_timeout_postcopy(const struct vmha_migrate_plan *plan);
+
+/**
+ * Check the URIs among the parameters (hypervisor, remoteuri, migrateuri):
+ * a scheme, and in the authority a valid host and port (1 to 65535).
+ *
+ * @return 0, or -EINVAL with reason naming the parameter and the problem
+ */
+int vmha_migrate_plan_check_uris(const struct vmha_params *p, char *reason, size_t reason_len);
+
 /** @return a one-line description of flags and parameters, for the log */
 const char *vmha_migrate_plan_describe(const struct vmha_migrate_plan *plan);
 

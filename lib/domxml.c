@@ -1,11 +1,14 @@
 /* Domain XML parsed with libxml2 (see domxml.h). */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -37,8 +40,9 @@ static void strlist_clear(struct strlist *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->count; i++)
+	for (i = 0; i < l->count; i++) {
 		free(l->items[i]);
+	}
 	free(l->items);
 	l->items = NULL;
 	l->count = 0;
@@ -51,24 +55,28 @@ static int strlist_add_unique(struct strlist *l, const char *s)
 	size_t i;
 
 	for (i = 0; i < l->count; i++) {
-		if (strcmp(l->items[i], s) == 0)
+		if (strcmp(l->items[i], s) == 0) {
 			return 0;
+		}
 	}
 	items = realloc(l->items, (l->count + 1) * sizeof(*items));
-	if (items == NULL)
+	if (items == NULL) {
 		return -ENOMEM;
+	}
 	l->items = items;
 	l->items[l->count] = strdup(s);
-	if (l->items[l->count] == NULL)
+	if (l->items[l->count] == NULL) {
 		return -ENOMEM;
+	}
 	l->count++;
 	return 0;
 }
 
 void vmha_domxml_free(struct vmha_domxml *dx)
 {
-	if (dx == NULL)
+	if (dx == NULL) {
 		return;
+	}
 	free(dx->text);
 	free(dx->name);
 	free(dx->uuid);
@@ -86,8 +94,9 @@ static void set_error(char *error, size_t error_len, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (error == NULL || error_len == 0)
+	if (error == NULL || error_len == 0) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(error, error_len, fmt, ap);
 	va_end(ap);
@@ -102,20 +111,25 @@ static char *xpath_string(xmlXPathContextPtr ctx, const char *expr)
 	char *start;
 	char *end;
 
-	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0)
+	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0) {
 		goto out;
+	}
 	content = xmlNodeGetContent(obj->nodesetval->nodeTab[0]);
-	if (content == NULL)
+	if (content == NULL) {
 		goto out;
+	}
 	start = (char *)content;
-	while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r')
+	while (*start == ' ' || *start == '\t' || *start == '\n' || *start == '\r') {
 		start++;
+	}
 	end = start + strlen(start);
 	while (end > start &&
-	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
+	       (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
 		end--;
-	if (end > start)
+	}
+	if (end > start) {
 		value = strndup(start, (size_t)(end - start));
+	}
 out:
 	xmlFree(content);
 	xmlXPathFreeObject(obj);
@@ -128,13 +142,15 @@ static int xpath_collect(xmlXPathContextPtr ctx, const char *expr, struct strlis
 	int rc = 0;
 	int i;
 
-	if (obj == NULL || obj->nodesetval == NULL)
+	if (obj == NULL || obj->nodesetval == NULL) {
 		goto out;
+	}
 	for (i = 0; i < obj->nodesetval->nodeNr && rc == 0; i++) {
 		xmlChar *content = xmlNodeGetContent(obj->nodesetval->nodeTab[i]);
 
-		if (content != NULL && content[0] != '\0')
+		if (content != NULL && content[0] != '\0') {
 			rc = strlist_add_unique(l, (const char *)content);
+		}
 		xmlFree(content);
 	}
 out:
@@ -148,13 +164,16 @@ static char *node_to_string(xmlDocPtr doc, xmlXPathContextPtr ctx, const char *e
 	xmlBufferPtr buf = NULL;
 	char *s = NULL;
 
-	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0)
+	if (obj == NULL || obj->nodesetval == NULL || obj->nodesetval->nodeNr == 0) {
 		goto out;
+	}
 	buf = xmlBufferCreate();
-	if (buf == NULL)
+	if (buf == NULL) {
 		goto out;
-	if (xmlNodeDump(buf, doc, obj->nodesetval->nodeTab[0], 0, 0) < 0)
+	}
+	if (xmlNodeDump(buf, doc, obj->nodesetval->nodeTab[0], 0, 0) < 0) {
 		goto out;
+	}
 	s = strdup((const char *)xmlBufferContent(buf));
 out:
 	xmlBufferFree(buf);
@@ -168,12 +187,140 @@ struct first_error {
 };
 
 /* Keep the first error: later ones are usually consequences of it. */
+/* Line of the first node expr selects, or 0. */
+static int xpath_line(xmlXPathContextPtr ctx, const char *expr)
+{
+	xmlXPathObjectPtr obj = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+	int line = 0;
+
+	if (obj != NULL && obj->nodesetval != NULL && obj->nodesetval->nodeNr > 0) {
+		line = (int)xmlGetLineNo(obj->nodesetval->nodeTab[0]);
+	}
+	xmlXPathFreeObject(obj);
+	return line;
+}
+
+/* Largest memory libvirt accepts, in bytes (its limit on 64-bit hosts). */
+#define MEMORY_MAX_BYTES ((uint64_t)INT64_MAX)
+
+/* The factor of a libvirt unit suffix (virsh and the domain XML): empty or
+ * absent is the default (KiB for memory); "b", "byte", "bytes" are bytes;
+ * a letter k, m, g, t, p or e alone or followed by "iB" is a power of
+ * 1024, followed by "B" a power of 1000. Case does not matter. */
+static int unit_factor(const char *unit, uint64_t default_factor, uint64_t *factor)
+{
+	static const char letters[] = "kmgtpe";
+	const char *at;
+	uint64_t base;
+	uint64_t f = 1;
+	int i;
+
+	if (unit == NULL || unit[0] == '\0') {
+		*factor = default_factor;
+		return 0;
+	}
+	if (strcasecmp(unit, "b") == 0 || strcasecmp(unit, "byte") == 0 ||
+	    strcasecmp(unit, "bytes") == 0) {
+		*factor = 1;
+		return 0;
+	}
+	if (unit[1] == '\0' || strcasecmp(unit + 1, "iB") == 0) {
+		base = 1024;
+	} else if (strcasecmp(unit + 1, "B") == 0) {
+		base = 1000;
+	} else {
+		return -EINVAL;
+	}
+	at = strchr(letters, tolower((unsigned char)unit[0]));
+	if (unit[0] == '\0' || at == NULL) {
+		return -EINVAL;
+	}
+	for (i = 0; i <= at - letters; i++) {
+		f *= base;
+	}
+	*factor = f;
+	return 0;
+}
+
+/* Digits only (no sign, no blanks), with an overflow check. */
+static int parse_count(const char *text, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = text;
+
+	if (*p == '\0') {
+		return -EINVAL;
+	}
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9') {
+			return -EINVAL;
+		}
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10) {
+			return -ERANGE;
+		}
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int vmha_domxml_parse_memory(const char *value, const char *unit, uint64_t *kib, char *why,
+                             size_t why_len)
+{
+	uint64_t factor = 0;
+	uint64_t v = 0;
+	uint64_t bytes;
+	int rc;
+
+	rc = parse_count(value, &v);
+	if (rc == -EINVAL) {
+		set_error(why, why_len, "value '%s' is not a non-negative integer", value);
+		goto out;
+	}
+	if (unit_factor(unit, 1024, &factor) < 0) {
+		set_error(why, why_len, "unknown unit '%s'", unit);
+		rc = -EINVAL;
+		goto out;
+	}
+	/* libvirt's two checks: the bytes, then the KiB rounded up */
+	if (rc == -ERANGE || v > MEMORY_MAX_BYTES / factor ||
+	    v * factor > MEMORY_MAX_BYTES - 1023) {
+		set_error(why, why_len, "value '%s' unit '%s' is too large (more than %llu bytes)",
+		          value, unit != NULL ? unit : "KiB", (unsigned long long)MEMORY_MAX_BYTES);
+		rc = -ERANGE;
+		goto out;
+	}
+	bytes = v * factor;
+	/* libvirt keeps memory in KiB, rounded up */
+	*kib = bytes / 1024 + (bytes % 1024 != 0 ? 1 : 0);
+	rc = 0;
+out:
+	return rc;
+}
+
+int vmha_domxml_parse_vcpus(const char *text, unsigned int *vcpus, char *why, size_t why_len)
+{
+	uint64_t v = 0;
+	int rc;
+
+	rc = parse_count(text, &v);
+	if (rc < 0 || v == 0 || v > UINT32_MAX) {
+		set_error(why, why_len, "'%s' is not a positive 32-bit integer", text);
+		rc = rc == -ERANGE || v > UINT32_MAX ? -ERANGE : -EINVAL;
+		goto out;
+	}
+	*vcpus = (unsigned int)v;
+out:
+	return rc;
+}
+
 static void keep_first_error(void *opaque, const xmlError *err)
 {
 	struct first_error *fe = opaque;
 
-	if (fe->message[0] != '\0' || err == NULL)
+	if (fe->message[0] != '\0' || err == NULL) {
 		return;
+	}
 	fe->line = err->line;
 	snprintf(fe->message, sizeof(fe->message), "%s",
 	         err->message != NULL ? err->message : "parse error");
@@ -200,8 +347,9 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 		if (error != NULL) {
 			size_t n = strlen(error);
 
-			while (n > 0 && (error[n - 1] == '\n' || error[n - 1] == ' '))
+			while (n > 0 && (error[n - 1] == '\n' || error[n - 1] == ' ')) {
 				error[--n] = '\0';
+			}
 		}
 		rc = -EINVAL;
 		goto out;
@@ -230,42 +378,44 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 	s = xpath_string(ctx, "/domain/memory");
 	if (s != NULL) {
 		char *unit = xpath_string(ctx, "/domain/memory/@unit");
-		unsigned long long v = strtoull(s, NULL, 10);
+		char why[200];
 
-		if (unit == NULL || strcasecmp(unit, "KiB") == 0 || strcasecmp(unit, "k") == 0)
-			dx->memory_kib = v;
-		else if (strcasecmp(unit, "MiB") == 0 || strcasecmp(unit, "M") == 0)
-			dx->memory_kib = v * 1024;
-		else if (strcasecmp(unit, "GiB") == 0 || strcasecmp(unit, "G") == 0)
-			dx->memory_kib = v * 1024 * 1024;
-		else if (strcasecmp(unit, "b") == 0 || strcasecmp(unit, "bytes") == 0)
-			dx->memory_kib = v / 1024;
-		else if (strcasecmp(unit, "KB") == 0)
-			dx->memory_kib = v * 1000 / 1024;
-		else if (strcasecmp(unit, "MB") == 0)
-			dx->memory_kib = v * 1000 * 1000 / 1024;
-		else if (strcasecmp(unit, "GB") == 0)
-			dx->memory_kib = v * 1000 * 1000 * 1000 / 1024;
-		else
-			dx->memory_kib = v;
+		rc = vmha_domxml_parse_memory(s, unit, &dx->memory_kib, why, sizeof(why));
 		free(unit);
+		if (rc < 0) {
+			set_error(error, error_len, "'%s' line %d: <memory>: %s", where,
+			          xpath_line(ctx, "/domain/memory"), why);
+			goto out;
+		}
 		free(s);
 		s = NULL;
 	}
 	s = xpath_string(ctx, "/domain/vcpu");
-	dx->vcpus = s != NULL ? (unsigned int)strtoul(s, NULL, 10) : 1;
-	if (dx->vcpus == 0)
-		dx->vcpus = 1;
+	dx->vcpus = 1;
+	if (s != NULL) {
+		char why[200];
+
+		rc = vmha_domxml_parse_vcpus(s, &dx->vcpus, why, sizeof(why));
+		if (rc < 0) {
+			set_error(error, error_len, "'%s' line %d: <vcpu>: %s", where,
+			          xpath_line(ctx, "/domain/vcpu"), why);
+			goto out;
+		}
+	}
 	dx->cpu_xml = node_to_string(doc, ctx, "/domain/cpu");
 	rc = xpath_collect(ctx, "/domain/devices/disk/source/@file", &dx->disks);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@dev", &dx->disks);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@pool", &dx->pools);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/interface/source/@network", &dx->networks);
-	if (rc == 0)
+	}
+	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/interface/source/@bridge", &dx->bridges);
+	}
 out:
 	free(s);
 	xmlXPathFreeContext(ctx);
@@ -285,8 +435,9 @@ int vmha_domxml_parse_string(const char *xml, struct vmha_domxml **out, char *er
 		goto out;
 	}
 	rc = parse_doc(dx, "(string)", error, error_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*out = dx;
 	dx = NULL;
 out:
@@ -326,8 +477,9 @@ int vmha_domxml_parse_file(const char *path, struct vmha_domxml **out, char *err
 		}
 		n = fread(text + len, 1, cap - len - 1, f);
 		len += n;
-		if (n == 0)
+		if (n == 0) {
 			break;
+		}
 		if (len > 16 * 1024 * 1024) {
 			rc = -EFBIG;
 			set_error(error, error_len, "'%s' is larger than 16 MiB", path);
@@ -348,13 +500,15 @@ int vmha_domxml_parse_file(const char *path, struct vmha_domxml **out, char *err
 	dx->text = text;
 	text = NULL;
 	rc = parse_doc(dx, path, error, error_len);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*out = dx;
 	dx = NULL;
 out:
-	if (f != NULL)
+	if (f != NULL) {
 		fclose(f);
+	}
 	free(text);
 	vmha_domxml_free(dx);
 	return rc;

@@ -19,7 +19,8 @@ struct vmha_domxml;
  * @param error  on failure, a message naming the file and line (may be NULL)
  * @param error_len  size of error
  * @return 0; -ENOENT/-EACCES/... when the file cannot be read; -EINVAL when
- *         it is not well-formed XML, not a <domain> or has no <name>
+ *         it is not well-formed XML, not a <domain>, has no <name>, or its
+ *         <memory> or <vcpu> is malformed, out of range or of an unknown unit
  */
 int vmha_domxml_parse_file(const char *path, struct vmha_domxml **out, char *error,
                            size_t error_len);
@@ -43,7 +44,7 @@ const char *vmha_domxml_type(const struct vmha_domxml *dx);
 /** @return the <emulator> path, or NULL */
 const char *vmha_domxml_emulator(const struct vmha_domxml *dx);
 
-/** @return maximum memory in KiB (0 when absent) */
+/** @return maximum memory in KiB (0 when absent; see vmha_domxml_parse_memory()) */
 uint64_t vmha_domxml_memory_kib(const struct vmha_domxml *dx);
 
 /** @return number of vCPUs (1 when absent) */
@@ -74,5 +75,31 @@ const char *vmha_domxml_pool(const struct vmha_domxml *dx, size_t i);
 
 /** @return the whole XML text as read */
 const char *vmha_domxml_text(const struct vmha_domxml *dx);
+
+/**
+ * Memory as libvirt reads a scaled value: a non-negative integer and a
+ * unit as libvirt interprets it (case-insensitive): absent or empty = KiB;
+ * b, byte, bytes = 1; k, KiB = 1024; KB = 1000; and likewise m/MiB/MB,
+ * g/GiB/GB, t/TiB/TB, p/PiB/PB, e/EiB/EB. The result is in KiB, rounded up
+ * (libvirt's internal unit).
+ *
+ * @param value   the element's text (digits only)
+ * @param unit    the unit attribute, or NULL
+ * @param kib     the memory in KiB
+ * @param why     on failure, what is wrong, naming the value or unit
+ * @param why_len size of why
+ * @return 0; -EINVAL for a malformed value or an unknown unit; -ERANGE when
+ *         it exceeds libvirt's limit (2^63-1 bytes)
+ */
+int vmha_domxml_parse_memory(const char *value, const char *unit, uint64_t *kib, char *why,
+                             size_t why_len);
+
+/**
+ * A <vcpu> count: a positive 32-bit integer.
+ *
+ * @return 0; -EINVAL (not a positive integer) or -ERANGE (above 2^32-1),
+ *         with why naming the text
+ */
+int vmha_domxml_parse_vcpus(const char *text, unsigned int *vcpus, char *why, size_t why_len);
 
 #endif /* VMHA_DOMXML_H */

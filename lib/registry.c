@@ -16,6 +16,7 @@
 #include <libxml/tree.h>
 
 #include "deadline.h"
+#include "domxml.h"
 #include "registry.h"
 #include "priority.h"
 #include "vmspec.h"
@@ -663,45 +664,36 @@ static xmlNode *child_element(xmlNode *parent, const char *name)
 	return NULL;
 }
 
-/* Memory in MiB from <memory unit='...'>N</memory> (libvirt's default unit is KiB). */
-static int memory_mib(xmlNode *mem, uint64_t *mib)
-{
-	static const struct {
-		const char *unit;
-		uint64_t kib;
-	} units[] = {{"KiB", 1},  {"k", 1},         {"K", 1},      {"MiB", 1024},
-	             {"M", 1024}, {"GiB", 1048576}, {"G", 1048576}};
-	xmlChar *text = xmlNodeGetContent(mem);
-	xmlChar *unit = xmlGetProp(mem, BAD_CAST "unit");
-	uint64_t value = 0;
-	uint64_t factor_kib = 0;
-	size_t i;
-	int rc = -EINVAL;
-
-	if (unit == NULL) {
-		factor_kib = 1;
-	}
-	for (i = 0; unit != NULL && i < sizeof(units) / sizeof(units[0]); i++) {
-		if (xmlStrcmp(unit, BAD_CAST units[i].unit) == 0) {
-			factor_kib = units[i].kib;
-		}
-	}
-	if (text != NULL && factor_kib != 0 && vmha_util_parse_u64((char *)text, &value) == 0 &&
-	    value <= UINT64_MAX / factor_kib) {
-		*mib = value * factor_kib / 1024;
-		rc = 0;
-	}
-	xmlFree(text);
-	xmlFree(unit);
-	return rc;
-}
-
 static int set_error(char **err, const char *name, const char *what)
 {
 	if (err != NULL && asprintf(err, "domain XML of '%s': %s", name, what) < 0) {
 		*err = NULL;
 	}
 	return -EINVAL;
+}
+
+static int set_error2(char **err, const char *name, const char *element, const char *why)
+{
+	if (err != NULL && asprintf(err, "domain XML of '%s': %s: %s", name, element, why) < 0) {
+		*err = NULL;
+	}
+	return -EINVAL;
+}
+
+/* text without leading and trailing blanks (in place) */
+static char *trimmed(char *text)
+{
+	size_t n;
+
+	while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '\r') {
+		text++;
+	}
+	n = strlen(text);
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\n' ||
+	                 text[n - 1] == '\r')) {
+		text[--n] = '\0';
+	}
+	return text;
 }
 
 int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char **err)
@@ -714,6 +706,9 @@ int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char 
 	char *copy = NULL;
 	char cpu[32];
 	char memory[32];
+	char why[200];
+	xmlChar *unit = NULL;
+	unsigned int vcpus = 0;
 	uint64_t value = 0;
 	int rc = 0;
 
@@ -751,19 +746,32 @@ int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char 
 	}
 	uuid = strdup((char *)text);
 	xmlFree(text);
+	/* <vcpu> and <memory> as lib/domxml reads them (libvirt's units) */
 	node = child_element(root, "vcpu");
 	text = node != NULL ? xmlNodeGetContent(node) : NULL;
-	if (text == NULL || vmha_util_parse_u64((char *)text, &value) < 0 || value == 0) {
-		rc = set_error(err, vm->name, "<vcpu> is missing or not a count");
+	if (text == NULL) {
+		rc = set_error(err, vm->name, "<vcpu> is missing");
 		goto out;
 	}
-	snprintf(cpu, sizeof(cpu), "%llu", (unsigned long long)value);
+	if (vmha_domxml_parse_vcpus(trimmed((char *)text), &vcpus, why, sizeof(why)) < 0) {
+		rc = set_error2(err, vm->name, "<vcpu>", why);
+		goto out;
+	}
+	snprintf(cpu, sizeof(cpu), "%u", vcpus);
+	xmlFree(text);
 	node = child_element(root, "memory");
-	if (node == NULL || memory_mib(node, &value) < 0) {
-		rc = set_error(err, vm->name, "<memory> is missing or malformed");
+	text = node != NULL ? xmlNodeGetContent(node) : NULL;
+	if (text == NULL) {
+		rc = set_error(err, vm->name, "<memory> is missing");
 		goto out;
 	}
-	snprintf(memory, sizeof(memory), "%llu", (unsigned long long)value);
+	unit = xmlGetProp(node, BAD_CAST "unit");
+	if (vmha_domxml_parse_memory(trimmed((char *)text), (char *)unit, &value, why,
+	                             sizeof(why)) < 0) {
+		rc = set_error2(err, vm->name, "<memory>", why);
+		goto out;
+	}
+	snprintf(memory, sizeof(memory), "%llu", (unsigned long long)(value / 1024));
 	copy = strdup(xml);
 	if (copy == NULL || uuid == NULL) {
 		rc = -ENOMEM;
@@ -783,6 +791,7 @@ int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char 
 	copy = NULL;
 	uuid = NULL;
 out:
+	xmlFree(unit);
 	xmlFree(text);
 	xmlFreeDoc(doc);
 	free(uuid);

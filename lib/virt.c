@@ -590,6 +590,26 @@ int vmha_virt_domain_start(struct vmha_virt_domain *d, uint64_t deadline_ms)
 	return domain_simple(d, fn_start, 0, NULL, deadline_ms);
 }
 
+static int fn_suspend(struct call *c)
+{
+	return virDomainSuspend(c->dom);
+}
+
+int vmha_virt_domain_suspend(struct vmha_virt_domain *d, uint64_t deadline_ms)
+{
+	return domain_simple(d, fn_suspend, 0, NULL, deadline_ms);
+}
+
+static int fn_resume(struct call *c)
+{
+	return virDomainResume(c->dom);
+}
+
+int vmha_virt_domain_resume(struct vmha_virt_domain *d, uint64_t deadline_ms)
+{
+	return domain_simple(d, fn_resume, 0, NULL, deadline_ms);
+}
+
 static int fn_undefine(struct call *c)
 {
 	return virDomainUndefine(c->dom);

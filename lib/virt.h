@@ -87,6 +87,12 @@ int vmha_virt_domain_define_xml(struct vmha_virt *v, const char *xml, uint64_t d
 /** Start a defined domain. @return 0 or -errno */
 int vmha_virt_domain_start(struct vmha_virt_domain *d, uint64_t deadline_ms);
 
+/** Pause a running domain (virDomainSuspend). @return 0 or -errno */
+int vmha_virt_domain_suspend(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
+/** Resume a paused domain (virDomainResume). @return 0 or -errno */
+int vmha_virt_domain_resume(struct vmha_virt_domain *d, uint64_t deadline_ms);
+
 /** Remove a domain's persistent definition. @return 0 or -errno */
 int vmha_virt_domain_undefine(struct vmha_virt_domain *d, uint64_t deadline_ms);
 

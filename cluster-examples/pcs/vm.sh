@@ -16,6 +16,10 @@ for node in node1 node2 node3; do
 done
 
 # A VM managed by vmha's agent, live-migrated by `pcs resource move vm1 NODE`.
+# on-fail=block on migrate_to keeps a VM whose migration failed running on
+# its source, the same QEMU (after a target lost mid-migration it shows
+# FAILED (blocked): pcs resource clear vm1; pcs resource cleanup vm1). See
+# ../README.md, "Failed migrations".
 $PCS resource create vm1 ocf:vmha:VirtualDomain \
 	config=/var/lib/libvirt/shared/vm1.xml hypervisor=qemu:///system \
 	migration_transport=tcp \

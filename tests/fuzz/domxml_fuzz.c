@@ -4,16 +4,44 @@
  *
  * Oracle: a rejected document gives a negative errno, no object and a
  * reason; an accepted one has a valid name, and every listed disk, network,
- * bridge and pool is a string.
+ * bridge and pool is a string. The same input split at its first blank as
+ * "VALUE UNIT" feeds the <memory>/<vcpu> value parsers: a refusal is
+ * -EINVAL/-ERANGE with a reason, an accepted <vcpu> is positive.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domxml.h"
 #include "tests/fuzz/fuzz_util.h"
 #include "util.h"
+
+static void check_values(char *text)
+{
+	char why[256];
+	char *unit = strchr(text, ' ');
+	uint64_t kib = 0;
+	unsigned int vcpus = 0;
+	int rc;
+
+	if (unit != NULL) {
+		*unit++ = '\0';
+	}
+	why[0] = '\0';
+	rc = vmha_domxml_parse_memory(text, unit, &kib, why, sizeof(why));
+	if (rc != 0 && ((rc != -EINVAL && rc != -ERANGE) || why[0] == '\0')) {
+		vmha_fuzz_fail("memory value refused with rc %d and reason '%s'", rc, why);
+	}
+	why[0] = '\0';
+	rc = vmha_domxml_parse_vcpus(text, &vcpus, why, sizeof(why));
+	if ((rc == 0 && vcpus == 0) ||
+	    (rc != 0 && ((rc != -EINVAL && rc != -ERANGE) || why[0] == '\0'))) {
+		vmha_fuzz_fail("vcpu value: rc %d, %u vcpus, reason '%s'", rc, vcpus, why);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -59,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vmha_domxml_cpu_xml(dx);
 out:
 	vmha_domxml_free(dx);
+	check_values(xml);
 	free(xml);
 	return 0;
 }

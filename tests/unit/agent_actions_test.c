@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "metadata.h"
 #include "deadline.h"
 #include "ocf.h"
 #include "params.h"
@@ -25,6 +26,7 @@
 
 static char dir[] = "/tmp/agent_actions_test.XXXXXX";
 static char config[256];
+static char dropins[300];
 static struct vmha_virt *keep; /* keeps test:///default's state alive */
 
 static const char vm_xml[] = "<domain type='test'>\n"
@@ -49,6 +51,9 @@ static int setup(void **state)
 		return -1;
 	snprintf(config, sizeof(config), "%s/vm1.xml", dir);
 	write_file(config, vm_xml);
+	snprintf(dropins, sizeof(dropins), "%s/resource-agents-deps.target.d", dir);
+	/* the shutdown-ordering drop-ins go here, not into the host's /run */
+	setenv("VMHA_SYSTEMD_RUNDIR", dropins, 1);
 	return vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(5000), &keep);
 }
 
@@ -182,6 +187,18 @@ static void test_bad_inputs(void **state)
 	         "'force_stop' and 'snapshot'"},
 	        {"OCF_RESKEY_migrate_options=--frob", "validate-all", VMHA_OCF_ERR_CONFIGURED,
 	         "unknown option '--frob'"},
+	        {"OCF_RESKEY_migrate_options=--suspend", "validate-all", VMHA_OCF_ERR_CONFIGURED,
+	         "'--suspend' is not supported"},
+	        {"OCF_RESKEY_migrate_options=--suspend", "start", VMHA_OCF_ERR_CONFIGURED,
+	         "'--suspend' is not supported"},
+	        {"OCF_RESKEY_migrate_options=--timeout 5 --timeout-postcopy", "start",
+	         VMHA_OCF_ERR_CONFIGURED, "needs '--postcopy'"},
+	        {"OCF_RESKEY_migrate_options=--postcopy-resume", "start", VMHA_OCF_ERR_CONFIGURED,
+	         "not a standing option"},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:/system", "validate-all",
+	         VMHA_OCF_ERR_CONFIGURED, "URI 'qemu+ssh://host:/system' has an empty port"},
+	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n:0/system", "start", VMHA_OCF_ERR_CONFIGURED,
+	         "parameter 'remoteuri'"},
 	        {"OCF_RESKEY_copyindirs=/srv", "validate-all", VMHA_OCF_ERR_CONFIGURED,
 	         "'copyindirs' needs 'backingfile'"},
 	        {"OCF_RESKEY_backingfile=/srv/base.img", "validate-all", VMHA_OCF_ERR_CONFIGURED,
@@ -526,12 +543,12 @@ static void test_reload(void **state)
 	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
 }
 
-/* The meta-data validates against resource-agents' schemas as they are,
- * and is shaped for Pacemaker's reload (OCF 1.0 + reload, unique config). */
+/* The meta-data is OCF 1.1 with reload-agent and reloadable parameters (as
+ * ocf:pacemaker:Dummy), and stays valid against resource-agents' ra-api-1.dtd
+ * as ocf-tester checks it (xmllint --valid in the DTD's directory). */
 static void test_meta_data(void **state)
 {
 	static const char dtd[] = "/usr/share/resource-agents/ra-api-1.dtd";
-	static const char rng[] = "/usr/share/resource-agents/metadata.rng";
 	char out[300];
 	const char *text;
 	int saved;
@@ -544,25 +561,118 @@ static void test_meta_data(void **state)
 	assert_true(saved >= 0 && fd >= 0);
 	dup2(fd, STDOUT_FILENO);
 	close(fd);
-	assert_int_equal(vmha_actions_meta_data(), 0);
+	assert_int_equal(vmha_metadata_print(), 0);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	text = slurp(out);
-	assert_non_null(strstr(text, "<version>1.0</version>"));
+	assert_non_null(strstr(text, "<version>1.1</version>"));
 	assert_non_null(strstr(text, "<action name=\"reload\""));
-	assert_null(strstr(text, "reloadable"));
-	assert_null(strstr(text, "reload-agent"));
-	assert_non_null(strstr(text, "<parameter name=\"config\" unique=\"1\""));
-	assert_non_null(strstr(text, "<parameter name=\"hypervisor\" unique=\"0\""));
-	if (access(dtd, R_OK) < 0 || access(rng, R_OK) < 0 ||
-	    sh("command -v xmllint >/dev/null") != 0) {
+	assert_non_null(strstr(text, "<action name=\"reload-agent\""));
+	assert_non_null(strstr(text, "<parameter name=\"config\" unique=\"1\" required=\"1\" "
+	                             "reloadable=\"0\""));
+	assert_non_null(strstr(text, "<parameter name=\"hypervisor\" unique=\"0\" required=\"0\" "
+	                             "reloadable=\"0\""));
+	assert_non_null(strstr(text, "<parameter name=\"migration_speed\" unique=\"0\" "
+	                             "required=\"0\" reloadable=\"1\""));
+	if (access(dtd, R_OK) < 0 || sh("command -v xmllint >/dev/null") != 0) {
 		/* not a silent pass: scripts/install-deps build installs them */
 		fail_msg("resource-agents' schemas or xmllint missing "
 		         "(resource-agents, libxml2-utils: scripts/install-deps build)");
 	}
-	assert_int_equal(sh("xmllint --noout --dtdvalid %s '%s' 2>/dev/null", dtd, out), 0);
-	assert_int_equal(sh("xmllint --noout --relaxng %s '%s' 2>/dev/null", rng, out), 0);
+	assert_int_equal(
+	        sh("cd /usr/share/resource-agents && xmllint --noout --valid - < '%s'", out), 0);
+}
+
+/* save_config_on_stop also saves on monitor and after migrate_from (as the
+ * stock agent); without it the file is left alone. */
+static void test_save_config_while_running(void **state)
+{
+	char reason[512];
+	char *text;
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vms";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	text = slurp(config);
+	assert_non_null(text);
+	/* the same definition with a marker libvirt does not keep */
+	write_file(config, vm_xml);
+	assert_int_equal(sh("sed -i 's|</domain>|<!-- marker --></domain>|' '%s'", config), 0);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(sh("grep -q marker '%s'", config), 0);
+	extra[1] = "OCF_RESKEY_save_config_on_stop=true";
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(sh("grep -q marker '%s'", config), 0);
+	assert_int_equal(sh("grep -q '<name>vm1</name>' '%s'", config), 0);
+	assert_int_equal(sh("sed -i 's|</domain>|<!-- marker --></domain>|' '%s'", config), 0);
+	extra[2] = "OCF_RESKEY_CRM_meta_migrate_source=node1";
+	assert_int_equal(run("migrate_from", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_not_equal(sh("grep -q marker '%s'", config), 0);
+	extra[1] = NULL;
+	extra[2] = NULL;
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	write_file(config, vm_xml);
+}
+
+/* The shutdown-ordering drop-in: written by start and migrate_from (also for
+ * a guest already running), removed by stop; one file per resource. */
+static void test_shutdown_order_dropin(void **state)
+{
+	char path[600];
+	char other[600];
+	char reason[512];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/99-vmha-VirtualDomain-vmd.conf", dropins);
+	snprintf(other, sizeof(other), "%s/99-vmha-VirtualDomain-other.conf", dropins);
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmd";
+	assert_int_equal(access(path, F_OK), -1);
+	write_file(other, "[Unit]\n");
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "resource 'vmd'"));
+	assert_non_null(strstr(text, "[Unit]\nAfter=libvirtd.service virtqemud.service "
+	                             "libvirt-guests.service virt-guest-shutdown.target\n"
+	                             "Wants=virt-guest-shutdown.target\n"));
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), -1);
+	/* another resource's drop-in is not touched */
+	assert_int_equal(access(other, F_OK), 0);
+	/* migrate_from of a guest that is there (test driver: start it first) */
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(run("migrate_from", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(access(path, F_OK), -1);
+	unlink(other);
+}
+
+/* migrate_options changed to one that cannot apply, on a running guest:
+ * reload-agent leaves the guest alone (a refusal would be fatal for it) and
+ * migrate_to refuses with a non-fatal error naming the option. */
+static void test_bad_options_after_reload(void **state)
+{
+	char reason[512];
+
+	memset(extra, 0, sizeof(extra));
+	extra[0] = "OCF_RESOURCE_INSTANCE=vmo";
+	assert_int_equal(run("start", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[1] = "OCF_RESKEY_migrate_options=--suspend";
+	assert_int_equal(run("reload-agent", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[2] = "OCF_RESKEY_CRM_meta_migrate_target=node2";
+	assert_int_equal(run("migrate_to", reason, sizeof(reason)), VMHA_OCF_ERR_GENERIC);
+	assert_non_null(strstr(reason, "'--suspend' is not supported"));
+	assert_int_equal(run("monitor", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
+	extra[1] = NULL;
+	extra[2] = NULL;
+	assert_int_equal(run("stop", reason, sizeof(reason)), VMHA_OCF_SUCCESS);
 }
 
 int main(void)
@@ -577,6 +687,9 @@ int main(void)
 	        cmocka_unit_test(test_utilization_only_on_change),
 	        cmocka_unit_test(test_copy_on_write),
 	        cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_save_config_while_running),
+	        cmocka_unit_test(test_shutdown_order_dropin),
+	        cmocka_unit_test(test_bad_options_after_reload),
 	        cmocka_unit_test(test_meta_data),
 	};
 

@@ -9,11 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <libvirt/libvirt.h>
 
+#include "deadline.h"
 #include "migrate.h"
+#include "migtimeout.h"
+#include "virt.h"
 
 #define BASE (VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER)
 
@@ -73,7 +77,6 @@ static void test_flags(void **state)
 	        {"--tunnelled", VIR_MIGRATE_TUNNELLED},
 	        {"--persistent", VIR_MIGRATE_PERSIST_DEST},
 	        {"--undefinesource", VIR_MIGRATE_UNDEFINE_SOURCE},
-	        {"--suspend", VIR_MIGRATE_PAUSED},
 	        {"--copy-storage-all", VIR_MIGRATE_NON_SHARED_DISK},
 	        {"--copy-storage-inc", VIR_MIGRATE_NON_SHARED_INC},
 	        {"--copy-storage-synchronous-writes", VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES},
@@ -175,7 +178,18 @@ static void test_rejected_options(void **state)
 	        {"--offline", "'--offline' is not supported"},
 	        {"--direct", "peer-to-peer"},
 	        {"--dname other", "'--dname' is not supported"},
-	        {"--timeout 30", "'--timeout' is not supported"},
+	        {"--suspend", "would stay paused on the target"},
+	        {"--postcopy-resume", "not a standing option"},
+	        {"--timeout", "needs a value"},
+	        {"--timeout 0", "from 1 to 86400, not '0'"},
+	        {"--timeout 1m", "from 1 to 86400, not '1m'"},
+	        {"--timeout 86401", "from 1 to 86400"},
+	        {"--timeout-suspend", "'--timeout-suspend' needs '--timeout N'"},
+	        {"--postcopy --timeout-postcopy", "'--timeout-postcopy' needs '--timeout N'"},
+	        {"--timeout 5 --timeout-postcopy", "'--timeout-postcopy' needs '--postcopy'"},
+	        {"--postcopy --timeout 5 --timeout-suspend --timeout-postcopy",
+	         "exclude each other"},
+	        {"--timeout-postcopy=yes", "takes no value"},
 	        {"--bandwidth", "needs a value"},
 	        {"--bandwidth fast", "needs a number"},
 	        {"--tls=yes", "takes no value"},
@@ -334,6 +348,135 @@ static void test_own_parameters(void **state)
 	vmha_params_free(p);
 }
 
+/* --timeout N and its action, with virsh's rules. */
+static void test_timeout_options(void **state)
+{
+	static const struct {
+		const char *opt;
+		unsigned int timeout_s;
+		bool postcopy;
+	} cases[] = {
+	        {"--live", 0, false},
+	        {"--timeout 5", 5, false},
+	        {"--timeout=7 --timeout-suspend", 7, false},
+	        {"--postcopy --timeout 3 --timeout-postcopy", 3, true},
+	        {"--timeout-postcopy --timeout 86400 --postcopy", 86400, true},
+	};
+	char reason[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
+
+		if (vmha_migrate_plan_timeout_s(plan) != cases[i].timeout_s ||
+		    vmha_migrate_plan_timeout_postcopy(plan) != cases[i].postcopy) {
+			fail_msg("'%s': timeout %u postcopy %d, expected %u %d", cases[i].opt,
+			         vmha_migrate_plan_timeout_s(plan),
+			         vmha_migrate_plan_timeout_postcopy(plan), cases[i].timeout_s,
+			         cases[i].postcopy);
+		}
+		vmha_migrate_plan_free(plan);
+	}
+}
+
+/* URIs among the parameters: a bad port or host is refused, naming it. */
+static void test_uris(void **state)
+{
+	static const struct {
+		const char *env;
+		const char *reason; /* NULL: accepted */
+	} cases[] = {
+	        {"OCF_RESKEY_hypervisor=qemu:///system", NULL},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://root@host:22/system", NULL},
+	        {"OCF_RESKEY_hypervisor=qemu+tcp://[::1]:16509/system", NULL},
+	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n.lab/system", NULL},
+	        {"OCF_RESKEY_migrateuri=tcp:%n:49152", NULL},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:/system",
+	         "parameter 'hypervisor': URI 'qemu+ssh://host:/system' has an empty port"},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:0/system", "not a number from 1 to 65535"},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://host:123456/system",
+	         "not a number from 1 to 65535"},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://ho st/system", "blank or control character"},
+	        {"OCF_RESKEY_hypervisor=qemu+ssh://ho$t/system", "invalid character in its host"},
+	        {"OCF_RESKEY_hypervisor=qemu+tcp://[::1/system", "unterminated [IPv6]"},
+	        {"OCF_RESKEY_hypervisor=qemu+tcp://:16509/system", "has a port but no host"},
+	        {"OCF_RESKEY_remoteuri=qemu+ssh://%n:/system",
+	         "parameter 'remoteuri': URI 'qemu+ssh://%n:/system' has an empty port"},
+	        {"OCF_RESKEY_migrateuri=tcp://%n:70000", "parameter 'migrateuri'"},
+	        {"OCF_RESKEY_migrate_options=--migrateuri tcp://n2:", "option '--migrateuri'"},
+	        {"OCF_RESKEY_migrate_options=--disks-uri tcp://n2:x", "option '--disks-uri'"},
+	};
+	char reason[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *env[] = {cases[i].env, NULL};
+		struct vmha_params *p = params_of(env);
+		struct vmha_migrate_plan *plan = NULL;
+		int rc;
+
+		reason[0] = '\0';
+		rc = vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason,
+		                           sizeof(reason));
+		vmha_params_free(p);
+		vmha_migrate_plan_free(plan);
+		if (cases[i].reason == NULL && rc != 0) {
+			fail_msg("'%s': refused (%s)", cases[i].env, reason);
+		}
+		if (cases[i].reason != NULL &&
+		    (rc != -EINVAL || strstr(reason, cases[i].reason) == NULL)) {
+			fail_msg("'%s': rc %d, reason '%s' lacks '%s'", cases[i].env, rc, reason,
+			         cases[i].reason);
+		}
+	}
+}
+
+/* The job loop's --timeout: nothing before N s; then the source is
+ * suspended (and resumed when the migration fails), or post-copy is asked
+ * for. Against libvirt's test driver, whose domain "test" runs. */
+static void test_timeout_job_loop(void **state)
+{
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	struct vmha_migtimeout *t = NULL;
+	uint64_t deadline_ms = vmha_deadline_in_ms(10000);
+	int st = 0;
+	int why = 0;
+
+	assert_int_equal(vmha_virt_open("test:///default", 2, deadline_ms, &v), 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "test", deadline_ms, &d), 0);
+	t = vmha_migtimeout_new(d, 1, false, deadline_ms);
+	assert_non_null(t);
+	vmha_migtimeout_start(t);
+	assert_false(vmha_migtimeout_poll(t, false));
+	assert_int_equal(vmha_virt_domain_get_state(d, deadline_ms, &st, &why), 0);
+	assert_int_equal(st, VIR_DOMAIN_RUNNING);
+	usleep(1100 * 1000);
+	assert_true(vmha_migtimeout_poll(t, false));
+	assert_true(vmha_migtimeout_acted(t));
+	assert_int_equal(vmha_virt_domain_get_state(d, deadline_ms, &st, &why), 0);
+	assert_int_equal(st, VIR_DOMAIN_PAUSED);
+	/* acts once only */
+	assert_true(vmha_migtimeout_poll(t, false));
+	vmha_migtimeout_failed(t);
+	assert_int_equal(vmha_virt_domain_get_state(d, deadline_ms, &st, &why), 0);
+	assert_int_equal(st, VIR_DOMAIN_RUNNING);
+	vmha_migtimeout_free(t);
+	/* post-copy: the switch is asked for (the test driver has no migration to
+	 * switch, so it refuses; the guest is left running) */
+	t = vmha_migtimeout_new(d, 1, true, deadline_ms);
+	vmha_migtimeout_start(t);
+	usleep(1100 * 1000);
+	assert_true(vmha_migtimeout_poll(t, false));
+	vmha_migtimeout_failed(t);
+	assert_int_equal(vmha_virt_domain_get_state(d, deadline_ms, &st, &why), 0);
+	assert_int_equal(st, VIR_DOMAIN_RUNNING);
+	vmha_migtimeout_free(t);
+	vmha_migtimeout_free(NULL);
+	vmha_virt_domain_free(d);
+	vmha_virt_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +485,9 @@ int main(void)
 	        cmocka_unit_test(test_rejected_options),
 	        cmocka_unit_test(test_remote_uri),
 	        cmocka_unit_test(test_own_parameters),
+	        cmocka_unit_test(test_timeout_options),
+	        cmocka_unit_test(test_uris),
+	        cmocka_unit_test(test_timeout_job_loop),
 	};
 
 	return cmocka_run_group_tests_name("agent migrate", tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "domxml.h"
+#include "registry.h"
 
 static const char full[] = "<domain type='kvm'>\n"
                            "  <name>web1</name>\n"
@@ -130,13 +131,113 @@ static void test_file(void **state)
 	assert_non_null(strstr(error, "cannot read"));
 }
 
+/* One case of units.list: the agent's parse (KiB) and the registry's (MiB). */
+static void run_units_case(const char *input, char *out, size_t out_len)
+{
+	char kind[16] = "";
+	char value[128] = "";
+	char unit[32] = "";
+	char xml[1024];
+	char error[512] = "";
+	char *reg_err = NULL;
+	struct vmha_domxml *dx = NULL;
+	struct vmha_registry_vm *vm = vmha_registry_vm_new("v");
+	const char *head =
+	        "<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>";
+	int n = sscanf(input, "%15s %127s %31s", kind, value, unit);
+
+	assert_non_null(vm);
+	if (strcmp(kind, "memory") == 0 && n == 3) {
+		char attr[64] = "";
+
+		if (strcmp(unit, "-") != 0) {
+			snprintf(attr, sizeof(attr), " unit='%s'", unit);
+		}
+		snprintf(xml, sizeof(xml), "%s<vcpu>1</vcpu><memory%s>%s</memory></domain>", head,
+		         attr, value);
+	} else if (strcmp(kind, "vcpu") == 0 && n == 2) {
+		snprintf(xml, sizeof(xml), "%s<vcpu>%s</vcpu><memory>1024</memory></domain>", head,
+		         value);
+	} else {
+		fail_msg("malformed case '%s'", input);
+	}
+	if (vmha_domxml_parse_string(xml, &dx, error, sizeof(error)) < 0) {
+		/* drop the "'(memory)' line 1: " prefix: the reason is what counts */
+		const char *colon = strstr(error, ": ");
+
+		snprintf(out, out_len, "agent: %s", colon != NULL ? colon + 2 : error);
+	} else if (strcmp(kind, "memory") == 0) {
+		snprintf(out, out_len, "kib=%llu", (unsigned long long)vmha_domxml_memory_kib(dx));
+	} else {
+		snprintf(out, out_len, "vcpus=%u", vmha_domxml_vcpus(dx));
+	}
+	if (vmha_registry_vm_set_xml(vm, xml, &reg_err) < 0) {
+		const char *colon = reg_err != NULL ? strstr(reg_err, "': ") : NULL;
+
+		snprintf(out + strlen(out), out_len - strlen(out), "; registry: %s",
+		         colon != NULL ? colon + 3 : "(no reason)");
+	} else {
+		snprintf(out + strlen(out), out_len - strlen(out), "; registry %s=%s",
+		         strcmp(kind, "memory") == 0 ? "mib" : "cpu",
+		         vmha_registry_vm_get(vm, strcmp(kind, "memory") == 0 ? VMHA_REGISTRY_MEMORY
+		                                                              : VMHA_REGISTRY_CPU));
+	}
+	free(reg_err);
+	vmha_registry_vm_free(vm);
+	vmha_domxml_free(dx);
+}
+
+/* units.list: each result recomputed, the whole list compared (diff -u). */
+static void test_units(void **state)
+{
+	const char *list = DOMXML_CASES_DIR "/units.list";
+	char actual[] = "/tmp/domxml_units.XXXXXX";
+	char line[1024];
+	char cmd[1200];
+	FILE *in = fopen(list, "r");
+	FILE *out;
+	int fd = mkstemp(actual);
+
+	assert_non_null(in);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	assert_non_null(out);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		char result[700];
+		char *arrow;
+
+		line[strcspn(line, "\n")] = '\0';
+		arrow = strstr(line, " -> ");
+		if (line[0] == '#' || line[0] == '\0' || arrow == NULL) {
+			fprintf(out, "%s\n", line);
+			continue;
+		}
+		*arrow = '\0';
+		run_units_case(line, result, sizeof(result));
+		fprintf(out, "%s -> %s\n", line, result);
+	}
+	fclose(in);
+	fclose(out);
+	if (getenv("VMHA_REGENERATE") != NULL) {
+		snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", actual, list);
+		assert_int_equal(system(cmd), 0);
+	}
+	snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s'", list, actual);
+	if (system(cmd) != 0) {
+		unlink(actual);
+		fail_msg(
+		        "'%s' differs from the results (diff above; VMHA_REGENERATE=1 rewrites it)",
+		        list);
+	}
+	unlink(actual);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_full),
-	        cmocka_unit_test(test_minimal),
-	        cmocka_unit_test(test_bad),
-	        cmocka_unit_test(test_file),
+	        cmocka_unit_test(test_full),  cmocka_unit_test(test_minimal),
+	        cmocka_unit_test(test_bad),   cmocka_unit_test(test_file),
+	        cmocka_unit_test(test_units),
 	};
 
 	return cmocka_run_group_tests_name("domxml", tests, NULL, NULL);

@@ -242,7 +242,7 @@ static void test_domain_xml_checks(void **state)
 	         "<vcpu> is missing"},
 	        {"<domain><name>v</name><uuid>8f1c2d3e-0000-4000-8000-000000000001</uuid>"
 	         "<vcpu>1</vcpu><memory unit='parsecs'>1</memory></domain>",
-	         "<memory> is missing or malformed"},
+	         "<memory>: unknown unit 'parsecs'"},
 	};
 	struct vmha_registry_vm *vm = vmha_registry_vm_new("v");
 	size_t i;

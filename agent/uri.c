@@ -1,0 +1,117 @@
+/* URI syntax checks (see uri.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "uri.h"
+
+static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (reason == NULL || reason_len == 0) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(reason, reason_len, fmt, ap);
+	va_end(ap);
+}
+
+/* A URI's scheme and authority: "scheme:" then, after "//", an optional
+ * "user@", a host name, IPv4 or [IPv6] address (may be empty, may hold %n)
+ * and an optional ":port" of 1 to 65535. No blanks or control characters. */
+int vmha_uri_check(const char *what, const char *uri, char *reason, size_t reason_len)
+{
+	const char *s = uri;
+	const char *end;
+	const char *host;
+	const char *at;
+	const char *c;
+	const char *problem = NULL;
+
+	for (c = uri; *c != '\0'; c++) {
+		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+			problem = "contains a blank or control character";
+			goto out;
+		}
+	}
+	if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) {
+		problem = "has no scheme";
+		goto out;
+	}
+	s += strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	if (*s != ':') {
+		problem = "has no scheme";
+		goto out;
+	}
+	if (strncmp(s, "://", 3) != 0) {
+		goto out; /* e.g. tcp:host:port: no authority */
+	}
+	host = s + 3;
+	end = host + strcspn(host, "/?#");
+	at = NULL;
+	for (c = host; c < end; c++) {
+		if (*c == '@') {
+			at = c;
+		}
+	}
+	if (at != NULL) {
+		host = at + 1;
+	}
+	if (*host == '[') {
+		c = memchr(host, ']', (size_t)(end - host));
+		if (c == NULL) {
+			problem = "has an unterminated [IPv6] address";
+			goto out;
+		}
+		c++;
+	} else {
+		for (c = host; c < end && *c != ':'; c++) {
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' || *c == '_' ||
+			      *c == '%')) {
+				problem = "has an invalid character in its host name";
+				goto out;
+			}
+		}
+	}
+	if (c < end && *c != ':') {
+		problem = "has an invalid character after its host";
+		goto out;
+	}
+	if (c < end) {
+		const char *port = c + 1;
+		size_t n = (size_t)(end - port);
+		unsigned long v = 0;
+		size_t i;
+
+		if (n == 0) {
+			problem = "has an empty port";
+			goto out;
+		}
+		for (i = 0; i < n; i++) {
+			if (port[i] < '0' || port[i] > '9' || i >= 5) {
+				problem = "has a port that is not a number from 1 to 65535";
+				goto out;
+			}
+			v = v * 10 + (unsigned long)(port[i] - '0');
+		}
+		if (v == 0 || v > 65535) {
+			problem = "has a port that is not a number from 1 to 65535";
+			goto out;
+		}
+		if (c == host) {
+			problem = "has a port but no host";
+			goto out;
+		}
+	}
+out:
+	if (problem != NULL) {
+		set_reason(reason, reason_len, "%s: URI '%s' %s", what, uri, problem);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -777,11 +777,19 @@ int vmha_registry_vm_set_xml(struct vmha_registry_vm *vm, const char *xml, char 
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((vm->settings[VMHA_REGISTRY_CPU] == NULL &&
-	     vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, cpu) < 0) ||
-	    (vm->settings[VMHA_REGISTRY_MEMORY] == NULL &&
-	     vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, memory) < 0)) {
-		rc = -ENOMEM;
+	/* the VM spec's limits (lib/vmspec.h) hold for values from the XML too */
+	if (vm->settings[VMHA_REGISTRY_CPU] == NULL &&
+	    vmha_registry_vm_set(vm, VMHA_REGISTRY_CPU, cpu) < 0) {
+		snprintf(why, sizeof(why), "%s vCPUs is more than a VM may have (%d)", cpu,
+		         VMHA_VM_SPEC_MAX_VCPUS);
+		rc = set_error2(err, vm->name, "<vcpu>", why);
+		goto out;
+	}
+	if (vm->settings[VMHA_REGISTRY_MEMORY] == NULL &&
+	    vmha_registry_vm_set(vm, VMHA_REGISTRY_MEMORY, memory) < 0) {
+		snprintf(why, sizeof(why), "%s MiB is more than a VM may have (%llu MiB)", memory,
+		         (unsigned long long)VMHA_VM_SPEC_MAX_MEMORY_MIB);
+		rc = set_error2(err, vm->name, "<memory>", why);
 		goto out;
 	}
 	free(vm->xml);

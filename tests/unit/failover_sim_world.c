@@ -1,0 +1,1070 @@
+/*
+ * The world of the failover simulation: hosts, Corosync partitions with one
+ * total order each, per-member delivery, storage slots, registry reads,
+ * libvirt starts and fence devices, on a virtual clock driven by a seeded
+ * PRNG (xorshift64*: the same seed gives the same run).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "failover_sim_world.h"
+
+uint64_t sim_rand(struct sim *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* A number in [lo, hi]. */
+uint64_t sim_range(struct sim *s, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo) {
+		return lo;
+	}
+	return lo + sim_rand(s) % (hi - lo + 1);
+}
+
+bool sim_chance(struct sim *s, unsigned int permille)
+{
+	return sim_rand(s) % 1000 < permille;
+}
+
+void sim_trace(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->trace == NULL) {
+		return;
+	}
+	fprintf(s->trace, "%4" PRIu64 ".%03" PRIu64 " ", s->now / 1000, s->now % 1000);
+	va_start(ap, fmt);
+	vfprintf(s->trace, fmt, ap);
+	va_end(ap);
+	fputc('\n', s->trace);
+}
+
+void sim_fail(struct sim *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->done) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(s->r->failure, sizeof(s->r->failure), fmt, ap);
+	va_end(ap);
+	s->r->ok = false;
+	s->r->failed_at_ms = s->now;
+	s->done = true;
+	sim_trace(s, "VIOLATION: %s", s->r->failure);
+}
+
+/* ---- the event queue: a binary heap on (time, seq) ---- */
+
+static bool ev_before(const struct sim_ev *a, const struct sim_ev *b)
+{
+	return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+void sim_at(struct sim *s, uint64_t t, enum sim_ev_kind kind, size_t a, size_t b, uint64_t x,
+            uint64_t y)
+{
+	struct sim_ev ev = {t, s->ev_seq++, kind, a, b, x, y};
+	size_t i;
+
+	if (s->n_evs == s->cap_evs) {
+		size_t cap = s->cap_evs ? s->cap_evs * 2 : 256;
+		struct sim_ev *p = realloc(s->evs, cap * sizeof(*p));
+
+		if (p == NULL) {
+			abort();
+		}
+		s->evs = p;
+		s->cap_evs = cap;
+	}
+	i = s->n_evs++;
+	while (i > 0 && ev_before(&ev, &s->evs[(i - 1) / 2])) {
+		s->evs[i] = s->evs[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	s->evs[i] = ev;
+}
+
+static struct sim_ev ev_pop(struct sim *s)
+{
+	struct sim_ev top = s->evs[0];
+	struct sim_ev last = s->evs[--s->n_evs];
+	size_t i = 0;
+
+	while (2 * i + 1 < s->n_evs) {
+		size_t c = 2 * i + 1;
+
+		if (c + 1 < s->n_evs && ev_before(&s->evs[c + 1], &s->evs[c])) {
+			c++;
+		}
+		if (!ev_before(&s->evs[c], &last)) {
+			break;
+		}
+		s->evs[i] = s->evs[c];
+		i = c;
+	}
+	if (s->n_evs > 0) {
+		s->evs[i] = last;
+	}
+	return top;
+}
+
+/* ---- members and their streams ---- */
+
+static struct sim_member *live_member(struct sim *s, size_t h, uint64_t pid)
+{
+	struct sim_member *m = &s->hosts[h].m;
+
+	return m->alive && m->pid == pid ? m : NULL;
+}
+
+static void item_free(struct sim_item *it)
+{
+	if (it != NULL) {
+		free(it->buf);
+		free(it);
+	}
+}
+
+static void schedule_deliver(struct sim *s, struct sim_member *m)
+{
+	uint64_t t = s->now + sim_range(s, 0, 3);
+
+	if (m->deliver_scheduled || m->inbox_head == NULL) {
+		return;
+	}
+	if (sim_chance(s, 30)) {
+		/* a busy main loop: this member dispatches late */
+		t += sim_range(s, 50, 1500);
+	}
+	if (t < m->stall_until_ms) {
+		t = m->stall_until_ms;
+	}
+	m->deliver_scheduled = true;
+	sim_at(s, t, EV_DELIVER, m->idx, 0, 0, m->pid);
+}
+
+static void append(struct sim *s, struct sim_member *m, struct sim_item *it)
+{
+	it->next = NULL;
+	if (m->inbox_tail != NULL) {
+		m->inbox_tail->next = it;
+	} else {
+		m->inbox_head = it;
+	}
+	m->inbox_tail = it;
+	schedule_deliver(s, m);
+}
+
+static void drop_inbox(struct sim_member *m)
+{
+	while (m->inbox_head != NULL) {
+		struct sim_item *it = m->inbox_head;
+
+		m->inbox_head = it->next;
+		item_free(it);
+	}
+	m->inbox_tail = NULL;
+	m->deliver_scheduled = false;
+}
+
+static bool in_side(struct sim *s, size_t h, int side)
+{
+	return s->hosts[h].up && s->hosts[h].side == side;
+}
+
+void sim_order_msg(struct sim *s, int side, uint32_t nodeid, uint32_t pid, const void *buf,
+                   size_t len)
+{
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		struct sim_member *m = &s->hosts[h].m;
+		struct sim_item *it = NULL;
+
+		if (!in_side(s, h, side) || !m->alive) {
+			continue;
+		}
+		it = calloc(1, sizeof(*it));
+		if (it == NULL) {
+			abort();
+		}
+		it->kind = IT_MSG;
+		it->nodeid = nodeid;
+		it->pid = pid;
+		it->buf = malloc(len + 1);
+		if (it->buf == NULL) {
+			abort();
+		}
+		memcpy(it->buf, buf, len);
+		it->buf[len] = '\0';
+		it->len = len;
+		append(s, m, it);
+	}
+}
+
+static const char *reason_name(enum sim_reason r)
+{
+	static const char *const names[] = {"join", "leave", "nodedown", "nodeup", "procdown"};
+
+	return (unsigned int)r < 5 ? names[r] : "?";
+}
+
+static const char *host_of_nodeid(struct sim *s, uint32_t nodeid)
+{
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		if (s->hosts[h].nodeid == nodeid) {
+			return s->hosts[h].name;
+		}
+	}
+	return "?";
+}
+
+static void trace_procs(struct sim *s, FILE *f, const char *what, const struct sim_proc *p,
+                        size_t n, bool reasons)
+{
+	size_t i;
+
+	fprintf(f, " %s=[", what);
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s%s/%" PRIu32 "%s%s", i ? " " : "", host_of_nodeid(s, p[i].nodeid),
+		        p[i].pid, reasons ? ":" : "", reasons ? reason_name(p[i].reason) : "");
+	}
+	fputc(']', f);
+}
+
+static void trace_item(struct sim *s, struct sim_member *m, const struct sim_item *it)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	size_t i;
+
+	if (s->trace == NULL) {
+		return;
+	}
+	f = open_memstream(&line, &len);
+	if (f == NULL) {
+		return;
+	}
+	switch (it->kind) {
+	case IT_RING:
+		fprintf(f, "ring %" PRIu64 " [", it->ring_seq);
+		for (i = 0; i < it->n_nodes; i++) {
+			fprintf(f, "%s%s", i ? " " : "", host_of_nodeid(s, it->nodes[i]));
+		}
+		fputc(']', f);
+		break;
+	case IT_CONFCHG:
+		fprintf(f, "confchg");
+		trace_procs(s, f, "members", it->members, it->n_members, false);
+		trace_procs(s, f, "left", it->left, it->n_left, true);
+		trace_procs(s, f, "joined", it->joined, it->n_joined, true);
+		break;
+	case IT_QUORUM:
+		fprintf(f, "quorum %s", it->quorate ? "quorate" : "INQUORATE");
+		break;
+	case IT_MSG:
+		fprintf(f, "msg from %s/%" PRIu32 " %.300s", host_of_nodeid(s, it->nodeid), it->pid,
+		        it->buf);
+		break;
+	}
+	fclose(f);
+	sim_trace(s, "%s <- %s", s->hosts[m->idx].name, line);
+	free(line);
+}
+
+static void deliver(struct sim *s, struct sim_member *m)
+{
+	struct sim_item *it = m->inbox_head;
+
+	m->deliver_scheduled = false;
+	if (it == NULL) {
+		return;
+	}
+	m->inbox_head = it->next;
+	if (m->inbox_head == NULL) {
+		m->inbox_tail = NULL;
+	}
+	trace_item(s, m, it);
+	switch (it->kind) {
+	case IT_RING:
+		s->ops->ring(m->engine, s->now, it->ring_seq, it->nodes, it->n_nodes);
+		break;
+	case IT_CONFCHG:
+		s->ops->confchg(m->engine, s->now, it->members, it->n_members, it->left, it->n_left,
+		                it->joined, it->n_joined);
+		break;
+	case IT_QUORUM:
+		if (!it->quorate && (m->q_seen || !m->q_known)) {
+			m->inquorate_since_ms = s->now;
+		}
+		if (it->quorate) {
+			m->self_fenced = false;
+		}
+		m->q_known = true;
+		m->q_seen = it->quorate;
+		s->ops->quorum(m->engine, s->now, it->quorate);
+		break;
+	case IT_MSG:
+		s->ops->message(m->engine, s->now, it->nodeid, it->pid, it->buf, it->len);
+		break;
+	}
+	item_free(it);
+	if (m->alive) {
+		schedule_deliver(s, m);
+	}
+}
+
+/* ---- membership: each member receives its own diff of its partition's group ---- */
+
+static size_t side_group(struct sim *s, int side, size_t *out)
+{
+	size_t n = 0;
+	size_t i;
+	size_t j;
+
+	for (i = 0; i < s->n_procs; i++) {
+		const struct sim_procinfo *p = &s->procs[i];
+
+		if (!p->alive || !in_side(s, p->host, side)) {
+			continue;
+		}
+		/* in join order */
+		for (j = n; j > 0 && s->procs[out[j - 1]].join_seq > p->join_seq; j--) {
+			out[j] = out[j - 1];
+		}
+		out[j] = i;
+		n++;
+	}
+	return n;
+}
+
+static int find_proc(struct sim *s, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_procs; i++) {
+		if (s->procs[i].pid == pid) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static void resync_member(struct sim *s, struct sim_member *m, const uint32_t *nodes,
+                          size_t n_nodes, uint64_t ring_seq, const size_t *group, size_t n_group,
+                          bool *changed)
+{
+	struct sim_item *it = NULL;
+	size_t i;
+	size_t j;
+	bool same;
+
+	same = n_nodes == m->n_known_ring &&
+	       memcmp(nodes, m->known_ring, n_nodes * sizeof(*nodes)) == 0;
+	if (!same) {
+		it = calloc(1, sizeof(*it));
+		if (it == NULL) {
+			abort();
+		}
+		it->kind = IT_RING;
+		it->ring_seq = ring_seq;
+		it->n_nodes = n_nodes;
+		memcpy(it->nodes, nodes, n_nodes * sizeof(*nodes));
+		memcpy(m->known_ring, nodes, n_nodes * sizeof(*nodes));
+		m->n_known_ring = n_nodes;
+		append(s, m, it);
+		*changed = true;
+	}
+	same = n_group == m->n_known;
+	for (i = 0; same && i < n_group; i++) {
+		same = s->procs[group[i]].pid == m->known_pids[i];
+	}
+	if (same) {
+		return;
+	}
+	it = calloc(1, sizeof(*it));
+	if (it == NULL) {
+		abort();
+	}
+	it->kind = IT_CONFCHG;
+	for (i = 0; i < n_group; i++) {
+		const struct sim_procinfo *p = &s->procs[group[i]];
+		bool known = false;
+
+		it->members[it->n_members++] =
+		        (struct sim_proc){s->hosts[p->host].nodeid, p->pid, SIM_REASON_JOIN};
+		for (j = 0; j < m->n_known; j++) {
+			known = known || m->known_pids[j] == p->pid;
+		}
+		if (m->n_known == 0 && p->pid != m->pid && !p->fresh) {
+			continue; /* this member is new: the others were there before */
+		}
+		if (!known) {
+			it->joined[it->n_joined++] = (struct sim_proc){
+			        s->hosts[p->host].nodeid, p->pid,
+			        p->fresh || m->n_known == 0 ? SIM_REASON_JOIN : SIM_REASON_NODEUP};
+		}
+	}
+	for (j = 0; j < m->n_known; j++) {
+		bool still = false;
+		int pi = find_proc(s, m->known_pids[j]);
+		enum sim_reason why = SIM_REASON_NODEDOWN;
+
+		for (i = 0; i < n_group; i++) {
+			still = still || s->procs[group[i]].pid == m->known_pids[j];
+		}
+		if (still) {
+			continue;
+		}
+		if (pi >= 0 && !s->procs[pi].alive && s->hosts[s->procs[pi].host].up &&
+		    s->hosts[s->procs[pi].host].side == s->hosts[m->idx].side) {
+			why = s->procs[pi].rogue ? SIM_REASON_LEAVE : SIM_REASON_PROCDOWN;
+		}
+		it->left[it->n_left++] = (struct sim_proc){m->known_nodes[j], m->known_pids[j], why};
+	}
+	m->n_known = n_group;
+	for (i = 0; i < n_group; i++) {
+		m->known_pids[i] = s->procs[group[i]].pid;
+		m->known_nodes[i] = s->hosts[s->procs[group[i]].host].nodeid;
+	}
+	append(s, m, it);
+	*changed = true;
+}
+
+/* After any change of nodes, sides or processes: every member gets its diff, in order. */
+void sim_resync(struct sim *s)
+{
+	int side;
+	size_t h;
+	size_t i;
+
+	for (side = 0; side < SIM_MAX_SIDES; side++) {
+		uint32_t nodes[SIM_MAX_HOSTS];
+		size_t n_nodes = 0;
+		size_t group[SIM_MAX_PROCS * 8];
+		size_t n_group = side_group(s, side, group);
+		bool changed = false;
+
+		for (h = 0; h < s->n_hosts; h++) {
+			if (in_side(s, h, side)) {
+				nodes[n_nodes++] = s->hosts[h].nodeid;
+			}
+		}
+		if (n_nodes == 0) {
+			continue;
+		}
+		s->ring_seq++;
+		for (h = 0; h < s->n_hosts; h++) {
+			if (in_side(s, h, side) && s->hosts[h].m.alive) {
+				resync_member(s, &s->hosts[h].m, nodes, n_nodes, s->ring_seq, group,
+				              n_group, &changed);
+			}
+		}
+		if (changed) {
+			/* votequorum tells a little later, in the same order for all */
+			sim_at(s, s->now + sim_range(s, 0, 300), EV_QUORUM, (size_t)side, 0, 0, 0);
+		}
+	}
+	for (i = 0; i < s->n_procs; i++) {
+		s->procs[i].fresh = false;
+	}
+}
+
+static void order_quorum(struct sim *s, int side)
+{
+	size_t up = 0;
+	size_t h;
+	bool quorate;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		up += in_side(s, h, side) ? 1 : 0;
+	}
+	quorate = up * 2 > s->n_hosts;
+	for (h = 0; h < s->n_hosts; h++) {
+		struct sim_member *m = &s->hosts[h].m;
+		struct sim_item *it = NULL;
+
+		if (!in_side(s, h, side) || !m->alive) {
+			continue;
+		}
+		it = calloc(1, sizeof(*it));
+		if (it == NULL) {
+			abort();
+		}
+		it->kind = IT_QUORUM;
+		it->quorate = quorate;
+		append(s, m, it);
+	}
+}
+
+/* ---- vmhad processes ---- */
+
+void sim_add_proc(struct sim *s, size_t h, uint32_t pid, bool rogue)
+{
+	struct sim_procinfo *p = NULL;
+
+	if (s->n_procs == sizeof(s->procs) / sizeof(s->procs[0])) {
+		/* reuse a dead slot */
+		size_t i;
+
+		for (i = 0; i < s->n_procs && s->procs[i].alive; i++) {
+		}
+		if (i == s->n_procs) {
+			abort();
+		}
+		p = &s->procs[i];
+	} else {
+		p = &s->procs[s->n_procs++];
+	}
+	*p = (struct sim_procinfo){true, rogue, true, h, pid, ++s->join_seq};
+}
+
+void sim_vmhad_start(struct sim *s, size_t h)
+{
+	struct sim_host *host = &s->hosts[h];
+	struct sim_member *m = &host->m;
+
+	if (!host->up || m->alive) {
+		return;
+	}
+	m->alive = true;
+	m->pid = s->next_pid++;
+	m->incarnation = (sim_rand(s) >> 16) | 1;
+	m->n_known = 0;
+	m->n_known_ring = 0;
+	m->q_known = false;
+	m->q_seen = false;
+	m->self_fenced = false;
+	m->last_fed_ms = s->now;
+	m->n_readings = 0;
+	m->reg_busy_until_ms = s->now;
+	m->stall_until_ms = 0;
+	sim_add_proc(s, h, m->pid, false);
+	host->wd_armed = true;
+	sim_trace(s, "world: vmhad starts on %s (pid %" PRIu32 ")", host->name, m->pid);
+	m->engine = s->ops->start(m);
+	sim_at(s, s->now + sim_range(s, 1, 300), EV_TICK, h, 0, 0, m->pid);
+	sim_at(s, s->now + sim_range(s, 1, s->p.settings.storage_interval_ms), EV_STORAGE, h, 0, 0,
+	       m->pid);
+	sim_at(s, s->now + sim_range(s, 1000, 2000), EV_ANNOUNCE, h, 0, 0, m->pid);
+	sim_resync(s);
+}
+
+void sim_vmhad_stop(struct sim *s, size_t h, const char *why)
+{
+	struct sim_member *m = &s->hosts[h].m;
+	int pi;
+
+	if (!m->alive) {
+		return;
+	}
+	sim_trace(s, "world: vmhad on %s stops (%s)", s->hosts[h].name, why);
+	m->alive = false;
+	s->ops->stop(m->engine);
+	m->engine = NULL;
+	drop_inbox(m);
+	pi = find_proc(s, m->pid);
+	if (pi >= 0) {
+		s->procs[pi].alive = false;
+	}
+	sim_resync(s);
+}
+
+/* The lowest-named host whose vmhad runs in side (what a coordinator rule would pick). */
+size_t sim_coordinator_guess(struct sim *s, int side)
+{
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		if (in_side(s, h, side) && s->hosts[h].m.alive) {
+			return h;
+		}
+	}
+	return SIZE_MAX;
+}
+
+int sim_find_vm(struct sim *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_vms; i++) {
+		if (strcmp(s->vms[i].spec.name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+void sim_kill_vms(struct sim *s, size_t h, const char *why)
+{
+	char list[512] = "";
+	size_t used = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_vms; i++) {
+		if (s->vms[i].running & (1u << h)) {
+			s->vms[i].running &= ~(1u << h);
+			used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+			                         " %s", s->vms[i].spec.name);
+			if (used >= sizeof(list)) {
+				used = sizeof(list) - 1;
+			}
+		}
+	}
+	sim_trace(s, "world: %s: vms stopped on %s:%s", why, s->hosts[h].name,
+	          list[0] ? list : " none");
+}
+
+/* Power loss, reset or fence: VMs die, the vmhad dies, the node leaves the ring. */
+void sim_node_down(struct sim *s, size_t h, const char *why)
+{
+	struct sim_host *host = &s->hosts[h];
+	size_t i;
+
+	if (!host->up) {
+		return;
+	}
+	sim_trace(s, "world: node %s goes down (%s)", host->name, why);
+	sim_kill_vms(s, h, why);
+	host->boot_epoch++;
+	if (host->m.alive) {
+		host->m.alive = false;
+		s->ops->stop(host->m.engine);
+		host->m.engine = NULL;
+		drop_inbox(&host->m);
+	}
+	for (i = 0; i < s->n_procs; i++) {
+		if (s->procs[i].host == h) {
+			s->procs[i].alive = false;
+		}
+	}
+	host->up = false;
+	host->wd_armed = false;
+	sim_resync(s);
+	sim_at(s, s->now + sim_range(s, 3000, 20000), EV_REBOOT, h, 0, host->boot_epoch, 0);
+}
+
+/* ---- what the engines call ---- */
+
+void sim_send(struct sim_member *m, const void *buf, size_t len)
+{
+	struct sim *s = m->sim;
+
+	if (!m->alive) {
+		return;
+	}
+	if (s->p.loss_permille > 0 && sim_chance(s, s->p.loss_permille)) {
+		sim_trace(s, "%s -> LOST before ordering: %.200s", s->hosts[m->idx].name,
+		          (const char *)buf);
+		return;
+	}
+	sim_order_msg(s, s->hosts[m->idx].side, s->hosts[m->idx].nodeid, m->pid, buf, len);
+}
+
+void sim_start_vm(struct sim_member *m, const char *vm)
+{
+	struct sim *s = m->sim;
+	int v = sim_find_vm(s, vm);
+	size_t h;
+	uint64_t epoch = ((uint64_t)s->hosts[m->idx].boot_epoch << 32) | m->selffence_epoch;
+
+	s->r->starts++;
+	sim_trace(s, "%s START %s%s", s->hosts[m->idx].name, vm,
+	          !s->hosts[m->idx].m.q_seen ? " (while inquorate)" : "");
+	if (v >= 0) {
+		for (h = 0; h < s->n_hosts; h++) {
+			if (h != m->idx && (s->vms[v].running & (1u << h))) {
+				sim_fail(s, "%s issued START %s while it runs on %s (not fenced since)",
+				         s->hosts[m->idx].name, vm, s->hosts[h].name);
+				return;
+			}
+		}
+	}
+	sim_at(s, s->now + sim_range(s, 200, 3000), EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0),
+	       epoch, ((uint64_t)(v >= 0) << 32) | m->pid);
+}
+
+void sim_fence_host(struct sim_member *m, const char *host)
+{
+	struct sim *s = m->sim;
+	size_t h;
+
+	for (h = 0; h < s->n_hosts && strcmp(s->hosts[h].name, host) != 0; h++) {
+	}
+	s->r->fences++;
+	sim_trace(s, "%s FENCE %s", s->hosts[m->idx].name, host);
+	sim_at(s, s->now + sim_range(s, 300, 4000), EV_FENCE_DONE, m->idx, h, 0, m->pid);
+}
+
+uint64_t sim_registry_request(struct sim_member *m)
+{
+	struct sim *s = m->sim;
+	uint64_t lat = sim_chance(s, 100) ? sim_range(s, 500, 4000) : sim_range(s, 2, 80);
+	uint64_t t = (m->reg_busy_until_ms > s->now ? m->reg_busy_until_ms : s->now) + lat;
+
+	m->reg_busy_until_ms = t;
+	m->reg_seq++;
+	sim_at(s, t, EV_REGISTRY_DONE, m->idx, 0, m->reg_seq, m->pid);
+	return m->reg_seq;
+}
+
+size_t sim_inventory(struct sim_member *m, struct sim_running *out, size_t max)
+{
+	struct sim *s = m->sim;
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_vms && n < max; i++) {
+		if (s->vms[i].running & (1u << m->idx)) {
+			snprintf(out[n].name, sizeof(out[n].name), "%s", s->vms[i].spec.name);
+			out[n].vcpus = s->vms[i].spec.vcpus;
+			out[n].memory_mib = s->vms[i].spec.memory_mib;
+			n++;
+		}
+	}
+	return n;
+}
+
+void sim_note(struct sim_member *m, const char *fmt, ...)
+{
+	struct sim *s = m->sim;
+	char text[600];
+	va_list ap;
+
+	if (s->trace == NULL) {
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sim_trace(s, "%s   %s", s->hosts[m->idx].name, text);
+}
+
+const char *sim_member_name(const struct sim_member *m)
+{
+	return m->sim->hosts[m->idx].name;
+}
+
+uint32_t sim_member_nodeid(const struct sim_member *m)
+{
+	return m->sim->hosts[m->idx].nodeid;
+}
+
+uint32_t sim_member_pid(const struct sim_member *m)
+{
+	return m->pid;
+}
+
+uint64_t sim_member_incarnation(const struct sim_member *m)
+{
+	return m->incarnation;
+}
+
+const struct sim_settings *sim_member_settings(const struct sim_member *m)
+{
+	return &m->sim->p.settings;
+}
+
+/* ---- events ---- */
+
+static void start_done(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_host *host = &s->hosts[ev->a];
+	struct sim_member *m = live_member(s, ev->a, ev->y & 0xffffffffu);
+	bool known = (ev->y >> 32) != 0;
+	struct sim_wvm *v = known ? &s->vms[ev->b] : NULL;
+	uint64_t epoch = ((uint64_t)host->boot_epoch << 32) | host->m.selffence_epoch;
+	const char *text = "";
+	bool ok = false;
+	size_t h;
+
+	if (!host->up || (ev->x >> 32) != host->boot_epoch) {
+		return; /* the host went down meanwhile */
+	}
+	if (ev->x != epoch) {
+		text = "aborted by the self-fence";
+	} else if (v == NULL) {
+		text = "no such domain in the registry";
+	} else if (v->running & (1u << ev->a)) {
+		text = "domain is already active";
+	} else if (sim_chance(s, 40)) {
+		text = "libvirt: internal error";
+	} else {
+		ok = true;
+		v->running |= 1u << ev->a;
+		v->wanted = true;
+		sim_trace(s, "world: %s runs on %s", v->spec.name, host->name);
+		for (h = 0; h < s->n_hosts; h++) {
+			if (h != ev->a && (v->running & (1u << h))) {
+				sim_fail(s, "vm %s runs on %s and %s", v->spec.name,
+				         s->hosts[h].name, host->name);
+				return;
+			}
+		}
+	}
+	if (!ok) {
+		sim_trace(s, "world: start on %s failed: %s", host->name, text);
+	}
+	if (m != NULL) {
+		s->ops->start_done(m->engine, s->now, known ? v->spec.name : "?", ok, text);
+	}
+}
+
+static void fence_done(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_member *m = live_member(s, ev->a, ev->y);
+	bool ok = ev->b < s->n_hosts && !sim_chance(s, 100);
+
+	if (ev->b < s->n_hosts && ok) {
+		sim_node_down(s, ev->b, "fenced");
+	} else {
+		sim_trace(s, "world: fence device fails");
+	}
+	if (m != NULL) {
+		s->ops->fence_done(m->engine, s->now,
+		                   ev->b < s->n_hosts ? s->hosts[ev->b].name : "?", ok);
+	}
+}
+
+static void member_tick(struct sim *s, struct sim_member *m)
+{
+	size_t n = m->n_readings;
+
+	m->n_readings = 0;
+	s->ops->tick(m->engine, s->now, m->readings, n);
+	if (!m->alive) {
+		return;
+	}
+	if (m->q_seen) {
+		m->last_fed_ms = s->now;
+	}
+	/* the self-fence (vmhad's, on its own quorum): stops the protected VMs, once */
+	if (m->q_known && !m->q_seen && !m->self_fenced &&
+	    s->now - m->inquorate_since_ms >= s->p.settings.self_fence_delay_ms) {
+		m->self_fenced = true;
+		m->selffence_epoch++;
+		sim_kill_vms(s, m->idx, "self-fence");
+		s->ops->self_fenced(m->engine, s->now);
+	}
+	sim_at(s, s->now + sim_range(s, 50, 300), EV_TICK, m->idx, 0, 0, m->pid);
+}
+
+static void storage_round(struct sim *s, struct sim_member *m)
+{
+	struct sim_host *host = &s->hosts[m->idx];
+	size_t h;
+
+	if (s->now >= host->slot_stall_until_ms) {
+		host->slot_written = true;
+		memcpy(host->slot.host, host->name, sizeof(host->slot.host));
+		host->slot.incarnation = m->incarnation;
+		host->slot.seq++;
+		host->slot.flags = s->ops->slot_flags(m->engine);
+		m->n_readings = 0;
+		for (h = 0; h < s->n_hosts; h++) {
+			if (s->hosts[h].slot_written) {
+				m->readings[m->n_readings++] = s->hosts[h].slot;
+			}
+		}
+	}
+	sim_at(s, s->now + s->p.settings.storage_interval_ms - 100 + sim_range(s, 0, 200),
+	       EV_STORAGE, m->idx, 0, 0, m->pid);
+}
+
+static void registry_done(struct sim *s, struct sim_member *m, uint64_t seq)
+{
+	struct sim_vm_spec vms[SIM_MAX_VMS];
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n_vms; i++) {
+		if (s->vms[i].in_registry) {
+			vms[n++] = s->vms[i].spec;
+		}
+	}
+	sim_trace(s, "%s <- registry read %" PRIu64 ": generation %" PRIu64 " (%zu vms)",
+	          s->hosts[m->idx].name, seq, s->registry_gen, n);
+	s->ops->registry(m->engine, s->now, seq, vms, n);
+}
+
+static void step(struct sim *s, const struct sim_ev *ev)
+{
+	struct sim_member *m = NULL;
+
+	switch (ev->kind) {
+	case EV_DELIVER:
+		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
+			deliver(s, m);
+		}
+		break;
+	case EV_TICK:
+		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
+			member_tick(s, m);
+		}
+		break;
+	case EV_STORAGE:
+		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
+			storage_round(s, m);
+		}
+		break;
+	case EV_ANNOUNCE:
+		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
+			s->ops->announce(m->engine, s->now);
+			sim_at(s, s->now + sim_range(s, 1800, 2200), EV_ANNOUNCE, ev->a, 0, 0,
+			       ev->y);
+		}
+		break;
+	case EV_REGISTRY_DONE:
+		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
+			registry_done(s, m, ev->x);
+		}
+		break;
+	case EV_START_DONE:
+		start_done(s, ev);
+		break;
+	case EV_FENCE_DONE:
+		fence_done(s, ev);
+		break;
+	case EV_QUORUM:
+		order_quorum(s, (int)ev->a);
+		break;
+	case EV_FAULT:
+		if (!s->healed) {
+			sim_fault(s);
+			sim_at(s, s->now + sim_range(s, 1, 2 * s->p.fault_every_ms), EV_FAULT, 0, 0,
+			       0, 0);
+		}
+		break;
+	case EV_REBOOT:
+		if (!s->hosts[ev->a].up && s->hosts[ev->a].boot_epoch == ev->x) {
+			s->hosts[ev->a].up = true;
+			sim_trace(s, "world: node %s boots", s->hosts[ev->a].name);
+			sim_resync(s);
+			sim_at(s, s->now + sim_range(s, 300, 2000), EV_VMHAD_START, ev->a, 0,
+			       s->hosts[ev->a].boot_epoch, 0);
+		}
+		break;
+	case EV_VMHAD_START:
+		if (s->hosts[ev->a].boot_epoch == ev->x) {
+			sim_vmhad_start(s, ev->a);
+		}
+		break;
+	case EV_ROGUE_SEND:
+		sim_rogue_send(s, ev->a);
+		break;
+	case EV_ROGUE_LEAVE:
+		sim_rogue_leave(s, ev->a);
+		break;
+	case EV_WORLD_TICK:
+		sim_world_tick(s);
+		sim_at(s, s->now + 250, EV_WORLD_TICK, 0, 0, 0, 0);
+		break;
+	case EV_HEAL:
+		sim_heal(s);
+		break;
+	case EV_END:
+		sim_check_liveness(s);
+		s->done = true;
+		break;
+	}
+}
+
+static void init_world(struct sim *s)
+{
+	size_t h;
+	size_t i;
+
+	s->n_hosts = s->p.settings.n_hosts;
+	s->next_pid = 1000;
+	for (h = 0; h < s->n_hosts; h++) {
+		struct sim_host *host = &s->hosts[h];
+
+		snprintf(host->name, sizeof(host->name), "h%zu", h + 1);
+		host->nodeid = (uint32_t)h + 1;
+		host->up = true;
+		host->side = 0;
+		host->m.sim = s;
+		host->m.idx = h;
+	}
+	s->n_vms = s->p.n_vms;
+	for (i = 0; i < s->n_vms; i++) {
+		struct sim_wvm *v = &s->vms[i];
+		static const int64_t prios[] = {0, 0, 100, -100, 50};
+
+		snprintf(v->spec.name, sizeof(v->spec.name), "vm%zu", i + 1);
+		v->spec.priority = prios[sim_range(s, 0, 4)];
+		v->spec.vcpus = (uint32_t)sim_range(s, 1, 2);
+		v->spec.memory_mib = 512u << sim_range(s, 0, 2);
+		v->in_registry = true;
+		v->running = 1u << sim_range(s, 0, s->n_hosts - 1);
+		v->wanted = true;
+	}
+	s->next_vm_name = (unsigned int)s->n_vms + 1;
+	s->registry_gen = 1;
+	for (h = 0; h < s->n_hosts; h++) {
+		sim_at(s, sim_range(s, 0, 500), EV_VMHAD_START, h, 0, 0, 0);
+	}
+	sim_at(s, 8000, EV_FAULT, 0, 0, 0, 0);
+	sim_at(s, 250, EV_WORLD_TICK, 0, 0, 0, 0);
+	sim_at(s, 8000 + s->p.fault_phase_ms, EV_HEAL, 0, 0, 0, 0);
+	sim_at(s, 8000 + s->p.fault_phase_ms + s->p.heal_phase_ms, EV_END, 0, 0, 0, 0);
+}
+
+void sim_run(const struct sim_engine_ops *ops, const struct sim_params *p, struct sim_result *r)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	size_t h;
+
+	memset(r, 0, sizeof(*r));
+	r->ok = true;
+	if (s == NULL) {
+		abort();
+	}
+	s->ops = ops;
+	s->p = *p;
+	s->r = r;
+	s->rng = p->seed * 0x9E3779B97F4A7C15ULL + 0x1234567;
+	if (s->rng == 0) {
+		s->rng = 1;
+	}
+	if (p->trace) {
+		s->trace = open_memstream(&s->trace_buf, &s->trace_len);
+	}
+	init_world(s);
+	while (!s->done && s->n_evs > 0) {
+		struct sim_ev ev = ev_pop(s);
+
+		s->now = ev.t;
+		r->events++;
+		step(s, &ev);
+	}
+	for (h = 0; h < s->n_hosts; h++) {
+		if (s->hosts[h].m.alive) {
+			ops->stop(s->hosts[h].m.engine);
+			drop_inbox(&s->hosts[h].m);
+		}
+	}
+	if (s->trace != NULL) {
+		fclose(s->trace);
+		r->trace = s->trace_buf;
+	}
+	free(s->evs);
+	free(s);
+}

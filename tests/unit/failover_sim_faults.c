@@ -48,6 +48,23 @@ static size_t random_up_member(struct sim *s)
 	return n == 0 ? SIZE_MAX : cand[sim_range(s, 0, n - 1)];
 }
 
+/* Faults keep a majority of the nodes up and together: a total outage loses the table. */
+static size_t up_count(struct sim *s)
+{
+	size_t n = 0;
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		n += s->hosts[h].up ? 1 : 0;
+	}
+	return n;
+}
+
+static bool may_crash_node(struct sim *s)
+{
+	return (up_count(s) - 1) * 2 > s->n_hosts;
+}
+
 static void trace_sides(struct sim *s, const char *what)
 {
 	char line[256] = "";
@@ -104,9 +121,20 @@ static void partition(struct sim *s)
 			in_side[n++] = h;
 		}
 	}
-	do {
-		mask = (unsigned int)sim_range(s, 1, (1u << n) - 2);
-	} while (mask == 0);
+	mask = (unsigned int)sim_range(s, 1, (1u << n) - 2);
+	{
+		size_t up_a = 0;
+		size_t up_b = 0;
+
+		for (i = 0; i < (int)n; i++) {
+			if (s->hosts[in_side[i]].up) {
+				*((mask & (1u << i)) ? &up_b : &up_a) += 1;
+			}
+		}
+		if (up_a * 2 <= s->n_hosts && up_b * 2 <= s->n_hosts) {
+			return; /* no side would keep quorum */
+		}
+	}
 	for (i = 0; i < (int)n; i++) {
 		if (mask & (1u << i)) {
 			s->hosts[in_side[i]].side = fresh;
@@ -316,7 +344,7 @@ void sim_fault(struct sim *s)
 	switch ((enum fault_kind)k) {
 	case F_NODE_CRASH:
 		h = random_up_member(s);
-		if (h != SIZE_MAX) {
+		if (h != SIZE_MAX && may_crash_node(s)) {
 			sim_node_down(s, h, "power loss");
 		}
 		break;
@@ -327,7 +355,7 @@ void sim_fault(struct sim *s)
 		h = random_up_member(s);
 		if (h != SIZE_MAX) {
 			h = sim_coordinator_guess(s, s->hosts[h].side);
-			if (sim_chance(s, 500)) {
+			if (sim_chance(s, 500) || !may_crash_node(s)) {
 				vmhad_crash(s, h);
 			} else {
 				sim_node_down(s, h, "power loss of the coordinator");
@@ -384,10 +412,8 @@ void sim_heal(struct sim *s)
 	trace_sides(s, "heal");
 	sim_resync(s);
 	for (h = 0; h < s->n_hosts; h++) {
-		if (!s->hosts[h].up) {
-			sim_at(s, s->now + sim_range(s, 0, 3000), EV_REBOOT, h, 0,
-			       s->hosts[h].boot_epoch, 0);
-		} else if (!s->hosts[h].m.alive) {
+		/* a node that is down boots as planned (sim_node_down) */
+		if (s->hosts[h].up && !s->hosts[h].m.alive) {
 			sim_at(s, s->now + sim_range(s, 0, 3000), EV_VMHAD_START, h, 0,
 			       s->hosts[h].boot_epoch, 0);
 		}
@@ -423,7 +449,7 @@ void sim_check_liveness(struct sim *s)
 		char where[128] = "";
 		size_t used = 0;
 
-		if (!v->in_registry || !v->wanted) {
+		if (!v->in_registry || !v->wanted || s->table_lost) {
 			continue;
 		}
 		for (h = 0; h < s->n_hosts; h++) {

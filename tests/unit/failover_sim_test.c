@@ -9,6 +9,8 @@
  *   VMHA_SIM_SEED=S       replay seed S only, and print its whole trace
  *   VMHA_SIM_ENGINE=NAME  the engine to drive (default: the newest one built)
  *   VMHA_SIM_KEEP_GOING=1 report every failing seed instead of the first
+ *   VMHA_SIM_FAULT_MASK=X keep only the fault kinds of hex mask X (exploration; the
+ *                         bit order is that of failover_sim_faults.c)
  *
  * tests/failover/sim-seeds.list: seeds that found something, replayed on
  * every run: "SEED DESCRIPTION", or "SEED xfail DESCRIPTION" for a known
@@ -86,6 +88,19 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 	return n;
 }
 
+static uint64_t env_u64(const char *name, uint64_t dflt);
+
+/* The knobs of a seed, with VMHA_SIM_FAULT_MASK applied. */
+static void params(uint64_t seed, struct sim_params *p)
+{
+	const char *mask = getenv("VMHA_SIM_FAULT_MASK");
+
+	sim_params_from_seed(seed, p);
+	if (mask != NULL && *mask != '\0') {
+		p->faults &= (unsigned int)strtoul(mask, NULL, 16);
+	}
+}
+
 /* Print the trace of a failed seed: all of it with full, else its last lines. */
 static void report(const struct sim_engine_ops *ops, uint64_t seed, bool full)
 {
@@ -98,7 +113,7 @@ static void report(const struct sim_engine_ops *ops, uint64_t seed, bool full)
 	size_t lines = 0;
 	size_t len;
 
-	sim_params_from_seed(seed, &p);
+	params(seed, &p);
 	p.trace = true;
 	sim_run(ops, &p, &r);
 	sim_params_describe(&p, desc, sizeof(desc));
@@ -134,7 +149,7 @@ static bool run_seed(const struct sim_engine_ops *ops, uint64_t seed, struct sim
 {
 	struct sim_params p;
 
-	sim_params_from_seed(seed, &p);
+	params(seed, &p);
 	sim_run(ops, &p, r);
 	free(r->trace);
 	r->trace = NULL;

@@ -98,7 +98,7 @@ void sim_at(struct sim *s, uint64_t t, enum sim_ev_kind kind, size_t a, size_t b
 	s->evs[i] = ev;
 }
 
-static struct sim_ev ev_pop(struct sim *s)
+struct sim_ev sim_ev_pop(struct sim *s)
 {
 	struct sim_ev top = s->evs[0];
 	struct sim_ev last = s->evs[--s->n_evs];
@@ -124,7 +124,7 @@ static struct sim_ev ev_pop(struct sim *s)
 
 /* ---- members and their streams ---- */
 
-static struct sim_member *live_member(struct sim *s, size_t h, uint64_t pid)
+struct sim_member *sim_live_member(struct sim *s, size_t h, uint64_t pid)
 {
 	struct sim_member *m = &s->hosts[h].m;
 
@@ -169,7 +169,7 @@ static void append(struct sim *s, struct sim_member *m, struct sim_item *it)
 	schedule_deliver(s, m);
 }
 
-static void drop_inbox(struct sim_member *m)
+void sim_drop_inbox(struct sim_member *m)
 {
 	while (m->inbox_head != NULL) {
 		struct sim_item *it = m->inbox_head;
@@ -289,7 +289,7 @@ static void trace_item(struct sim *s, struct sim_member *m, const struct sim_ite
 	free(line);
 }
 
-static void deliver(struct sim *s, struct sim_member *m)
+void sim_deliver(struct sim *s, struct sim_member *m)
 {
 	struct sim_item *it = m->inbox_head;
 
@@ -487,7 +487,7 @@ void sim_resync(struct sim *s)
 	}
 }
 
-static void order_quorum(struct sim *s, int side)
+void sim_order_quorum(struct sim *s, int side)
 {
 	size_t up = 0;
 	size_t h;
@@ -567,6 +567,8 @@ void sim_vmhad_start(struct sim *s, size_t h)
 	sim_resync(s);
 }
 
+static void check_table(struct sim *s);
+
 void sim_vmhad_stop(struct sim *s, size_t h, const char *why)
 {
 	struct sim_member *m = &s->hosts[h].m;
@@ -579,12 +581,29 @@ void sim_vmhad_stop(struct sim *s, size_t h, const char *why)
 	m->alive = false;
 	s->ops->stop(m->engine);
 	m->engine = NULL;
-	drop_inbox(m);
+	sim_drop_inbox(m);
 	pi = find_proc(s, m->pid);
 	if (pi >= 0) {
 		s->procs[pi].alive = false;
 	}
+	check_table(s);
 	sim_resync(s);
+}
+
+/* No vmhad runs any more: what the group knew is lost. */
+static void check_table(struct sim *s)
+{
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		if (s->hosts[h].m.alive) {
+			return;
+		}
+	}
+	if (!s->table_lost) {
+		sim_trace(s, "world: no vmhad runs: the table is lost (no liveness check)");
+	}
+	s->table_lost = true;
 }
 
 /* The lowest-named host whose vmhad runs in side (what a coordinator rule would pick). */
@@ -648,7 +667,7 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 		host->m.alive = false;
 		s->ops->stop(host->m.engine);
 		host->m.engine = NULL;
-		drop_inbox(&host->m);
+		sim_drop_inbox(&host->m);
 	}
 	for (i = 0; i < s->n_procs; i++) {
 		if (s->procs[i].host == h) {
@@ -657,8 +676,10 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 	}
 	host->up = false;
 	host->wd_armed = false;
+	check_table(s);
 	sim_resync(s);
-	sim_at(s, s->now + sim_range(s, 3000, 20000), EV_REBOOT, h, 0, host->boot_epoch, 0);
+	/* a server takes its time to boot: the failover has happened by then */
+	sim_at(s, s->now + sim_range(s, 30000, 60000), EV_REBOOT, h, 0, host->boot_epoch, 0);
 }
 
 /* ---- what the engines call ---- */
@@ -782,289 +803,3 @@ const struct sim_settings *sim_member_settings(const struct sim_member *m)
 	return &m->sim->p.settings;
 }
 
-/* ---- events ---- */
-
-static void start_done(struct sim *s, const struct sim_ev *ev)
-{
-	struct sim_host *host = &s->hosts[ev->a];
-	struct sim_member *m = live_member(s, ev->a, ev->y & 0xffffffffu);
-	bool known = (ev->y >> 32) != 0;
-	struct sim_wvm *v = known ? &s->vms[ev->b] : NULL;
-	uint64_t epoch = ((uint64_t)host->boot_epoch << 32) | host->m.selffence_epoch;
-	const char *text = "";
-	bool ok = false;
-	size_t h;
-
-	if (!host->up || (ev->x >> 32) != host->boot_epoch) {
-		return; /* the host went down meanwhile */
-	}
-	if (ev->x != epoch) {
-		text = "aborted by the self-fence";
-	} else if (v == NULL) {
-		text = "no such domain in the registry";
-	} else if (v->running & (1u << ev->a)) {
-		text = "domain is already active";
-	} else if (sim_chance(s, 40)) {
-		text = "libvirt: internal error";
-	} else {
-		ok = true;
-		v->running |= 1u << ev->a;
-		v->wanted = true;
-		sim_trace(s, "world: %s runs on %s", v->spec.name, host->name);
-		for (h = 0; h < s->n_hosts; h++) {
-			if (h != ev->a && (v->running & (1u << h))) {
-				sim_fail(s, "vm %s runs on %s and %s", v->spec.name,
-				         s->hosts[h].name, host->name);
-				return;
-			}
-		}
-	}
-	if (!ok) {
-		sim_trace(s, "world: start on %s failed: %s", host->name, text);
-	}
-	if (m != NULL) {
-		s->ops->start_done(m->engine, s->now, known ? v->spec.name : "?", ok, text);
-	}
-}
-
-static void fence_done(struct sim *s, const struct sim_ev *ev)
-{
-	struct sim_member *m = live_member(s, ev->a, ev->y);
-	bool ok = ev->b < s->n_hosts && !sim_chance(s, 100);
-
-	if (ev->b < s->n_hosts && ok) {
-		sim_node_down(s, ev->b, "fenced");
-	} else {
-		sim_trace(s, "world: fence device fails");
-	}
-	if (m != NULL) {
-		s->ops->fence_done(m->engine, s->now,
-		                   ev->b < s->n_hosts ? s->hosts[ev->b].name : "?", ok);
-	}
-}
-
-static void member_tick(struct sim *s, struct sim_member *m)
-{
-	size_t n = m->n_readings;
-
-	m->n_readings = 0;
-	s->ops->tick(m->engine, s->now, m->readings, n);
-	if (!m->alive) {
-		return;
-	}
-	if (m->q_seen) {
-		m->last_fed_ms = s->now;
-	}
-	/* the self-fence (vmhad's, on its own quorum): stops the protected VMs, once */
-	if (m->q_known && !m->q_seen && !m->self_fenced &&
-	    s->now - m->inquorate_since_ms >= s->p.settings.self_fence_delay_ms) {
-		m->self_fenced = true;
-		m->selffence_epoch++;
-		sim_kill_vms(s, m->idx, "self-fence");
-		s->ops->self_fenced(m->engine, s->now);
-	}
-	sim_at(s, s->now + sim_range(s, 50, 300), EV_TICK, m->idx, 0, 0, m->pid);
-}
-
-static void storage_round(struct sim *s, struct sim_member *m)
-{
-	struct sim_host *host = &s->hosts[m->idx];
-	size_t h;
-
-	if (s->now >= host->slot_stall_until_ms) {
-		host->slot_written = true;
-		memcpy(host->slot.host, host->name, sizeof(host->slot.host));
-		host->slot.incarnation = m->incarnation;
-		host->slot.seq++;
-		host->slot.flags = s->ops->slot_flags(m->engine);
-		m->n_readings = 0;
-		for (h = 0; h < s->n_hosts; h++) {
-			if (s->hosts[h].slot_written) {
-				m->readings[m->n_readings++] = s->hosts[h].slot;
-			}
-		}
-	}
-	sim_at(s, s->now + s->p.settings.storage_interval_ms - 100 + sim_range(s, 0, 200),
-	       EV_STORAGE, m->idx, 0, 0, m->pid);
-}
-
-static void registry_done(struct sim *s, struct sim_member *m, uint64_t seq)
-{
-	struct sim_vm_spec vms[SIM_MAX_VMS];
-	size_t n = 0;
-	size_t i;
-
-	for (i = 0; i < s->n_vms; i++) {
-		if (s->vms[i].in_registry) {
-			vms[n++] = s->vms[i].spec;
-		}
-	}
-	sim_trace(s, "%s <- registry read %" PRIu64 ": generation %" PRIu64 " (%zu vms)",
-	          s->hosts[m->idx].name, seq, s->registry_gen, n);
-	s->ops->registry(m->engine, s->now, seq, vms, n);
-}
-
-static void step(struct sim *s, const struct sim_ev *ev)
-{
-	struct sim_member *m = NULL;
-
-	switch (ev->kind) {
-	case EV_DELIVER:
-		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
-			deliver(s, m);
-		}
-		break;
-	case EV_TICK:
-		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
-			member_tick(s, m);
-		}
-		break;
-	case EV_STORAGE:
-		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
-			storage_round(s, m);
-		}
-		break;
-	case EV_ANNOUNCE:
-		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
-			s->ops->announce(m->engine, s->now);
-			sim_at(s, s->now + sim_range(s, 1800, 2200), EV_ANNOUNCE, ev->a, 0, 0,
-			       ev->y);
-		}
-		break;
-	case EV_REGISTRY_DONE:
-		if ((m = live_member(s, ev->a, ev->y)) != NULL) {
-			registry_done(s, m, ev->x);
-		}
-		break;
-	case EV_START_DONE:
-		start_done(s, ev);
-		break;
-	case EV_FENCE_DONE:
-		fence_done(s, ev);
-		break;
-	case EV_QUORUM:
-		order_quorum(s, (int)ev->a);
-		break;
-	case EV_FAULT:
-		if (!s->healed) {
-			sim_fault(s);
-			sim_at(s, s->now + sim_range(s, 1, 2 * s->p.fault_every_ms), EV_FAULT, 0, 0,
-			       0, 0);
-		}
-		break;
-	case EV_REBOOT:
-		if (!s->hosts[ev->a].up && s->hosts[ev->a].boot_epoch == ev->x) {
-			s->hosts[ev->a].up = true;
-			sim_trace(s, "world: node %s boots", s->hosts[ev->a].name);
-			sim_resync(s);
-			sim_at(s, s->now + sim_range(s, 300, 2000), EV_VMHAD_START, ev->a, 0,
-			       s->hosts[ev->a].boot_epoch, 0);
-		}
-		break;
-	case EV_VMHAD_START:
-		if (s->hosts[ev->a].boot_epoch == ev->x) {
-			sim_vmhad_start(s, ev->a);
-		}
-		break;
-	case EV_ROGUE_SEND:
-		sim_rogue_send(s, ev->a);
-		break;
-	case EV_ROGUE_LEAVE:
-		sim_rogue_leave(s, ev->a);
-		break;
-	case EV_WORLD_TICK:
-		sim_world_tick(s);
-		sim_at(s, s->now + 250, EV_WORLD_TICK, 0, 0, 0, 0);
-		break;
-	case EV_HEAL:
-		sim_heal(s);
-		break;
-	case EV_END:
-		sim_check_liveness(s);
-		s->done = true;
-		break;
-	}
-}
-
-static void init_world(struct sim *s)
-{
-	size_t h;
-	size_t i;
-
-	s->n_hosts = s->p.settings.n_hosts;
-	s->next_pid = 1000;
-	for (h = 0; h < s->n_hosts; h++) {
-		struct sim_host *host = &s->hosts[h];
-
-		snprintf(host->name, sizeof(host->name), "h%zu", h + 1);
-		host->nodeid = (uint32_t)h + 1;
-		host->up = true;
-		host->side = 0;
-		host->m.sim = s;
-		host->m.idx = h;
-	}
-	s->n_vms = s->p.n_vms;
-	for (i = 0; i < s->n_vms; i++) {
-		struct sim_wvm *v = &s->vms[i];
-		static const int64_t prios[] = {0, 0, 100, -100, 50};
-
-		snprintf(v->spec.name, sizeof(v->spec.name), "vm%zu", i + 1);
-		v->spec.priority = prios[sim_range(s, 0, 4)];
-		v->spec.vcpus = (uint32_t)sim_range(s, 1, 2);
-		v->spec.memory_mib = 512u << sim_range(s, 0, 2);
-		v->in_registry = true;
-		v->running = 1u << sim_range(s, 0, s->n_hosts - 1);
-		v->wanted = true;
-	}
-	s->next_vm_name = (unsigned int)s->n_vms + 1;
-	s->registry_gen = 1;
-	for (h = 0; h < s->n_hosts; h++) {
-		sim_at(s, sim_range(s, 0, 500), EV_VMHAD_START, h, 0, 0, 0);
-	}
-	sim_at(s, 8000, EV_FAULT, 0, 0, 0, 0);
-	sim_at(s, 250, EV_WORLD_TICK, 0, 0, 0, 0);
-	sim_at(s, 8000 + s->p.fault_phase_ms, EV_HEAL, 0, 0, 0, 0);
-	sim_at(s, 8000 + s->p.fault_phase_ms + s->p.heal_phase_ms, EV_END, 0, 0, 0, 0);
-}
-
-void sim_run(const struct sim_engine_ops *ops, const struct sim_params *p, struct sim_result *r)
-{
-	struct sim *s = calloc(1, sizeof(*s));
-	size_t h;
-
-	memset(r, 0, sizeof(*r));
-	r->ok = true;
-	if (s == NULL) {
-		abort();
-	}
-	s->ops = ops;
-	s->p = *p;
-	s->r = r;
-	s->rng = p->seed * 0x9E3779B97F4A7C15ULL + 0x1234567;
-	if (s->rng == 0) {
-		s->rng = 1;
-	}
-	if (p->trace) {
-		s->trace = open_memstream(&s->trace_buf, &s->trace_len);
-	}
-	init_world(s);
-	while (!s->done && s->n_evs > 0) {
-		struct sim_ev ev = ev_pop(s);
-
-		s->now = ev.t;
-		r->events++;
-		step(s, &ev);
-	}
-	for (h = 0; h < s->n_hosts; h++) {
-		if (s->hosts[h].m.alive) {
-			ops->stop(s->hosts[h].m.engine);
-			drop_inbox(&s->hosts[h].m);
-		}
-	}
-	if (s->trace != NULL) {
-		fclose(s->trace);
-		r->trace = s->trace_buf;
-	}
-	free(s->evs);
-	free(s);
-}

@@ -137,6 +137,8 @@ struct sim {
 	uint64_t now;
 	bool done;
 	bool healed;
+	/* every vmhad was down at once: the replicated table is gone (no liveness check) */
+	bool table_lost;
 	size_t n_hosts;
 	struct sim_host hosts[SIM_MAX_HOSTS];
 	size_t n_vms;
@@ -175,6 +177,11 @@ void sim_order_msg(struct sim *s, int side, uint32_t nodeid, uint32_t pid, const
 int sim_find_vm(struct sim *s, const char *name);
 void sim_kill_vms(struct sim *s, size_t h, const char *why);
 void sim_add_proc(struct sim *s, size_t h, uint32_t pid, bool rogue);
+struct sim_member *sim_live_member(struct sim *s, size_t h, uint64_t pid);
+struct sim_ev sim_ev_pop(struct sim *s);
+void sim_drop_inbox(struct sim_member *m);
+void sim_deliver(struct sim *s, struct sim_member *m);
+void sim_order_quorum(struct sim *s, int side);
 
 /* ---- failover_sim_faults.c ---- */
 void sim_fault(struct sim *s);

@@ -142,6 +142,30 @@ int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha
 int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, uint32_t pid,
                       const void *buf, size_t len);
 
+/**
+ * The host whose vmhad the view holds as (nodeid, pid): a group member that
+ * has announced under that name. Failover messages count only from it.
+ *
+ * @return the host name, NULL for any other sender
+ */
+const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid, uint32_t pid);
+
+/**
+ * @return the last announcement the view accepted from (nodeid, pid) (valid
+ *         until the next call into the view), NULL when none
+ */
+const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
+                                                      uint32_t pid);
+
+/**
+ * @return whether host's storage slot advanced after it was reported fenced
+ *         (the fence did not work: its VMs must not restart; until it rejoins)
+ */
+bool vmha_view_host_alarm(const struct vmha_view *view, const char *host);
+
+/** @return when host's slot was last seen to change (local clock), 0 when never */
+uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host);
+
 /** A quorum change. @return 0 or -ENOMEM */
 int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate);
 

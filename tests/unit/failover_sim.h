@@ -120,8 +120,12 @@ struct sim_engine_ops {
 	                 size_t n_vms);
 	void (*start_done)(void *e, uint64_t now_ms, const char *vm, bool ok, const char *text);
 	void (*fence_done)(void *e, uint64_t now_ms, const char *host, bool ok);
-	/** this host's self-fence ran (its protected VMs are stopped) */
-	void (*self_fenced)(void *e, uint64_t now_ms);
+	/**
+	 * quorum has been lost for self_fence_delay: the self-fence runs now.
+	 * @return the VMs it stops (as the vmhad would pick them; the world stops
+	 *         those that run on this host), at most max
+	 */
+	size_t (*self_fence)(void *e, uint64_t now_ms, char (*vms)[SIM_NAME_SIZE], size_t max);
 	/** what this vmhad writes in its slot now */
 	unsigned int (*slot_flags)(void *e);
 	/** a message of kind k about host/vm as a rogue would forge it; 0 or -errno */
@@ -131,8 +135,14 @@ struct sim_engine_ops {
 
 /* ---- called by the engine glue ---- */
 
-/** Multicast buf in m's partition (ordered now, unless the send is lost). */
-void sim_send(struct sim_member *m, const void *buf, size_t len);
+/**
+ * Multicast buf in m's partition: ordered now. With the run's loss rate the
+ * send fails with -EAGAIN (flow control: the caller retries), or the message
+ * is lost and this vmhad dies right after (killed between decision and send).
+ *
+ * @return 0 or -EAGAIN
+ */
+int sim_send(struct sim_member *m, const void *buf, size_t len);
 
 /** Start VM vm on m's host (the result comes through start_done). */
 void sim_start_vm(struct sim_member *m, const char *vm);

@@ -1,22 +1,19 @@
 /*
  * The engines the failover simulation can drive: each is the glue of one
- * version of vmhad's decision code, wired as vmhad wires it.
+ * version of vmhad's decision code, wired as vmhad wires it. (The wiring of
+ * view.c + failover.c of commit 679f3bc, engine "legacy", lived in
+ * failover_sim_legacy.c until the coordinator replaced it.)
  */
 #ifndef VMHA_TESTS_FAILOVER_SIM_ENGINES_H
 #define VMHA_TESTS_FAILOVER_SIM_ENGINES_H
 
 #include "failover_sim.h"
 
-/* the view + failover wiring of heartbeat/vmhad.c at commit 679f3bc */
-#define SIM_HAVE_LEGACY 1
+/** view.c + coordinator.c (+ failover.c) as vmhad.c wires them */
+extern const struct sim_engine_ops sim_engine_coordinator;
 
-#ifdef SIM_HAVE_LEGACY
-/** view.c + failover.c as vmhad.c wired them at 679f3bc */
-extern const struct sim_engine_ops sim_engine_legacy;
-#endif
-
-/** Forge a message in the announcement / failover-message format of 679f3bc. */
-int sim_forge_v1(enum sim_forge_kind k, const char *host, const char *vm, uint64_t nonce,
-                 char **buf, size_t *len);
+/** Forge a message in the format of failover_msg.h / msg.h. */
+int sim_forge_coordinator(enum sim_forge_kind k, const char *host, const char *vm, uint64_t nonce,
+                          char **buf, size_t *len);
 
 #endif /* VMHA_TESTS_FAILOVER_SIM_ENGINES_H */

@@ -199,6 +199,12 @@ static void vmhad_crash(struct sim *s, size_t h)
 	       0);
 }
 
+/* A vmhad killed after a lost send: restarted like after a crash. */
+void sim_vmhad_kill(struct sim *s, size_t h)
+{
+	vmhad_crash(s, h);
+}
+
 static void rogue(struct sim *s)
 {
 	size_t h = random_up_member(s);

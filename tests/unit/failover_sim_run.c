@@ -21,7 +21,6 @@ static void start_done(struct sim *s, const struct sim_ev *ev)
 	struct sim_member *m = sim_live_member(s, ev->a, ev->y & 0xffffffffu);
 	bool known = (ev->y >> 32) != 0;
 	struct sim_wvm *v = known ? &s->vms[ev->b] : NULL;
-	uint64_t epoch = ((uint64_t)host->boot_epoch << 32) | host->m.selffence_epoch;
 	const char *text = "";
 	bool ok = false;
 	size_t h;
@@ -29,9 +28,7 @@ static void start_done(struct sim *s, const struct sim_ev *ev)
 	if (!host->up || (ev->x >> 32) != host->boot_epoch) {
 		return; /* the host went down meanwhile */
 	}
-	if (ev->x != epoch) {
-		text = "aborted by the self-fence";
-	} else if (v == NULL) {
+	if (v == NULL) {
 		text = "no such domain in the registry";
 	} else if (v->running & (1u << ev->a)) {
 		text = "domain is already active";
@@ -86,13 +83,15 @@ static void member_tick(struct sim *s, struct sim_member *m)
 	if (m->q_seen) {
 		m->last_fed_ms = s->now;
 	}
-	/* the self-fence (vmhad's, on its own quorum): stops the protected VMs, once */
+	/* the self-fence (vmhad's, on its own quorum): stops the VMs its table
+	 * places here, once; starts in flight go on, as they do in vmhad */
 	if (m->q_known && !m->q_seen && !m->self_fenced &&
 	    s->now - m->inquorate_since_ms >= s->p.settings.self_fence_delay_ms) {
+		char vms[SIM_MAX_VMS][SIM_NAME_SIZE];
+		size_t n_vms = s->ops->self_fence(m->engine, s->now, vms, SIM_MAX_VMS);
+
 		m->self_fenced = true;
-		m->selffence_epoch++;
-		sim_kill_vms(s, m->idx, "self-fence");
-		s->ops->self_fenced(m->engine, s->now);
+		sim_stop_vms(s, m->idx, vms, n_vms, "self-fence");
 	}
 	sim_at(s, s->now + sim_range(s, 50, 300), EV_TICK, m->idx, 0, 0, m->pid);
 }
@@ -206,6 +205,11 @@ static void step(struct sim *s, const struct sim_ev *ev)
 	case EV_WORLD_TICK:
 		sim_world_tick(s);
 		sim_at(s, s->now + 250, EV_WORLD_TICK, 0, 0, 0, 0);
+		break;
+	case EV_KILL:
+		if (sim_live_member(s, ev->a, ev->y) != NULL) {
+			sim_vmhad_kill(s, ev->a);
+		}
 		break;
 	case EV_HEAL:
 		sim_heal(s);

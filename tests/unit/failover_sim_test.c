@@ -43,9 +43,7 @@ static const struct sim_engine_ops *engine(void)
 {
 	const char *name = getenv("VMHA_SIM_ENGINE");
 	static const struct sim_engine_ops *const all[] = {
-#ifdef SIM_HAVE_LEGACY
-	        &sim_engine_legacy,
-#endif
+	        &sim_engine_coordinator,
 	        NULL,
 	};
 	size_t i;
@@ -321,7 +319,13 @@ SAB_FWD(registry, (void *e, uint64_t now, uint64_t s, const struct sim_vm_spec *
 SAB_FWD(start_done, (void *e, uint64_t now, const char *vm, bool ok, const char *t),
         (m[1], now, vm, ok, t))
 SAB_FWD(fence_done, (void *e, uint64_t now, const char *h, bool ok), (m[1], now, h, ok))
-SAB_FWD(self_fenced, (void *e, uint64_t now), (m[1], now))
+
+static size_t sab_self_fence(void *e, uint64_t now, char (*vms)[SIM_NAME_SIZE], size_t max)
+{
+	struct sim_member **m = e;
+
+	return saboteur_base->self_fence(m[1], now, vms, max);
+}
 
 static unsigned int sab_slot_flags(void *e)
 {
@@ -350,7 +354,7 @@ static void test_checker_fires(void **state)
 	sab.registry = sab_registry;
 	sab.start_done = sab_start_done;
 	sab.fence_done = sab_fence_done;
-	sab.self_fenced = sab_self_fenced;
+	sab.self_fence = sab_self_fence;
 	sab.slot_flags = sab_slot_flags;
 	assert_false(run_seed(&sab, 1, &r));
 	assert_non_null(strstr(r.failure, "while it runs on"));

@@ -556,6 +556,7 @@ void sim_vmhad_start(struct sim *s, size_t h)
 	m->n_readings = 0;
 	m->reg_busy_until_ms = s->now;
 	m->stall_until_ms = 0;
+	m->doomed = false;
 	sim_add_proc(s, h, m->pid, false);
 	host->wd_armed = true;
 	sim_trace(s, "world: vmhad starts on %s (pid %" PRIu32 ")", host->name, m->pid);
@@ -651,6 +652,35 @@ void sim_kill_vms(struct sim *s, size_t h, const char *why)
 	          list[0] ? list : " none");
 }
 
+/* The self-fence stops the listed VMs where they run on h (the others go on). */
+void sim_stop_vms(struct sim *s, size_t h, char (*vms)[SIM_NAME_SIZE], size_t n, const char *why)
+{
+	char list[512] = "";
+	size_t used = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int v = sim_find_vm(s, vms[i]);
+
+		if (v >= 0 && (s->vms[v].running & (1u << h))) {
+			s->vms[v].running &= ~(1u << h);
+			used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+			                         " %s", vms[i]);
+			if (used >= sizeof(list)) {
+				used = sizeof(list) - 1;
+			}
+		}
+	}
+	sim_trace(s, "world: %s: vms stopped on %s:%s", why, s->hosts[h].name,
+	          list[0] ? list : " none");
+	for (i = 0; i < s->n_vms; i++) {
+		if (s->vms[i].running & (1u << h)) {
+			sim_trace(s, "world: %s: %s keeps running on %s", why, s->vms[i].spec.name,
+			          s->hosts[h].name);
+		}
+	}
+}
+
 /* Power loss, reset or fence: VMs die, the vmhad dies, the node leaves the ring. */
 void sim_node_down(struct sim *s, size_t h, const char *why)
 {
@@ -684,19 +714,27 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 
 /* ---- what the engines call ---- */
 
-void sim_send(struct sim_member *m, const void *buf, size_t len)
+int sim_send(struct sim_member *m, const void *buf, size_t len)
 {
 	struct sim *s = m->sim;
 
-	if (!m->alive) {
-		return;
+	if (!m->alive || m->doomed) {
+		return 0;
 	}
 	if (s->p.loss_permille > 0 && sim_chance(s, s->p.loss_permille)) {
-		sim_trace(s, "%s -> LOST before ordering: %.200s", s->hosts[m->idx].name,
+		if (sim_chance(s, 500)) {
+			sim_trace(s, "%s -> flow control, not sent: %.200s", s->hosts[m->idx].name,
+			          (const char *)buf);
+			return -EAGAIN;
+		}
+		sim_trace(s, "%s -> LOST, and its vmhad dies: %.200s", s->hosts[m->idx].name,
 		          (const char *)buf);
-		return;
+		m->doomed = true;
+		sim_at(s, s->now, EV_KILL, m->idx, 0, 0, m->pid);
+		return 0;
 	}
 	sim_order_msg(s, s->hosts[m->idx].side, s->hosts[m->idx].nodeid, m->pid, buf, len);
+	return 0;
 }
 
 void sim_start_vm(struct sim_member *m, const char *vm)
@@ -704,7 +742,7 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 	struct sim *s = m->sim;
 	int v = sim_find_vm(s, vm);
 	size_t h;
-	uint64_t epoch = ((uint64_t)s->hosts[m->idx].boot_epoch << 32) | m->selffence_epoch;
+	uint64_t epoch = (uint64_t)s->hosts[m->idx].boot_epoch << 32;
 
 	s->r->starts++;
 	sim_trace(s, "%s START %s%s", s->hosts[m->idx].name, vm,

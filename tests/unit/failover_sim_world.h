@@ -52,6 +52,8 @@ struct sim_member {
 	size_t idx;
 	void *engine;
 	bool alive;
+	/* killed after a lost send: sends nothing more */
+	bool doomed;
 	uint32_t pid;
 	uint64_t incarnation;
 	size_t n_known;
@@ -71,7 +73,6 @@ struct sim_member {
 	bool q_seen;
 	uint64_t inquorate_since_ms;
 	bool self_fenced;
-	uint64_t selffence_epoch;
 	uint64_t last_fed_ms;
 	size_t n_readings;
 	struct sim_slot readings[SIM_MAX_HOSTS];
@@ -115,6 +116,7 @@ enum sim_ev_kind {
 	EV_ROGUE_SEND,
 	EV_ROGUE_LEAVE,
 	EV_WORLD_TICK,
+	EV_KILL,
 	EV_HEAL,
 	EV_END,
 };
@@ -176,6 +178,7 @@ void sim_order_msg(struct sim *s, int side, uint32_t nodeid, uint32_t pid, const
                    size_t len);
 int sim_find_vm(struct sim *s, const char *name);
 void sim_kill_vms(struct sim *s, size_t h, const char *why);
+void sim_stop_vms(struct sim *s, size_t h, char (*vms)[SIM_NAME_SIZE], size_t n, const char *why);
 void sim_add_proc(struct sim *s, size_t h, uint32_t pid, bool rogue);
 struct sim_member *sim_live_member(struct sim *s, size_t h, uint64_t pid);
 struct sim_ev sim_ev_pop(struct sim *s);
@@ -190,5 +193,6 @@ void sim_rogue_send(struct sim *s, size_t proc);
 void sim_rogue_leave(struct sim *s, size_t proc);
 void sim_world_tick(struct sim *s);
 void sim_check_liveness(struct sim *s);
+void sim_vmhad_kill(struct sim *s, size_t h);
 
 #endif /* VMHA_TESTS_FAILOVER_SIM_WORLD_H */

@@ -317,7 +317,7 @@ static void registry_edit(struct sim *s)
 		v->spec.memory_mib = 512;
 		v->in_registry = true;
 		v->running = 1u << h;
-		v->wanted = true;
+		v->wanted = false;
 		sim_trace(s, "world: registry: %s added, started by the admin on %s", v->spec.name,
 		          s->hosts[h].name);
 		break;

@@ -249,7 +249,7 @@ static void init_world(struct sim *s)
 		v->spec.memory_mib = 512u << sim_range(s, 0, 2);
 		v->in_registry = true;
 		v->running = 1u << sim_range(s, 0, s->n_hosts - 1);
-		v->wanted = true;
+		v->wanted = false;
 	}
 	s->next_vm_name = (unsigned int)s->n_vms + 1;
 	s->registry_gen = 1;

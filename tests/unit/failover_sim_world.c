@@ -717,12 +717,14 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 int sim_send(struct sim_member *m, const void *buf, size_t len)
 {
 	struct sim *s = m->sim;
+	size_t i;
 
 	if (!m->alive || m->doomed) {
 		return 0;
 	}
 	if (s->p.loss_permille > 0 && sim_chance(s, s->p.loss_permille)) {
-		if (sim_chance(s, 500)) {
+		if (s->healed || sim_chance(s, 500)) {
+			/* after the heal: flow control only, nothing dies */
 			sim_trace(s, "%s -> flow control, not sent: %.200s", s->hosts[m->idx].name,
 			          (const char *)buf);
 			return -EAGAIN;
@@ -734,6 +736,10 @@ int sim_send(struct sim_member *m, const void *buf, size_t len)
 		return 0;
 	}
 	sim_order_msg(s, s->hosts[m->idx].side, s->hosts[m->idx].nodeid, m->pid, buf, len);
+	for (i = 0; i < m->n_inv_pending; i++) {
+		s->vms[m->inv_pending[i]].wanted = true;
+	}
+	m->n_inv_pending = 0;
 	return 0;
 }
 
@@ -790,8 +796,10 @@ size_t sim_inventory(struct sim_member *m, struct sim_running *out, size_t max)
 	size_t n = 0;
 	size_t i;
 
+	m->n_inv_pending = 0;
 	for (i = 0; i < s->n_vms && n < max; i++) {
 		if (s->vms[i].running & (1u << m->idx)) {
+			m->inv_pending[m->n_inv_pending++] = (unsigned int)i;
 			snprintf(out[n].name, sizeof(out[n].name), "%s", s->vms[i].spec.name);
 			out[n].vcpus = s->vms[i].spec.vcpus;
 			out[n].memory_mib = s->vms[i].spec.memory_mib;

@@ -74,6 +74,9 @@ struct sim_member {
 	uint64_t inquorate_since_ms;
 	bool self_fenced;
 	uint64_t last_fed_ms;
+	/* VMs listed by the last inventory, known to the group once a send is ordered */
+	unsigned int inv_pending[SIM_MAX_VMS];
+	size_t n_inv_pending;
 	size_t n_readings;
 	struct sim_slot readings[SIM_MAX_HOSTS];
 };
@@ -97,7 +100,8 @@ struct sim_wvm {
 	bool in_registry;
 	/* bit per host where it runs */
 	unsigned int running;
-	/* it ran once: it must run again after a failover */
+	/* the group knew where it ran (an announcement listing it was ordered):
+	 * it must run again after a failover */
 	bool wanted;
 };
 

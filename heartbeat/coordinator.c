@@ -32,6 +32,8 @@ struct vmha_coordinator {
 	struct outbox_item *tail;
 	size_t n_outbox;
 	bool outbox_warned;
+	/* the view last synced from (for the storage slots) */
+	const struct vmha_view *view;
 };
 
 struct vmha_coordinator *vmha_coordinator_new(const struct vmha_failover_config *config,
@@ -220,6 +222,7 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 	if (c == NULL || view == NULL) {
 		return;
 	}
+	c->view = view;
 	for (i = 0; i < vmha_failover_host_count(c->fo); i++) {
 		const char *h = vmha_failover_host_name(c->fo, i);
 		int state = vmha_view_host_state(view, h);
@@ -329,10 +332,30 @@ void vmha_coordinator_apply_registry(struct vmha_coordinator *c,
 void vmha_coordinator_fence_done(struct vmha_coordinator *c, uint64_t now_ms, const char *host,
                                  bool ok, const char *text)
 {
+	uint64_t down_ms = 0;
+	uint64_t wrote_ms = 0;
+	char why[256];
+
 	if (c == NULL || host == NULL) {
 		return;
 	}
-	vmha_failover_fence_done(c->fo, now_ms, host, ok, text != NULL ? text : "");
+	if (ok && c->view != NULL && vmha_failover_host_down_ms(c->fo, host, &down_ms) == 0) {
+		wrote_ms = vmha_view_slot_changed_ms(c->view, host);
+	}
+	if (ok &&
+	    (wrote_ms > down_ms || (c->view != NULL && vmha_view_host_alarm(c->view, host)))) {
+		/* a host declared down after its slot went silent writes again:
+		 * the fence did not reach it, its VMs must not restart */
+		snprintf(why, sizeof(why),
+		         "alarm: fence reported success (%.150s) but the host's storage slot "
+		         "advanced after it was declared down",
+		         text != NULL ? text : "");
+		vmha_err("host '%s': %s", host, why);
+		remember(c, "alarm", host, why);
+		vmha_failover_fence_done(c->fo, now_ms, host, false, why);
+	} else {
+		vmha_failover_fence_done(c->fo, now_ms, host, ok, text != NULL ? text : "");
+	}
 	run_actions(c, now_ms);
 }
 

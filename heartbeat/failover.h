@@ -230,6 +230,13 @@ bool vmha_failover_next_action(struct vmha_failover *fo, struct vmha_failover_ac
 /** @return whether host has been fenced and its VMs displaced */
 bool vmha_failover_host_is_fenced(const struct vmha_failover *fo, const char *host);
 
+/**
+ * When the "down" of host was delivered here (this member's clock).
+ *
+ * @return 0, -EINVAL, -ENOENT when host is not down
+ */
+int vmha_failover_host_down_ms(const struct vmha_failover *fo, const char *host, uint64_t *down_ms);
+
 /** @return the number of protected VMs still to be restarted (displaced or assigned) */
 size_t vmha_failover_pending_count(const struct vmha_failover *fo);
 

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,4 +153,19 @@ json_object *vmha_failover_to_json(const struct vmha_failover *fo)
 	}
 	free(sorted);
 	return arr;
+}
+
+int vmha_failover_host_down_ms(const struct vmha_failover *fo, const char *host, uint64_t *down_ms)
+{
+	const struct fo_host *h = NULL;
+
+	if (fo == NULL || host == NULL || down_ms == NULL) {
+		return -EINVAL;
+	}
+	h = fo_find_host(fo, host);
+	if (h == NULL || !h->down) {
+		return -ENOENT;
+	}
+	*down_ms = h->down_ms;
+	return 0;
 }

@@ -75,6 +75,7 @@ void vmha_view_free(struct vmha_view *view)
 	}
 	free(view->hosts);
 	free(view->actions);
+	free(view->bindings);
 	free(view);
 }
 
@@ -477,6 +478,51 @@ static void report_vm_changes(struct vmha_view *view, const struct vmha_announce
 	}
 }
 
+int vmha_view_bind_node(struct vmha_view *view, uint32_t nodeid, const char *name)
+{
+	struct view_binding *p = NULL;
+	size_t i;
+
+	if (view == NULL || name == NULL || !vmha_util_name_is_valid(name)) {
+		return -EINVAL;
+	}
+	for (i = 0; i < view->n_bindings; i++) {
+		if (view->bindings[i].nodeid == nodeid ||
+		    strcmp(view->bindings[i].name, name) == 0) {
+			return -EEXIST;
+		}
+	}
+	p = realloc(view->bindings, (view->n_bindings + 1) * sizeof(*p));
+	if (p == NULL) {
+		return -ENOMEM;
+	}
+	view->bindings = p;
+	p[view->n_bindings].nodeid = nodeid;
+	snprintf(p[view->n_bindings].name, sizeof(p[0].name), "%s", name);
+	view->n_bindings++;
+	return 0;
+}
+
+/* With corosync's nodelist bound: nodeid must announce its name, and no other node may. */
+static int check_binding(struct vmha_view *view, uint32_t nodeid, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < view->n_bindings; i++) {
+		const struct view_binding *b = &view->bindings[i];
+
+		if ((b->nodeid == nodeid) != (strcmp(b->name, host) == 0)) {
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+			     "message from node %" PRIu32
+			     " dropped: it announces host '%s' but corosync's nodelist names node "
+			     "%" PRIu32 " '%s'",
+			     nodeid, host, b->nodeid, b->name);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, uint32_t pid,
                       const void *buf, size_t len)
 {
@@ -513,6 +559,10 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 		     "message from node %" PRIu32 " dropped: it announces host '%s' but is '%s'",
 		     nodeid, a.host, h->name);
 		rc = -EBADMSG;
+		goto out;
+	}
+	rc = check_binding(view, nodeid, a.host);
+	if (rc < 0) {
 		goto out;
 	}
 	other = find_name(view, a.host);

@@ -134,6 +134,15 @@ int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha
                       const struct vmha_member *joined, size_t n_joined);
 
 /**
+ * Bind a vmha host name to a Corosync nodeid (corosync's nodelist): from
+ * then on, node nodeid's announcements must carry that name, and no other
+ * node may announce it.
+ *
+ * @return 0, -EINVAL, -EEXIST (nodeid or name bound already), -ENOMEM
+ */
+int vmha_view_bind_node(struct vmha_view *view, uint32_t nodeid, const char *name);
+
+/**
  * A CPG message. Malformed messages, other versions, messages from
  * non-members, duplicates and stale announcements are dropped with an event.
  *

@@ -48,6 +48,11 @@ struct host {
 	bool alarm;
 };
 
+struct view_binding {
+	uint32_t nodeid;
+	char name[VMHA_NAME_SIZE];
+};
+
 struct vmha_view {
 	char self_name[VMHA_NAME_SIZE];
 	uint32_t self_nodeid;
@@ -58,6 +63,9 @@ struct vmha_view {
 	bool quorate;
 	/* a member left: the quorum of the new membership is not known yet */
 	bool quorum_stale;
+	/* corosync's nodelist: the name each nodeid must announce */
+	size_t n_bindings;
+	struct view_binding *bindings;
 	bool ring_known;
 	uint32_t ring_nodeid;
 	uint64_t ring_seq;

@@ -842,6 +842,47 @@ static int setup_failover(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Bind vmha host names to corosync's nodelist: a node may announce only the
+ * name the nodelist gives it. Off (loudly) when this host's own entry does
+ * not match its host_name, or when the nodelist has no names.
+ */
+static void bind_nodelist(struct daemon *d)
+{
+	struct vmha_corosync_node nodes[256];
+	uint32_t self = vmha_corosync_local_nodeid(d->cs);
+	size_t n = 0;
+	size_t i;
+	bool self_ok = false;
+	int rc = vmha_corosync_nodelist(nodes, 256, &n, COROSYNC_CONNECT_TIMEOUT_MS);
+
+	if (rc < 0) {
+		vmha_warn("cannot read corosync's nodelist: %s: host names are not bound to nodes",
+		          strerror(-rc));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (nodes[i].nodeid == self) {
+			self_ok = strcmp(nodes[i].name, d->conf.host_name) == 0;
+		}
+	}
+	if (n == 0 || !self_ok) {
+		vmha_warn("corosync's nodelist %s host '%s' (node %" PRIu32
+		          "): host names are not bound to nodes",
+		          n == 0 ? "has no names, not even for" : "does not name",
+		          d->conf.host_name, self);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rc = vmha_view_bind_node(d->view, nodes[i].nodeid, nodes[i].name);
+		if (rc < 0) {
+			vmha_warn("corosync's nodelist: node %" PRIu32 " '%s' not bound: %s",
+			          nodes[i].nodeid, nodes[i].name, strerror(-rc));
+		}
+	}
+	vmha_info("%zu host names bound to corosync's nodelist", n);
+}
+
 static int setup(struct daemon *d)
 {
 	struct vmha_view_config vc = {0};
@@ -916,6 +957,7 @@ static int setup(struct daemon *d)
 		goto out;
 	}
 	vmha_view_set_self_nodeid(d->view, vmha_corosync_local_nodeid(d->cs));
+	bind_nodelist(d);
 	rc = qb_loop_poll_add(d->loop, QB_LOOP_HIGH, vmha_corosync_cpg_fd(d->cs), POLLIN, d,
 	                      on_cpg_fd);
 	if (rc == 0) {

@@ -191,6 +191,8 @@ struct sim_params {
 	unsigned int faults;
 	/** keep a readable trace */
 	bool trace;
+	/** also check that quorum gates every START and FENCE (not only the one rule) */
+	bool gate_checks;
 };
 
 /** The outcome of one run. */

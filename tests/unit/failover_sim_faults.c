@@ -24,15 +24,17 @@ enum fault_kind {
 	F_REGISTRY,
 	F_SLOT_STALL,
 	F_DISPATCH_STALL,
+	F_AIMED = SIM_FAULT_AIMED,
 	F_COUNT,
 };
 
 static const char *const fault_names[F_COUNT] = {
         "node-crash", "vmhad-crash", "coordinator-crash", "partition",      "merge",
-        "rogue",      "registry",    "slot-stall",        "dispatch-stall",
+        "rogue",      "registry",    "slot-stall",        "dispatch-stall", "aimed",
 };
 
-static const unsigned int fault_weights[F_COUNT] = {2, 2, 3, 4, 4, 3, 4, 2, 2};
+/* F_AIMED is not drawn: it arms the faults aimed at starts, fences and decisions */
+static const unsigned int fault_weights[F_COUNT] = {2, 2, 3, 4, 4, 3, 4, 2, 2, 0};
 
 static size_t random_up_member(struct sim *s)
 {
@@ -231,6 +233,66 @@ static void rogue(struct sim *s)
 	sim_at(s, s->now + sim_range(s, 4000, 9000), EV_ROGUE_LEAVE, s->n_procs - 1, 0, 0, 0);
 }
 
+/* Cut h off with a minority of the others (the rest keeps quorum if it can). */
+static void isolate(struct sim *s, size_t h)
+{
+	int used[SIM_MAX_SIDES] = {0};
+	int fresh = -1;
+	size_t n_up = 0;
+	size_t taken = 1;
+	size_t k;
+	int i;
+
+	for (k = 0; k < s->n_hosts; k++) {
+		used[s->hosts[k].side] = 1;
+		n_up += s->hosts[k].up ? 1 : 0;
+	}
+	for (i = 0; i < SIM_MAX_SIDES && fresh < 0; i++) {
+		if (!used[i]) {
+			fresh = i;
+		}
+	}
+	if (fresh < 0 || !s->hosts[h].up) {
+		return;
+	}
+	s->hosts[h].side = fresh;
+	for (k = 0; k < s->n_hosts; k++) {
+		if (k != h && s->hosts[k].up && (taken + 1) * 2 < s->n_hosts && sim_chance(s, 300)) {
+			s->hosts[k].side = fresh;
+			taken++;
+		}
+	}
+	trace_sides(s, "network partition aimed at");
+	sim_resync(s);
+	(void)n_up;
+}
+
+/* A fault aimed at what h just did (a start, a fence, a decision). */
+void sim_aimed(struct sim *s, size_t h, unsigned int kind)
+{
+	if (s->healed || !s->hosts[h].up) {
+		return;
+	}
+	sim_trace(s, "world: fault aimed at %s", s->hosts[h].name);
+	switch (kind % 3) {
+	case 0:
+		isolate(s, h);
+		break;
+	case 1:
+		if (s->hosts[h].m.alive) {
+			vmhad_crash(s, h);
+		}
+		break;
+	default:
+		if (may_crash_node(s)) {
+			sim_node_down(s, h, "power loss, aimed");
+		} else {
+			isolate(s, h);
+		}
+		break;
+	}
+}
+
 void sim_rogue_send(struct sim *s, size_t proc)
 {
 	struct sim_procinfo *p = &s->procs[proc];
@@ -394,6 +456,7 @@ void sim_fault(struct sim *s)
 			sim_trace(s, "world: %s dispatches nothing for a while", s->hosts[h].name);
 		}
 		break;
+	case F_AIMED:
 	case F_COUNT:
 		break;
 	}
@@ -481,6 +544,7 @@ void sim_params_from_seed(uint64_t seed, struct sim_params *p)
 #define NEXT() (r ^= r >> 12, r ^= r << 25, r ^= r >> 27, r * 0x2545F4914F6CDD1DULL)
 	memset(p, 0, sizeof(*p));
 	p->seed = seed;
+	p->gate_checks = true;
 	if (r == 0) {
 		r = 1;
 	}

@@ -211,6 +211,9 @@ static void step(struct sim *s, const struct sim_ev *ev)
 			sim_vmhad_kill(s, ev->a);
 		}
 		break;
+	case EV_AIMED:
+		sim_aimed(s, ev->a, (unsigned int)ev->x);
+		break;
 	case EV_HEAL:
 		sim_heal(s);
 		break;

@@ -9,12 +9,17 @@
  *   VMHA_SIM_SEED=S       replay seed S only, and print its whole trace
  *   VMHA_SIM_ENGINE=NAME  the engine to drive (default: the newest one built)
  *   VMHA_SIM_KEEP_GOING=1 report every failing seed instead of the first
+ *   VMHA_SIM_STRICT=1     known failures (xfail) fail too
+ *   VMHA_SIM_GATE=0       check the one rule only, not that quorum gates every
+ *                         START and FENCE (to see where a gate failure leads)
  *   VMHA_SIM_FAULT_MASK=X keep only the fault kinds of hex mask X (exploration; the
  *                         bit order is that of failover_sim_faults.c)
  *
  * tests/failover/sim-seeds.list: seeds that found something, replayed on
  * every run: "SEED DESCRIPTION", or "SEED xfail DESCRIPTION" for a known
- * failure still open (reported, not failing the test).
+ * failure still open; and "xfail-class TEXT -- WHY": a failure whose text
+ * contains TEXT belongs to a class of bugs still open. Known failures are
+ * reported and do not fail the test (VMHA_SIM_STRICT=1: they do).
  */
 #include "config.h"
 
@@ -97,6 +102,7 @@ static void params(uint64_t seed, struct sim_params *p)
 	if (mask != NULL && *mask != '\0') {
 		p->faults &= (unsigned int)strtoul(mask, NULL, 16);
 	}
+	p->gate_checks = env_u64("VMHA_SIM_GATE", 1) != 0;
 }
 
 /* Print the trace of a failed seed: all of it with full, else its last lines. */
@@ -154,6 +160,39 @@ static bool run_seed(const struct sim_engine_ops *ops, uint64_t seed, struct sim
 	return r->ok;
 }
 
+/*
+ * @return whether a failure is known: seed is listed "SEED xfail ...", or the
+ *         failure text contains the TEXT of a line "xfail-class TEXT -- WHY"
+ *         (a class of failures still open); never with VMHA_SIM_STRICT=1
+ */
+static bool known_failure(uint64_t seed, const char *failure)
+{
+	FILE *f = NULL;
+	char line[1024];
+	bool found = false;
+
+	if (env_u64("VMHA_SIM_STRICT", 0) != 0) {
+		return false;
+	}
+	f = fopen(SEED_LIST, "re");
+	while (f != NULL && !found && fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long s;
+		int used = 0;
+		char *sep = strstr(line, " -- ");
+
+		if (strncmp(line, "xfail-class ", 12) == 0 && sep != NULL) {
+			*sep = '\0';
+			found = strstr(failure, line + 12) != NULL;
+		} else if (line[0] != '#' && sscanf(line, "%llu %n", &s, &used) == 1) {
+			found = s == seed && strncmp(line + used, "xfail ", 6) == 0;
+		}
+	}
+	if (f != NULL) {
+		fclose(f);
+	}
+	return found;
+}
+
 /* The seeds of tests/failover/sim-seeds.list, every time. */
 static void test_seed_list(void **state)
 {
@@ -174,13 +213,13 @@ static void test_seed_list(void **state)
 		bool xfail;
 
 		lineno++;
-		if (line[0] == '#' || line[0] == '\n') {
+		if (line[0] == '#' || line[0] == '\n' || strncmp(line, "xfail-class ", 12) == 0) {
 			continue;
 		}
 		if (sscanf(line, "%llu %n", &seed, &used) != 1 || used == 0) {
 			fail_msg("%s:%u: expected 'SEED [xfail] DESCRIPTION'", SEED_LIST, lineno);
 		}
-		xfail = strncmp(line + used, "xfail ", 6) == 0;
+		xfail = strncmp(line + used, "xfail ", 6) == 0 && env_u64("VMHA_SIM_STRICT", 0) == 0;
 		if (run_seed(ops, seed, &r)) {
 			if (xfail) {
 				print_message("%s:%u: seed %llu (xfail) passes now: drop 'xfail'\n",
@@ -188,7 +227,7 @@ static void test_seed_list(void **state)
 			}
 			continue;
 		}
-		if (xfail) {
+		if (xfail || known_failure(seed, r.failure)) {
 			print_message("%s:%u: seed %llu still fails (known): %s\n", SEED_LIST,
 			              lineno, seed, r.failure);
 			continue;
@@ -216,6 +255,7 @@ static void test_random_seeds(void **state)
 	uint64_t ran = 0;
 	uint64_t failed = 0;
 	uint64_t first_failed = 0;
+	uint64_t known = 0;
 	size_t starts = 0, fences = 0, forged = 0, events = 0;
 
 	(void)state;
@@ -230,12 +270,20 @@ static void test_random_seeds(void **state)
 		}
 		ran++;
 		if (!run_seed(ops, seed, &r)) {
-			print_message("seed %" PRIu64 " fails: %s\n", seed, r.failure);
-			if (failed++ == 0) {
-				first_failed = seed;
-			}
-			if (!keep_going) {
-				break;
+			if (known_failure(seed, r.failure)) {
+				known++;
+				if (keep_going) {
+					print_message("seed %" PRIu64 " fails (known): %s\n", seed,
+					              r.failure);
+				}
+			} else {
+				print_message("seed %" PRIu64 " fails: %s\n", seed, r.failure);
+				if (failed++ == 0) {
+					first_failed = seed;
+				}
+				if (!keep_going) {
+					break;
+				}
 			}
 		}
 		starts += r.starts;
@@ -244,10 +292,10 @@ static void test_random_seeds(void **state)
 		events += r.events;
 	}
 	print_message("engine %s: %" PRIu64 " seeds from %" PRIu64 " in %" PRIu64
-	              " ms: %zu events, %zu starts, %zu fences, %zu forged messages, %" PRIu64
-	              " failed\n",
+	              " ms: %zu events, %zu starts, %zu fences, %zu forged messages; %" PRIu64
+	              " failed, %" PRIu64 " failed as known (xfail in %s)\n",
 	              ops->name, ran, first, now_ms() - start, events, starts, fences, forged,
-	              failed);
+	              failed, known, SEED_LIST);
 	if (failed > 0) {
 		report(ops, first_failed, false);
 		fail_msg("%" PRIu64 " of %" PRIu64 " seeds fail; first: %" PRIu64
@@ -337,6 +385,7 @@ static unsigned int sab_slot_flags(void *e)
 static void test_checker_fires(void **state)
 {
 	struct sim_engine_ops sab;
+	struct sim_params p;
 	struct sim_result r;
 
 	(void)state;
@@ -356,7 +405,12 @@ static void test_checker_fires(void **state)
 	sab.fence_done = sab_fence_done;
 	sab.self_fence = sab_self_fence;
 	sab.slot_flags = sab_slot_flags;
-	assert_false(run_seed(&sab, 1, &r));
+	/* the one rule alone (a saboteur also acts before it knows its quorum) */
+	params(1, &p);
+	p.gate_checks = false;
+	sim_run(&sab, &p, &r);
+	free(r.trace);
+	assert_false(r.ok);
 	assert_non_null(strstr(r.failure, "while it runs on"));
 }
 

@@ -307,6 +307,8 @@ void sim_deliver(struct sim *s, struct sim_member *m)
 		s->ops->ring(m->engine, s->now, it->ring_seq, it->nodes, it->n_nodes);
 		break;
 	case IT_CONFCHG:
+		/* until its quorum is known, this membership is inquorate in truth */
+		m->unknown_inquorate = !it->quorate;
 		s->ops->confchg(m->engine, s->now, it->members, it->n_members, it->left, it->n_left,
 		                it->joined, it->n_joined);
 		break;
@@ -319,6 +321,7 @@ void sim_deliver(struct sim *s, struct sim_member *m)
 		}
 		m->q_known = true;
 		m->q_seen = it->quorate;
+		m->unknown_inquorate = false;
 		s->ops->quorum(m->engine, s->now, it->quorate);
 		break;
 	case IT_MSG:
@@ -355,6 +358,18 @@ static size_t side_group(struct sim *s, int side, size_t *out)
 	return n;
 }
 
+/* What votequorum will say about side (expected votes: every host). */
+static bool side_quorate(struct sim *s, int side)
+{
+	size_t up = 0;
+	size_t h;
+
+	for (h = 0; h < s->n_hosts; h++) {
+		up += in_side(s, h, side) ? 1 : 0;
+	}
+	return up * 2 > s->n_hosts;
+}
+
 static int find_proc(struct sim *s, uint32_t pid)
 {
 	size_t i;
@@ -376,6 +391,11 @@ static void resync_member(struct sim *s, struct sim_member *m, const uint32_t *n
 	size_t j;
 	bool same;
 
+	if (m->known_side != s->hosts[m->idx].side) {
+		/* moved to another partition id with the same nodes: quorum is told again */
+		m->known_side = s->hosts[m->idx].side;
+		*changed = true;
+	}
 	same = n_nodes == m->n_known_ring &&
 	       memcmp(nodes, m->known_ring, n_nodes * sizeof(*nodes)) == 0;
 	if (!same) {
@@ -404,6 +424,7 @@ static void resync_member(struct sim *s, struct sim_member *m, const uint32_t *n
 		abort();
 	}
 	it->kind = IT_CONFCHG;
+	it->quorate = side_quorate(s, s->hosts[m->idx].side);
 	for (i = 0; i < n_group; i++) {
 		const struct sim_procinfo *p = &s->procs[group[i]];
 		bool known = false;
@@ -489,14 +510,9 @@ void sim_resync(struct sim *s)
 
 void sim_order_quorum(struct sim *s, int side)
 {
-	size_t up = 0;
 	size_t h;
-	bool quorate;
+	bool quorate = side_quorate(s, side);
 
-	for (h = 0; h < s->n_hosts; h++) {
-		up += in_side(s, h, side) ? 1 : 0;
-	}
-	quorate = up * 2 > s->n_hosts;
 	for (h = 0; h < s->n_hosts; h++) {
 		struct sim_member *m = &s->hosts[h].m;
 		struct sim_item *it = NULL;
@@ -549,7 +565,9 @@ void sim_vmhad_start(struct sim *s, size_t h)
 	m->incarnation = (sim_rand(s) >> 16) | 1;
 	m->n_known = 0;
 	m->n_known_ring = 0;
+	m->known_side = -1;
 	m->q_known = false;
+	m->unknown_inquorate = false;
 	m->q_seen = false;
 	m->self_fenced = false;
 	m->last_fed_ms = s->now;
@@ -714,6 +732,14 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 
 /* ---- what the engines call ---- */
 
+/* Now and then, a fault aimed at what h just did, soon after (F_AIMED). */
+void sim_aim(struct sim *s, size_t h)
+{
+	if (!s->healed && (s->p.faults & (1u << SIM_FAULT_AIMED)) && sim_chance(s, 80)) {
+		sim_at(s, s->now + sim_range(s, 0, 2500), EV_AIMED, h, 0, sim_rand(s), 0);
+	}
+}
+
 int sim_send(struct sim_member *m, const void *buf, size_t len)
 {
 	struct sim *s = m->sim;
@@ -736,11 +762,43 @@ int sim_send(struct sim_member *m, const void *buf, size_t len)
 		return 0;
 	}
 	sim_order_msg(s, s->hosts[m->idx].side, s->hosts[m->idx].nodeid, m->pid, buf, len);
+	if (strstr((const char *)buf, "\"vmha_failover\"") != NULL) {
+		sim_aim(s, m->idx);
+	}
 	for (i = 0; i < m->n_inv_pending; i++) {
 		s->vms[m->inv_pending[i]].wanted = true;
 	}
 	m->n_inv_pending = 0;
 	return 0;
+}
+
+/*
+ * Quorum gates every action: none while this vmhad knows it is inquorate,
+ * has fenced itself, or has received a membership change that left its
+ * partition inquorate and not yet the quorum that goes with it.
+ */
+bool sim_may_act(struct sim_member *m, const char *what, const char *arg)
+{
+	struct sim *s = m->sim;
+	const char *name = s->hosts[m->idx].name;
+
+	if (!s->p.gate_checks) {
+		if (!m->q_known || !m->q_seen || m->self_fenced || m->unknown_inquorate) {
+			sim_trace(s, "(%s acts without quorum: not checked, VMHA_SIM_GATE=0)", name);
+		}
+		return true;
+	}
+	if (!m->q_known || !m->q_seen) {
+		sim_fail(s, "%s issued %s %s while it knows it is inquorate", name, what, arg);
+	} else if (m->self_fenced) {
+		sim_fail(s, "%s issued %s %s after it fenced itself", name, what, arg);
+	} else if (m->unknown_inquorate) {
+		sim_fail(s,
+		         "%s issued %s %s in an inquorate partition: a membership change "
+		         "came, its quorum not yet (acted on the quorum of the one before)",
+		         name, what, arg);
+	}
+	return !s->done;
 }
 
 void sim_start_vm(struct sim_member *m, const char *vm)
@@ -751,8 +809,10 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 	uint64_t epoch = (uint64_t)s->hosts[m->idx].boot_epoch << 32;
 
 	s->r->starts++;
-	sim_trace(s, "%s START %s%s", s->hosts[m->idx].name, vm,
-	          !s->hosts[m->idx].m.q_seen ? " (while inquorate)" : "");
+	sim_trace(s, "%s START %s", s->hosts[m->idx].name, vm);
+	if (!sim_may_act(m, "START", vm)) {
+		return;
+	}
 	if (v >= 0) {
 		for (h = 0; h < s->n_hosts; h++) {
 			if (h != m->idx && (s->vms[v].running & (1u << h))) {
@@ -762,7 +822,10 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 			}
 		}
 	}
-	sim_at(s, s->now + sim_range(s, 200, 3000), EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0),
+	sim_aim(s, m->idx);
+	/* now and then libvirt takes its time: the start may outlive a self-fence */
+	sim_at(s, s->now + (sim_chance(s, 30) ? sim_range(s, 5000, 15000) : sim_range(s, 200, 3000)),
+	       EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0),
 	       epoch, ((uint64_t)(v >= 0) << 32) | m->pid);
 }
 
@@ -775,6 +838,10 @@ void sim_fence_host(struct sim_member *m, const char *host)
 	}
 	s->r->fences++;
 	sim_trace(s, "%s FENCE %s", s->hosts[m->idx].name, host);
+	if (!sim_may_act(m, "FENCE", host)) {
+		return;
+	}
+	sim_aim(s, m->idx);
 	sim_at(s, s->now + sim_range(s, 300, 4000), EV_FENCE_DONE, m->idx, h, 0, m->pid);
 }
 

@@ -11,6 +11,8 @@
 #include "failover_sim.h"
 
 #define SIM_MAX_SIDES 8
+/* the fault bit of the faults aimed at starts, fences and decisions */
+#define SIM_FAULT_AIMED 9
 
 enum sim_item_kind {
 	IT_RING = 0,
@@ -60,6 +62,7 @@ struct sim_member {
 	uint32_t known_pids[SIM_MAX_PROCS];
 	uint32_t known_nodes[SIM_MAX_PROCS];
 	size_t n_known_ring;
+	int known_side;
 	uint32_t known_ring[SIM_MAX_HOSTS];
 	struct sim_item *inbox_head;
 	struct sim_item *inbox_tail;
@@ -71,6 +74,8 @@ struct sim_member {
 	/* quorum as this vmhad last received it */
 	bool q_known;
 	bool q_seen;
+	/* a membership change left this partition inquorate; its quorum is not delivered yet */
+	bool unknown_inquorate;
 	uint64_t inquorate_since_ms;
 	bool self_fenced;
 	uint64_t last_fed_ms;
@@ -121,6 +126,7 @@ enum sim_ev_kind {
 	EV_ROGUE_LEAVE,
 	EV_WORLD_TICK,
 	EV_KILL,
+	EV_AIMED,
 	EV_HEAL,
 	EV_END,
 };
@@ -198,5 +204,8 @@ void sim_rogue_leave(struct sim *s, size_t proc);
 void sim_world_tick(struct sim *s);
 void sim_check_liveness(struct sim *s);
 void sim_vmhad_kill(struct sim *s, size_t h);
+void sim_aimed(struct sim *s, size_t h, unsigned int kind);
+void sim_aim(struct sim *s, size_t h);
+bool sim_may_act(struct sim_member *m, const char *what, const char *arg);
 
 #endif /* VMHA_TESTS_FAILOVER_SIM_WORLD_H */

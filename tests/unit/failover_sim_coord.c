@@ -354,10 +354,12 @@ static void c_tick(void *e, uint64_t now, const struct sim_slot *slots, size_t n
 
 	d->now = now;
 	for (i = 0; i < n; i++) {
-		unsigned int f = ((slots[i].flags & SIM_SLOT_QUORATE) ? VMHA_SLOT_QUORATE : 0) |
-		                 ((slots[i].flags & SIM_SLOT_SELF_FENCED) ? VMHA_SLOT_SELF_FENCED : 0);
+		unsigned int f =
+		        ((slots[i].flags & SIM_SLOT_QUORATE) ? VMHA_SLOT_QUORATE : 0) |
+		        ((slots[i].flags & SIM_SLOT_SELF_FENCED) ? VMHA_SLOT_SELF_FENCED : 0);
 
-		vmha_view_storage(d->view, now, slots[i].host, slots[i].incarnation, slots[i].seq, f);
+		vmha_view_storage(d->view, now, slots[i].host, slots[i].incarnation, slots[i].seq,
+		                  f);
 	}
 	if (d->await_quorum && now - d->await_since_ms >= AWAIT_QUORUM_MS) {
 		d->await_quorum = false;

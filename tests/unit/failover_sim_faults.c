@@ -257,7 +257,8 @@ static void isolate(struct sim *s, size_t h)
 	}
 	s->hosts[h].side = fresh;
 	for (k = 0; k < s->n_hosts; k++) {
-		if (k != h && s->hosts[k].up && (taken + 1) * 2 < s->n_hosts && sim_chance(s, 300)) {
+		if (k != h && s->hosts[k].up && (taken + 1) * 2 < s->n_hosts &&
+		    sim_chance(s, 300)) {
 			s->hosts[k].side = fresh;
 			taken++;
 		}
@@ -529,8 +530,8 @@ void sim_check_liveness(struct sim *s)
 			}
 		}
 		if (n != 1) {
-			sim_fail(s, "liveness: protected vm %s runs on %u hosts at the end%s", v->spec.name,
-			         n, where);
+			sim_fail(s, "liveness: protected vm %s runs on %u hosts at the end%s",
+			         v->spec.name, n, where);
 		}
 	}
 }

@@ -144,7 +144,8 @@ static void report(const struct sim_engine_ops *ops, uint64_t seed, bool full)
 	}
 	fprintf(stderr, "# engine %s, %s\n", ops->name, desc);
 	fprintf(stderr, "# %s%s (whole trace: %s; replay: VMHA_SIM_SEED=%" PRIu64 ")\n",
-	        full ? "" : "... last lines of the trace ", r.ok ? "passed" : r.failure, path, seed);
+	        full ? "" : "... last lines of the trace ", r.ok ? "passed" : r.failure, path,
+	        seed);
 	fputs(tail, stderr);
 	free(r.trace);
 }
@@ -219,7 +220,8 @@ static void test_seed_list(void **state)
 		if (sscanf(line, "%llu %n", &seed, &used) != 1 || used == 0) {
 			fail_msg("%s:%u: expected 'SEED [xfail] DESCRIPTION'", SEED_LIST, lineno);
 		}
-		xfail = strncmp(line + used, "xfail ", 6) == 0 && env_u64("VMHA_SIM_STRICT", 0) == 0;
+		xfail = strncmp(line + used, "xfail ", 6) == 0 &&
+		        env_u64("VMHA_SIM_STRICT", 0) == 0;
 		if (run_seed(ops, seed, &r)) {
 			if (xfail) {
 				print_message("%s:%u: seed %llu (xfail) passes now: drop 'xfail'\n",
@@ -346,11 +348,11 @@ static void sab_stop(void *e)
 	}
 }
 
-#define SAB_FWD(fn, params, args)                                                                  \
-	static void sab_##fn params                                                                \
-	{                                                                                          \
-		struct sim_member **m = e;                                                         \
-		saboteur_base->fn args;                                                            \
+#define SAB_FWD(fn, params, args)          \
+	static void sab_##fn params        \
+	{                                  \
+		struct sim_member **m = e; \
+		saboteur_base->fn args;    \
 	}
 
 SAB_FWD(ring, (void *e, uint64_t now, uint64_t s, const uint32_t *n, size_t c),

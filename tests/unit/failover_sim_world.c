@@ -458,7 +458,8 @@ static void resync_member(struct sim *s, struct sim_member *m, const uint32_t *n
 		    s->hosts[s->procs[pi].host].side == s->hosts[m->idx].side) {
 			why = s->procs[pi].rogue ? SIM_REASON_LEAVE : SIM_REASON_PROCDOWN;
 		}
-		it->left[it->n_left++] = (struct sim_proc){m->known_nodes[j], m->known_pids[j], why};
+		it->left[it->n_left++] =
+		        (struct sim_proc){m->known_nodes[j], m->known_pids[j], why};
 	}
 	m->n_known = n_group;
 	for (i = 0; i < n_group; i++) {
@@ -659,7 +660,8 @@ void sim_kill_vms(struct sim *s, size_t h, const char *why)
 	for (i = 0; i < s->n_vms; i++) {
 		if (s->vms[i].running & (1u << h)) {
 			s->vms[i].running &= ~(1u << h);
-			used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+			used += (size_t)snprintf(list + used,
+			                         used < sizeof(list) ? sizeof(list) - used : 0,
 			                         " %s", s->vms[i].spec.name);
 			if (used >= sizeof(list)) {
 				used = sizeof(list) - 1;
@@ -682,7 +684,8 @@ void sim_stop_vms(struct sim *s, size_t h, char (*vms)[SIM_NAME_SIZE], size_t n,
 
 		if (v >= 0 && (s->vms[v].running & (1u << h))) {
 			s->vms[v].running &= ~(1u << h);
-			used += (size_t)snprintf(list + used, used < sizeof(list) ? sizeof(list) - used : 0,
+			used += (size_t)snprintf(list + used,
+			                         used < sizeof(list) ? sizeof(list) - used : 0,
 			                         " %s", vms[i]);
 			if (used >= sizeof(list)) {
 				used = sizeof(list) - 1;
@@ -784,7 +787,8 @@ bool sim_may_act(struct sim_member *m, const char *what, const char *arg)
 
 	if (!s->p.gate_checks) {
 		if (!m->q_known || !m->q_seen || m->self_fenced || m->unknown_inquorate) {
-			sim_trace(s, "(%s acts without quorum: not checked, VMHA_SIM_GATE=0)", name);
+			sim_trace(s, "(%s acts without quorum: not checked, VMHA_SIM_GATE=0)",
+			          name);
 		}
 		return true;
 	}
@@ -816,17 +820,20 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 	if (v >= 0) {
 		for (h = 0; h < s->n_hosts; h++) {
 			if (h != m->idx && (s->vms[v].running & (1u << h))) {
-				sim_fail(s, "%s issued START %s while it runs on %s (not fenced since)",
-				         s->hosts[m->idx].name, vm, s->hosts[h].name);
+				sim_fail(
+				        s,
+				        "%s issued START %s while it runs on %s (not fenced since)",
+				        s->hosts[m->idx].name, vm, s->hosts[h].name);
 				return;
 			}
 		}
 	}
 	sim_aim(s, m->idx);
 	/* now and then libvirt takes its time: the start may outlive a self-fence */
-	sim_at(s, s->now + (sim_chance(s, 30) ? sim_range(s, 5000, 15000) : sim_range(s, 200, 3000)),
-	       EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0),
-	       epoch, ((uint64_t)(v >= 0) << 32) | m->pid);
+	sim_at(s,
+	       s->now + (sim_chance(s, 30) ? sim_range(s, 5000, 15000) : sim_range(s, 200, 3000)),
+	       EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0), epoch,
+	       ((uint64_t)(v >= 0) << 32) | m->pid);
 }
 
 void sim_fence_host(struct sim_member *m, const char *host)
@@ -915,4 +922,3 @@ const struct sim_settings *sim_member_settings(const struct sim_member *m)
 {
 	return &m->sim->p.settings;
 }
-

@@ -192,20 +192,33 @@ bool fo_may_act(const struct vmha_failover *fo)
 	return fo->quorate && !fo->self_fenced;
 }
 
+/*
+ * The online host with the lowest name, neither down nor fenced, among the
+ * mature ones (whose vmhad has announced FO_MATURE_SEQ times: a vmhad that
+ * just restarted has not received the table yet); among all when none is.
+ * Derived from ordered inputs only, so the same on every member.
+ */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo)
 {
 	const char *best = NULL;
+	const char *best_mature = NULL;
 	size_t i;
 
 	for (i = 0; fo != NULL && i < fo->n_hosts; i++) {
 		const struct fo_host *h = &fo->hosts[i];
 
-		if (h->online && !h->down && !h->fenced &&
-		    (best == NULL || strcmp(h->name, best) < 0)) {
+		if (!h->online || h->down || h->fenced) {
+			continue;
+		}
+		if (best == NULL || strcmp(h->name, best) < 0) {
 			best = h->name;
 		}
+		if (h->seq >= FO_MATURE_SEQ &&
+		    (best_mature == NULL || strcmp(h->name, best_mature) < 0)) {
+			best_mature = h->name;
+		}
 	}
-	return best;
+	return best_mature != NULL ? best_mature : best;
 }
 
 bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
@@ -327,6 +340,17 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	if (a->cpus > h->cpus || a->memory_kib / 1024 > h->memory_mib || h->down || h->fenced) {
 		grew = true;
 	}
+	if (h->incarnation != a->incarnation && strcmp(a->host, fo->self) != 0) {
+		/* a vmhad (re)joined: once every online host has announced again (so
+		 * that it knows them), the coordinator replays the table for it */
+		for (i = 0; i < fo->n_hosts; i++) {
+			fo->hosts[i].announced_since_join = false;
+		}
+		fo->replay_pending = true;
+	}
+	h->incarnation = a->incarnation;
+	h->seq = a->seq;
+	h->announced_since_join = true;
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
 	/* a host that announces again (through the view: its vmhad is a member)
@@ -385,6 +409,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	free(h->other);
 	h->other = other;
 	h->n_other = n_other;
+	fo_replay(fo);
 	if (h->online) {
 		retry_stranded(fo, freed  ? "capacity freed on a host"
 		                   : grew ? "a host came back"
@@ -569,7 +594,12 @@ static int on_down(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	struct fo_host *h = fo_find_host(fo, m->host);
 
 	if (h == NULL) {
-		return refuse(fo, m, "unknown host");
+		/* the coordinator's table has it (state transfer to a member that
+		 * (re)joined after the host was lost): known from now on, offline */
+		h = get_host(fo, m->host);
+		if (h == NULL) {
+			return refuse(fo, m, "unknown host and the host table is full");
+		}
 	}
 	if (h->online) {
 		return refuse(fo, m, "the host is online here");
@@ -676,6 +706,9 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 		v->proposed = false;
 		v->proposed_host[0] = '\0';
 	}
+	if (v != NULL && v->state == FO_VM_ASSIGNED && strcmp(v->target, m->host) == 0) {
+		return 0; /* the same assignment again (state transfer): nothing changes */
+	}
 	if (h == NULL || !h->online || h->fenced || h->down) {
 		return refuse(fo, m, "the target is not an online host");
 	}
@@ -715,9 +748,24 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 	if (v != NULL) {
 		v->proposed = false;
 	}
+	if (v != NULL && v->state == FO_VM_STRANDED && !never && strcmp(v->reason, m->text) == 0) {
+		return 0; /* the same decision again (state transfer) */
+	}
+	if (v == NULL && !never) {
+		/* not in this member's registry snapshot: the coordinator's table rules */
+		v = get_vm(fo, m->vm);
+		if (v == NULL) {
+			return fo_take_oom(fo);
+		}
+		v->protected_vm = true;
+	}
 	if (v == NULL || !v->protected_vm ||
-	    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED)) {
+	    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED &&
+	     !(v->state == FO_VM_UNKNOWN && !never))) {
 		return refuse(fo, m, "it is not pending");
+	}
+	if (v->host[0] == '\0') {
+		snprintf(v->host, sizeof(v->host), "%s", m->host);
 	}
 	snprintf(v->reason, sizeof(v->reason), "%s", m->text);
 	if (never) {

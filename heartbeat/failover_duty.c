@@ -295,3 +295,51 @@ void fo_schedule(struct vmha_failover *fo)
 		        next->spec.priority);
 	}
 }
+
+/*
+ * State transfer to a vmhad that (re)joined: the coordinator publishes its
+ * table again as decisions ("down", "fenced", "assign", "stranded"), in CPG
+ * order; members that have them already ignore them, the new one builds its
+ * table from them before it is mature enough to coordinate. Sent once every
+ * online host has announced since the join, so that the new member knows
+ * every host the decisions name.
+ */
+void fo_replay(struct vmha_failover *fo)
+{
+	size_t i;
+
+	if (!fo->replay_pending) {
+		return;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		if (fo->hosts[i].online && !fo->hosts[i].announced_since_join) {
+			return;
+		}
+	}
+	fo->replay_pending = false;
+	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
+		return;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->down || h->fenced) {
+			fo_send_msg(fo, "down", h->name, NULL, "state transfer");
+		}
+		if (h->fenced) {
+			fo_send_msg(fo, "fenced", h->name, NULL, "state transfer");
+		}
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		const struct fo_vm *v = &fo->vms[i];
+
+		if (!v->protected_vm) {
+			continue;
+		}
+		if (v->state == FO_VM_ASSIGNED) {
+			fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
+		} else if (v->state == FO_VM_STRANDED) {
+			fo_send_msg(fo, "stranded", v->host, v->spec.name, "%s", v->reason);
+		}
+	}
+}

@@ -14,6 +14,8 @@
 #include "planner/plan.h"
 
 #define FO_MAX_EXCLUDED 8
+/* a vmhad that has announced fewer times is fresh: not coordinator while a mature one is online */
+#define FO_MATURE_SEQ 3
 
 enum fo_vm_state {
 	FO_VM_UNKNOWN = 0,   /* protected, not seen running anywhere */
@@ -34,6 +36,11 @@ struct fo_host {
 	bool down;
 	/* a "fenced" decision of the coordinator was delivered */
 	bool fenced;
+	/* its vmhad's incarnation and announcement seq (a fresh vmhad is not coordinator) */
+	uint64_t incarnation;
+	uint64_t seq;
+	/* announced since a vmhad (re)joined: the table is replayed once all online hosts did */
+	bool announced_since_join;
 	/* VMs it announced that are not protected: they use capacity */
 	size_t n_other;
 	struct vmha_vm_info *other;
@@ -79,6 +86,8 @@ struct vmha_failover {
 	uint64_t fence_retry_ms;
 	bool quorate;
 	bool self_fenced;
+	/* a vmhad (re)joined: replay the table once every online host announced again */
+	bool replay_pending;
 	bool hosts_full_logged;
 	uint64_t registry_gen;
 	uint64_t now_ms;
@@ -132,6 +141,9 @@ void fo_schedule(struct vmha_failover *fo);
 
 /* The coordinator's duties, derived from the table: fence, announce, plan. */
 void fo_coordinate(struct vmha_failover *fo);
+
+/* The coordinator replays the table for a vmhad that (re)joined, once it can apply it. */
+void fo_replay(struct vmha_failover *fo);
 
 /* The planner's reason, and where a start already failed. */
 void fo_stranded_reason(const struct fo_vm *v, const char *reason, char *buf, size_t size);

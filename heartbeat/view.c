@@ -165,7 +165,7 @@ static struct host *find_nodeid(struct vmha_view *view, uint32_t nodeid)
 	return NULL;
 }
 
-static struct host *find_name(const struct vmha_view *view, const char *name)
+struct host *vmha_view_find_name(const struct vmha_view *view, const char *name)
 {
 	size_t i;
 
@@ -565,7 +565,7 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 	if (rc < 0) {
 		goto out;
 	}
-	other = find_name(view, a.host);
+	other = vmha_view_find_name(view, a.host);
 	if (other != NULL && other != h) {
 		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
 		     "message from node %" PRIu32
@@ -622,36 +622,6 @@ out:
 	return rc;
 }
 
-static const struct host *sender_of(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
-{
-	size_t i;
-
-	for (i = 0; view != NULL && i < view->n_hosts; i++) {
-		const struct host *h = &view->hosts[i];
-
-		if (h->nodeid == nodeid && h->pid == pid && h->in_group && h->announced &&
-		    h->name[0] != '\0') {
-			return h;
-		}
-	}
-	return NULL;
-}
-
-const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
-{
-	const struct host *h = sender_of(view, nodeid, pid);
-
-	return h != NULL ? h->name : NULL;
-}
-
-const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
-                                                      uint32_t pid)
-{
-	const struct host *h = sender_of(view, nodeid, pid);
-
-	return h != NULL ? &h->last : NULL;
-}
-
 /* The quorum is known now: decide the downs that waited for it (why NULL: inquorate). */
 static void decide_pending(struct vmha_view *view, const char *why)
 {
@@ -675,20 +645,6 @@ static void decide_pending(struct vmha_view *view, const char *why)
 			     h->name);
 		}
 	}
-}
-
-bool vmha_view_host_alarm(const struct vmha_view *view, const char *host)
-{
-	const struct host *h = view != NULL && host != NULL ? find_name(view, host) : NULL;
-
-	return h != NULL && h->alarm;
-}
-
-uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host)
-{
-	const struct host *h = view != NULL && host != NULL ? find_name(view, host) : NULL;
-
-	return h != NULL && h->slot_changed_known ? h->slot_changed_ms : 0;
 }
 
 int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
@@ -732,7 +688,7 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	if (view == NULL || host == NULL) {
 		return -EINVAL;
 	}
-	h = find_name(view, host);
+	h = vmha_view_find_name(view, host);
 	if (h == NULL) {
 		return 0;
 	}
@@ -792,7 +748,7 @@ int vmha_view_fenced(struct vmha_view *view, uint64_t now_ms, const char *host)
 	if (view == NULL || host == NULL) {
 		return -EINVAL;
 	}
-	h = find_name(view, host);
+	h = vmha_view_find_name(view, host);
 	if (h == NULL) {
 		return -ENOENT;
 	}
@@ -881,40 +837,4 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 		}
 	}
 	return take_oom(view);
-}
-
-bool vmha_view_decision_pending(const struct vmha_view *view)
-{
-	size_t i;
-
-	for (i = 0; view != NULL && i < view->n_hosts; i++) {
-		const struct host *h = &view->hosts[i];
-
-		if ((h->state == VMHA_HOST_LOST && !h->down_decided && view->storage_enabled) ||
-		    h->state == VMHA_HOST_ISOLATED) {
-			return true;
-		}
-	}
-	return false;
-}
-
-bool vmha_view_is_quorate(const struct vmha_view *view)
-{
-	return view != NULL && view->quorate;
-}
-
-size_t vmha_view_host_count(const struct vmha_view *view)
-{
-	return view != NULL ? view->n_hosts : 0;
-}
-
-int vmha_view_host_state(const struct vmha_view *view, const char *host)
-{
-	const struct host *h = NULL;
-
-	if (view == NULL || host == NULL) {
-		return -EINVAL;
-	}
-	h = find_name(view, host);
-	return h != NULL ? (int)h->state : -ENOENT;
 }

@@ -79,6 +79,9 @@ struct vmha_view {
 	bool oom;
 };
 
+/* @return the host named, NULL when none */
+struct host *vmha_view_find_name(const struct vmha_view *view, const char *name);
+
 /* @return the host's name, or "node N" before it announced (in buf) */
 const char *vmha_view_host_label(const struct host *h, char *buf, size_t size);
 

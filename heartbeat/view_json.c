@@ -1,6 +1,7 @@
-/* vmhad's view of the cluster: its presentation (JSON for `vmha status`, text dump). */
+/* vmhad's view of the cluster: queries, and its presentation (JSON for `vmha status`, text dump). */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,88 @@
 #include "heartbeat/view.h"
 #include "heartbeat/view_int.h"
 #include "util.h"
+
+static const struct host *sender_of(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; view != NULL && i < view->n_hosts; i++) {
+		const struct host *h = &view->hosts[i];
+
+		if (h->nodeid == nodeid && h->pid == pid && h->in_group && h->announced &&
+		    h->name[0] != '\0') {
+			return h;
+		}
+	}
+	return NULL;
+}
+
+const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid, uint32_t pid)
+{
+	const struct host *h = sender_of(view, nodeid, pid);
+
+	return h != NULL ? h->name : NULL;
+}
+
+const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
+                                                      uint32_t pid)
+{
+	const struct host *h = sender_of(view, nodeid, pid);
+
+	return h != NULL ? &h->last : NULL;
+}
+
+bool vmha_view_host_alarm(const struct vmha_view *view, const char *host)
+{
+	const struct host *h =
+	        view != NULL && host != NULL ? vmha_view_find_name(view, host) : NULL;
+
+	return h != NULL && h->alarm;
+}
+
+uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host)
+{
+	const struct host *h =
+	        view != NULL && host != NULL ? vmha_view_find_name(view, host) : NULL;
+
+	return h != NULL && h->slot_changed_known ? h->slot_changed_ms : 0;
+}
+
+bool vmha_view_decision_pending(const struct vmha_view *view)
+{
+	size_t i;
+
+	for (i = 0; view != NULL && i < view->n_hosts; i++) {
+		const struct host *h = &view->hosts[i];
+
+		if ((h->state == VMHA_HOST_LOST && !h->down_decided && view->storage_enabled) ||
+		    h->state == VMHA_HOST_ISOLATED) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool vmha_view_is_quorate(const struct vmha_view *view)
+{
+	return view != NULL && view->quorate;
+}
+
+size_t vmha_view_host_count(const struct vmha_view *view)
+{
+	return view != NULL ? view->n_hosts : 0;
+}
+
+int vmha_view_host_state(const struct vmha_view *view, const char *host)
+{
+	const struct host *h = NULL;
+
+	if (view == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	h = vmha_view_find_name(view, host);
+	return h != NULL ? (int)h->state : -ENOENT;
+}
 
 static int cmp_hosts(const void *a, const void *b)
 {

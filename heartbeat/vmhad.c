@@ -565,9 +565,10 @@ static void on_quorum(void *opaque, bool quorate)
 			vmha_coordinator_set_self_fenced(d->co, false);
 		}
 	}
+	/* the coordinator first: the view's decisions that waited for quorum follow */
+	vmha_coordinator_set_quorum(d->co, vmha_clock_now_ms(), quorate);
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
-	vmha_coordinator_set_quorum(d->co, vmha_clock_now_ms(), quorate);
 	if (d->await_quorum) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;

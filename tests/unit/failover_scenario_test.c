@@ -10,8 +10,10 @@
  * after the command that caused it (unless "hold on" keeps them queued).
  * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
- *   observers H... [no-fence-device] [restart-delay=MS]   hosts that run a coordinator
- *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded]   H's announcement
+ *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
+ *                                  coordinator
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
+ *                                  H's announcement (incarnation, seq: of its vmhad)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *      [only=H,...]                the registry (only=: in these observers' snapshots only)
  *   unprotect VM                   VM left the registry
@@ -334,6 +336,10 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 			parse_vms(r, args[k] + 4, &a);
 		} else if (strcmp(args[k], "health=degraded") == 0) {
 			a.health = VMHA_HEALTH_DEGRADED;
+		} else if (strncmp(args[k], "inc=", 4) == 0) {
+			a.incarnation = strtoull(args[k] + 4, NULL, 10);
+		} else if (strncmp(args[k], "seq=", 4) == 0) {
+			a.seq = strtoull(args[k] + 4, NULL, 10);
 		} else {
 			fail_at(r, "host: unknown '%s'", args[k]);
 		}
@@ -433,6 +439,8 @@ static void run_line(struct replay *r, char *line)
 				r->config.fence_device = false;
 			} else if (strncmp(args[k], "restart-delay=", 14) == 0) {
 				r->config.restart_delay_ms = strtoull(args[k] + 14, NULL, 10);
+			} else if (strncmp(args[k], "max-hosts=", 10) == 0) {
+				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
 			}
 		}
 		r->config.max_parallel_starts = 2;

@@ -307,9 +307,10 @@ static void c_quorum(void *e, uint64_t now, bool quorate)
 		d->self_fenced = false;
 		vmha_coordinator_set_self_fenced(d->co, false);
 	}
+	/* the coordinator first: the view's decisions that waited for quorum follow */
+	vmha_coordinator_set_quorum(d->co, now, quorate);
 	vmha_view_quorum(d->view, now, quorate);
 	run_actions(d);
-	vmha_coordinator_set_quorum(d->co, now, quorate);
 	if (d->await_quorum) {
 		d->await_quorum = false;
 		vmha_view_tick(d->view, now);

@@ -581,8 +581,11 @@ void sim_vmhad_start(struct sim *s, size_t h)
 	sim_trace(s, "world: vmhad starts on %s (pid %" PRIu32 ")", host->name, m->pid);
 	m->engine = s->ops->start(m);
 	sim_at(s, s->now + sim_range(s, 1, 300), EV_TICK, h, 0, 0, m->pid);
-	sim_at(s, s->now + sim_range(s, 1, s->p.settings.storage_interval_ms), EV_STORAGE, h, 0, 0,
-	       m->pid);
+	if (s->p.settings.storage_enabled) {
+		/* vmhad runs no storage worker without a storage heartbeat */
+		sim_at(s, s->now + sim_range(s, 1, s->p.settings.storage_interval_ms), EV_STORAGE,
+		       h, 0, 0, m->pid);
+	}
 	sim_at(s, s->now + sim_range(s, 1000, 2000), EV_ANNOUNCE, h, 0, 0, m->pid);
 	sim_resync(s);
 }

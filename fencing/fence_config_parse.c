@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -185,8 +186,8 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 		goto out;
 	}
 	if (!vmha_util_name_is_valid(tok[1])) {
-		set_err(err, errlen, "%s:%d: device: invalid device name '%s'", cfg->name, line,
-		        tok[1]);
+		set_err(err, errlen, "%s:%d: device: item 2 is not a valid device name", cfg->name,
+		        line);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -198,8 +199,9 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 	}
 	if (!agent_name_is_valid(tok[2])) {
 		set_err(err, errlen,
-		        "%s:%d: agent: invalid agent '%s' (a fence_* name or an absolute path)",
-		        cfg->name, line, tok[2]);
+		        "%s:%d: agent: item 3 is not a valid agent (a fence_* name or an absolute "
+		        "path)",
+		        cfg->name, line);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -221,8 +223,11 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 		uint64_t u = 0;
 
 		if (eq == NULL || eq == tok[i]) {
-			set_err(err, errlen, "%s:%d: %s: expected key=value", cfg->name, line,
-			        tok[i]);
+			/* Never echo it: an unquoted password with a space ends up here. */
+			set_err(err, errlen,
+			        "%s:%d: device: item %d is not key=value (not shown: it may hold "
+			        "a secret; quote values with spaces)",
+			        cfg->name, line, i + 1);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -230,8 +235,8 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 		value = eq + 1;
 		if (strcmp(key, "timeout") == 0) {
 			if (vmha_util_parse_duration_ms(value, &u) != 0 || u == 0) {
-				set_err(err, errlen, "%s:%d: timeout: invalid duration '%s'",
-				        cfg->name, line, value);
+				set_err(err, errlen, "%s:%d: timeout: item %d is not a duration",
+				        cfg->name, line, i + 1);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -241,8 +246,9 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 		}
 		if (strcmp(key, "retries") == 0) {
 			if (vmha_util_parse_u64(value, &u) != 0 || u > 10) {
-				set_err(err, errlen, "%s:%d: retries: invalid count '%s' (0..10)",
-				        cfg->name, line, value);
+				set_err(err, errlen,
+				        "%s:%d: retries: item %d is not a count (0..10)", cfg->name,
+				        line, i + 1);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -265,8 +271,8 @@ static int parse_device(struct vmha_fence_config *cfg, char **tok, int n, int li
 		}
 		rc = vmha_agent_args_set(dev.params, key, value, false);
 		if (rc == -EINVAL) {
-			set_err(err, errlen, "%s:%d: %s: invalid parameter name", cfg->name, line,
-			        key);
+			set_err(err, errlen, "%s:%d: device: item %d has an invalid parameter name",
+			        cfg->name, line, i + 1);
 			goto out;
 		}
 		if (rc != 0) {
@@ -613,6 +619,20 @@ out:
 	return rc;
 }
 
+static bool config_has_secret(const struct vmha_fence_config *cfg)
+{
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_devices; i++) {
+		for (j = 0; j < cfg->devices[i].n_params; j++) {
+			if (vmha_agent_param_is_secret(cfg->devices[i].param_names[j])) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 int vmha_fence_config_load(const char *path, struct vmha_fence_config **out, char *err,
                            size_t errlen)
 {
@@ -635,6 +655,20 @@ int vmha_fence_config_load(const char *path, struct vmha_fence_config **out, cha
 		set_err(err, errlen, "%s: not a regular file of at most 1 MiB", path);
 		goto out;
 	}
+	/* It names programs run as root: only root (or this process's owner) may write it. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		rc = -EPERM;
+		set_err(err, errlen, "%s: owned by uid %ld, not root (chown root it)", path,
+		        (long)st.st_uid);
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		rc = -EPERM;
+		set_err(err, errlen, "%s: writable by %s (mode %04o; chmod 600 it)", path,
+		        (st.st_mode & S_IWOTH) != 0 ? "everyone" : "its group",
+		        (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
 	text = calloc(1, (size_t)st.st_size + 1);
 	if (text == NULL) {
 		rc = -ENOMEM;
@@ -654,17 +688,15 @@ int vmha_fence_config_load(const char *path, struct vmha_fence_config **out, cha
 	}
 	text[len] = '\0';
 	rc = vmha_fence_config_parse(text, path, out, err, errlen);
-	if (rc == 0 && (st.st_mode & S_IROTH) != 0) {
-		size_t i, j;
-		for (i = 0; i < (*out)->n_devices; i++) {
-			for (j = 0; j < (*out)->devices[i].n_params; j++) {
-				if (vmha_agent_param_is_secret((*out)->devices[i].param_names[j])) {
-					vmha_warn("fencing configuration '%s' holds secrets and is "
-					          "readable by everyone (chmod 600 it)",
-					          path);
-					goto out;
-				}
-			}
+	if (rc == 0 && config_has_secret(*out)) {
+		/* No core dump or ptrace of a process that holds fence secrets. */
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+			vmha_warn("cannot make this process non-dumpable: %s", strerror(errno));
+		}
+		if ((st.st_mode & S_IROTH) != 0) {
+			vmha_warn("fencing configuration '%s' holds secrets and is readable by "
+			          "everyone (chmod 600 it)",
+			          path);
 		}
 	}
 out:

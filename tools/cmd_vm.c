@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "vm_guard.h"
 #include "deadline.h"
 #include "domxml.h"
 #include "planner/admission.h"
@@ -487,6 +488,7 @@ static json_object *read_status(const struct vm_opts *o)
 {
 	json_object *root = NULL;
 	char *text = NULL;
+	char msg[512] = "";
 	int rc;
 
 	if (o->status_path != NULL) {
@@ -497,10 +499,9 @@ static json_object *read_status(const struct vm_opts *o)
 		}
 		return root;
 	}
-	rc = vmha_status_ask(&text);
+	rc = vmha_status_ask(&text, msg, sizeof(msg));
 	if (rc < 0) {
-		fprintf(stderr, "vmha vm: cannot reach vmhad: %s (is it running?)\n",
-		        strerror(-rc));
+		fprintf(stderr, "vmha vm: %s\n", msg);
 		return NULL;
 	}
 	root = json_tokener_parse(text);
@@ -509,6 +510,18 @@ static json_object *read_status(const struct vm_opts *o)
 		fprintf(stderr, "vmha vm: vmhad answered with malformed JSON\n");
 	}
 	return root;
+}
+
+/* Refuse (with a message) an operator's action that the failover or quorum forbids. */
+static int guard(json_object *status, const char *name, const char *action)
+{
+	char why[512] = "";
+	int rc = vmha_vm_guard_check(status, name, why, sizeof(why));
+
+	if (rc < 0) {
+		fprintf(stderr, "vmha vm %s: refused: %s\n", action, why);
+	}
+	return rc;
 }
 
 static const char *jstr(json_object *o, const char *key)
@@ -767,6 +780,10 @@ static int do_start(struct vmha_registry *reg, const char *name, const struct vm
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}
+	if (guard(status, name, "start") != 0) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
 	if (json_object_object_get_ex(status, "daemon", &daemon)) {
 		self = jstr(daemon, "host");
 	}
@@ -868,7 +885,7 @@ static int do_stop(struct vmha_registry *reg, const char *name, const struct vm_
 
 	(void)reg;
 	status = read_status(o);
-	if (status == NULL) {
+	if (status == NULL || guard(status, name, "stop") != 0) {
 		goto out;
 	}
 	if (json_object_object_get_ex(status, "daemon", &daemon)) {
@@ -1185,6 +1202,10 @@ static int do_migrate(struct vmha_registry *reg, const char *name, const char *t
 	}
 	status = read_status(o);
 	if (status == NULL) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (guard(status, name, "migrate") != 0) {
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}

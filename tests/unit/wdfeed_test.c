@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include "fencing/fence_config.h"
 #include "fencing/selffence.h"
 #include "heartbeat/wdfeed.h"
 
@@ -214,12 +216,47 @@ static void test_announce(void **state)
 	assert_int_equal(s.watchdog_timeout_ms, 0);
 }
 
+/* The standalone examples in cluster-examples/ pass the start-up checks. */
+static void test_examples(void **state)
+{
+	static const char *const files[] = {
+	        VMHA_TOP_SRCDIR "/cluster-examples/standalone/vmhad-watchdog.conf",
+	        VMHA_TOP_SRCDIR "/cluster-examples/standalone/vmhad-fence.conf",
+	};
+	struct vmha_fence_config *fc = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct vmha_hbconf conf;
+		char err[512] = "";
+
+		if (vmha_hbconf_load(files[i], &conf, err, sizeof(err)) != 0 ||
+		    vmha_wdfeed_check_config(&conf, files[i], err, sizeof(err)) != 0 ||
+		    vmha_wdfeed_check_quorum(&conf, false, err, sizeof(err)) != 0) {
+			fail_msg("%s: %s", files[i], err);
+		}
+		assert_int_equal(conf.mode, VMHA_HB_MODE_STANDALONE);
+	}
+	f = fopen(VMHA_TOP_SRCDIR "/cluster-examples/standalone/fence.conf", "re");
+	assert_non_null(f);
+	assert_true(getdelim(&text, &len, '\0', f) > 0);
+	fclose(f);
+	assert_int_equal(vmha_fence_config_parse(text, "fence.conf", &fc, NULL, 0), 0);
+	assert_int_equal(vmha_fence_config_device_count(fc), 3);
+	vmha_fence_config_free(fc);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_check_config),  cmocka_unit_test(test_check_quorum),
 	        cmocka_unit_test(test_decide),        cmocka_unit_test(test_interval_and_disarm),
 	        cmocka_unit_test(test_timer_restart), cmocka_unit_test(test_announce),
+	        cmocka_unit_test(test_examples),
 	};
 
 	return cmocka_run_group_tests_name("wdfeed", tests, NULL, NULL);

@@ -134,7 +134,7 @@ void vmha_wdfeed_announce(const struct vmha_hbconf *conf, bool watchdog_open,
 	out->self_fence_delay_ms = conf->self_fence_delay_ms;
 }
 
-int vmha_wdfeed_timer_restart(const struct vmha_announce *lost, uint64_t restart_delay_ms,
+int vmha_wdfeed_timer_restart(const struct vmha_msg_safety *lost, uint64_t restart_delay_ms,
                               uint64_t *delay_ms, const char **why)
 {
 	uint64_t need_ms = 0;
@@ -142,19 +142,14 @@ int vmha_wdfeed_timer_restart(const struct vmha_announce *lost, uint64_t restart
 	*delay_ms = 0;
 	*why = NULL;
 	if (lost == NULL) {
-		*why = "the host never announced its settings";
-		return -EAGAIN;
-	}
-	if (!lost->has_safety) {
 		*why = "the host did not announce its watchdog settings";
 		return -EAGAIN;
 	}
-	if (lost->safety.watchdog_timeout_ms == 0) {
+	if (lost->watchdog_timeout_ms == 0) {
 		*why = "the host runs no watchdog";
 		return -EAGAIN;
 	}
-	need_ms = sum3(lost->safety.watchdog_timeout_ms, lost->safety.self_fence_delay_ms,
-	               VMHA_WDFEED_MARGIN_MS);
+	need_ms = sum3(lost->watchdog_timeout_ms, lost->self_fence_delay_ms, VMHA_WDFEED_MARGIN_MS);
 	*delay_ms = need_ms > restart_delay_ms ? need_ms : restart_delay_ms;
 	return 0;
 }

@@ -136,18 +136,19 @@ void vmha_wdfeed_announce(const struct vmha_hbconf *conf, bool watchdog_open,
  * dead: restart on a timer only when the lost host's announced settings
  * make that safe.
  *
- * @param lost              the lost host's last accepted announcement (NULL
- *                          when none)
+ * @param lost              the safety settings of the lost host's last
+ *                          accepted announcement (NULL when it never
+ *                          announced any: an older vmhad, or none heard)
  * @param restart_delay_ms  the coordinator's restart_delay
  * @param delay_ms          receives how long after the loss the restart may
  *                          go ahead: the larger of restart_delay_ms and the
  *                          lost host's watchdog_timeout + self_fence_delay +
  *                          VMHA_WDFEED_MARGIN_MS
  * @param why               receives a lowercase reason when refused
- * @return 0, or -EAGAIN: no safe timer, wait for a fence (no announcement,
- *         no settings announced, or no watchdog)
+ * @return 0, or -EAGAIN: no safe timer, wait for a fence (no settings
+ *         announced, or no watchdog)
  */
-int vmha_wdfeed_timer_restart(const struct vmha_announce *lost, uint64_t restart_delay_ms,
+int vmha_wdfeed_timer_restart(const struct vmha_msg_safety *lost, uint64_t restart_delay_ms,
                               uint64_t *delay_ms, const char **why);
 
 #endif /* VMHA_HEARTBEAT_WDFEED_H */

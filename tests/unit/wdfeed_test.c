@@ -152,7 +152,6 @@ static void test_interval_and_disarm(void **state)
 }
 
 struct restart_case {
-	bool announced;
 	bool has_safety;
 	uint64_t watchdog_timeout_ms;
 	uint64_t self_fence_delay_ms;
@@ -163,14 +162,13 @@ struct restart_case {
 };
 
 static const struct restart_case restart_cases[] = {
-        {false, false, 0, 0, 60000, -EAGAIN, 0, "never announced"},
-        {true, false, 0, 0, 60000, -EAGAIN, 0, "did not announce its watchdog settings"},
-        {true, true, 0, 30000, 60000, -EAGAIN, 0, "runs no watchdog"},
-        {true, true, 10000, 30000, 60000, 0, 60000, NULL},
-        {true, true, 10000, 30000, 45000, 0, 45000, NULL},
+        {false, 0, 0, 60000, -EAGAIN, 0, "did not announce its watchdog settings"},
+        {true, 0, 30000, 60000, -EAGAIN, 0, "runs no watchdog"},
+        {true, 10000, 30000, 60000, 0, 60000, NULL},
+        {true, 10000, 30000, 45000, 0, 45000, NULL},
         /* the lost host's settings are longer than the coordinator's delay: wait longer */
-        {true, true, 20000, 40000, 60000, 0, 65000, NULL},
-        {true, true, 86400000, 86400000, 1000, 0, 172805000, NULL},
+        {true, 20000, 40000, 60000, 0, 65000, NULL},
+        {true, 86400000, 86400000, 1000, 0, 172805000, NULL},
 };
 
 static void test_timer_restart(void **state)
@@ -179,16 +177,15 @@ static void test_timer_restart(void **state)
 
 	for (i = 0; i < sizeof(restart_cases) / sizeof(restart_cases[0]); i++) {
 		const struct restart_case *c = &restart_cases[i];
-		struct vmha_announce a;
+		struct vmha_msg_safety safety;
 		uint64_t delay_ms = 1;
 		const char *why = NULL;
 		int rc;
 
-		memset(&a, 0, sizeof(a));
-		a.has_safety = c->has_safety;
-		a.safety.watchdog_timeout_ms = c->watchdog_timeout_ms;
-		a.safety.self_fence_delay_ms = c->self_fence_delay_ms;
-		rc = vmha_wdfeed_timer_restart(c->announced ? &a : NULL, c->restart_delay_ms,
+		memset(&safety, 0, sizeof(safety));
+		safety.watchdog_timeout_ms = c->watchdog_timeout_ms;
+		safety.self_fence_delay_ms = c->self_fence_delay_ms;
+		rc = vmha_wdfeed_timer_restart(c->has_safety ? &safety : NULL, c->restart_delay_ms,
 		                               &delay_ms, &why);
 		if (rc != c->rc || (rc == 0 && delay_ms != c->delay_ms) ||
 		    (c->why != NULL && (why == NULL || strstr(why, c->why) == NULL))) {

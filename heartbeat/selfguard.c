@@ -398,7 +398,9 @@ bool vmha_selfguard_take_record(struct vmha_selfguard *g, struct vmha_sfworker_v
 
 void vmha_selfguard_status(const struct vmha_selfguard *g, struct json_object *root)
 {
+	struct vmha_msg_safety safety;
 	json_object *wd = NULL;
+	json_object *o = NULL;
 
 	if (g == NULL || root == NULL) {
 		return;
@@ -422,4 +424,15 @@ void vmha_selfguard_status(const struct vmha_selfguard *g, struct json_object *r
 	json_object_object_add(wd, "fed",
 	                       json_object_new_boolean(g->last_verdict == VMHA_WDFEED_FEED));
 	json_object_object_add(root, "watchdog", wd);
+	vmha_selfguard_safety(g, &safety);
+	o = json_object_new_object();
+	if (o == NULL) {
+		return;
+	}
+	json_object_object_add(o, "fence_device", json_object_new_boolean(safety.fence_device));
+	json_object_object_add(o, "watchdog_timeout_ms",
+	                       json_object_new_int64((int64_t)safety.watchdog_timeout_ms));
+	json_object_object_add(o, "self_fence_delay_ms",
+	                       json_object_new_int64((int64_t)safety.self_fence_delay_ms));
+	json_object_object_add(root, "safety", o);
 }

@@ -109,7 +109,10 @@ int vmha_selfguard_fatal(struct vmha_selfguard *g, uint64_t timeout_ms);
 bool vmha_selfguard_take_record(struct vmha_selfguard *g, struct vmha_sfworker_vm **vms, size_t *n,
                                 bool *complete);
 
-/** Add "self_fenced" and "watchdog" ({"device", "open", "feeds", "fed"}) to a status object. */
+/**
+ * Add "self_fenced", "watchdog" ({"device", "open", "timeout_ms", "feeds",
+ * "fed"}) and "safety" (what this host announces) to a status object.
+ */
 void vmha_selfguard_status(const struct vmha_selfguard *g, struct json_object *root);
 
 #endif /* VMHA_HEARTBEAT_SELFGUARD_H */

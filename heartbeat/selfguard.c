@@ -62,9 +62,8 @@ static void on_result(struct vmha_selfguard *g, const struct vmha_sfworker_resul
 	if (res->complete) {
 		vmha_selffence_mark_done(g->sf);
 		if (!g->self_fenced && !g->quorate) {
-			vmha_warn("self-fenced: %zu protected vms verified stopped (%zu qemu "
-			          "processes "
-			          "killed directly, libvirt %s, %" PRIu64 " ms)",
+			vmha_warn("self-fenced: %zu protected vms stopped (verified; %zu qemu "
+			          "processes killed directly, libvirt %s, %" PRIu64 " ms)",
 			          res->stopped, res->killed,
 			          res->libvirt_ok ? "answered" : "did not answer",
 			          res->duration_ms);

@@ -281,3 +281,24 @@ int vmha_sfworker_result(struct vmha_sfworker *w, struct vmha_sfworker_result *o
 	pthread_mutex_unlock(&w->lock);
 	return rc;
 }
+
+int vmha_sfworker_record_write(const char *slot_path, const char *node,
+                               const struct vmha_sfworker_vm *vms, size_t n, bool complete)
+{
+	const char **names = NULL;
+	size_t i;
+	int rc = 0;
+
+	if (n > 0) {
+		names = calloc(n, sizeof(*names));
+		if (names == NULL) {
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		names[i] = vms[i].name;
+	}
+	rc = vmha_selffence_record_write(slot_path, node, names, n, complete);
+	free(names);
+	return rc;
+}

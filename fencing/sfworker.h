@@ -91,4 +91,18 @@ int vmha_sfworker_fd(const struct vmha_sfworker *w);
  */
 int vmha_sfworker_result(struct vmha_sfworker *w, struct vmha_sfworker_result *out);
 
+/**
+ * Write the self-fence record of a run beside the storage slot (for the
+ * storage thread): vmha_selffence_record_write() with the VMs' names.
+ *
+ * @param slot_path  the host's slot file
+ * @param node       this host's name
+ * @param vms        the VMs of the run
+ * @param n          their number
+ * @param complete   every VM was verified stopped
+ * @return 0 or -errno
+ */
+int vmha_sfworker_record_write(const char *slot_path, const char *node,
+                               const struct vmha_sfworker_vm *vms, size_t n, bool complete);
+
 #endif /* VMHA_FENCING_SFWORKER_H */

@@ -28,6 +28,8 @@ struct vmha_selfguard {
 	struct vmha_selffence *sf;
 	struct vmha_sfworker *worker;
 	struct vmha_watchdog *wd;
+	/* the watchdog opened when probed */
+	bool wd_usable;
 	bool corosync_up;
 	bool quorate;
 	bool fatal;
@@ -193,13 +195,14 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
 		goto out;
 	}
 	if (conf->watchdog_device[0] != '\0') {
+		/* a probe only: armed by vmha_selfguard_start(), once the main loop can feed it */
 		rc = vmha_watchdog_open(conf->watchdog_device,
 		                        (unsigned int)(conf->watchdog_timeout_ms / 1000), &g->wd);
 		if (rc < 0 && !fence) {
 			vmha_err("'%s': watchdog_device '%s' does not open (%s), and without "
 			         "fence_config a watchdog is the only proof that a lost host "
-			         "stopped "
-			         "its VMs",
+			         "stopped its "
+			         "VMs",
 			         conf_path, conf->watchdog_device, strerror(-rc));
 			goto out;
 		}
@@ -209,12 +212,9 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
 			          conf->watchdog_device, strerror(-rc));
 			rc = 0;
 		} else {
-			vmha_notice("watchdog '%s' armed: fed every %" PRIu64
-			            " ms while quorate and "
-			            "healthy, timeout %" PRIu64 " ms",
-			            conf->watchdog_device,
-			            vmha_wdfeed_interval_ms(conf->watchdog_timeout_ms),
-			            conf->watchdog_timeout_ms);
+			(void)vmha_watchdog_close(g->wd, true);
+			g->wd = NULL;
+			g->wd_usable = true;
 		}
 	}
 	rc = vmha_sfworker_new(conf->libvirt_uri, LIBVIRT_TIMEOUT_MS, &g->worker);
@@ -228,14 +228,37 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
 		goto out;
 	}
 	g->fd_added = true;
-	g->last_tick_ms = vmha_clock_now_ms();
-	on_tick(g);
 	*out = g;
 	g = NULL;
 out:
-	if (g != NULL) {
-		vmha_selfguard_free(g, 1); /* never disarm on a failed start */
+	vmha_selfguard_free(g, 0);
+	return rc;
+}
+
+int vmha_selfguard_start(struct vmha_selfguard *g)
+{
+	int rc = 0;
+
+	if (g->wd_usable) {
+		rc = vmha_watchdog_open(g->conf.watchdog_device,
+		                        (unsigned int)(g->conf.watchdog_timeout_ms / 1000), &g->wd);
+		if (rc < 0 && g->conf.fence_config[0] == '\0') {
+			vmha_err("watchdog_device '%s' does not open any more: %s",
+			         g->conf.watchdog_device, strerror(-rc));
+			return rc;
+		}
+		if (rc == 0) {
+			vmha_notice("watchdog '%s' armed: fed every %" PRIu64
+			            " ms while quorate and "
+			            "healthy, timeout %" PRIu64 " ms",
+			            g->conf.watchdog_device,
+			            vmha_wdfeed_interval_ms(g->conf.watchdog_timeout_ms),
+			            g->conf.watchdog_timeout_ms);
+		}
+		rc = 0;
 	}
+	g->last_tick_ms = vmha_clock_now_ms();
+	on_tick(g);
 	return rc;
 }
 

@@ -38,10 +38,11 @@
 struct vmha_selfguard;
 
 /**
- * Set up (standalone mode): open the watchdog when one is configured (a
- * watchdog that does not open is an error without fence_config, a warning
- * with), start the worker and the feeding timer. Call after
- * vmha_wdfeed_check_config().
+ * Set up (standalone mode), before any connection to the cluster: check
+ * that the watchdog opens when one is configured (opened and closed again,
+ * disarmed: a watchdog that does not open is an error without fence_config,
+ * a warning with), start the worker. Call after vmha_wdfeed_check_config(),
+ * then vmha_selfguard_start() once the main loop is about to run.
  *
  * @param conf       the settings (copied)
  * @param conf_path  the file, for messages
@@ -52,6 +53,15 @@ struct vmha_selfguard;
  */
 int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb_loop_t *loop,
                        struct vmha_selfguard **out);
+
+/**
+ * Arm the watchdog (open it for good) and start feeding it from the main
+ * loop; from now on a stalled loop starves it.
+ *
+ * @return 0, or -errno when the watchdog no longer opens and there is no
+ *         fence_config
+ */
+int vmha_selfguard_start(struct vmha_selfguard *g);
 
 /**
  * Stop: a clean stop disarms the watchdog only when no protected VM runs

@@ -105,6 +105,11 @@ static void test_guard(void **state)
 	}
 
 	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	/* probed only (opened, disarmed, closed) until started */
+	assert_false(vmha_selfguard_watchdog_open(g));
+	assert_int_equal(drain(reader, &last), 1);
+	assert_int_equal(last, 'V');
+	assert_int_equal(vmha_selfguard_start(g), 0);
 	assert_true(vmha_selfguard_watchdog_open(g));
 	vmha_selfguard_safety(g, &safety);
 	assert_int_equal(safety.watchdog_timeout_ms, 1000);
@@ -159,6 +164,10 @@ static void test_guard(void **state)
 	drain(reader, &last);
 	assert_int_not_equal(last, 'V');
 	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	assert_int_equal(vmha_selfguard_start(g), 0);
+	run_for(300);
+	drain(reader, &last);
+	assert_int_equal(last, '.');
 	vmha_selfguard_free(g, 0);
 	drain(reader, &last);
 	assert_int_equal(last, 'V');
@@ -180,6 +189,7 @@ static void test_no_watchdog(void **state)
 	/* with one: a warning */
 	snprintf(conf.fence_config, sizeof(conf.fence_config), "/etc/vmha/fence.conf");
 	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	assert_int_equal(vmha_selfguard_start(g), 0);
 	assert_false(vmha_selfguard_watchdog_open(g));
 	vmha_selfguard_free(g, 0);
 }

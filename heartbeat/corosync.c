@@ -248,6 +248,52 @@ out:
 	return rc;
 }
 
+int vmha_corosync_nodelist(struct vmha_corosync_node *nodes, size_t max, size_t *n,
+                           uint64_t timeout_ms)
+{
+	cmap_handle_t h = 0;
+	char key[64];
+	char name[VMHA_NAME_SIZE];
+	uint32_t nodeid = 0;
+	size_t i;
+	int rc;
+
+	*n = 0;
+	rc = cmap_connect(&h, timeout_ms);
+	if (rc < 0) {
+		return rc;
+	}
+	for (i = 0; i < 1024; i++) {
+		snprintf(key, sizeof(key), "nodelist.node.%zu.nodeid", i);
+		rc = cs_to_errno(cmap_get_uint32(h, key, &nodeid));
+		if (rc == -ENOENT) {
+			rc = 0;
+			break;
+		}
+		if (rc < 0) {
+			goto out;
+		}
+		snprintf(key, sizeof(key), "nodelist.node.%zu.name", i);
+		rc = read_cmap_string(h, key, name, sizeof(name));
+		if (rc < 0) {
+			goto out;
+		}
+		if (strcmp(name, "none") == 0) {
+			continue; /* no name: nothing to bind */
+		}
+		if (*n == max) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		nodes[*n].nodeid = nodeid;
+		snprintf(nodes[*n].name, sizeof(nodes[*n].name), "%s", name);
+		(*n)++;
+	}
+out:
+	cmap_finalize(h);
+	return rc;
+}
+
 static struct vmha_corosync *from_cpg(cpg_handle_t handle)
 {
 	void *ctx = NULL;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heartbeat/msg.h"
+
 #include "heartbeat/view.h"
 
 struct vmha_corosync;
@@ -25,6 +27,22 @@ struct vmha_corosync_callbacks {
 	void (*message)(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len);
 	void (*quorum)(void *opaque, bool quorate);
 };
+
+/** One node of corosync's nodelist that has a name. */
+struct vmha_corosync_node {
+	uint32_t nodeid;
+	char name[VMHA_NAME_SIZE];
+};
+
+/**
+ * Read corosync's nodelist (nodelist.node.N.nodeid and .name) from cmap,
+ * waiting up to timeout_ms for a corosync that is starting. Nodes without a
+ * name are left out.
+ *
+ * @return 0 and *n nodes, -ENOSPC for more than max, or -errno
+ */
+int vmha_corosync_nodelist(struct vmha_corosync_node *nodes, size_t max, size_t *n,
+                           uint64_t timeout_ms);
 
 /**
  * Read totem.crypto_cipher and totem.crypto_hash from cmap.

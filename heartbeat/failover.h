@@ -1,20 +1,56 @@
 /*
  * The failover coordinator of vmhad in standalone mode: a pure state
- * machine, no I/O.
+ * machine, no I/O, no clock of its own (every input carries now_ms).
  *
- * Inputs, in the total order CPG delivers them on every member: the hosts'
- * announcements (capacity and running VMs), the protected VMs of the
- * registry, the view's HOST_DOWN decisions, and the failover messages
- * ("fenced HOST", "start VM on HOST: ok|failed"). Every member feeds the
- * same inputs and so computes the same restart plan (through the planner);
- * each acts only on its own part: the coordinator fences, every host starts
- * the VMs assigned to itself, tier by tier, at most max_parallel_starts at a
- * time. A failed start is announced over CPG and every member re-plans it
- * the same way, without the host where it failed.
+ * One decision stream. Every member holds the same table (hosts down and
+ * fenced, VMs running, displaced, assigned, stranded), built only from
+ * inputs that every member receives in the same CPG order: announcements
+ * the view accepted, the online state of hosts as the view derives it from
+ * the membership, quorum, and failover messages (failover_msg.h). The
+ * coordinator is derived from the table the same way everywhere: the online
+ * host with the lowest name that is neither down nor fenced. It alone
+ * decides and publishes, as messages (VMHA_FAILOVER_SEND):
+ *   "down HOST"      when its view says HOST is gone (local timers and storage
+ *                    readings of other members decide nothing),
+ *   "fenced HOST"    when its fence of HOST succeeded (FENCE action, then
+ *                    vmha_failover_fence_done()), when HOST's fresh storage slot
+ *                    says it fenced itself, or after restart_delay_ms without a
+ *                    fence device,
+ *   "assign VM HOST" one per displaced VM, planned by the coordinator alone
+ *                    (with the registry generation it planned from); "stranded"
+ *                    and "skip" for VMs that cannot or must not restart.
+ * A member starts a VM only on a delivered assignment to itself from the
+ * coordinator of that moment, tier by tier, at most max_parallel_starts at
+ * once, and publishes the result ("start VM HOST ok|failed"). Decisions from
+ * anyone but the coordinator, start results from anyone but the named host,
+ * and messages whose sender is not the vmhad of an online host are logged
+ * and dropped. Nothing is fenced, planned, assigned or started while this
+ * member is inquorate or has fenced itself. The coordinator's duties (hosts
+ * to fence, VMs to plan) derive from the table, so a new coordinator
+ * continues where the old one stopped.
  *
- * Nothing restarts before a "fenced" message for the VM's host: fencing
- * confirmed through the fencing library, or the host's self-fenced slot
- * flag seen by the coordinator.
+ * How a test harness drives one member (tests/unit/failover_scenario_test.c):
+ *   fo = vmha_failover_new(&(struct vmha_failover_config){.self_name = "h1",
+ *                                                          .fence_device = true});
+ *   vmha_failover_set_quorum(fo, true);
+ *   for each input in the common CPG order, with a virtual now_ms:
+ *     an accepted announcement  -> vmha_failover_announce(fo, now, &a);
+ *                                  vmha_failover_host_online(fo, a.host, true);
+ *     a member left             -> vmha_failover_host_online(fo, host, false);
+ *     quorum                    -> vmha_failover_set_quorum(fo, quorate);
+ *     a failover message        -> vmha_failover_message(fo, now, sender_host, &m)
+ *                                  (sender_host: the host whose vmhad sent it,
+ *                                  as the view knows its (nodeid, pid); NULL
+ *                                  for any other process);
+ *   local inputs of this member only:
+ *     its view's HOST_DOWN      -> vmha_failover_host_down(fo, now, host);
+ *     a fresh self-fenced slot  -> vmha_failover_host_self_fenced(fo, now, host);
+ *     the result of a FENCE     -> vmha_failover_fence_done(fo, now, host, ok, text);
+ *     time passes               -> vmha_failover_tick(fo, now);
+ *   after each call, drain vmha_failover_next_action(): SEND actions are
+ *   multicast (encode a.msg, deliver to every member in one order with this
+ *   member as the sender), START asks this host to start a.vm, FENCE to fence
+ *   a.host.
  */
 #ifndef VMHA_HEARTBEAT_FAILOVER_H
 #define VMHA_HEARTBEAT_FAILOVER_H
@@ -25,6 +61,7 @@
 
 #include <json-c/json.h>
 
+#include "heartbeat/failover_msg.h"
 #include "heartbeat/msg.h"
 
 struct vmha_failover;
@@ -35,6 +72,14 @@ struct vmha_failover_config {
 	const char *self_name;
 	/** most VM starts this host runs at once (0: 2) */
 	unsigned int max_parallel_starts;
+	/** most hosts in the table (0: 128); more are logged and ignored */
+	size_t max_hosts;
+	/** whether a fence device is configured (false: restart_delay_ms is the proof) */
+	bool fence_device;
+	/** without a fence device: how long after "down" the coordinator announces "fenced" */
+	uint64_t restart_delay_ms;
+	/** after a failed fence, wait this long before the next attempt (0: 5 s) */
+	uint64_t fence_retry_ms;
 };
 
 /** A protected VM, as the registry describes it. */
@@ -56,14 +101,14 @@ struct vmha_failover_vm {
 enum vmha_failover_action_kind {
 	/** log text */
 	VMHA_FAILOVER_EVENT = 0,
-	/** this host is the deterministic member: fence host, then send "fenced" */
+	/** this host is the coordinator: fence host, then vmha_failover_fence_done() */
 	VMHA_FAILOVER_FENCE,
 	/** start VM vm on this host from the registry, then send the result */
 	VMHA_FAILOVER_START,
-	/** VM vm cannot restart: text has the planner's reason */
+	/** VM vm cannot restart: text has the planner's reason (record it) */
 	VMHA_FAILOVER_STRANDED,
-	/** this host is the coordinator: send "assign vm to host" (a stranded VM fits now) */
-	VMHA_FAILOVER_ASSIGN,
+	/** multicast msg to the group (kept and retried in order, never dropped) */
+	VMHA_FAILOVER_SEND,
 };
 
 /** One action. */
@@ -74,20 +119,8 @@ struct vmha_failover_action {
 	char host[VMHA_NAME_SIZE];
 	char vm[VMHA_NAME_SIZE];
 	char text[512];
-};
-
-/** A decoded failover message. */
-struct vmha_failover_msg {
-	/** "fenced", "start" or "assign" */
-	char type[16];
-	/** fenced: the fenced host; start: where the VM was started; assign: the target */
-	char host[VMHA_NAME_SIZE];
-	/** start, assign: the VM */
-	char vm[VMHA_NAME_SIZE];
-	/** start: whether it runs */
-	bool ok;
-	/** fenced: how ("agents", "self-fenced"); start: why it failed */
-	char text[256];
+	/** SEND: the message */
+	struct vmha_failover_msg msg;
 };
 
 /** @return a coordinator, or NULL (bad config, no memory) */
@@ -114,13 +147,20 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms,
  */
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm);
 
-/**
- * Whether this host is the deterministic member now. Only the coordinator
- * re-plans stranded VMs when capacity appears, and proposes each placement
- * (VMHA_FAILOVER_ASSIGN); every member applies the "assign" messages in
- * CPG order, the first one for a VM wins.
- */
-void vmha_failover_set_coordinator(struct vmha_failover *fo, bool coordinator);
+/** @return the coordinator as this table derives it (NULL: none online) */
+const char *vmha_failover_coordinator(const struct vmha_failover *fo);
+
+/** @return whether this host is the coordinator now */
+bool vmha_failover_is_coordinator(const struct vmha_failover *fo);
+
+/** The generation of the registry snapshot the coordinator plans from (sent with "assign"). */
+void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen);
+
+/** Quorum of this member's partition (false at start): nothing acts while inquorate. */
+void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate);
+
+/** This host has fenced itself: nothing acts until it is cleared. */
+void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced);
 
 /**
  * A VM left the registry: no longer protected. A VM whose failover is
@@ -144,20 +184,44 @@ bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm);
 int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool online);
 
 /**
- * The view decided that host is down. When coordinator is true (this host
- * is the deterministic member), asks for VMHA_FAILOVER_FENCE.
+ * This member's view says host is down (a local decision: timers and storage
+ * readings differ between members). The coordinator publishes "down"; the
+ * others only log.
  *
- * @return 0 or -EINVAL
+ * @return 0, -EINVAL, -ENOENT for a host not in the table, -ENOMEM
  */
-int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host,
-                            bool coordinator);
+int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host);
+
+/**
+ * This member's view says host's slot, written after the host was lost and by
+ * its last announced incarnation, says it fenced itself. The coordinator
+ * publishes "down" (if needed) and "fenced".
+ *
+ * @return 0, -EINVAL, -ENOENT, -ENOMEM
+ */
+int vmha_failover_host_self_fenced(struct vmha_failover *fo, uint64_t now_ms, const char *host);
+
+/**
+ * The fence of host asked for by VMHA_FAILOVER_FENCE ended. On success the
+ * coordinator publishes "fenced", if it is still the quorate coordinator and
+ * the host is still down; a failure is retried after fence_retry_ms.
+ *
+ * @return 0, -EINVAL, -ENOENT, -ENOMEM
+ */
+int vmha_failover_fence_done(struct vmha_failover *fo, uint64_t now_ms, const char *host, bool ok,
+                             const char *text);
+
+/** Time passes: the coordinator's duties are checked. @return 0, -EINVAL, -ENOMEM */
+int vmha_failover_tick(struct vmha_failover *fo, uint64_t now_ms);
 
 /**
  * Feed a failover message delivered by CPG (from any member, self too).
  *
- * @return 0, -EINVAL for a message that makes no sense now (logged), -ENOMEM
+ * @param sender  the host whose vmhad sent it, as the view holds the
+ *                sender's (nodeid, pid); NULL when it is no such vmhad
+ * @return 0, -EINVAL for a message refused (logged), -ENOMEM
  */
-int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms,
+int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char *sender,
                           const struct vmha_failover_msg *m);
 
 /** @return the next action, false when none is left */
@@ -165,6 +229,13 @@ bool vmha_failover_next_action(struct vmha_failover *fo, struct vmha_failover_ac
 
 /** @return whether host has been fenced and its VMs displaced */
 bool vmha_failover_host_is_fenced(const struct vmha_failover *fo, const char *host);
+
+/**
+ * When the "down" of host was delivered here (this member's clock).
+ *
+ * @return 0, -EINVAL, -ENOENT when host is not down
+ */
+int vmha_failover_host_down_ms(const struct vmha_failover *fo, const char *host, uint64_t *down_ms);
 
 /** @return the number of protected VMs still to be restarted (displaced or assigned) */
 size_t vmha_failover_pending_count(const struct vmha_failover *fo);
@@ -186,21 +257,5 @@ const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i);
 
 /** @return a JSON array of the protected VMs: name, state, host, target, reason */
 json_object *vmha_failover_to_json(const struct vmha_failover *fo);
-
-/**
- * Encode a failover message (JSON, versioned, distinct from announcements).
- *
- * @return 0 and a malloc'ed buffer, or -EINVAL, -ENOMEM
- */
-int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size_t *out_len);
-
-/**
- * Decode a failover message.
- *
- * @return 0, -ENOMSG when buf is not a failover message at all (maybe an
- *         announcement), -EINVAL when it is one but malformed (err says why)
- */
-int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_msg *m, char *err,
-                             size_t err_size);
 
 #endif /* VMHA_HEARTBEAT_FAILOVER_H */

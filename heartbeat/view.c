@@ -10,59 +10,8 @@
 #include <syslog.h>
 
 #include "heartbeat/view.h"
+#include "heartbeat/view_int.h"
 #include "util.h"
-
-struct host {
-	uint32_t nodeid;
-	uint32_t pid;
-	/* "" until the host announces itself */
-	char name[VMHA_NAME_SIZE];
-	enum vmha_host_state state;
-	bool in_group;
-	bool in_ring;
-	/* the last accepted announcement (capacity, VMs) */
-	struct vmha_announce last;
-	bool announced;
-	/* a new incarnation is expected after a (re)join */
-	bool expect_new_incarnation;
-	uint64_t joined_ms;
-	uint64_t last_net_ms;
-	bool silent_reported;
-	/* storage slot readings */
-	bool slot_seen;
-	uint64_t slot_incarnation;
-	uint64_t slot_seq;
-	unsigned int slot_flags;
-	bool slot_changed_known;
-	uint64_t slot_changed_ms;
-	bool storage_stale_reported;
-	/* loss */
-	enum vmha_cpg_reason lost_reason;
-	uint64_t lost_ms;
-	bool down_decided;
-	bool down_pending_quorum;
-};
-
-struct vmha_view {
-	char self_name[VMHA_NAME_SIZE];
-	uint32_t self_nodeid;
-	bool storage_enabled;
-	uint64_t storage_timeout_ms;
-	uint64_t silence_timeout_ms;
-	bool quorum_known;
-	bool quorate;
-	bool ring_known;
-	uint32_t ring_nodeid;
-	uint64_t ring_seq;
-	struct host *hosts;
-	size_t n_hosts;
-	size_t cap_hosts;
-	struct vmha_view_action *actions;
-	size_t n_actions;
-	size_t head_action;
-	size_t cap_actions;
-	bool oom;
-};
 
 static const char *const state_names[] = {
         [VMHA_HOST_JOINING] = "joining", [VMHA_HOST_ONLINE] = "online",
@@ -126,6 +75,7 @@ void vmha_view_free(struct vmha_view *view)
 	}
 	free(view->hosts);
 	free(view->actions);
+	free(view->bindings);
 	free(view);
 }
 
@@ -194,7 +144,7 @@ static int take_oom(struct vmha_view *view)
 }
 
 /* The host's name, or "node<id>" before it announced. */
-static const char *host_label(const struct host *h, char *buf, size_t size)
+const char *vmha_view_host_label(const struct host *h, char *buf, size_t size)
 {
 	if (h->name[0] != '\0') {
 		return h->name;
@@ -215,7 +165,7 @@ static struct host *find_nodeid(struct vmha_view *view, uint32_t nodeid)
 	return NULL;
 }
 
-static struct host *find_name(const struct vmha_view *view, const char *name)
+struct host *vmha_view_find_name(const struct vmha_view *view, const char *name)
 {
 	size_t i;
 
@@ -268,7 +218,7 @@ static void set_state(struct vmha_view *view, struct host *h, enum vmha_host_sta
                       const char *why)
 {
 	char buf[32];
-	const char *label = host_label(h, buf, sizeof(buf));
+	const char *label = vmha_view_host_label(h, buf, sizeof(buf));
 
 	if (h->state == state) {
 		return;
@@ -282,7 +232,7 @@ static void set_state(struct vmha_view *view, struct host *h, enum vmha_host_sta
 static void decide_down(struct vmha_view *view, struct host *h, const char *why)
 {
 	char buf[32];
-	const char *label = host_label(h, buf, sizeof(buf));
+	const char *label = vmha_view_host_label(h, buf, sizeof(buf));
 
 	h->down_decided = true;
 	if (view->quorate) {
@@ -306,10 +256,18 @@ static void mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
 	h->lost_ms = now_ms;
 	h->down_decided = false;
 	h->down_pending_quorum = false;
+	h->slot_written_since_lost = false;
+	h->stale_flag_reported = false;
 	set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
 	if (!view->storage_enabled) {
-		decide_down(view, h,
-		            "no storage heartbeat configured: isolation cannot be told from death");
+		/* decided once the quorum of the new membership is known, never on
+		 * the quorum of the one before (vmha_view_quorum) */
+		h->down_pending_quorum = true;
+		view->quorum_stale = true;
+		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+		     "host '%s' lost without a storage heartbeat: down once the quorum of the "
+		     "new membership is known",
+		     h->name);
 	}
 }
 
@@ -407,6 +365,7 @@ static void member_joined(struct vmha_view *view, const struct vmha_member *m, u
 	h->storage_stale_reported = false;
 	h->down_decided = false;
 	h->down_pending_quorum = false;
+	h->alarm = false;
 	snprintf(why, sizeof(why), "rejoined (%s)", vmha_view_reason_name(m->reason));
 	set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE, why);
 }
@@ -519,6 +478,51 @@ static void report_vm_changes(struct vmha_view *view, const struct vmha_announce
 	}
 }
 
+int vmha_view_bind_node(struct vmha_view *view, uint32_t nodeid, const char *name)
+{
+	struct view_binding *p = NULL;
+	size_t i;
+
+	if (view == NULL || name == NULL || !vmha_util_name_is_valid(name)) {
+		return -EINVAL;
+	}
+	for (i = 0; i < view->n_bindings; i++) {
+		if (view->bindings[i].nodeid == nodeid ||
+		    strcmp(view->bindings[i].name, name) == 0) {
+			return -EEXIST;
+		}
+	}
+	p = realloc(view->bindings, (view->n_bindings + 1) * sizeof(*p));
+	if (p == NULL) {
+		return -ENOMEM;
+	}
+	view->bindings = p;
+	p[view->n_bindings].nodeid = nodeid;
+	snprintf(p[view->n_bindings].name, sizeof(p[0].name), "%s", name);
+	view->n_bindings++;
+	return 0;
+}
+
+/* With corosync's nodelist bound: nodeid must announce its name, and no other node may. */
+static int check_binding(struct vmha_view *view, uint32_t nodeid, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < view->n_bindings; i++) {
+		const struct view_binding *b = &view->bindings[i];
+
+		if ((b->nodeid == nodeid) != (strcmp(b->name, host) == 0)) {
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+			     "message from node %" PRIu32
+			     " dropped: it announces host '%s' but corosync's nodelist names node "
+			     "%" PRIu32 " '%s'",
+			     nodeid, host, b->nodeid, b->name);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
 int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, uint32_t pid,
                       const void *buf, size_t len)
 {
@@ -557,7 +561,11 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 		rc = -EBADMSG;
 		goto out;
 	}
-	other = find_name(view, a.host);
+	rc = check_binding(view, nodeid, a.host);
+	if (rc < 0) {
+		goto out;
+	}
+	other = vmha_view_find_name(view, a.host);
 	if (other != NULL && other != h) {
 		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
 		     "message from node %" PRIu32
@@ -614,16 +622,45 @@ out:
 	return rc;
 }
 
-int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
+/* The quorum is known now: decide the downs that waited for it (why NULL: inquorate). */
+static void decide_pending(struct vmha_view *view, const char *why)
 {
 	size_t i;
 
+	for (i = 0; why != NULL && i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+
+		if (h->down_pending_quorum && h->state == VMHA_HOST_LOST) {
+			decide_down(view, h, why);
+		}
+	}
+	for (i = 0; why == NULL && i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+
+		if (h->down_pending_quorum && h->state == VMHA_HOST_LOST && !h->down_decided) {
+			h->down_decided = true;
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			     "host '%s' is down but this partition is inquorate: no failover "
+			     "decision",
+			     h->name);
+		}
+	}
+}
+
+int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
+{
 	if (view == NULL) {
 		return -EINVAL;
 	}
 	if (view->quorum_known && view->quorate == quorate) {
-		return 0;
+		if (view->quorum_stale) {
+			/* the same quorum, now known for the new membership */
+			view->quorum_stale = false;
+			decide_pending(view, quorate ? "quorum of the new membership known" : NULL);
+		}
+		return take_oom(view);
 	}
+	view->quorum_stale = false;
 	if (!quorate) {
 		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, view->self_name,
 		     "host '%s' is inquorate: no failover decisions", view->self_name);
@@ -637,15 +674,7 @@ int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
 	}
 	view->quorum_known = true;
 	view->quorate = quorate;
-	if (quorate) {
-		for (i = 0; i < view->n_hosts; i++) {
-			struct host *h = &view->hosts[i];
-
-			if (h->down_pending_quorum && h->state == VMHA_HOST_LOST) {
-				decide_down(view, h, "quorum regained");
-			}
-		}
-	}
+	decide_pending(view, quorate ? "quorum regained" : NULL);
 	(void)now_ms;
 	return take_oom(view);
 }
@@ -659,7 +688,7 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	if (view == NULL || host == NULL) {
 		return -EINVAL;
 	}
-	h = find_name(view, host);
+	h = vmha_view_find_name(view, host);
 	if (h == NULL) {
 		return 0;
 	}
@@ -668,6 +697,16 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	h->slot_incarnation = incarnation;
 	h->slot_seq = seq;
 	h->slot_flags = flags;
+	if (changed && (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
+		h->slot_written_since_lost = true;
+	}
+	if (changed && h->state == VMHA_HOST_FENCED) {
+		h->alarm = true;
+		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		     "alarm: host '%s' writes to storage after it was reported fenced: its vms "
+		     "are not restarted, check the fence device",
+		     h->name);
+	}
 	if (changed) {
 		h->slot_changed_known = true;
 		h->slot_changed_ms = now_ms;
@@ -678,7 +717,18 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 		}
 	}
 	if ((flags & VMHA_SLOT_SELF_FENCED) &&
-	    (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
+	    (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED) &&
+	    (!h->slot_written_since_lost || incarnation != h->last.incarnation)) {
+		if (!h->stale_flag_reported) {
+			h->stale_flag_reported = true;
+			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			     "host '%s': its slot says self-fenced but was not written since it "
+			     "was "
+			     "lost by its announced incarnation: not a proof",
+			     h->name);
+		}
+	} else if ((flags & VMHA_SLOT_SELF_FENCED) &&
+	           (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
 		set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE,
 		          "its storage slot says it fenced itself");
 	} else if (changed && h->state == VMHA_HOST_LOST && !h->down_decided) {
@@ -698,7 +748,7 @@ int vmha_view_fenced(struct vmha_view *view, uint64_t now_ms, const char *host)
 	if (view == NULL || host == NULL) {
 		return -EINVAL;
 	}
-	h = find_name(view, host);
+	h = vmha_view_find_name(view, host);
 	if (h == NULL) {
 		return -ENOENT;
 	}
@@ -726,7 +776,7 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 	for (i = 0; i < view->n_hosts; i++) {
 		struct host *h = &view->hosts[i];
 		char buf[32];
-		const char *label = host_label(h, buf, sizeof(buf));
+		const char *label = vmha_view_host_label(h, buf, sizeof(buf));
 		uint64_t since;
 
 		switch (h->state) {
@@ -787,282 +837,4 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 		}
 	}
 	return take_oom(view);
-}
-
-bool vmha_view_decision_pending(const struct vmha_view *view)
-{
-	size_t i;
-
-	for (i = 0; view != NULL && i < view->n_hosts; i++) {
-		const struct host *h = &view->hosts[i];
-
-		if ((h->state == VMHA_HOST_LOST && !h->down_decided && view->storage_enabled) ||
-		    h->state == VMHA_HOST_ISOLATED) {
-			return true;
-		}
-	}
-	return false;
-}
-
-bool vmha_view_is_quorate(const struct vmha_view *view)
-{
-	return view != NULL && view->quorate;
-}
-
-size_t vmha_view_host_count(const struct vmha_view *view)
-{
-	return view != NULL ? view->n_hosts : 0;
-}
-
-int vmha_view_host_state(const struct vmha_view *view, const char *host)
-{
-	const struct host *h = NULL;
-
-	if (view == NULL || host == NULL) {
-		return -EINVAL;
-	}
-	h = find_name(view, host);
-	return h != NULL ? (int)h->state : -ENOENT;
-}
-
-static int cmp_hosts(const void *a, const void *b)
-{
-	const struct host *ha = *(const struct host *const *)a;
-	const struct host *hb = *(const struct host *const *)b;
-	char ba[32], bb[32];
-
-	return strcmp(host_label(ha, ba, sizeof(ba)), host_label(hb, bb, sizeof(bb)));
-}
-
-/* Hosts in name order; the caller frees the array. */
-static const struct host **sorted_hosts(const struct vmha_view *view)
-{
-	const struct host **list = calloc(view->n_hosts + 1, sizeof(*list));
-	size_t i;
-
-	if (list == NULL) {
-		return NULL;
-	}
-	for (i = 0; i < view->n_hosts; i++) {
-		list[i] = &view->hosts[i];
-	}
-	qsort(list, view->n_hosts, sizeof(*list), cmp_hosts);
-	return list;
-}
-
-static int cmp_vms(const void *a, const void *b)
-{
-	return strcmp(((const struct vmha_vm_info *)a)->name,
-	              ((const struct vmha_vm_info *)b)->name);
-}
-
-/* A host's VMs in name order (a copy the caller frees), or NULL when it has none. */
-static struct vmha_vm_info *sorted_vms(const struct host *h)
-{
-	struct vmha_vm_info *vms = NULL;
-
-	if (h->last.n_vms == 0) {
-		return NULL;
-	}
-	vms = calloc(h->last.n_vms, sizeof(*vms));
-	if (vms != NULL) {
-		memcpy(vms, h->last.vms, h->last.n_vms * sizeof(*vms));
-		qsort(vms, h->last.n_vms, sizeof(*vms), cmp_vms);
-	}
-	return vms;
-}
-
-static void ring_text(const struct vmha_view *view, char *buf, size_t size)
-{
-	if (view->ring_known) {
-		snprintf(buf, size, "%" PRIx32 ".%" PRIx64, view->ring_nodeid, view->ring_seq);
-	} else {
-		snprintf(buf, size, "none");
-	}
-}
-
-json_object *vmha_view_to_json(const struct vmha_view *view, uint64_t now_ms)
-{
-	json_object *root = NULL;
-	json_object *hosts = NULL;
-	const struct host **list = NULL;
-	char ring[48];
-	size_t i, j;
-
-	if (view == NULL) {
-		goto out;
-	}
-	list = sorted_hosts(view);
-	root = json_object_new_object();
-	hosts = json_object_new_array();
-	if (list == NULL || root == NULL || hosts == NULL) {
-		json_object_put(root);
-		json_object_put(hosts);
-		root = NULL;
-		goto out;
-	}
-	ring_text(view, ring, sizeof(ring));
-	json_object_object_add(root, "self", json_object_new_string(view->self_name));
-	json_object_object_add(root, "quorate", json_object_new_boolean(view->quorate));
-	json_object_object_add(root, "quorum_known", json_object_new_boolean(view->quorum_known));
-	json_object_object_add(root, "ring_id",
-	                       view->ring_known ? json_object_new_string(ring) : NULL);
-	for (i = 0; i < view->n_hosts; i++) {
-		const struct host *h = list[i];
-		json_object *o = json_object_new_object();
-		json_object *vms = json_object_new_array();
-		struct vmha_vm_info *sorted = sorted_vms(h);
-		char buf[32];
-
-		if (o == NULL || vms == NULL) {
-			json_object_put(o);
-			json_object_put(vms);
-			free(sorted);
-			continue;
-		}
-		json_object_object_add(o, "name",
-		                       json_object_new_string(host_label(h, buf, sizeof(buf))));
-		json_object_object_add(o, "nodeid", json_object_new_int64(h->nodeid));
-		json_object_object_add(o, "state",
-		                       json_object_new_string(vmha_view_state_name(h->state)));
-		json_object_object_add(
-		        o, "self",
-		        json_object_new_boolean(h->nodeid == view->self_nodeid &&
-		                                strcmp(h->name, view->self_name) == 0));
-		json_object_object_add(
-		        o, "health",
-		        h->announced ? json_object_new_string(vmha_msg_health_name(h->last.health))
-		                     : NULL);
-		json_object_object_add(o, "cpus", json_object_new_int64(h->last.cpus));
-		json_object_object_add(o, "memory_kib",
-		                       json_object_new_int64((int64_t)h->last.memory_kib));
-		json_object_object_add(o, "memory_free_kib",
-		                       json_object_new_int64((int64_t)h->last.memory_free_kib));
-		json_object_object_add(
-		        o, "last_heard_network_ms",
-		        h->announced ? json_object_new_int64((int64_t)(now_ms - h->last_net_ms))
-		                     : NULL);
-		json_object_object_add(
-		        o, "last_heard_storage_ms",
-		        h->slot_changed_known
-		                ? json_object_new_int64((int64_t)(now_ms - h->slot_changed_ms))
-		                : NULL);
-		json_object_object_add(
-		        o, "left_reason",
-		        (h->in_group || h->state == VMHA_HOST_JOINING)
-		                ? NULL
-		                : json_object_new_string(vmha_view_reason_name(h->lost_reason)));
-		for (j = 0; j < h->last.n_vms && sorted != NULL; j++) {
-			json_object *vm = json_object_new_object();
-
-			if (vm == NULL) {
-				continue;
-			}
-			json_object_object_add(vm, "name", json_object_new_string(sorted[j].name));
-			json_object_object_add(vm, "uuid", json_object_new_string(sorted[j].uuid));
-			json_object_object_add(
-			        vm, "state",
-			        json_object_new_string(vmha_msg_vm_state_name(sorted[j].state)));
-			json_object_object_add(vm, "vcpus", json_object_new_int64(sorted[j].vcpus));
-			json_object_object_add(
-			        vm, "memory_kib",
-			        json_object_new_int64((int64_t)sorted[j].memory_kib));
-			json_object_array_add(vms, vm);
-		}
-		free(sorted);
-		json_object_object_add(o, "vms", vms);
-		json_object_array_add(hosts, o);
-	}
-	json_object_object_add(root, "hosts", hosts);
-out:
-	free(list);
-	return root;
-}
-
-/* Appends to a growing string; on failure *buf becomes NULL. */
-static void append(char **buf, size_t *len, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void append(char **buf, size_t *len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *p = NULL;
-
-	if (*buf == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	p = realloc(*buf, *len + (size_t)n + 1);
-	if (p == NULL) {
-		free(*buf);
-		*buf = NULL;
-		return;
-	}
-	*buf = p;
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-}
-
-char *vmha_view_dump(const struct vmha_view *view, uint64_t now_ms)
-{
-	const struct host **list = NULL;
-	char *out = NULL;
-	size_t len = 0;
-	char ring[48];
-	size_t i, j;
-
-	if (view == NULL) {
-		goto cleanup;
-	}
-	list = sorted_hosts(view);
-	out = calloc(1, 1);
-	if (list == NULL || out == NULL) {
-		free(out);
-		out = NULL;
-		goto cleanup;
-	}
-	ring_text(view, ring, sizeof(ring));
-	append(&out, &len, "view self=%s quorate=%s ring=%s hosts=%zu\n", view->self_name,
-	       view->quorum_known ? (view->quorate ? "yes" : "no") : "unknown", ring,
-	       view->n_hosts);
-	for (i = 0; i < view->n_hosts; i++) {
-		const struct host *h = list[i];
-		struct vmha_vm_info *sorted = sorted_vms(h);
-		char buf[32];
-
-		append(&out, &len, "  host %s node=%" PRIu32 " state=%s",
-		       host_label(h, buf, sizeof(buf)), h->nodeid, vmha_view_state_name(h->state));
-		if (h->announced) {
-			append(&out, &len,
-			       " health=%s cpus=%" PRIu32 " memory_kib=%" PRIu64
-			       " free_kib=%" PRIu64 " net_age_ms=%" PRIu64,
-			       vmha_msg_health_name(h->last.health), h->last.cpus,
-			       h->last.memory_kib, h->last.memory_free_kib,
-			       now_ms - h->last_net_ms);
-		}
-		if (h->slot_changed_known) {
-			append(&out, &len, " storage_age_ms=%" PRIu64, now_ms - h->slot_changed_ms);
-		}
-		if (!h->in_group && h->state != VMHA_HOST_JOINING) {
-			append(&out, &len, " left=%s", vmha_view_reason_name(h->lost_reason));
-		}
-		append(&out, &len, " vms=");
-		for (j = 0; j < h->last.n_vms && sorted != NULL; j++) {
-			append(&out, &len, "%s%s:%s", j > 0 ? "," : "", sorted[j].name,
-			       vmha_msg_vm_state_name(sorted[j].state));
-		}
-		if (h->last.n_vms == 0) {
-			append(&out, &len, "-");
-		}
-		append(&out, &len, "\n");
-		free(sorted);
-	}
-cleanup:
-	free(list);
-	return out;
 }

@@ -134,6 +134,15 @@ int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha
                       const struct vmha_member *joined, size_t n_joined);
 
 /**
+ * Bind a vmha host name to a Corosync nodeid (corosync's nodelist): from
+ * then on, node nodeid's announcements must carry that name, and no other
+ * node may announce it.
+ *
+ * @return 0, -EINVAL, -EEXIST (nodeid or name bound already), -ENOMEM
+ */
+int vmha_view_bind_node(struct vmha_view *view, uint32_t nodeid, const char *name);
+
+/**
  * A CPG message. Malformed messages, other versions, messages from
  * non-members, duplicates and stale announcements are dropped with an event.
  *
@@ -141,6 +150,30 @@ int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha
  */
 int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, uint32_t pid,
                       const void *buf, size_t len);
+
+/**
+ * The host whose vmhad the view holds as (nodeid, pid): a group member that
+ * has announced under that name. Failover messages count only from it.
+ *
+ * @return the host name, NULL for any other sender
+ */
+const char *vmha_view_sender_host(const struct vmha_view *view, uint32_t nodeid, uint32_t pid);
+
+/**
+ * @return the last announcement the view accepted from (nodeid, pid) (valid
+ *         until the next call into the view), NULL when none
+ */
+const struct vmha_announce *vmha_view_sender_announce(const struct vmha_view *view, uint32_t nodeid,
+                                                      uint32_t pid);
+
+/**
+ * @return whether host's storage slot advanced after it was reported fenced
+ *         (the fence did not work: its VMs must not restart; until it rejoins)
+ */
+bool vmha_view_host_alarm(const struct vmha_view *view, const char *host);
+
+/** @return when host's slot was last seen to change (local clock), 0 when never */
+uint64_t vmha_view_slot_changed_ms(const struct vmha_view *view, const char *host);
 
 /** A quorum change. @return 0 or -ENOMEM */
 int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate);

@@ -5,18 +5,36 @@
  * with the expected one (diff -u on failure; VMHA_REGENERATE=1 rewrites it).
  *
  * tests/failover/cases.list: one line per case, "name description".
+ * Every SEND action of an observer is multicast: encoded, decoded and
+ * delivered to every observer in one order with that observer as the sender,
+ * after the command that caused it (unless "hold on" keeps them queued).
+ * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
- *   observers H...                 hosts that run a coordinator
- *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded]   H's announcement
- *   unprotect VM                   VM left the registry
- *   coordinator H                  H is the deterministic member now (the others are not)
- *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
- *   assign VM H [TEXT]             CPG message "assign" (the coordinator's proposal)
+ *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
+ *                                  coordinator
+ *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
+ *                                  H's announcement (incarnation, seq: of its vmhad)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
- *   down H coordinator=H2          the view's HOST_DOWN; H2 is the deterministic member
- *   fenced H [TEXT]                CPG message "fenced"
- *   start VM H ok|fail [TEXT]      CPG message "start"
+ *      [only=H,...]                the registry (only=: in these observers' snapshots only)
+ *   unprotect VM                   VM left the registry
+ *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
+ *   leave H                        H left the membership (offline in every observer's view)
+ *   down H [only=H2,...]           H left; every observer's view (or only those) says down
+ *   view-down H only=H2,...        only these observers' views say H is down (still a member
+ *                                  elsewhere: timers differ)
+ *   self-fenced-slot H             every observer reads a fresh self-fenced slot of H
+ *   fence-ok H [TEXT] / fence-fail H [TEXT]   the coordinator's fence of H ended
+ *   quorum yes|no [H...]           quorum of these observers (default all)
+ *   self-fence H yes|no            observer H fenced itself (or not any more)
+ *   tick MS                        the virtual clock advances by MS; every observer ticks
+ *   hold on|off                    keep multicast messages queued / deliver them as they come
+ *   flush                          deliver the queued messages now
+ *   fenced H [TEXT] [from=S]       CPG message "fenced" (S: the sending host, "-" for a
+ *                                  process that is not vmhad; default the coordinator)
+ *   assign VM H [TEXT] [from=S]    CPG message "assign"
+ *   start VM H ok|fail [TEXT] [from=S]   CPG message "start" (default sender H)
  *   raw TEXT                       a raw CPG message (codec check)
+ *   coordinator                    each observer's coordinator
  *   show                           each observer's VM table
  *   expect-same                    all observers' tables are identical
  */
@@ -30,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
@@ -46,14 +65,27 @@
 
 #define MAX_OBS   8
 #define MAX_SPECS 64
+#define MAX_WIRE  256
+
+struct wire_msg {
+	char sender[VMHA_NAME_SIZE];
+	struct vmha_failover_msg m;
+};
 
 struct replay {
 	size_t n_obs;
 	char names[MAX_OBS][VMHA_NAME_SIZE];
 	struct vmha_failover *fo[MAX_OBS];
+	struct vmha_failover_config config;
 	/* the registry so far, for observers that join later */
 	size_t n_specs;
 	struct vmha_failover_vm specs[MAX_SPECS];
+	char spec_only[MAX_SPECS][256];
+	/* multicast messages not delivered yet, in CPG order */
+	size_t n_wire;
+	struct wire_msg wire[MAX_WIRE];
+	bool hold;
+	uint64_t now_ms;
 	FILE *log;
 	char *log_buf;
 	size_t log_len;
@@ -85,20 +117,63 @@ static const char *kind_name(enum vmha_failover_action_kind k)
 		return "START";
 	case VMHA_FAILOVER_STRANDED:
 		return "STRANDED";
-	case VMHA_FAILOVER_ASSIGN:
-		return "ASSIGN";
+	case VMHA_FAILOVER_SEND:
+		return "SEND";
 	}
 	return "?";
 }
 
+static bool csv_lists(const char *csv, const char *name)
+{
+	char buf[256];
+	char *save = NULL;
+	char *tok = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", csv);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void deliver(struct replay *r, const char *sender, const struct vmha_failover_msg *m);
+
+/* Log every observer's actions; queue what they multicast; deliver it unless held. */
 static void drain(struct replay *r)
 {
 	struct vmha_failover_action a;
 	size_t i;
 
-	for (i = 0; i < r->n_obs; i++) {
-		while (vmha_failover_next_action(r->fo[i], &a)) {
-			fprintf(r->log, "%s %s %s\n", r->names[i], kind_name(a.kind), a.text);
+	for (;;) {
+		for (i = 0; i < r->n_obs; i++) {
+			while (vmha_failover_next_action(r->fo[i], &a)) {
+				fprintf(r->log, "%s %s %s\n", r->names[i], kind_name(a.kind),
+				        a.text);
+				if (a.kind != VMHA_FAILOVER_SEND) {
+					continue;
+				}
+				if (r->n_wire == MAX_WIRE) {
+					fail_at(r, "more than %d messages in flight", MAX_WIRE);
+				}
+				snprintf(r->wire[r->n_wire].sender, VMHA_NAME_SIZE, "%s",
+				         r->names[i]);
+				r->wire[r->n_wire].m = a.msg;
+				r->n_wire++;
+			}
+		}
+		if (r->hold || r->n_wire == 0) {
+			return;
+		}
+		{
+			struct wire_msg w = r->wire[0];
+
+			memmove(&r->wire[0], &r->wire[1], (r->n_wire - 1) * sizeof(r->wire[0]));
+			r->n_wire--;
+			fprintf(r->log, "~ deliver %s %s %s from %s\n", w.m.type, w.m.host, w.m.vm,
+			        w.sender);
+			deliver(r, w.sender, &w.m);
 		}
 	}
 }
@@ -142,7 +217,8 @@ static void parse_vms(struct replay *r, const char *list, struct vmha_announce *
 	}
 }
 
-static void deliver(struct replay *r, const struct vmha_failover_msg *m)
+/* Through the codec, as CPG would carry it, to every observer in turn. */
+static void deliver(struct replay *r, const char *sender, const struct vmha_failover_msg *m)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -151,7 +227,6 @@ static void deliver(struct replay *r, const struct vmha_failover_msg *m)
 	size_t i;
 	int rc;
 
-	/* through the codec, as CPG would carry it */
 	rc = vmha_failover_msg_encode(m, &buf, &len);
 	if (rc < 0) {
 		fail_at(r, "cannot encode: %s", strerror(-rc));
@@ -162,11 +237,174 @@ static void deliver(struct replay *r, const struct vmha_failover_msg *m)
 		fail_at(r, "cannot decode: %s", err);
 	}
 	for (i = 0; i < r->n_obs; i++) {
-		rc = vmha_failover_message(r->fo[i], 0, &back);
+		rc = vmha_failover_message(r->fo[i], r->now_ms, sender, &back);
 		if (rc < 0) {
 			fprintf(r->log, "%s message rc=%d\n", r->names[i], rc);
 		}
 	}
+}
+
+static ssize_t obs_index(const struct replay *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_obs; i++) {
+		if (strcmp(r->names[i], name) == 0) {
+			return (ssize_t)i;
+		}
+	}
+	return -1;
+}
+
+static struct vmha_failover *new_observer(struct replay *r, const char *name)
+{
+	struct vmha_failover_config c = r->config;
+	struct vmha_failover *fo = NULL;
+	size_t k;
+
+	c.self_name = name;
+	fo = vmha_failover_new(&c);
+	assert_non_null(fo);
+	vmha_failover_set_quorum(fo, true);
+	for (k = 0; k < r->n_specs; k++) {
+		if (r->spec_only[k][0] == '\0' || csv_lists(r->spec_only[k], name)) {
+			assert_int_equal(vmha_failover_protect(fo, &r->specs[k]), 0);
+		}
+	}
+	return fo;
+}
+
+/* "from=S" among the arguments: the sender (NULL for "-"); dflt otherwise. */
+static const char *sender_arg(char **args, size_t *n, const char *dflt)
+{
+	size_t k;
+
+	for (k = 0; k < *n; k++) {
+		if (strncmp(args[k], "from=", 5) == 0) {
+			const char *s = args[k] + 5;
+
+			args[k] = args[*n - 1];
+			(*n)--;
+			return strcmp(s, "-") == 0 ? NULL : s;
+		}
+	}
+	return dflt;
+}
+
+static void message_cmd(struct replay *r, const char *type, char **args, size_t n)
+{
+	struct vmha_failover_msg m;
+	const char *c = r->n_obs > 0 ? vmha_failover_coordinator(r->fo[0]) : NULL;
+	char dflt[VMHA_NAME_SIZE];
+	const char *sender = NULL;
+
+	snprintf(dflt, sizeof(dflt), "%s", c != NULL ? c : "");
+	memset(&m, 0, sizeof(m));
+	snprintf(m.type, sizeof(m.type), "%s", type);
+	if (strcmp(type, "fenced") == 0) {
+		sender = sender_arg(args, &n, dflt);
+		snprintf(m.host, sizeof(m.host), "%s", args[1]);
+		snprintf(m.text, sizeof(m.text), "%s", n > 2 ? args[2] : "agents");
+	} else if (strcmp(type, "assign") == 0) {
+		sender = sender_arg(args, &n, dflt);
+		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
+		snprintf(m.host, sizeof(m.host), "%s", args[2]);
+		snprintf(m.text, sizeof(m.text), "%s", n > 3 ? args[3] : "capacity");
+	} else {
+		sender = sender_arg(args, &n, args[2]);
+		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
+		snprintf(m.host, sizeof(m.host), "%s", args[2]);
+		m.ok = strcmp(args[3], "ok") == 0;
+		snprintf(m.text, sizeof(m.text), "%s", n > 4 ? args[4] : "");
+	}
+	deliver(r, sender, &m);
+}
+
+static void host_cmd(struct replay *r, char **args, size_t n)
+{
+	struct vmha_announce a = {0};
+	size_t i;
+	size_t k;
+
+	snprintf(a.host, sizeof(a.host), "%s", args[1]);
+	for (k = 2; k < n; k++) {
+		if (strncmp(args[k], "cpus=", 5) == 0) {
+			a.cpus = (uint32_t)strtoul(args[k] + 5, NULL, 10);
+		} else if (strncmp(args[k], "memory=", 7) == 0) {
+			a.memory_kib = strtoull(args[k] + 7, NULL, 10) * 1024;
+		} else if (strncmp(args[k], "vms=", 4) == 0) {
+			parse_vms(r, args[k] + 4, &a);
+		} else if (strcmp(args[k], "health=degraded") == 0) {
+			a.health = VMHA_HEALTH_DEGRADED;
+		} else if (strncmp(args[k], "inc=", 4) == 0) {
+			a.incarnation = strtoull(args[k] + 4, NULL, 10);
+		} else if (strncmp(args[k], "seq=", 4) == 0) {
+			a.seq = strtoull(args[k] + 4, NULL, 10);
+		} else {
+			fail_at(r, "host: unknown '%s'", args[k]);
+		}
+	}
+	for (i = 0; i < r->n_obs; i++) {
+		assert_int_equal(vmha_failover_announce(r->fo[i], r->now_ms, &a), 0);
+		vmha_failover_host_online(r->fo[i], a.host, true);
+	}
+	vmha_msg_announce_clear(&a);
+}
+
+static void vm_cmd(struct replay *r, char **args, size_t n)
+{
+	struct vmha_failover_vm v;
+	const char *only = "";
+	size_t i;
+	size_t k;
+
+	memset(&v, 0, sizeof(v));
+	v.restart = true;
+	v.vcpus = 1;
+	v.memory_mib = 256;
+	snprintf(v.name, sizeof(v.name), "%s", args[1]);
+	for (k = 2; k < n; k++) {
+		if (strncmp(args[k], "cpu=", 4) == 0) {
+			v.vcpus = (uint32_t)strtoul(args[k] + 4, NULL, 10);
+		} else if (strncmp(args[k], "memory=", 7) == 0) {
+			v.memory_mib = strtoull(args[k] + 7, NULL, 10);
+		} else if (strncmp(args[k], "priority=", 9) == 0) {
+			if (vmha_model_priority_parse(args[k] + 9, &v.priority) < 0) {
+				fail_at(r, "bad priority '%s'", args[k] + 9);
+			}
+		} else if (strcmp(args[k], "restart=never") == 0) {
+			v.restart = false;
+		} else if (strncmp(args[k], "group=", 6) == 0) {
+			snprintf(v.group, sizeof(v.group), "%s", args[k] + 6);
+		} else if (strncmp(args[k], "allowed=", 8) == 0) {
+			snprintf(v.allowed, sizeof(v.allowed), "%s", args[k] + 8);
+		} else if (strncmp(args[k], "only=", 5) == 0) {
+			only = args[k] + 5;
+		} else {
+			fail_at(r, "vm: unknown '%s'", args[k]);
+		}
+	}
+	for (i = 0; i < r->n_obs; i++) {
+		if (only[0] == '\0' || csv_lists(only, r->names[i])) {
+			assert_int_equal(vmha_failover_protect(r->fo[i], &v), 0);
+		}
+	}
+	assert_true(r->n_specs < MAX_SPECS);
+	snprintf(r->spec_only[r->n_specs], sizeof(r->spec_only[0]), "%s", only);
+	r->specs[r->n_specs++] = v;
+}
+
+/* The observers named by "only=H,..." among args[from..] (all when absent). */
+static bool selected(char **args, size_t n, size_t from, const char *name)
+{
+	size_t k;
+
+	for (k = from; k < n; k++) {
+		if (strncmp(args[k], "only=", 5) == 0) {
+			return csv_lists(args[k] + 5, name);
+		}
+	}
+	return true;
 }
 
 static void run_line(struct replay *r, char *line)
@@ -195,100 +433,106 @@ static void run_line(struct replay *r, char *line)
 		args[n++] = tok;
 	}
 	if (strcmp(args[0], "observers") == 0) {
+		r->config.fence_device = true;
+		for (k = 1; k < n; k++) {
+			if (strcmp(args[k], "no-fence-device") == 0) {
+				r->config.fence_device = false;
+			} else if (strncmp(args[k], "restart-delay=", 14) == 0) {
+				r->config.restart_delay_ms = strtoull(args[k] + 14, NULL, 10);
+			} else if (strncmp(args[k], "max-hosts=", 10) == 0) {
+				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
+			}
+		}
+		r->config.max_parallel_starts = 2;
 		for (i = 1; i < n && r->n_obs < MAX_OBS; i++) {
-			struct vmha_failover_config c = {.self_name = args[i],
-			                                 .max_parallel_starts = 2};
-
+			if (strchr(args[i], '=') != NULL ||
+			    strcmp(args[i], "no-fence-device") == 0) {
+				continue;
+			}
 			snprintf(r->names[r->n_obs], VMHA_NAME_SIZE, "%s", args[i]);
-			r->fo[r->n_obs] = vmha_failover_new(&c);
-			assert_non_null(r->fo[r->n_obs]);
+			r->fo[r->n_obs] = new_observer(r, args[i]);
 			r->n_obs++;
 		}
 	} else if (strcmp(args[0], "host") == 0 && n >= 2) {
-		struct vmha_announce a = {0};
-		uint64_t mib = 0;
-
-		snprintf(a.host, sizeof(a.host), "%s", args[1]);
-		for (k = 2; k < n; k++) {
-			if (strncmp(args[k], "cpus=", 5) == 0) {
-				a.cpus = (uint32_t)strtoul(args[k] + 5, NULL, 10);
-			} else if (strncmp(args[k], "memory=", 7) == 0) {
-				mib = strtoull(args[k] + 7, NULL, 10);
-				a.memory_kib = mib * 1024;
-			} else if (strncmp(args[k], "vms=", 4) == 0) {
-				parse_vms(r, args[k] + 4, &a);
-			} else if (strcmp(args[k], "health=degraded") == 0) {
-				a.health = VMHA_HEALTH_DEGRADED;
-			} else {
-				fail_at(r, "host: unknown '%s'", args[k]);
-			}
-		}
-		for (i = 0; i < r->n_obs; i++) {
-			assert_int_equal(vmha_failover_announce(r->fo[i], 0, &a), 0);
-			vmha_failover_host_online(r->fo[i], a.host, true);
-		}
-		vmha_msg_announce_clear(&a);
+		host_cmd(r, args, n);
 	} else if (strcmp(args[0], "vm") == 0 && n >= 2) {
-		struct vmha_failover_vm v;
+		vm_cmd(r, args, n);
+	} else if (strcmp(args[0], "coordinator") == 0 && n == 1) {
+		for (i = 0; i < r->n_obs; i++) {
+			const char *c = vmha_failover_coordinator(r->fo[i]);
 
-		memset(&v, 0, sizeof(v));
-		v.restart = true;
-		v.vcpus = 1;
-		v.memory_mib = 256;
-		snprintf(v.name, sizeof(v.name), "%s", args[1]);
-		for (k = 2; k < n; k++) {
-			if (strncmp(args[k], "cpu=", 4) == 0) {
-				v.vcpus = (uint32_t)strtoul(args[k] + 4, NULL, 10);
-			} else if (strncmp(args[k], "memory=", 7) == 0) {
-				v.memory_mib = strtoull(args[k] + 7, NULL, 10);
-			} else if (strncmp(args[k], "priority=", 9) == 0) {
-				if (vmha_model_priority_parse(args[k] + 9, &v.priority) < 0) {
-					fail_at(r, "bad priority '%s'", args[k] + 9);
-				}
-			} else if (strcmp(args[k], "restart=never") == 0) {
-				v.restart = false;
-			} else if (strncmp(args[k], "group=", 6) == 0) {
-				snprintf(v.group, sizeof(v.group), "%s", args[k] + 6);
-			} else if (strncmp(args[k], "allowed=", 8) == 0) {
-				snprintf(v.allowed, sizeof(v.allowed), "%s", args[k] + 8);
-			} else {
-				fail_at(r, "vm: unknown '%s'", args[k]);
-			}
-		}
-		for (i = 0; i < r->n_obs; i++) {
-			assert_int_equal(vmha_failover_protect(r->fo[i], &v), 0);
-		}
-		assert_true(r->n_specs < MAX_SPECS);
-		r->specs[r->n_specs++] = v;
-	} else if (strcmp(args[0], "coordinator") == 0 && n == 2) {
-		for (i = 0; i < r->n_obs; i++) {
-			vmha_failover_set_coordinator(r->fo[i], strcmp(r->names[i], args[1]) == 0);
+			fprintf(r->log, "%s coordinator %s\n", r->names[i], c != NULL ? c : "none");
 		}
 	} else if (strcmp(args[0], "join") == 0 && n == 2) {
-		struct vmha_failover_config c = {.self_name = args[1], .max_parallel_starts = 2};
+		ssize_t j = obs_index(r, args[1]);
 
-		for (i = 0; i < r->n_obs && strcmp(r->names[i], args[1]) != 0; i++) {
-		}
-		if (i == r->n_obs) {
+		if (j < 0) {
 			assert_true(r->n_obs < MAX_OBS);
-			snprintf(r->names[r->n_obs], VMHA_NAME_SIZE, "%s", args[1]);
-			r->n_obs++;
+			j = (ssize_t)r->n_obs++;
+			snprintf(r->names[j], VMHA_NAME_SIZE, "%s", args[1]);
 		}
-		vmha_failover_free(r->fo[i]);
-		r->fo[i] = vmha_failover_new(&c);
-		assert_non_null(r->fo[i]);
-		for (k = 0; k < r->n_specs; k++) {
-			assert_int_equal(vmha_failover_protect(r->fo[i], &r->specs[k]), 0);
+		vmha_failover_free(r->fo[j]);
+		r->fo[j] = new_observer(r, args[1]);
+	} else if ((strcmp(args[0], "leave") == 0 || strcmp(args[0], "down") == 0) && n >= 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_host_online(r->fo[i], args[1], false);
 		}
-	} else if (strcmp(args[0], "assign") == 0 && n >= 3) {
-		struct vmha_failover_msg m;
+		drain(r);
+		for (i = 0; strcmp(args[0], "down") == 0 && i < r->n_obs; i++) {
+			if (selected(args, n, 2, r->names[i])) {
+				vmha_failover_host_down(r->fo[i], r->now_ms, args[1]);
+			}
+		}
+	} else if (strcmp(args[0], "view-down") == 0 && n >= 3) {
+		for (i = 0; i < r->n_obs; i++) {
+			if (selected(args, n, 2, r->names[i])) {
+				vmha_failover_host_down(r->fo[i], r->now_ms, args[1]);
+			}
+		}
+	} else if (strcmp(args[0], "self-fenced-slot") == 0 && n == 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_host_self_fenced(r->fo[i], r->now_ms, args[1]);
+		}
+	} else if ((strcmp(args[0], "fence-ok") == 0 || strcmp(args[0], "fence-fail") == 0) &&
+	           n >= 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			if (vmha_failover_is_coordinator(r->fo[i])) {
+				vmha_failover_fence_done(r->fo[i], r->now_ms, args[1],
+				                         strcmp(args[0], "fence-ok") == 0,
+				                         n > 2 ? args[2] : "agents");
+			}
+		}
+	} else if (strcmp(args[0], "quorum") == 0 && n >= 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			bool listed = n == 2;
 
-		memset(&m, 0, sizeof(m));
-		snprintf(m.type, sizeof(m.type), "assign");
-		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
-		snprintf(m.host, sizeof(m.host), "%s", args[2]);
-		snprintf(m.text, sizeof(m.text), "%s", n > 3 ? args[3] : "capacity");
-		deliver(r, &m);
+			for (k = 2; k < n; k++) {
+				listed = listed || strcmp(args[k], r->names[i]) == 0;
+			}
+			if (listed) {
+				vmha_failover_set_quorum(r->fo[i], strcmp(args[1], "yes") == 0);
+			}
+		}
+	} else if (strcmp(args[0], "self-fence") == 0 && n == 3) {
+		ssize_t j = obs_index(r, args[1]);
+
+		if (j < 0) {
+			fail_at(r, "no observer '%s'", args[1]);
+		}
+		vmha_failover_set_self_fenced(r->fo[j], strcmp(args[2], "yes") == 0);
+	} else if (strcmp(args[0], "tick") == 0 && n == 2) {
+		r->now_ms += strtoull(args[1], NULL, 10);
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_tick(r->fo[i], r->now_ms);
+		}
+	} else if (strcmp(args[0], "hold") == 0 && n == 2) {
+		r->hold = strcmp(args[1], "on") == 0;
+	} else if (strcmp(args[0], "flush") == 0) {
+		r->hold = false;
+		drain(r);
+		r->hold = true;
+	} else if (strcmp(args[0], "assign") == 0 && n >= 3) {
+		message_cmd(r, "assign", args, n);
 	} else if (strcmp(args[0], "unprotect") == 0 && n == 2) {
 		for (i = 0; i < r->n_obs; i++) {
 			int rc = vmha_failover_unprotect(r->fo[i], args[1]);
@@ -297,30 +541,10 @@ static void run_line(struct replay *r, char *line)
 				fprintf(r->log, "%s unprotect rc=%s\n", r->names[i], strerror(-rc));
 			}
 		}
-	} else if (strcmp(args[0], "down") == 0 && n == 3 &&
-	           strncmp(args[2], "coordinator=", 12) == 0) {
-		for (i = 0; i < r->n_obs; i++) {
-			vmha_failover_host_down(r->fo[i], 0, args[1],
-			                        strcmp(r->names[i], args[2] + 12) == 0);
-		}
 	} else if (strcmp(args[0], "fenced") == 0 && n >= 2) {
-		struct vmha_failover_msg m;
-
-		memset(&m, 0, sizeof(m));
-		snprintf(m.type, sizeof(m.type), "fenced");
-		snprintf(m.host, sizeof(m.host), "%s", args[1]);
-		snprintf(m.text, sizeof(m.text), "%s", n > 2 ? args[2] : "agents");
-		deliver(r, &m);
+		message_cmd(r, "fenced", args, n);
 	} else if (strcmp(args[0], "start") == 0 && n >= 4) {
-		struct vmha_failover_msg m;
-
-		memset(&m, 0, sizeof(m));
-		snprintf(m.type, sizeof(m.type), "start");
-		snprintf(m.vm, sizeof(m.vm), "%s", args[1]);
-		snprintf(m.host, sizeof(m.host), "%s", args[2]);
-		m.ok = strcmp(args[3], "ok") == 0;
-		snprintf(m.text, sizeof(m.text), "%s", n > 4 ? args[4] : "");
-		deliver(r, &m);
+		message_cmd(r, "start", args, n);
 	} else if (strcmp(args[0], "show") == 0) {
 		for (i = 0; i < r->n_obs; i++) {
 			char *s = table(r, i);

@@ -560,6 +560,13 @@ static void run_line(struct replay *r, char *line)
 				flags |= VMHA_SLOT_SELF_FENCED;
 			}
 			rc = vmha_view_storage(r->views[i], r->now_ms, args[1], inc, seq, flags);
+		} else if (strcmp(cmd, "bind") == 0 && n == 3) {
+			struct vmha_member m;
+
+			if (parse_member(args[1], &m) < 0) {
+				fail_at(r, "bind: bad node id");
+			}
+			rc = vmha_view_bind_node(r->views[i], m.nodeid, args[2]);
 		} else if (strcmp(cmd, "fenced") == 0 && n == 2) {
 			rc = vmha_view_fenced(r->views[i], r->now_ms, args[1]);
 			fprintf(r->log, "t=%" PRIu64 " %s fenced %s: rc=%d\n", r->now_ms,

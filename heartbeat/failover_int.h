@@ -1,0 +1,151 @@
+/*
+ * Internal to the failover coordinator (failover.c, failover_plan.c): the
+ * replicated table and the helpers both files use. Not for other modules.
+ */
+#ifndef VMHA_HEARTBEAT_FAILOVER_INT_H
+#define VMHA_HEARTBEAT_FAILOVER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heartbeat/failover.h"
+#include "planner/model.h"
+#include "planner/plan.h"
+
+#define FO_MAX_EXCLUDED 8
+/* a vmhad that has announced fewer times is fresh: not coordinator while a mature one is online */
+#define FO_MATURE_SEQ 3
+
+enum fo_vm_state {
+	FO_VM_UNKNOWN = 0,   /* protected, not seen running anywhere */
+	FO_VM_RUNNING,       /* runs on host */
+	FO_VM_DISPLACED,     /* its host was fenced: to be planned */
+	FO_VM_ASSIGNED,      /* the coordinator assigned it to target, not started yet */
+	FO_VM_STRANDED,      /* the planner found no place (reason) */
+	FO_VM_NOT_RESTARTED, /* restart policy never */
+};
+
+/* One host. Replicated: everything but the fields marked local. */
+struct fo_host {
+	char name[VMHA_NAME_SIZE];
+	uint32_t cpus;
+	uint64_t memory_mib;
+	bool online;
+	/* a "down" decision of the coordinator was delivered */
+	bool down;
+	/* a "fenced" decision of the coordinator was delivered */
+	bool fenced;
+	/* its vmhad's incarnation and announcement seq (a fresh vmhad is not coordinator) */
+	uint64_t incarnation;
+	uint64_t seq;
+	/* announced since a vmhad (re)joined: the table is replayed once all online hosts did */
+	bool announced_since_join;
+	/* VMs it announced that are not protected: they use capacity */
+	size_t n_other;
+	struct vmha_vm_info *other;
+	/* local: when "down" was delivered here (the no-fence-device delay) */
+	uint64_t down_ms;
+	/* local, coordinator: a fence runs / "fenced" was sent and not delivered yet */
+	bool fencing;
+	bool fenced_sent;
+	uint64_t fence_retry_ms;
+};
+
+/* One VM. Replicated: everything but the fields marked local. */
+struct fo_vm {
+	struct vmha_failover_vm spec;
+	bool protected_vm;
+	enum fo_vm_state state;
+	char host[VMHA_NAME_SIZE];
+	char target[VMHA_NAME_SIZE];
+	char reason[256];
+	/* the registry generation of the assignment */
+	uint64_t gen;
+	size_t n_excluded;
+	char excluded[FO_MAX_EXCLUDED][VMHA_NAME_SIZE];
+	/* local: this host is starting it */
+	bool starting;
+	/* local, coordinator: a decision about it was sent and not delivered yet */
+	bool proposed;
+	/* local, coordinator: where it was proposed (counts there in the next plan) */
+	char proposed_host[VMHA_NAME_SIZE];
+};
+
+struct fo_queue_item {
+	struct vmha_failover_action a;
+	struct fo_queue_item *next;
+};
+
+struct vmha_failover {
+	char self[VMHA_NAME_SIZE];
+	unsigned int max_parallel_starts;
+	size_t max_hosts;
+	bool fence_device;
+	uint64_t restart_delay_ms;
+	uint64_t fence_retry_ms;
+	bool quorate;
+	bool self_fenced;
+	/* a vmhad (re)joined: replay the table once every online host announced again */
+	bool replay_pending;
+	bool hosts_full_logged;
+	uint64_t registry_gen;
+	uint64_t now_ms;
+	/* why the coordinator plans now (for the log) */
+	const char *plan_why;
+	size_t n_hosts;
+	struct fo_host *hosts;
+	size_t n_vms;
+	struct fo_vm *vms;
+	struct fo_queue_item *head;
+	struct fo_queue_item *tail;
+	bool oom;
+};
+
+/* Queue an action (kind, level, host, vm, text). */
+void fo_emit(struct vmha_failover *fo, enum vmha_failover_action_kind kind, int level,
+             const char *host, const char *vm, const char *fmt, ...)
+        __attribute__((format(printf, 6, 7)));
+
+/* @return the host or VM named, NULL when unknown */
+struct fo_host *fo_find_host(const struct vmha_failover *fo, const char *name);
+struct fo_vm *fo_find_vm(const struct vmha_failover *fo, const char *name);
+
+/*
+ * Plan the displaced and stranded VMs that have no decision in flight onto
+ * the online hosts (spread: prefer spreading the starts over the survivors).
+ *
+ * @return 0 and the model and plan (caller frees), or -errno
+ */
+int fo_plan_once(struct vmha_failover *fo, bool spread, struct vmha_model **out_m,
+                 struct vmha_plan **out_p);
+
+/* @return "unknown", "running", ... for the status JSON and the log */
+const char *fo_vm_state_name(enum fo_vm_state state);
+
+/* @return 0, or -ENOMEM once after an allocation failed */
+int fo_take_oom(struct vmha_failover *fo);
+
+/* Whether this member may fence, plan, assign or start now (quorate, not self-fenced). */
+bool fo_may_act(const struct vmha_failover *fo);
+
+/* Queue a message for the caller to multicast (SEND action). */
+void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The coordinator plans the displaced and stranded VMs and publishes a decision per VM. */
+void fo_replan(struct vmha_failover *fo, const char *why);
+
+/* This member starts its assigned VMs of the highest pending tier. */
+void fo_schedule(struct vmha_failover *fo);
+
+/* The coordinator's duties, derived from the table: fence, announce, plan. */
+void fo_coordinate(struct vmha_failover *fo);
+
+/* The coordinator replays the table for a vmhad that (re)joined, once it can apply it. */
+void fo_replay(struct vmha_failover *fo);
+
+/* The planner's reason, and where a start already failed. */
+void fo_stranded_reason(const struct fo_vm *v, const char *reason, char *buf, size_t size);
+
+#endif /* VMHA_HEARTBEAT_FAILOVER_INT_H */

@@ -17,7 +17,8 @@
  *
  * A '#' inside a value (password=a#b) is part of it.
  * A node without levels uses the devices of its "host" line as one level.
- * Errors name the file, line and field: "fence.conf:7: password: ...".
+ * Errors name the file, line and field: "fence.conf:7: password: ...";
+ * on a device line they give an item's position, never its text.
  */
 #ifndef VMHA_FENCING_FENCE_CONFIG_H
 #define VMHA_FENCING_FENCE_CONFIG_H
@@ -66,9 +67,15 @@ int vmha_fence_config_parse(const char *text, const char *name, struct vmha_fenc
                             char *err, size_t errlen);
 
 /**
- * Read and parse a configuration file.
+ * Read and parse a configuration file. It names programs run as root, so
+ * it must be owned by root (or by the calling user) and not writable by its
+ * group or others. Errors never echo the items of a device line (they may
+ * hold secrets): they give the item's position. A configuration with a
+ * secret parameter makes the calling process non-dumpable
+ * (PR_SET_DUMPABLE 0: no core dump, no ptrace by other users).
  *
- * @return 0, -errno when the file cannot be read, or as vmha_fence_config_parse()
+ * @return 0, -errno when the file cannot be read, -EPERM for a file someone
+ *         else may write, or as vmha_fence_config_parse()
  */
 int vmha_fence_config_load(const char *path, struct vmha_fence_config **out, char *err,
                            size_t errlen);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <libgen.h>
@@ -16,6 +15,7 @@
 
 #include "deadline.h"
 #include "log.h"
+#include "qemuproc.h"
 #include "selffence.h"
 #include "util.h"
 
@@ -156,31 +156,6 @@ int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_
 	return rc;
 }
 
-/* True when the NUL-separated argument list names VM with -name. */
-static bool cmdline_is_vm(const char *args, size_t len, const char *vm)
-{
-	const char *p = args;
-	const char *end = args + len;
-	size_t vlen = strlen(vm);
-	bool after_name = false;
-
-	while (p < end) {
-		size_t alen = strnlen(p, (size_t)(end - p));
-		if (after_name) {
-			const char *v = p;
-			if (strncmp(v, "guest=", 6) == 0) {
-				v += 6;
-			}
-			if (strncmp(v, vm, vlen) == 0 && (v[vlen] == '\0' || v[vlen] == ',')) {
-				return true;
-			}
-		}
-		after_name = strcmp(p, "-name") == 0;
-		p += alen + 1;
-	}
-	return false;
-}
-
 static bool pid_alive(pid_t pid)
 {
 	char path[64];
@@ -203,10 +178,13 @@ static bool pid_alive(pid_t pid)
 
 int vmha_selffence_kill_qemu(const char *vm, size_t *killed)
 {
+	return vmha_selffence_kill_guest(vm, NULL, killed);
+}
+
+int vmha_selffence_kill_guest(const char *vm, const char *uuid, size_t *killed)
+{
 	pid_t pids[64];
 	size_t n = 0, i;
-	DIR *proc = NULL;
-	struct dirent *de;
 	uint64_t deadline_ms;
 	bool left = false;
 	int rc = 0;
@@ -216,36 +194,15 @@ int vmha_selffence_kill_qemu(const char *vm, size_t *killed)
 		rc = -EINVAL;
 		goto out;
 	}
-	proc = opendir("/proc");
-	if (proc == NULL) {
-		rc = -errno;
+	/* Only a QEMU binary whose -name/-uuid or libvirt cgroup is this guest. */
+	rc = vmha_qemuproc_find_all(vm, uuid, pids, sizeof(pids) / sizeof(pids[0]), &n);
+	if (rc < 0) {
 		goto out;
 	}
-	while ((de = readdir(proc)) != NULL && n < sizeof(pids) / sizeof(pids[0])) {
-		char path[300];
-		char args[8192];
-		int64_t pid = 0;
-		ssize_t len;
-		int fd;
-
-		if (vmha_util_parse_i64(de->d_name, &pid) != 0 || pid <= 1 || pid == getpid()) {
-			continue;
-		}
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			continue;
-		}
-		len = read(fd, args, sizeof(args) - 1);
-		close(fd);
-		if (len <= 0) {
-			continue;
-		}
-		args[len] = '\0';
-		if (cmdline_is_vm(args, (size_t)len, vm) && kill((pid_t)pid, SIGKILL) == 0) {
-			vmha_warn("self-fence: killed QEMU process %lld of domain '%s'",
-			          (long long)pid, vm);
-			pids[n++] = (pid_t)pid;
+	for (i = 0; i < n; i++) {
+		if (kill(pids[i], SIGKILL) == 0) {
+			vmha_warn("self-fence: killed QEMU process %ld of domain '%s'",
+			          (long)pids[i], vm);
 		}
 	}
 	*killed = n;
@@ -264,9 +221,6 @@ int vmha_selffence_kill_qemu(const char *vm, size_t *killed)
 		rc = -EIO;
 	}
 out:
-	if (proc != NULL) {
-		closedir(proc);
-	}
 	return rc;
 }
 

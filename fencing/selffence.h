@@ -85,13 +85,20 @@ int vmha_selffence_record_write(const char *slot_path, const char *node, const c
 int vmha_selffence_record_read(const char *slot_path, int64_t *when_epoch, bool *complete);
 
 /**
- * Kill the QEMU processes of a VM without libvirt: every process of this
- * PID namespace whose command line has "-name guest=NAME[,...]" (or "-name
- * NAME") gets SIGKILL; waits up to 2 s for them to end.
+ * Kill the QEMU processes of a VM without libvirt: every process of this PID
+ * namespace that lib/qemuproc.h matches (a QEMU executable whose -name or
+ * -uuid, or libvirt cgroup, is the guest's) gets SIGKILL; waits up to 2 s for
+ * them to end. Any other process with "-name VM" in its arguments is left
+ * alone.
  *
+ * @param vm      the domain name
+ * @param uuid    the domain UUID, or NULL
  * @param killed  receives how many processes were killed
  * @return 0 when no such process is left, -EIO when one survived, -EINVAL
  */
+int vmha_selffence_kill_guest(const char *vm, const char *uuid, size_t *killed);
+
+/** vmha_selffence_kill_guest() by name only. */
 int vmha_selffence_kill_qemu(const char *vm, size_t *killed);
 
 /**

@@ -108,22 +108,44 @@ static int read_cmap_string(cmap_handle_t h, const char *key, char *out, size_t 
 	return rc;
 }
 
+/* Connect to cmap, waiting for a starting Corosync within the deadline. */
+static int cmap_connect(cmap_handle_t *h, uint64_t timeout_ms)
+{
+	uint64_t deadline = vmha_deadline_in_ms(timeout_ms);
+	bool told = false;
+	int rc = 0;
+
+	do {
+		rc = cs_to_errno(cmap_initialize(h));
+		if (rc == -EAGAIN || rc == -ENOTCONN) {
+			if (!told) {
+				vmha_notice("corosync is not reachable (cmap: %s): waiting up to "
+				            "%llu ms for it to start",
+				            strerror(-rc), (unsigned long long)timeout_ms);
+				told = true;
+			}
+			/* corosync starting (boot): wait for it, within the deadline */
+			sleep_ms(200);
+		}
+	} while ((rc == -EAGAIN || rc == -ENOTCONN) && !vmha_deadline_expired(deadline));
+	if (rc < 0) {
+		vmha_notice("corosync is not reachable (cmap: %s): is corosync running?",
+		            strerror(-rc));
+	} else if (told) {
+		vmha_notice("corosync is reachable");
+	}
+	return rc;
+}
+
 int vmha_corosync_ring_crypto(bool *secure, char *cipher, size_t cipher_size, char *hash,
                               size_t hash_size, uint64_t timeout_ms)
 {
-	uint64_t deadline = vmha_deadline_in_ms(timeout_ms);
 	cmap_handle_t h = 0;
 	bool connected = false;
 	int rc = 0;
 
 	*secure = false;
-	do {
-		rc = cs_to_errno(cmap_initialize(&h));
-		if (rc == -EAGAIN || rc == -ENOTCONN) {
-			/* corosync starting (boot): wait for it, within the deadline */
-			sleep_ms(200);
-		}
-	} while ((rc == -EAGAIN || rc == -ENOTCONN) && !vmha_deadline_expired(deadline));
+	rc = cmap_connect(&h, timeout_ms);
 	if (rc < 0) {
 		goto out;
 	}
@@ -142,18 +164,87 @@ out:
 	return rc;
 }
 
-/* Connect to cmap, waiting for a corosync that is starting, within timeout_ms. */
-static int cmap_connect(cmap_handle_t *h, uint64_t timeout_ms)
+/* An integer cmap key of any width: 0 when unset. */
+static int read_cmap_flag(cmap_handle_t h, const char *key, bool *out)
 {
-	uint64_t deadline = vmha_deadline_in_ms(timeout_ms);
+	union {
+		uint8_t u8;
+		uint16_t u16;
+		uint32_t u32;
+		uint64_t u64;
+		char bytes[16];
+	} v;
+	size_t len = sizeof(v);
+	cmap_value_types_t type;
 	int rc;
 
-	do {
-		rc = cs_to_errno(cmap_initialize(h));
-		if (rc == -EAGAIN || rc == -ENOTCONN) {
-			sleep_ms(200);
-		}
-	} while ((rc == -EAGAIN || rc == -ENOTCONN) && !vmha_deadline_expired(deadline));
+	memset(&v, 0, sizeof(v));
+	*out = false;
+	rc = cs_to_errno(cmap_get(h, key, &v, &len, &type));
+	if (rc == -ENOENT) {
+		return 0;
+	}
+	if (rc < 0) {
+		return rc;
+	}
+	switch (type) {
+	case CMAP_VALUETYPE_INT8:
+	case CMAP_VALUETYPE_UINT8:
+		*out = v.u8 != 0;
+		break;
+	case CMAP_VALUETYPE_INT16:
+	case CMAP_VALUETYPE_UINT16:
+		*out = v.u16 != 0;
+		break;
+	case CMAP_VALUETYPE_INT32:
+	case CMAP_VALUETYPE_UINT32:
+		*out = v.u32 != 0;
+		break;
+	case CMAP_VALUETYPE_INT64:
+	case CMAP_VALUETYPE_UINT64:
+		*out = v.u64 != 0;
+		break;
+	default:
+		vmha_warn("corosync cmap key '%s' is not an integer: taken as set", key);
+		*out = true;
+		break;
+	}
+	return 0;
+}
+
+int vmha_corosync_quorum_opts(struct vmha_corosync_quorum_opts *opts, uint64_t timeout_ms)
+{
+	cmap_handle_t h = 0;
+	bool connected = false;
+	int rc = 0;
+
+	memset(opts, 0, sizeof(*opts));
+	rc = cmap_connect(&h, timeout_ms);
+	if (rc < 0) {
+		goto out;
+	}
+	connected = true;
+	rc = read_cmap_flag(h, "quorum.two_node", &opts->two_node);
+	if (rc == 0) {
+		rc = read_cmap_flag(h, "quorum.auto_tie_breaker", &opts->auto_tie_breaker);
+	}
+	if (rc == 0) {
+		rc = read_cmap_flag(h, "quorum.last_man_standing", &opts->last_man_standing);
+	}
+	if (rc == 0) {
+		rc = read_cmap_flag(h, "quorum.wait_for_all", &opts->wait_for_all);
+	}
+	if (rc == 0) {
+		vmha_info(
+		        "corosync quorum: two_node %d, auto_tie_breaker %d, last_man_standing %d, "
+		        "wait_for_all %d",
+		        opts->two_node, opts->auto_tie_breaker, opts->last_man_standing,
+		        opts->wait_for_all);
+	}
+out:
+	if (connected) {
+		cmap_finalize(h);
+	}
 	return rc;
 }
 

@@ -50,10 +50,34 @@ int vmha_corosync_nodelist(struct vmha_corosync_node *nodes, size_t max, size_t 
  * @param secure       set to true when both name a real algorithm
  * @param cipher/hash  receive the values ("none" when unset)
  * @param timeout_ms   how long to wait for Corosync to accept connections
+ *                     (says so at notice level while it waits)
  * @return 0, or -errno when cmap cannot be read (Corosync not running)
  */
 int vmha_corosync_ring_crypto(bool *secure, char *cipher, size_t cipher_size, char *hash,
                               size_t hash_size, uint64_t timeout_ms);
+
+/** The votequorum settings that change who stays quorate in a split. */
+struct vmha_corosync_quorum_opts {
+	/** quorum.two_node: in a 2-node cluster each half stays quorate */
+	bool two_node;
+	/** quorum.auto_tie_breaker: in an even split the lowest node id wins */
+	bool auto_tie_breaker;
+	/** quorum.last_man_standing: expected votes shrink as nodes leave */
+	bool last_man_standing;
+	/** quorum.wait_for_all: quorate only once every node was seen */
+	bool wait_for_all;
+};
+
+/**
+ * Read the votequorum settings (quorum.two_node, auto_tie_breaker,
+ * last_man_standing, wait_for_all) from cmap; an unset key is 0. Says at
+ * notice level when Corosync is not reachable.
+ *
+ * @param opts        filled on success
+ * @param timeout_ms  how long to wait for Corosync to accept connections
+ * @return 0, or -errno when cmap cannot be read
+ */
+int vmha_corosync_quorum_opts(struct vmha_corosync_quorum_opts *opts, uint64_t timeout_ms);
 
 /**
  * Connect to CPG and quorum and join the group, retrying while Corosync

@@ -13,6 +13,9 @@
 #include "util.h"
 
 #define LINE_MAX_BYTES 4096
+/* more than the number of known keys */
+#define MAX_KEYS 64
+#define KEY_SIZE 32
 
 void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 {
@@ -31,6 +34,8 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	conf->allow_insecure_ring = false;
 	snprintf(conf->libvirt_uri, sizeof(conf->libvirt_uri), "qemu:///system");
 	conf->log_level = -1;
+	snprintf(conf->watchdog_device, sizeof(conf->watchdog_device), "%s", "/dev/watchdog");
+	conf->watchdog_timeout_ms = 10000;
 }
 
 const char *vmha_hbconf_mode_name(enum vmha_hb_mode mode)
@@ -145,6 +150,22 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 		rc = set_duration(value, 0, 3600000, &conf->restart_delay_ms, why);
 	} else if (strcmp(key, "start_timeout") == 0) {
 		rc = set_duration(value, 1000, 600000, &conf->start_timeout_ms, why);
+	} else if (strcmp(key, "watchdog_device") == 0) {
+		if (strcmp(value, "none") == 0) {
+			conf->watchdog_device[0] = '\0';
+			return 0;
+		}
+		if (value[0] != '/') {
+			*why = "is not an absolute path or 'none'";
+			return -EINVAL;
+		}
+		rc = set_string(value, conf->watchdog_device, sizeof(conf->watchdog_device), why);
+	} else if (strcmp(key, "watchdog_timeout") == 0) {
+		rc = set_duration(value, 1000, 600000, &conf->watchdog_timeout_ms, why);
+		if (rc == 0 && conf->watchdog_timeout_ms % 1000 != 0) {
+			*why = "is not a whole number of seconds (the watchdog API counts seconds)";
+			rc = -EINVAL;
+		}
 	} else if (strcmp(key, "log_level") == 0) {
 		if (vmha_log_level_parse(value, &conf->log_level) < 0) {
 			*why = "is not a log level (err, warning, notice, info, debug, trace)";
@@ -161,7 +182,11 @@ int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size
 {
 	struct vmha_hbconf tmp;
 	FILE *f = NULL;
-	char line[LINE_MAX_BYTES];
+	char *line = NULL;
+	size_t line_size = 0;
+	ssize_t got = 0;
+	char seen[MAX_KEYS][KEY_SIZE];
+	size_t nseen = 0;
 	unsigned int lineno = 0;
 	int rc = 0;
 
@@ -172,18 +197,25 @@ int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size
 		snprintf(err, err_size, "%s: cannot read: %s", path, strerror(errno));
 		goto out;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while ((got = getline(&line, &line_size, f)) > 0) {
 		char *s = NULL;
 		char *eq = NULL;
 		char *key = NULL;
 		char *value = NULL;
 		const char *why = NULL;
 		size_t len = strlen(line);
+		size_t i = 0;
 
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		if (got > LINE_MAX_BYTES - 1) {
 			snprintf(err, err_size, "%s:%u: line is longer than %d bytes", path, lineno,
 			         LINE_MAX_BYTES - 2);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (len != (size_t)got) {
+			snprintf(err, err_size, "%s:%u: line has a NUL byte at column %zu", path,
+			         lineno, len + 1);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -211,6 +243,14 @@ int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size
 			rc = -EINVAL;
 			goto out;
 		}
+		for (i = 0; i < nseen; i++) {
+			if (strcmp(seen[i], key) == 0) {
+				snprintf(err, err_size, "%s:%u: key '%.64s' is given twice", path,
+				         lineno, key);
+				rc = -EINVAL;
+				goto out;
+			}
+		}
 		rc = apply(&tmp, key, value, &why);
 		if (rc == -ENOENT) {
 			snprintf(err, err_size, "%s:%u: unknown key '%.64s'", path, lineno, key);
@@ -221,6 +261,9 @@ int vmha_hbconf_load(const char *path, struct vmha_hbconf *conf, char *err, size
 			snprintf(err, err_size, "%s:%u: key '%.64s': value '%.128s' %s", path,
 			         lineno, key, value, why);
 			goto out;
+		}
+		if (nseen < MAX_KEYS) {
+			snprintf(seen[nseen++], KEY_SIZE, "%s", key); /* keys are known: short */
 		}
 	}
 	if (ferror(f)) {
@@ -240,5 +283,6 @@ out:
 	if (f != NULL) {
 		fclose(f);
 	}
+	free(line);
 	return rc;
 }

@@ -53,13 +53,21 @@ struct vmha_hbconf {
 	uint32_t fake_vms;
 	/** syslog priority, or -1 to keep the environment's */
 	int log_level;
+	/**
+	 * the watchdog device fed while healthy and quorate (standalone mode;
+	 * "" = none, written "none" in the file)
+	 */
+	char watchdog_device[1024];
+	/** the watchdog's timeout: the host resets this long after the last feed */
+	uint64_t watchdog_timeout_ms;
 };
 
 /** Fill conf with the defaults. */
 void vmha_hbconf_defaults(struct vmha_hbconf *conf);
 
 /**
- * Read a configuration file over the defaults.
+ * Read a configuration file over the defaults. A key given twice and a NUL
+ * byte are errors.
  *
  * @param path      the file
  * @param conf      filled on success

@@ -9,6 +9,7 @@
 #include <qb/qbipcs.h>
 
 #include "heartbeat/ipc.h"
+#include "heartbeat/ipc_client.h"
 #include "log.h"
 
 struct vmha_ipc {
@@ -91,6 +92,24 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 	return 0;
 }
 
+/* The service is taken: say by whom (another vmhad, or an impostor). */
+static void report_squatter(int why)
+{
+	struct vmha_ipc_peer peer;
+	int rc = vmha_ipc_client_peer(&peer);
+
+	if (rc < 0) {
+		vmha_err("cannot serve ipc service '%s' (%s), and nobody answers on it: %s",
+		         vmha_ipc_client_service(), strerror(-why), strerror(-rc));
+		return;
+	}
+	vmha_err("ipc service '%s' is already served by pid %ld (uid %u, gid %u)%s",
+	         vmha_ipc_client_service(), (long)peer.pid, (unsigned int)peer.uid,
+	         (unsigned int)peer.gid,
+	         peer.uid == 0 ? ": another vmhad?"
+	                       : ": an impostor (not root), stop that process and restart vmhad");
+}
+
 struct vmha_ipc *vmha_ipc_new(qb_loop_t *loop, vmha_ipc_status_fn status, void *opaque, int *rc)
 {
 	static struct qb_ipcs_service_handlers handlers = {
@@ -119,7 +138,7 @@ struct vmha_ipc *vmha_ipc_new(qb_loop_t *loop, vmha_ipc_status_fn status, void *
 	ipc->opaque = opaque;
 	ipc_loop = loop;
 	ipc_self = ipc;
-	ipc->service = qb_ipcs_create(VMHA_IPC_SERVICE, 0, QB_IPC_NATIVE, &handlers);
+	ipc->service = qb_ipcs_create(vmha_ipc_client_service(), 0, QB_IPC_NATIVE, &handlers);
 	if (ipc->service == NULL) {
 		*rc = errno != 0 ? -errno : -ENOMEM;
 		goto fail;
@@ -130,6 +149,7 @@ struct vmha_ipc *vmha_ipc_new(qb_loop_t *loop, vmha_ipc_status_fn status, void *
 	if (*rc < 0) {
 		/* libqb has released the service already: destroying it again asserts */
 		ipc->service = NULL;
+		report_squatter(*rc);
 		goto fail;
 	}
 	return ipc;

@@ -15,6 +15,8 @@
 
 /* Integers on the wire stay within what every JSON reader handles exactly. */
 #define MSG_MAX_INT ((int64_t)1 << 53)
+/* The largest watchdog_timeout or self_fence_delay announced: one day. */
+#define MSG_MAX_SAFETY_MS ((uint64_t)86400000)
 /* Nesting: message object, vms array, vm object. */
 #define MSG_MAX_DEPTH 4
 
@@ -103,7 +105,9 @@ static bool announce_is_valid(const struct vmha_announce *a)
 	    (a->n_vms > 0 && a->vms == NULL) || a->memory_free_kib > a->memory_kib ||
 	    a->incarnation >= (uint64_t)MSG_MAX_INT || a->seq >= (uint64_t)MSG_MAX_INT ||
 	    a->memory_kib >= (uint64_t)MSG_MAX_INT ||
-	    (unsigned int)a->health > VMHA_HEALTH_DEGRADED) {
+	    (unsigned int)a->health > VMHA_HEALTH_DEGRADED ||
+	    (a->has_safety && (a->safety.watchdog_timeout_ms > MSG_MAX_SAFETY_MS ||
+	                       a->safety.self_fence_delay_ms > MSG_MAX_SAFETY_MS))) {
 		return false;
 	}
 	for (i = 0; i < a->n_vms; i++) {
@@ -152,6 +156,24 @@ int vmha_msg_encode(const struct vmha_announce *a, char **out, size_t *out_len)
 	json_object_object_add(root, "health",
 	                       json_object_new_string(vmha_msg_health_name(a->health)));
 	json_object_object_add(root, "standby", json_object_new_boolean(a->standby));
+	if (a->has_safety) {
+		json_object *o = json_object_new_object();
+
+		if (o == NULL) {
+			json_object_put(vms);
+			rc = -ENOMEM;
+			goto out;
+		}
+		json_object_object_add(o, "fence_device",
+		                       json_object_new_boolean(a->safety.fence_device));
+		json_object_object_add(
+		        o, "watchdog_timeout_ms",
+		        json_object_new_int64((int64_t)a->safety.watchdog_timeout_ms));
+		json_object_object_add(
+		        o, "self_fence_delay_ms",
+		        json_object_new_int64((int64_t)a->safety.self_fence_delay_ms));
+		json_object_object_add(root, "safety", o);
+	}
 	for (i = 0; i < a->n_vms; i++) {
 		const struct vmha_vm_info *vm = &a->vms[i];
 		json_object *o = json_object_new_object();
@@ -341,11 +363,49 @@ static int decode_vm(json_object *o, size_t index, struct vmha_vm_info *vm, char
 	return rc;
 }
 
+/* The optional "safety" object. */
+static int decode_safety(json_object *root, struct vmha_announce *a, char *err, size_t err_size)
+{
+	static const char *const keys[] = {"fence_device", "watchdog_timeout_ms",
+	                                   "self_fence_delay_ms", NULL};
+	json_object *o = NULL;
+	json_object *v = NULL;
+	int rc = 0;
+
+	if (!json_object_object_get_ex(root, "safety", &o)) {
+		goto out;
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		set_err(err, err_size, "field 'safety' is not an object");
+		rc = -EBADMSG;
+		goto out;
+	}
+	rc = check_keys(o, keys, "safety", err, err_size);
+	if (rc == 0 && (!json_object_object_get_ex(o, "fence_device", &v) ||
+	                !json_object_is_type(v, json_type_boolean))) {
+		set_err(err, err_size, "field 'safety.fence_device' is missing or not a boolean");
+		rc = -EBADMSG;
+	}
+	if (rc == 0) {
+		a->safety.fence_device = json_object_get_boolean(v);
+		rc = get_uint(o, "watchdog_timeout_ms", MSG_MAX_SAFETY_MS,
+		              &a->safety.watchdog_timeout_ms, err, err_size);
+	}
+	if (rc == 0) {
+		rc = get_uint(o, "self_fence_delay_ms", MSG_MAX_SAFETY_MS,
+		              &a->safety.self_fence_delay_ms, err, err_size);
+	}
+	a->has_safety = rc == 0;
+out:
+	return rc;
+}
+
 static int decode_object(json_object *root, struct vmha_announce *a, char *err, size_t err_size)
 {
 	static const char *const keys[] = {"v",      "type",    "host",       "incarnation",
 	                                   "seq",    "cpus",    "memory_kib", "memory_free_kib",
-	                                   "health", "standby", "vms",        NULL};
+	                                   "health", "standby", "safety",     "vms",
+	                                   NULL};
 	json_object *v = NULL;
 	json_object *vms = NULL;
 	const char *s = NULL;
@@ -421,6 +481,10 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 		goto out;
 	}
 	a->standby = json_object_get_boolean(v);
+	rc = decode_safety(root, a, err, err_size);
+	if (rc < 0) {
+		goto out;
+	}
 	if (!json_object_object_get_ex(root, "vms", &vms) ||
 	    !json_object_is_type(vms, json_type_array)) {
 		set_err(err, err_size, "field 'vms' is missing or not an array");

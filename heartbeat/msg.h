@@ -53,6 +53,19 @@ struct vmha_vm_info {
 	uint64_t memory_kib;
 };
 
+/**
+ * The settings that tell the survivors whether restarting this host's VMs
+ * on a timer is safe (optional on the wire: field "safety").
+ */
+struct vmha_msg_safety {
+	/** the host has a fence device configured (fence_config) */
+	bool fence_device;
+	/** the watchdog the host feeds, in ms; 0 = no watchdog open */
+	uint64_t watchdog_timeout_ms;
+	/** the host's self_fence_delay, in ms */
+	uint64_t self_fence_delay_ms;
+};
+
 /** One announcement. */
 struct vmha_announce {
 	/** the host's name (its storage slot has the same name) */
@@ -67,6 +80,10 @@ struct vmha_announce {
 	enum vmha_health health;
 	/** the host takes no VMs (maintenance) */
 	bool standby;
+	/** safety was announced (an older vmhad leaves it out) */
+	bool has_safety;
+	/** the host's self-fence settings, when has_safety */
+	struct vmha_msg_safety safety;
 	size_t n_vms;
 	/** n_vms records, owned by the announcement */
 	struct vmha_vm_info *vms;

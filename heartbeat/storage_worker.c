@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "deadline.h"
+#include "fencing/sfworker.h"
 #include "heartbeat/storage_worker.h"
 #include "log.h"
 #include "util.h"
@@ -23,6 +24,13 @@ struct vmha_storage_worker {
 	/* set by the main loop */
 	unsigned int flags;
 	bool stop;
+	/* the self-fence record to write beside the slot (heartbeat/selfguard.h) */
+	char *record_slot;
+	char *record_host;
+	struct vmha_sfworker_vm *record_vms;
+	size_t record_n;
+	bool record_complete;
+	bool record_pending;
 	/* set by the worker */
 	struct vmha_slot_record *records;
 	size_t n_records;
@@ -66,7 +74,20 @@ static void *storage_thread(void *arg)
 		int wrc;
 		int invalid;
 
+		struct vmha_sfworker_vm *rec = w->record_pending ? w->record_vms : NULL;
+		size_t rec_n = w->record_n;
+		bool rec_complete = w->record_complete;
+		bool rec_pending = w->record_pending;
+
+		w->record_vms = NULL;
+		w->record_pending = false;
 		pthread_mutex_unlock(&w->lock);
+		if (rec_pending) {
+			/* the self-fence record: written here, never on the main loop */
+			(void)vmha_sfworker_record_write(w->record_slot, w->record_host, rec, rec_n,
+			                                 rec_complete);
+		}
+		free(rec);
 		wrc = vmha_storage_hb_write(w->hb, vmha_clock_now_ms(), flags);
 		invalid = vmha_storage_hb_scan(w->hb, collect_slot, &b);
 		pthread_mutex_lock(&w->lock);
@@ -133,6 +154,40 @@ void vmha_storage_worker_set_flags(struct vmha_storage_worker *w, unsigned int f
 	pthread_mutex_unlock(&w->lock);
 }
 
+int vmha_storage_worker_set_record(struct vmha_storage_worker *w, const char *slot_path,
+                                   const char *host, struct vmha_sfworker_vm *vms, size_t n,
+                                   bool complete)
+{
+	char *slot = NULL;
+	char *name = NULL;
+
+	if (w == NULL || slot_path == NULL || host == NULL) {
+		free(vms);
+		return -EINVAL;
+	}
+	slot = strdup(slot_path);
+	name = strdup(host);
+	if (slot == NULL || name == NULL) {
+		free(slot);
+		free(name);
+		free(vms);
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&w->lock);
+	free(w->record_slot);
+	free(w->record_host);
+	free(w->record_vms);
+	w->record_slot = slot;
+	w->record_host = name;
+	w->record_vms = vms;
+	w->record_n = n;
+	w->record_complete = complete;
+	w->record_pending = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 void vmha_storage_worker_take(struct vmha_storage_worker *w, struct vmha_storage_reading *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -173,6 +228,9 @@ bool vmha_storage_worker_free(struct vmha_storage_worker *w)
 	pthread_cond_destroy(&w->wake);
 	pthread_mutex_destroy(&w->lock);
 	free(w->records);
+	free(w->record_slot);
+	free(w->record_host);
+	free(w->record_vms);
 	free(w);
 	return true;
 }

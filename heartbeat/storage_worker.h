@@ -37,6 +37,24 @@ struct vmha_storage_worker *vmha_storage_worker_new(struct vmha_storage_hb *hb,
 /** The VMHA_SLOT_* flags written from the next round on. */
 void vmha_storage_worker_set_flags(struct vmha_storage_worker *w, unsigned int flags);
 
+struct vmha_sfworker_vm;
+
+/**
+ * Have the thread write the self-fence record beside the slot on its next
+ * round (vmha_sfworker_record_write()), so that a hung shared storage never
+ * stalls the main loop; a record not yet written is replaced.
+ *
+ * @param slot_path  this host's slot file
+ * @param host       this host's name
+ * @param vms        the VMs of the self-fence (malloc'ed, taken over)
+ * @param n          their number
+ * @param complete   every VM was verified stopped
+ * @return 0, -EINVAL, -ENOMEM (vms freed either way)
+ */
+int vmha_storage_worker_set_record(struct vmha_storage_worker *w, const char *slot_path,
+                                   const char *host, struct vmha_sfworker_vm *vms, size_t n,
+                                   bool complete);
+
 /** Take the latest reading (records only when a round finished since the last take). */
 void vmha_storage_worker_take(struct vmha_storage_worker *w, struct vmha_storage_reading *out);
 

@@ -27,6 +27,7 @@
 #include "deadline.h"
 #include "fencing/fence_config.h"
 #include "fencing/selffence.h"
+#include "fencing/sfworker.h"
 #include "heartbeat/actuator.h"
 #include "heartbeat/coordinator.h"
 #include "heartbeat/corosync.h"
@@ -37,9 +38,11 @@
 #include "heartbeat/ipc.h"
 #include "heartbeat/msg.h"
 #include "heartbeat/regload.h"
+#include "heartbeat/selfguard.h"
 #include "heartbeat/storage_hb.h"
 #include "heartbeat/storage_worker.h"
 #include "heartbeat/view.h"
+#include "heartbeat/wdfeed.h"
 #include "log.h"
 #include "planner/model.h"
 #include "registry.h"
@@ -47,12 +50,14 @@
 
 #define DEFAULT_CONF                VMHA_CONFDIR "/vmhad.conf"
 #define COROSYNC_CONNECT_TIMEOUT_MS 10000
-#define MAX_DECISIONS               16
-#define FENCE_TIMEOUT_MS            60000
-#define FENCE_RETRY_MS              5000
-#define REGISTRY_RELOAD_MS          5000
-#define FAST_TICK_MS                50
-#define AWAIT_QUORUM_MS             1000
+/* how long a fatal error waits for the self-fence before exiting (the watchdog stays armed) */
+#define SELF_FENCE_FATAL_MS 10000
+#define MAX_DECISIONS       16
+#define FENCE_TIMEOUT_MS    60000
+#define FENCE_RETRY_MS      5000
+#define REGISTRY_RELOAD_MS  5000
+#define FAST_TICK_MS        50
+#define AWAIT_QUORUM_MS     1000
 
 struct decision {
 	uint64_t at_ms;
@@ -100,7 +105,8 @@ struct daemon {
 	struct vmha_failover *fo;
 	struct vmha_actuator *act;
 	struct vmha_fence_config *fence_cfg;
-	struct vmha_selffence *sf;
+	/* the self-fence and the watchdog (heartbeat/selfguard.h) */
+	struct vmha_selfguard *guard;
 	bool self_fenced;
 	struct vmha_regload *rl;
 	uint64_t registry_loaded_ms;
@@ -138,6 +144,10 @@ static void announce_send(struct daemon *d, struct vmha_announce *a)
 	snprintf(a->host, sizeof(a->host), "%s", d->conf.host_name);
 	a->incarnation = d->incarnation;
 	a->seq = d->seq + 1;
+	if (d->guard != NULL) {
+		a->has_safety = true;
+		vmha_selfguard_safety(d->guard, &a->safety);
+	}
 	rc = vmha_msg_encode(a, &buf, &len);
 	if (rc < 0) {
 		vmha_err("cannot encode the announcement of host '%s': %s", a->host, strerror(-rc));
@@ -275,6 +285,11 @@ static int co_start(void *opaque, const char *vm)
 {
 	struct daemon *d = opaque;
 
+	if (!vmha_selfguard_may_start(d->guard)) {
+		/* inquorate, or fenced itself: no start until quorum returns */
+		vmha_warn("vm '%s': start refused: this host is inquorate or fenced itself", vm);
+		return -EPERM;
+	}
 	/* the worker reads the domain XML from the registry: never the main loop */
 	return vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, vm,
 	                           d->conf.registry_dir, d->conf.start_timeout_ms);
@@ -373,44 +388,69 @@ static void registry_tick(struct daemon *d, uint64_t now)
 	}
 }
 
-static void self_fence(struct daemon *d, uint64_t now)
+/* The protected VMs that run here, as the failover table says (UUIDs from the last inventory). */
+static size_t guard_vms(struct daemon *d, struct vmha_sfworker_vm *out, size_t max)
 {
-	const char *vms[VMHA_MSG_MAX_VMS];
 	size_t n = 0;
-	size_t i;
-	char *slot = NULL;
-	int rc;
+	size_t i, j;
 
-	if (d->sf == NULL || !vmha_selffence_due(d->sf, now)) {
-		return;
-	}
-	/* the protected VMs as last read (at most REGISTRY_RELOAD_MS old): a hung
-	 * shared storage must not delay the self-fence */
-	for (i = 0; i < vmha_failover_vm_count(d->fo) && n < VMHA_MSG_MAX_VMS; i++) {
+	for (i = 0; d->fo != NULL && i < vmha_failover_vm_count(d->fo) && n < max; i++) {
 		const char *name = vmha_failover_vm_name(d->fo, i);
 		const char *where = vmha_failover_vm_location(d->fo, name);
 
-		if (where != NULL && strcmp(where, d->conf.host_name) == 0) {
-			vms[n++] = name;
+		if (where == NULL || strcmp(where, d->conf.host_name) != 0) {
+			continue;
 		}
+		memset(&out[n], 0, sizeof(out[n]));
+		snprintf(out[n].name, sizeof(out[n].name), "%s", name);
+		for (j = 0; j < d->last_inv.n_vms; j++) {
+			if (strcmp(d->last_inv.vms[j].name, name) == 0) {
+				snprintf(out[n].uuid, sizeof(out[n].uuid), "%s",
+				         d->last_inv.vms[j].uuid);
+			}
+		}
+		n++;
 	}
-	if (d->conf.storage_dir[0] == '\0' ||
+	return n;
+}
+
+/* Every tick: the VMs the self-fence stops, its outcome, its record for the storage thread. */
+static void guard_tick(struct daemon *d)
+{
+	static struct vmha_sfworker_vm vms[VMHA_MSG_MAX_VMS];
+	struct vmha_sfworker_vm *rec = NULL;
+	size_t n = guard_vms(d, vms, VMHA_MSG_MAX_VMS);
+	bool complete = false;
+	bool fenced;
+	char *slot = NULL;
+
+	vmha_selfguard_set_vms(d->guard, vms, n);
+	fenced = vmha_selfguard_self_fenced(d->guard);
+	if (fenced != d->self_fenced) {
+		if (fenced) {
+			remember_text(d, "self_fenced", d->conf.host_name, "protected vms stopped");
+		}
+		vmha_coordinator_set_self_fenced(d->co, fenced);
+	}
+	d->self_fenced = fenced;
+	if (!vmha_selfguard_take_record(d->guard, &rec, &n, &complete)) {
+		return;
+	}
+	if (d->storage == NULL ||
 	    asprintf(&slot, "%s/%s.slot", d->conf.storage_dir, d->conf.host_name) < 0) {
-		slot = NULL;
+		free(rec);
+		return;
 	}
-	vmha_warn("quorum lost for %" PRIu64 " ms: self-fencing, stopping %zu protected vms",
-	          d->conf.self_fence_delay_ms, n);
-	rc = vmha_selffence_execute(d->sf, NULL, d->conf.host_name, vms, n,
-	                            slot != NULL ? slot : "/dev/null");
-	if (rc == 0) {
-		d->self_fenced = true;
-		vmha_coordinator_set_self_fenced(d->co, true);
-		remember_text(d, "self_fenced", d->conf.host_name, "protected vms stopped");
-		vmha_warn("self-fenced: %zu protected vms stopped", n);
-	} else {
-		vmha_err("self-fencing incomplete: %s", strerror(-rc));
-	}
+	(void)vmha_storage_worker_set_record(d->storage, slot, d->conf.host_name, rec, n, complete);
 	free(slot);
+}
+
+/* Protected VMs still running here, for the watchdog's disarm rule. */
+static size_t protected_running_here(struct daemon *d)
+{
+	static struct vmha_sfworker_vm vms[VMHA_MSG_MAX_VMS];
+
+	return guard_vms(d, vms, VMHA_MSG_MAX_VMS);
 }
 
 static void on_actuator_result(struct daemon *d, const struct vmha_actuator_result *r)
@@ -511,7 +551,7 @@ static void run_actions(struct daemon *d)
 		case VMHA_ACTION_QUORUM_LOST:
 			vmha_warn("%s", a.text);
 			remember(d, "quorum_lost", &a);
-			if (d->sf != NULL) {
+			if (d->guard != NULL) {
 				vmha_warn("self-fencing in %" PRIu64 " ms unless quorum comes back",
 				          d->conf.self_fence_delay_ms);
 			}
@@ -558,12 +598,12 @@ static void on_quorum(void *opaque, bool quorate)
 {
 	struct daemon *d = opaque;
 
-	if (d->sf != NULL) {
-		vmha_selffence_set_quorate(d->sf, quorate, vmha_clock_now_ms());
-		if (quorate) {
-			d->self_fenced = false;
+	if (d->guard != NULL) {
+		vmha_selfguard_set_quorate(d->guard, quorate, vmha_clock_now_ms());
+		if (d->self_fenced && !vmha_selfguard_self_fenced(d->guard)) {
 			vmha_coordinator_set_self_fenced(d->co, false);
 		}
+		d->self_fenced = vmha_selfguard_self_fenced(d->guard);
 	}
 	/* the coordinator first: the view's decisions that waited for quorum follow */
 	vmha_coordinator_set_quorum(d->co, vmha_clock_now_ms(), quorate);
@@ -584,6 +624,8 @@ static int32_t on_cpg_fd(int32_t fd, int32_t revents, void *data)
 
 	if (rc < 0) {
 		vmha_err("lost the connection to corosync's cpg service: %s", strerror(-rc));
+		vmha_selfguard_set_corosync_up(d->guard, false);
+		(void)vmha_selfguard_fatal(d->guard, SELF_FENCE_FATAL_MS);
 		stop_loop(d, EXIT_FAILURE);
 		return -1;
 	}
@@ -597,6 +639,8 @@ static int32_t on_quorum_fd(int32_t fd, int32_t revents, void *data)
 
 	if (rc < 0) {
 		vmha_err("lost the connection to corosync's quorum service: %s", strerror(-rc));
+		vmha_selfguard_set_corosync_up(d->guard, false);
+		(void)vmha_selfguard_fatal(d->guard, SELF_FENCE_FATAL_MS);
 		stop_loop(d, EXIT_FAILURE);
 		return -1;
 	}
@@ -673,7 +717,7 @@ static void on_tick(void *data)
 		registry_tick(d, now);
 		vmha_coordinator_sync_view(d->co, now, d->view);
 		vmha_coordinator_tick(d->co, now);
-		self_fence(d, now);
+		guard_tick(d);
 	}
 	/* a host is lost and its storage silence decides soon: look often, so
 	 * that the decision (and the failover) is not late by a tick */
@@ -762,6 +806,7 @@ static char *status_json(void *opaque)
 	json_object_object_add(root, "decisions", decisions);
 	if (d->fo != NULL) {
 		json_object_object_add(root, "failover", vmha_failover_to_json(d->fo));
+		vmha_selfguard_status(d->guard, root);
 	}
 	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
 	json_object_put(root);
@@ -803,14 +848,6 @@ static int setup_failover(struct daemon *d)
 	char err[512];
 	int rc = 0;
 
-	rc = vmha_selffence_check_delay(d->conf.self_fence_delay_ms, d->conf.restart_delay_ms);
-	if (rc < 0) {
-		vmha_err("'%s': self_fence_delay (%" PRIu64 " ms) must be at least %d ms shorter "
-		         "than restart_delay (%" PRIu64 " ms)",
-		         d->conf_path, d->conf.self_fence_delay_ms, VMHA_SELFFENCE_MARGIN_MS,
-		         d->conf.restart_delay_ms);
-		return rc;
-	}
 	if (d->conf.fence_config[0] != '\0') {
 		rc = vmha_fence_config_load(d->conf.fence_config, &d->fence_cfg, err, sizeof(err));
 		if (rc == 0) {
@@ -823,7 +860,8 @@ static int setup_failover(struct daemon *d)
 		}
 	} else {
 		vmha_warn("no fence_config: a down host counts as fenced only when its storage "
-		          "slot says it fenced itself, or after restart_delay (%" PRIu64 " ms)",
+		          "slot says it fenced itself, or after restart_delay (%" PRIu64 " ms) "
+		          "when it announced a watchdog",
 		          d->conf.restart_delay_ms);
 	}
 	fc.self_name = d->conf.host_name;
@@ -834,9 +872,8 @@ static int setup_failover(struct daemon *d)
 	d->co = vmha_coordinator_new(&fc, &ops);
 	d->fo = vmha_coordinator_failover(d->co);
 	d->act = vmha_actuator_new();
-	d->sf = vmha_selffence_new(d->conf.self_fence_delay_ms);
 	d->rl = vmha_regload_new(d->conf.registry_dir);
-	if (d->co == NULL || d->act == NULL || d->sf == NULL || d->rl == NULL) {
+	if (d->co == NULL || d->act == NULL || d->rl == NULL) {
 		return -ENOMEM;
 	}
 	registry_refresh(d);
@@ -896,6 +933,19 @@ static int setup(struct daemon *d)
 	bool secure = false;
 	int rc = 0;
 
+	if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+		/* the watchdog opens before any connection to the cluster */
+		d->loop = qb_loop_create();
+		if (d->loop == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = vmha_selfguard_new(&d->conf, d->conf_path, d->loop, &d->guard);
+		if (rc < 0) {
+			d->exit_code = 2;
+			goto out;
+		}
+	}
 	rc = vmha_corosync_ring_crypto(&secure, d->ring_cipher, sizeof(d->ring_cipher),
 	                               d->ring_hash, sizeof(d->ring_hash),
 	                               COROSYNC_CONNECT_TIMEOUT_MS);
@@ -917,6 +967,23 @@ static int setup(struct daemon *d)
 		        "running over an unauthenticated corosync ring (totem.crypto_cipher '%s', "
 		        "totem.crypto_hash '%s') because allow_insecure_ring is set",
 		        d->ring_cipher, d->ring_hash);
+	}
+	if (d->conf.mode == VMHA_HB_MODE_STANDALONE) {
+		struct vmha_corosync_quorum_opts q;
+		char err[512];
+
+		rc = vmha_corosync_quorum_opts(&q, COROSYNC_CONNECT_TIMEOUT_MS);
+		if (rc < 0) {
+			vmha_err("cannot read the corosync quorum settings (cmap): %s",
+			         strerror(-rc));
+			goto out;
+		}
+		rc = vmha_wdfeed_check_quorum(&d->conf, q.two_node, err, sizeof(err));
+		if (rc < 0) {
+			vmha_err("%s", err);
+			d->exit_code = 2;
+			goto out;
+		}
 	}
 	vc.self_name = d->conf.host_name;
 	vc.storage_enabled = d->conf.storage_dir[0] != '\0';
@@ -941,7 +1008,9 @@ static int setup(struct daemon *d)
 			goto out;
 		}
 	}
-	d->loop = qb_loop_create();
+	if (d->loop == NULL) {
+		d->loop = qb_loop_create();
+	}
 	if (d->loop == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -997,6 +1066,12 @@ static int setup(struct daemon *d)
 	if (rc < 0) {
 		goto out;
 	}
+	if (d->guard != NULL) {
+		rc = vmha_selfguard_start(d->guard);
+		if (rc < 0) {
+			goto out;
+		}
+	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
 	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, on_tick, &d->tick_timer);
@@ -1017,6 +1092,7 @@ static void teardown(struct daemon *d)
 		qb_loop_timer_del(d->loop, d->tick_timer);
 		qb_loop_timer_del(d->loop, d->announce_timer);
 	}
+	vmha_selfguard_free(d->guard, protected_running_here(d));
 	vmha_corosync_free(d->cs);
 	if (d->loop != NULL) {
 		qb_loop_destroy(d->loop);
@@ -1033,7 +1109,6 @@ static void teardown(struct daemon *d)
 	vmha_coordinator_free(d->co);
 	d->fo = NULL;
 	vmha_actuator_free(d->act);
-	vmha_selffence_free(d->sf);
 	vmha_fence_config_free(d->fence_cfg);
 }
 
@@ -1098,6 +1173,13 @@ int main(int argc, char **argv)
 		d.exit_code = 2;
 		goto out;
 	}
+	/* the proof rules, before any connection to the cluster */
+	rc = vmha_wdfeed_check_config(&d.conf, d.conf_path, err, sizeof(err));
+	if (rc < 0) {
+		vmha_err("%s", err);
+		d.exit_code = 2;
+		goto out;
+	}
 	if (getrandom(&d.incarnation, sizeof(d.incarnation), 0) != sizeof(d.incarnation)) {
 		d.incarnation = (uint64_t)getpid() << 20 ^ vmha_clock_now_ms();
 	}
@@ -1111,7 +1193,7 @@ int main(int argc, char **argv)
 	d.started_ms = vmha_clock_now_ms();
 	rc = setup(&d);
 	if (rc < 0) {
-		d.exit_code = EXIT_FAILURE;
+		d.exit_code = d.exit_code != 0 ? d.exit_code : EXIT_FAILURE;
 		goto out;
 	}
 	qb_loop_run(d.loop);

@@ -11,13 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include <json-c/json.h>
-#include <qb/qbipcc.h>
-
 #include "commands.h"
 #include "heartbeat/ipc.h"
+#include "heartbeat/ipc_client.h"
 #include "log.h"
 
 #define STATUS_TIMEOUT_MS 5000
@@ -28,61 +26,25 @@ static void usage(FILE *out)
 	             "Hosts, their state (online, standby, daemon_down, lost, isolated, fenced),\n"
 	             "capacity and VMs, quorum and ring id, as the local vmhad sees them\n"
 	             "(--status FILE: as a saved 'vmha status --json' says).\n"
-	             "Exit status: 0 success, 1 vmhad cannot be reached, 2 bad usage.\n");
+	             "Exit status: 0 success, 1 vmhad cannot be reached, 2 bad usage or an\n"
+	             "impostor serves the ipc service (not root).\n");
 }
 
-int vmha_status_ask(char **out)
+int vmha_status_ask(char **out, char *err, size_t err_size)
 {
-	struct qb_ipc_request_header req = {0};
-	struct qb_ipc_response_header *resp = NULL;
-	struct iovec iov;
-	qb_ipcc_connection_t *conn = NULL;
-	char *buf = NULL;
-	ssize_t n;
-	int rc = 0;
+	struct vmha_ipc_peer peer;
+	int rc = vmha_ipc_client_status(out, &peer, STATUS_TIMEOUT_MS);
 
-	*out = NULL;
-	conn = qb_ipcc_connect(VMHA_IPC_SERVICE, VMHA_IPC_MAX_BYTES);
-	if (conn == NULL) {
-		rc = errno != 0 ? -errno : -ECONNREFUSED;
-		goto out;
+	if (rc == -EPERM) {
+		snprintf(err, err_size,
+		         "ipc service '%s' is served by pid %ld running as uid %u, not root: "
+		         "an impostor, its answer is ignored",
+		         vmha_ipc_client_service(), (long)peer.pid, (unsigned int)peer.uid);
+	} else if (rc < 0) {
+		snprintf(err, err_size, "cannot reach vmhad over ipc service '%s': %s%s",
+		         vmha_ipc_client_service(), strerror(-rc),
+		         rc == -EACCES ? " (only root may ask)" : " (is vmhad running?)");
 	}
-	buf = malloc(VMHA_IPC_MAX_BYTES);
-	if (buf == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	req.id = VMHA_IPC_REQ_STATUS;
-	req.size = sizeof(req);
-	iov.iov_base = &req;
-	iov.iov_len = sizeof(req);
-	n = qb_ipcc_sendv_recv(conn, &iov, 1, buf, VMHA_IPC_MAX_BYTES, STATUS_TIMEOUT_MS);
-	if (n < 0) {
-		rc = (int)n;
-		goto out;
-	}
-	resp = (struct qb_ipc_response_header *)buf;
-	if ((size_t)n < sizeof(*resp) || resp->id != VMHA_IPC_REQ_STATUS) {
-		rc = -EPROTO;
-		goto out;
-	}
-	if (resp->error != 0) {
-		rc = resp->error < 0 ? resp->error : -resp->error;
-		goto out;
-	}
-	if ((size_t)n <= sizeof(*resp) || buf[n - 1] != '\0') {
-		rc = -EPROTO;
-		goto out;
-	}
-	*out = strdup(buf + sizeof(*resp));
-	if (*out == NULL) {
-		rc = -ENOMEM;
-	}
-out:
-	if (conn != NULL) {
-		qb_ipcc_disconnect(conn);
-	}
-	free(buf);
 	return rc;
 }
 
@@ -187,6 +149,7 @@ int vmha_cmd_status(int argc, char **argv)
 	const char *status_path = NULL;
 	bool json = false;
 	char *text = NULL;
+	char msg[512] = "";
 	int rc = VMHA_EXIT_OK;
 	int err;
 	int c;
@@ -223,13 +186,10 @@ int vmha_cmd_status(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		err = vmha_status_ask(&text);
+		err = vmha_status_ask(&text, msg, sizeof(msg));
 		if (err < 0) {
-			fprintf(stderr,
-			        "vmha status: cannot reach vmhad over ipc service '%s': %s%s\n",
-			        VMHA_IPC_SERVICE, strerror(-err),
-			        err == -EACCES ? " (only root may ask)" : " (is vmhad running?)");
-			rc = VMHA_EXIT_NO;
+			fprintf(stderr, "vmha status: %s\n", msg);
+			rc = err == -EPERM ? VMHA_EXIT_USAGE : VMHA_EXIT_NO;
 			goto out;
 		}
 		root = json_tokener_parse(text);

@@ -8,6 +8,8 @@
 #ifndef VMHA_TOOLS_COMMANDS_H
 #define VMHA_TOOLS_COMMANDS_H
 
+#include <stddef.h>
+
 enum vmha_exit {
 	VMHA_EXIT_OK = 0,
 	VMHA_EXIT_NO = 1,
@@ -27,9 +29,14 @@ int vmha_cmd_vm(int argc, char **argv);
 
 /**
  * Ask the local vmhad for its status (the JSON of `vmha status --json`).
+ * The server must run as root: anyone else serving the ipc service is an
+ * impostor and its answer is ignored.
  *
- * @return 0 and *out (caller frees), or -errno (vmhad not reachable)
+ * @param err       receives a lowercase message on failure
+ * @param err_size  its size
+ * @return 0 and *out (caller frees); -EPERM for an impostor (err names its
+ *         pid and uid); -errno when vmhad is not reachable
  */
-int vmha_status_ask(char **out);
+int vmha_status_ask(char **out, char *err, size_t err_size);
 
 #endif /* VMHA_TOOLS_COMMANDS_H */

@@ -22,6 +22,10 @@ probe_node=/var/lib/libvirt/shared/vmha/bin/failover_probe
 FO_NODES="node1 node2 node3"
 # timings (ms / s): the lab's token is 1 s
 FO_SELF_FENCE_DELAY=${FO_SELF_FENCE_DELAY:-3s}
+# without a fence device the restart waits for the lost host's watchdog:
+# restart_delay >= watchdog_timeout + self_fence_delay + 5 s (vmhad refuses less)
+FO_WATCHDOG_TIMEOUT_S=${FO_WATCHDOG_TIMEOUT_S:-2}
+FO_RESTART_DELAY_NOFENCE=${FO_RESTART_DELAY:-10s}
 FO_RESTART_DELAY=${FO_RESTART_DELAY:-8s}
 FO_PARALLEL=${FO_PARALLEL:-2}
 FO_LOG_LEVEL=${FO_LOG_LEVEL:-info}
@@ -56,6 +60,7 @@ fo_up() {
 		return 1
 	}
 	sh=$(fo_shared)
+	echo "$FO_WATCHDOG_TIMEOUT_S" >"$("$LAB" dir)/watchdog-timeout"
 	mkdir -p "$sh/registry" "$sh/hb" "$sh/xml" "$sh/vmha/bin"
 	cp "$vmha" "$vmhad" "$sh/vmha/bin/" || return 1
 	[ -x "$fo_probe_bin" ] && cp "$fo_probe_bin" "$sh/vmha/bin/"
@@ -78,7 +83,15 @@ fo_up() {
 			echo "storage_interval = 500ms"
 			echo "storage_timeout = 2s"
 			echo "self_fence_delay = $FO_SELF_FENCE_DELAY"
-			echo "restart_delay = $FO_RESTART_DELAY"
+			if [ "$fence" = --fence ]; then
+				echo "restart_delay = $FO_RESTART_DELAY"
+				echo "watchdog_device = none"
+			else
+				# the lab's emulated watchdog (cluster-examples/lab/powerd)
+				echo "restart_delay = $FO_RESTART_DELAY_NOFENCE"
+				echo "watchdog_device = /run/vmha-watchdog"
+				echo "watchdog_timeout = ${FO_WATCHDOG_TIMEOUT_S}s"
+			fi
 			echo "max_parallel_starts = $FO_PARALLEL"
 			echo "start_timeout = 30s"
 			echo "mode = standalone"

@@ -112,9 +112,12 @@ hb_stop_corosync() {
 	hb_forget "$HB_COROSYNC_PID"
 }
 
-# hb_write_vmhad_conf FILE [EXTRA-LINES]
+# hb_write_vmhad_conf FILE [EXTRA-LINES]: the defaults below, a key that
+# EXTRA-LINES sets replacing its default (vmhad refuses a key given twice)
 hb_write_vmhad_conf() {
-	cat >"$1" <<EOC
+	{
+		printf '%s\n' "${2:-}" | awk -F' *= *' 'NR == FNR {if ($1 != "") set[$1] = 1; next}
+			!($1 in set)' - <(cat <<EOC
 group_name = vmhatest
 host_name = hb1
 announce_interval = 1s
@@ -122,8 +125,10 @@ storage_dir = $HB_WORK/storage
 storage_interval = 500ms
 storage_timeout = 3s
 libvirt_uri = test:///default
-${2:-}
 EOC
+		)
+		printf '%s\n' "${2:-}"
+	} >"$1"
 }
 
 # hb_start_vmhad CONF LOG: start vmhad -f in the background

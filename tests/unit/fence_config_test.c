@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -193,6 +196,38 @@ static void test_file_errors(void **state)
 	close(fd);
 	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, ":2: bogus: unknown item"));
+
+	/* A file that others may write is refused (it names programs run as root). */
+	assert_int_equal(chmod(path, 0602), 0);
+	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), -EPERM);
+	assert_null(cfg);
+	assert_non_null(strstr(err, ": writable by everyone (mode 0602; chmod 600 it)"));
+	assert_int_equal(chmod(path, 0620), 0);
+	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, ": writable by its group (mode 0620"));
+	unlink(path);
+
+	/* A badly quoted password is not echoed. */
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "device d fence_x password=Pa55 word\n", 36), 36);
+	close(fd);
+	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, ":1: device: item 5 is not key=value"));
+	assert_null(strstr(err, "word"));
+	assert_null(strstr(err, "Pa55"));
+	unlink(path);
+
+	/* Loading a secret makes the process non-dumpable. */
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "device d fence_x password=s3cret\n", 33), 33);
+	close(fd);
+	assert_int_equal(vmha_fence_config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+	vmha_fence_config_free(cfg);
+	cfg = NULL;
 	unlink(path);
 }
 

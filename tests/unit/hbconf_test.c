@@ -84,6 +84,13 @@ static void test_errors(void **state)
 	        {"allow_insecure_ring = perhaps\n", "is not a boolean"},
 	        {"storage_dir = /x\nstorage_interval = 3s\nstorage_timeout = 4s\n",
 	         "at least twice"},
+	        {"mode = monitor\nrestart_delay = 9s\nmode = standalone\n",
+	         ":3: key 'mode' is given twice"},
+	        {"watchdog_device = dev/watchdog\n",
+	         ":1: key 'watchdog_device': value 'dev/watchdog' is not an absolute path"},
+	        {"watchdog_timeout = 1500ms\n",
+	         ":1: key 'watchdog_timeout': value '1500ms' is not a whole number of seconds"},
+	        {"watchdog_timeout = 0s\n", ":1: key 'watchdog_timeout': value '0s' is out"},
 	};
 	size_t i;
 
@@ -102,6 +109,45 @@ static void test_errors(void **state)
 	}
 }
 
+static void test_watchdog(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64];
+
+	vmha_hbconf_defaults(&conf);
+	assert_string_equal(conf.watchdog_device, "/dev/watchdog");
+	assert_int_equal(conf.watchdog_timeout_ms, 10000);
+	assert_int_equal(load_text("watchdog_device = /run/vmha/wd\nwatchdog_timeout = 15s\n",
+	                           &conf, err, sizeof(err), path, sizeof(path)),
+	                 0);
+	assert_string_equal(conf.watchdog_device, "/run/vmha/wd");
+	assert_int_equal(conf.watchdog_timeout_ms, 15000);
+	assert_int_equal(
+	        load_text("watchdog_device = none\n", &conf, err, sizeof(err), path, sizeof(path)),
+	        0);
+	assert_string_equal(conf.watchdog_device, "");
+}
+
+/* "mode = standalone\0junk": the NUL byte is an error, not the end of the line. */
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "group_name = g\nmode = standalone\0junk\n";
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64] = "/tmp/vmhad-conf-test.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	assert_int_equal(vmha_hbconf_load(path, &conf, err, sizeof(err)), -EINVAL);
+	unlink(path);
+	if (strstr(err, ":2: line has a NUL byte at column 18") == NULL) {
+		fail_msg("error '%s'", err);
+	}
+}
+
 static void test_missing_file(void **state)
 {
 	struct vmha_hbconf conf;
@@ -115,10 +161,9 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example_file),
-	        cmocka_unit_test(test_values),
-	        cmocka_unit_test(test_errors),
-	        cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_example_file), cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_errors),       cmocka_unit_test(test_watchdog),
+	        cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);

@@ -60,7 +60,8 @@ static int ask(int expect_rc)
 
 	for (i = 0; i < 2; i++) {
 		char *text = NULL;
-		int rc = vmha_status_ask(&text);
+		char err[512];
+		int rc = vmha_status_ask(&text, err, sizeof(err));
 
 		if (rc != expect_rc || (rc == 0 && strcmp(text, STATUS_TEXT) != 0)) {
 			fprintf(stderr, "ask %d: rc %d, text '%s'\n", i, rc,
@@ -118,14 +119,16 @@ static void test_status_round_trip(void **state)
 static void test_no_server(void **state)
 {
 	char *text = NULL;
+	char err[512] = "";
 
 	(void)state;
 	/* with no server, the client says so instead of hanging */
-	if (vmha_status_ask(&text) == 0) {
+	if (vmha_status_ask(&text, err, sizeof(err)) == 0) {
 		free(text);
 		skip(); /* a vmhad runs in this network namespace */
 	}
 	assert_null(text);
+	assert_non_null(strstr(err, "cannot reach vmhad"));
 }
 
 int main(void)

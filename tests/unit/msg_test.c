@@ -58,8 +58,27 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.memory_free_kib, 8388608);
 	assert_int_equal(b.n_vms, 2);
 	assert_memory_equal(b.vms, vms, sizeof(vms));
+	assert_false(b.has_safety);
 	vmha_msg_announce_clear(&b);
 	free(buf);
+
+	/* The optional self-fence settings travel too. */
+	a.has_safety = true;
+	a.safety.fence_device = false;
+	a.safety.watchdog_timeout_ms = 10000;
+	a.safety.self_fence_delay_ms = 30000;
+	assert_int_equal(vmha_msg_encode(&a, &buf, &len), 0);
+	assert_non_null(strstr(buf, "\"safety\":{\"fence_device\":false,\"watchdog_timeout_ms\":"
+	                            "10000,\"self_fence_delay_ms\":30000}"));
+	assert_int_equal(vmha_msg_decode(buf, len, &b, err, sizeof(err)), 0);
+	assert_true(b.has_safety);
+	assert_false(b.safety.fence_device);
+	assert_int_equal(b.safety.watchdog_timeout_ms, 10000);
+	assert_int_equal(b.safety.self_fence_delay_ms, 30000);
+	vmha_msg_announce_clear(&b);
+	free(buf);
+	a.safety.watchdog_timeout_ms = 86400001;
+	assert_int_equal(vmha_msg_encode(&a, &buf, &len), -EINVAL);
 }
 
 /* Each malformed message: the decoder refuses it with the expected code. */
@@ -147,6 +166,40 @@ static void test_rejects(void **state)
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[[[[1]]]]}",
 	         -EBADMSG, "too deep"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":1,\"vms\":[]}",
+	         -EBADMSG, "safety not an object"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1,\"self_fence_delay_"
+	         "ms\":1,\"x\":1},\"vms\":[]}",
+	         -EBADMSG, "unknown safety field"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":{\"fence_device\":1,\"watchdog_timeout_ms\":1,\"self_fence_delay_ms\":"
+	         "1},\"vms\":[]}",
+	         -EBADMSG, "safety fence_device not boolean"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":-1,\"self_fence_delay_"
+	         "ms\":1},\"vms\":[]}",
+	         -EBADMSG, "negative watchdog timeout"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1,\"self_fence_delay_"
+	         "ms\":86400001},\"vms\":[]}",
+	         -EBADMSG, "self-fence delay above a day"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1},\"vms\":[]}",
+	         -EBADMSG, "self-fence delay missing"},
 	};
 	size_t i;
 

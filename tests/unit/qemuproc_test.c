@@ -1,7 +1,8 @@
 /*
- * Unit tests of lib/qemuproc.c against real child processes whose command
- * line looks like QEMU's (argv[0] "qemu-system-x86_64", "-name guest=NAME,...")
- * or not, with and without libvirt's pid file.
+ * Unit tests of lib/qemuproc.c, the one QEMU process matcher: the pure
+ * matchers (executable, arguments, cgroup) one case per line, and real
+ * processes: a copy of /bin/sh called qemu-system-x86_64 is found, /bin/sh
+ * with the same arguments is not.
  */
 #include "config.h"
 
@@ -9,187 +10,217 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
 #include <cmocka.h>
 
 #include "qemuproc.h"
 
-static char rundir[] = "/tmp/vmha-qemuproc-test-XXXXXX";
+static char dir[] = "/tmp/vmha-qemuproc-test-XXXXXX";
 
-struct child {
-	pid_t pid;
-	int fd; /* its standard input: it runs until this closes */
+struct exe_case {
+	const char *exe;
+	bool qemu;
 };
 
-/* A process with the given argv[0] and "-name" value, blocked reading stdin. */
-static struct child spawn(const char *argv0, const char *name_value)
+static const struct exe_case exe_cases[] = {
+        {"/usr/bin/qemu-system-x86_64", true},
+        {"/usr/bin/qemu-system-aarch64 (deleted)", true},
+        {"/usr/libexec/qemu-kvm", true},
+        {"/usr/bin/kvm", true},
+        {"/usr/bin/qemu-system-", false},
+        {"/usr/bin/python3.11", false},
+        {"/usr/bin/find", false},
+        {"/tmp/qemu-system-x86_64/sh", false},
+        {"/usr/bin/qemu-img", false},
+        {"qemu-system-x86_64", false},
+        {"/usr/bin/kvm-ok", false},
+        {"", false},
+};
+
+static void test_exe(void **state)
 {
-	struct child c = {0, -1};
-	int p[2];
+	size_t i;
 
-	assert_int_equal(pipe(p), 0);
-	c.pid = fork();
-	assert_true(c.pid >= 0);
-	if (c.pid == 0) {
-		char *argv[] = {(char *)argv0, "-c", "read x", "-name", (char *)name_value, NULL};
-
-		dup2(p[0], 0);
-		close(p[0]);
-		close(p[1]);
-		execv("/bin/sh", argv);
-		_exit(127);
+	for (i = 0; i < sizeof(exe_cases) / sizeof(exe_cases[0]); i++) {
+		if (vmha_qemuproc_exe_is_qemu(exe_cases[i].exe) != exe_cases[i].qemu) {
+			fail_msg("exe '%s': expected %s", exe_cases[i].exe,
+			         exe_cases[i].qemu ? "qemu" : "not qemu");
+		}
 	}
-	close(p[0]);
-	c.fd = p[1];
-	/* Wait until the exec is done (the command line is the new one). */
-	for (int i = 0; i < 200; i++) {
-		char path[64];
-		char buf[64] = "";
-		FILE *f;
+	assert_false(vmha_qemuproc_exe_is_qemu(NULL));
+}
 
-		snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)c.pid);
-		f = fopen(path, "re");
-		if (f != NULL) {
-			size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+/* Arguments as one string, '|' between them. */
+struct args_case {
+	const char *args;
+	const char *name;
+	const char *uuid;
+	bool match;
+};
 
-			fclose(f);
-			buf[n] = '\0';
-			if (strcmp(buf, argv0) == 0) {
-				break;
+#define U1 "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+
+static const struct args_case args_cases[] = {
+        {"qemu|-name|guest=web1,debug-threads=on|-uuid|" U1, "web1", NULL, true},
+        {"qemu|-name|web1", "web1", NULL, true},
+        {"qemu|-name|debug-threads=on,guest=web1", "web1", NULL, true},
+        {"qemu|-name|guest=web10", "web1", NULL, false},
+        {"qemu|-name|guest=xweb1", "web1", NULL, false},
+        {"qemu|-name|noguest=web1", "web1", NULL, false},
+        {"qemu|web1|-name", "web1", NULL, false},
+        {"qemu|-name", "web1", NULL, false},
+        {"qemu|-uuid|" U1, "other", U1, true},
+        {"qemu|-uuid|1B4E28BA-2FA1-11D2-883F-0016D3CCA427", NULL, U1, true},
+        {"qemu|-uuid|" U1, NULL, "00000000-0000-0000-0000-000000000000", false},
+        {"qemu|-name|guest=web1", NULL, NULL, false},
+        {"find|/|-name|web1", "web1", NULL, true}, /* arguments alone: exe decides */
+};
+
+static void test_args(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(args_cases) / sizeof(args_cases[0]); i++) {
+		char buf[512];
+		size_t len = strlen(args_cases[i].args) + 1;
+		size_t j;
+
+		snprintf(buf, sizeof(buf), "%s", args_cases[i].args);
+		for (j = 0; j < len; j++) {
+			if (buf[j] == '|') {
+				buf[j] = '\0';
 			}
 		}
-		usleep(10000);
+		if (vmha_qemuproc_args_match(buf, len, args_cases[i].name, args_cases[i].uuid) !=
+		    args_cases[i].match) {
+			fail_msg("args '%s' name '%s' uuid '%s': expected %s", args_cases[i].args,
+			         args_cases[i].name ? args_cases[i].name : "(null)",
+			         args_cases[i].uuid ? args_cases[i].uuid : "(null)",
+			         args_cases[i].match ? "match" : "no match");
+		}
 	}
-	return c;
 }
 
-static void reap(struct child *c)
-{
-	int status;
+struct cgroup_case {
+	const char *cgroup;
+	const char *name;
+	bool match;
+};
 
-	close(c->fd);
-	kill(c->pid, SIGTERM);
-	assert_int_equal(waitpid(c->pid, &status, 0), c->pid);
+static const struct cgroup_case cgroup_cases[] = {
+        {"0::/machine/qemu-3-web1.libvirt-qemu/emulator\n", "web1", true},
+        {"0::/machine/qemu-3-web1.libvirt-qemu\n", "web1", true},
+        {"0::/machine.slice/machine-qemu\\x2d3\\x2dweb1.scope/libvirt/emulator\n", "web1", true},
+        {"0::/machine.slice/machine-qemu\\x2d3\\x2ddb\\x2dprod.scope\n", "db-prod", true},
+        {"0::/machine.slice/machine-qemu\\x2d3\\x2ddb-prod.scope\n", "db-prod", false},
+        {"0::/machine/qemu-3-web10.libvirt-qemu/emulator\n", "web1", false},
+        {"0::/machine/qemu--web1.libvirt-qemu\n", "web1", false},
+        {"0::/machine/qemu-3-web1.libvirt-lxc\n", "web1", false},
+        {"0::/user.slice/web1\n", "web1", false},
+        {"12:cpu:/\n0::/machine/qemu-7-a.libvirt-qemu/vcpu0\n", "a", true},
+        {"", "web1", false},
+};
+
+static void test_cgroup(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cgroup_cases) / sizeof(cgroup_cases[0]); i++) {
+		if (vmha_qemuproc_cgroup_match(cgroup_cases[i].cgroup, cgroup_cases[i].name) !=
+		    cgroup_cases[i].match) {
+			fail_msg("cgroup '%s' name '%s': expected %s", cgroup_cases[i].cgroup,
+			         cgroup_cases[i].name,
+			         cgroup_cases[i].match ? "match" : "no match");
+		}
+	}
+	assert_false(vmha_qemuproc_cgroup_match(NULL, "web1"));
 }
 
-static void write_pid_file(const char *name, const char *text)
+static pid_t spawn(const char *exe, const char *name)
 {
-	char path[256];
-	FILE *f;
+	char arg[128];
+	pid_t pid;
 
-	snprintf(path, sizeof(path), "%s/%s.pid", rundir, name);
-	f = fopen(path, "we");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	snprintf(arg, sizeof(arg), "guest=%s,debug-threads=on", name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(exe, "qemu-system-x86_64", "-c", "sleep 30 & wait", "qemu-system-x86_64",
+		      "-name", arg, "-uuid", U1, (char *)NULL);
+		_exit(127);
+	}
+	usleep(100 * 1000);
+	return pid;
+}
+
+static void test_processes(void **state)
+{
+	char exe[300];
+	char cmd[400];
+	char name[64];
+	pid_t qemu, sh, found = 0;
+	pid_t all[4];
+	size_t n = 0;
+	int status = 0;
+
+	snprintf(exe, sizeof(exe), "%s/qemu-system-x86_64", dir);
+	snprintf(cmd, sizeof(cmd), "cp /bin/sh '%s'", exe);
+	assert_int_equal(system(cmd), 0);
+	snprintf(name, sizeof(name), "vmha-qp-%d", (int)getpid());
+	qemu = spawn(exe, name);
+	sh = spawn("/bin/sh", name);
+
+	assert_true(vmha_qemuproc_is_guest(qemu, name));
+	assert_true(vmha_qemuproc_is_guest_of(qemu, NULL, U1));
+	assert_false(vmha_qemuproc_is_guest(sh, name));
+	assert_false(vmha_qemuproc_is_guest(qemu, "vmha-qp-other"));
+	assert_int_equal(vmha_qemuproc_find(dir, name, &found), 0);
+	assert_int_equal(found, qemu);
+	assert_int_equal(vmha_qemuproc_find_all(name, NULL, all, 4, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(all[0], qemu);
+	/* A pid file naming a process that is not the guest's QEMU is not trusted. */
+	snprintf(cmd, sizeof(cmd), "echo %d > '%s/%s.pid'", (int)sh, dir, name);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(vmha_qemuproc_find(dir, name, &found), 0);
+	assert_int_equal(found, qemu);
+	assert_int_equal(vmha_qemuproc_find_all(NULL, NULL, all, 4, &n), -EINVAL);
+
+	kill(qemu, SIGKILL);
+	kill(sh, SIGKILL);
+	waitpid(qemu, &status, 0);
+	waitpid(sh, &status, 0);
+	assert_int_equal(vmha_qemuproc_find(dir, name, &found), -ESRCH);
+	assert_false(vmha_qemuproc_is_guest(qemu, name));
 }
 
 static int setup(void **state)
 {
-	(void)state;
-	return mkdtemp(rundir) != NULL ? 0 : -1;
+	return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[300];
 
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", rundir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void test_is_guest_name_forms(void **state)
-{
-	struct child guest = spawn("/usr/bin/qemu-system-x86_64", "guest=web1,debug-threads=on");
-	struct child plain = spawn("qemu-kvm", "db1");
-	struct child other = spawn("/bin/sh", "guest=web1");
-
-	(void)state;
-	assert_true(vmha_qemuproc_is_guest(guest.pid, "web1"));
-	assert_false(vmha_qemuproc_is_guest(guest.pid, "web"));
-	assert_false(vmha_qemuproc_is_guest(guest.pid, "web10"));
-	assert_false(vmha_qemuproc_is_guest(guest.pid, "debug-threads"));
-	assert_true(vmha_qemuproc_is_guest(plain.pid, "db1"));
-	assert_false(vmha_qemuproc_is_guest(plain.pid, "db"));
-	/* the right -name, but not a QEMU binary */
-	assert_false(vmha_qemuproc_is_guest(other.pid, "web1"));
-	reap(&guest);
-	reap(&plain);
-	reap(&other);
-	/* gone */
-	assert_false(vmha_qemuproc_is_guest(guest.pid, "web1"));
-}
-
-static void test_find_by_pid_file(void **state)
-{
-	struct child guest = spawn("qemu-system-x86_64", "guest=app1,debug-threads=on");
-	char text[32];
-	pid_t pid = -1;
-
-	(void)state;
-	snprintf(text, sizeof(text), "%ld\n", (long)guest.pid);
-	write_pid_file("app1", text);
-	assert_int_equal(vmha_qemuproc_find(rundir, "app1", &pid), 0);
-	assert_int_equal(pid, guest.pid);
-	reap(&guest);
-	/* the pid file now names a dead process: no guest */
-	assert_int_equal(vmha_qemuproc_find(rundir, "app1", &pid), -ESRCH);
-	assert_int_equal(pid, 0);
-}
-
-static void test_find_by_scan(void **state)
-{
-	struct child guest = spawn("qemu-system-x86_64", "guest=scan1");
-	char text[32];
-	pid_t pid = -1;
-
-	(void)state;
-	/* no pid file */
-	assert_int_equal(vmha_qemuproc_find(rundir, "scan1", &pid), 0);
-	assert_int_equal(pid, guest.pid);
-	/* a pid file naming another process (this test) is not believed */
-	snprintf(text, sizeof(text), "%ld\n", (long)getpid());
-	write_pid_file("scan1", text);
-	pid = -1;
-	assert_int_equal(vmha_qemuproc_find(rundir, "scan1", &pid), 0);
-	assert_int_equal(pid, guest.pid);
-	/* nor is garbage */
-	write_pid_file("scan1", "not a pid\n");
-	pid = -1;
-	assert_int_equal(vmha_qemuproc_find(rundir, "scan1", &pid), 0);
-	assert_int_equal(pid, guest.pid);
-	write_pid_file("scan1", "");
-	assert_int_equal(vmha_qemuproc_find(rundir, "scan1", &pid), 0);
-	reap(&guest);
-	assert_int_equal(vmha_qemuproc_find(rundir, "scan1", &pid), -ESRCH);
-}
-
-static void test_find_none(void **state)
-{
-	pid_t pid = -1;
-
-	(void)state;
-	assert_int_equal(vmha_qemuproc_find(rundir, "vmha-no-such-guest", &pid), -ESRCH);
-	assert_int_equal(pid, 0);
-	assert_false(vmha_qemuproc_is_guest(0, "x"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_is_guest_name_forms),
-	        cmocka_unit_test(test_find_by_pid_file),
-	        cmocka_unit_test(test_find_by_scan),
-	        cmocka_unit_test(test_find_none),
+	        cmocka_unit_test(test_exe),
+	        cmocka_unit_test(test_args),
+	        cmocka_unit_test(test_cgroup),
+	        cmocka_unit_test(test_processes),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests_name("qemuproc", tests, setup, teardown);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -173,24 +174,84 @@ static void test_destroy_and_record(void **state)
 	virConnectClose(conn);
 }
 
-/* A process that looks like QEMU running VM name (in its own process group). */
-static pid_t fake_qemu(const char *name)
+/*
+ * A process running VM name: exe is a copy of /bin/sh called
+ * qemu-system-x86_64 (a QEMU binary to lib/qemuproc.h) when as_qemu, else
+ * /bin/sh itself, with "-name guest=NAME,..." in its arguments either way
+ * (in its own process group).
+ */
+static pid_t fake_process(const char *name, bool as_qemu)
 {
 	char arg[128];
+	char exe[300];
 	pid_t pid;
 
 	snprintf(arg, sizeof(arg), "guest=%s,debug-threads=on", name);
+	snprintf(exe, sizeof(exe), "%s/qemu-system-x86_64", dir);
+	if (as_qemu && access(exe, X_OK) != 0) {
+		char cmd[400];
+
+		snprintf(cmd, sizeof(cmd), "cp /bin/sh '%s'", exe);
+		assert_int_equal(system(cmd), 0);
+	}
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", "sleep 30 & wait", "qemu-system-x86_64", "-name", arg,
-		      (char *)NULL);
+		execl(as_qemu ? exe : "/bin/sh", "qemu-system-x86_64", "-c", "sleep 30 & wait",
+		      "qemu-system-x86_64", "-name", arg, (char *)NULL);
 		_exit(127);
 	}
 	setpgid(pid, pid);
 	usleep(100 * 1000);
 	return pid;
+}
+
+static pid_t fake_qemu(const char *name)
+{
+	return fake_process(name, true);
+}
+
+/* A non-QEMU process with "-name VM" in its arguments survives a self-fence. */
+static void test_non_qemu_survives(void **state)
+{
+	char name[64];
+	char slot[300];
+	const char *vms[1];
+	struct vmha_selffence *sf = vmha_selffence_new(0);
+	size_t killed = 7;
+	pid_t impostor, python = -1;
+	int status = 0;
+
+	snprintf(name, sizeof(name), "vmha-imp-%d", (int)getpid());
+	impostor = fake_process(name, false);
+	if (access("/usr/bin/python3", X_OK) == 0) {
+		python = fork();
+		assert_true(python >= 0);
+		if (python == 0) {
+			setpgid(0, 0);
+			execl("/usr/bin/python3", "python3", "-c", "import time; time.sleep(30)",
+			      "-name", name, (char *)NULL);
+			_exit(127);
+		}
+		setpgid(python, python);
+		usleep(200 * 1000);
+	}
+	assert_int_equal(vmha_selffence_kill_qemu(name, &killed), 0);
+	assert_int_equal(killed, 0);
+	vms[0] = name;
+	snprintf(slot, sizeof(slot), "%s/h3", dir);
+	vmha_selffence_set_quorate(sf, false, 0);
+	assert_int_equal(vmha_selffence_execute(sf, NULL, "h3", vms, 1, slot), 0);
+	assert_int_equal(waitpid(impostor, &status, WNOHANG), 0);
+	if (python > 0) {
+		assert_int_equal(waitpid(python, &status, WNOHANG), 0);
+		kill(-python, SIGKILL);
+		waitpid(python, &status, 0);
+	}
+	kill(-impostor, SIGKILL);
+	waitpid(impostor, &status, 0);
+	vmha_selffence_free(sf);
 }
 
 static void test_kill_qemu_without_libvirt(void **state)
@@ -339,6 +400,7 @@ int main(void)
 	        cmocka_unit_test(test_timer),
 	        cmocka_unit_test(test_destroy_and_record),
 	        cmocka_unit_test(test_kill_qemu_without_libvirt),
+	        cmocka_unit_test(test_non_qemu_survives),
 	        cmocka_unit_test(test_watchdog_fifo),
 	        cmocka_unit_test(test_watchdog_file_and_errors),
 	        cmocka_unit_test(test_feeding_follows_quorum),

@@ -1,0 +1,108 @@
+/* The client side of vmhad's local IPC (see ipc_client.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include <qb/qbipcc.h>
+
+#include "heartbeat/ipc.h"
+#include "heartbeat/ipc_client.h"
+#include "util.h"
+
+const char *vmha_ipc_client_service(void)
+{
+	const char *env = getenv("VMHA_IPC_SERVICE");
+
+	return env != NULL && vmha_util_name_is_valid(env) ? env : VMHA_IPC_SERVICE;
+}
+
+static int connect_checked(qb_ipcc_connection_t **conn, struct vmha_ipc_peer *peer)
+{
+	int rc = 0;
+
+	memset(peer, 0, sizeof(*peer));
+	errno = 0;
+	*conn = qb_ipcc_connect(vmha_ipc_client_service(), VMHA_IPC_MAX_BYTES);
+	if (*conn == NULL) {
+		rc = errno != 0 ? -errno : -ECONNREFUSED;
+		goto out;
+	}
+	rc = qb_ipcc_auth_get(*conn, &peer->pid, &peer->uid, &peer->gid);
+	if (rc < 0) {
+		goto out;
+	}
+	rc = peer->uid == 0 ? 0 : -EPERM;
+out:
+	return rc;
+}
+
+int vmha_ipc_client_peer(struct vmha_ipc_peer *peer)
+{
+	qb_ipcc_connection_t *conn = NULL;
+	int rc = connect_checked(&conn, peer);
+
+	if (rc == -EPERM) {
+		rc = 0; /* the credentials are the answer */
+	}
+	if (conn != NULL) {
+		qb_ipcc_disconnect(conn);
+	}
+	return rc;
+}
+
+int vmha_ipc_client_status(char **out, struct vmha_ipc_peer *peer, int32_t timeout_ms)
+{
+	struct qb_ipc_request_header req = {0};
+	struct qb_ipc_response_header *resp = NULL;
+	struct iovec iov;
+	qb_ipcc_connection_t *conn = NULL;
+	char *buf = NULL;
+	ssize_t n;
+	int rc = 0;
+
+	*out = NULL;
+	rc = connect_checked(&conn, peer);
+	if (rc < 0) {
+		goto out;
+	}
+	buf = malloc(VMHA_IPC_MAX_BYTES);
+	if (buf == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	req.id = VMHA_IPC_REQ_STATUS;
+	req.size = sizeof(req);
+	iov.iov_base = &req;
+	iov.iov_len = sizeof(req);
+	n = qb_ipcc_sendv_recv(conn, &iov, 1, buf, VMHA_IPC_MAX_BYTES, timeout_ms);
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	resp = (struct qb_ipc_response_header *)buf;
+	if ((size_t)n < sizeof(*resp) || resp->id != VMHA_IPC_REQ_STATUS) {
+		rc = -EPROTO;
+		goto out;
+	}
+	if (resp->error != 0) {
+		rc = resp->error < 0 ? resp->error : -resp->error;
+		goto out;
+	}
+	if ((size_t)n <= sizeof(*resp) || buf[n - 1] != '\0') {
+		rc = -EPROTO;
+		goto out;
+	}
+	*out = strdup(buf + sizeof(*resp));
+	if (*out == NULL) {
+		rc = -ENOMEM;
+	}
+out:
+	if (conn != NULL) {
+		qb_ipcc_disconnect(conn);
+	}
+	free(buf);
+	return rc;
+}

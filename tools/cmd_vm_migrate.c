@@ -1,0 +1,490 @@
+/* vmha vm migrate: live migration from this host (see cmd_vm_int.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cmd_vm_int.h"
+#include "commands.h"
+#include "vm_guard.h"
+#include "deadline.h"
+#include "domxml.h"
+#include "planner/admission.h"
+#include "planner/model.h"
+#include "migration.h"
+#include "registry.h"
+#include "util.h"
+#include "virt.h"
+
+/* ---- vmha vm migrate: live migration from this host ---- */
+
+static volatile sig_atomic_t migrate_cancel;
+
+static void on_cancel_signal(int sig)
+{
+	(void)sig;
+	migrate_cancel = 1;
+}
+
+/* The host entry called name in the status JSON, or NULL. */
+static json_object *status_host(json_object *status, const char *name)
+{
+	json_object *hosts = NULL;
+	size_t i;
+
+	if (!json_object_object_get_ex(status, "hosts", &hosts)) {
+		return NULL;
+	}
+	for (i = 0; i < json_object_array_length(hosts); i++) {
+		json_object *h = json_object_array_get_idx(hosts, i);
+
+		if (vmha_cmd_vm_jstr(h, "name") != NULL &&
+		    strcmp(vmha_cmd_vm_jstr(h, "name"), name) == 0) {
+			return h;
+		}
+	}
+	return NULL;
+}
+
+/* Comma-separated host names of the status, for messages. */
+static void status_host_names(json_object *status, char *buf, size_t len)
+{
+	json_object *hosts = NULL;
+	size_t used = 0;
+	size_t i;
+
+	buf[0] = '\0';
+	if (!json_object_object_get_ex(status, "hosts", &hosts)) {
+		return;
+	}
+	for (i = 0; i < json_object_array_length(hosts) && used < len; i++) {
+		const char *hn = vmha_cmd_vm_jstr(json_object_array_get_idx(hosts, i), "name");
+		int n;
+
+		if (hn == NULL) {
+			continue;
+		}
+		n = snprintf(buf + used, len - used, "%s%s", used > 0 ? ", " : "", hn);
+		if (n < 0) {
+			break;
+		}
+		used += (size_t)n;
+	}
+}
+
+static bool list_has(const char *list, const char *item)
+{
+	char buf[512];
+	char *save = NULL;
+	char *tok;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, item) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Admission control for moving VM name to host target: target online, in
+ * the VM's allowed hosts, no member of its anti-affinity group there, room
+ * in every dimension, and the policy still satisfied with the VM there.
+ * @return 0 and *ok (why in reason when not), or -errno with err set
+ */
+static int migrate_admission(struct vmha_registry *reg, json_object *status,
+                             const struct vmha_registry_vm *vm, const char *target,
+                             const char *policy, bool *ok, char *reason, size_t reason_len,
+                             char *err, size_t errlen)
+{
+	const char *name = vmha_registry_vm_name(vm);
+	const char *allowed = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
+	const char *group = vmha_registry_vm_get(vm, VMHA_REGISTRY_ANTI_AFFINITY);
+	json_object *h = status_host(status, target);
+	json_object *vms = NULL;
+	struct vmha_model *m = NULL;
+	struct vmha_admission *adm = NULL;
+	size_t idx = 0;
+	size_t hi = 0;
+	size_t d;
+	size_t v;
+	size_t j;
+	int rc = 0;
+
+	*ok = false;
+	if (vmha_cmd_vm_jstr(h, "state") == NULL ||
+	    strcmp(vmha_cmd_vm_jstr(h, "state"), "online") != 0) {
+		snprintf(reason, reason_len, "host '%s' is %s, not online", target,
+		         vmha_cmd_vm_jstr(h, "state") != NULL ? vmha_cmd_vm_jstr(h, "state")
+		                                              : "in an unknown state");
+		goto out;
+	}
+	if (allowed != NULL && allowed[0] != '\0' && !list_has(allowed, target)) {
+		snprintf(reason, reason_len,
+		         "host '%s' is not among the allowed hosts of '%s' (%s)", target, name,
+		         allowed);
+		goto out;
+	}
+	json_object_object_get_ex(h, "vms", &vms);
+	for (j = 0;
+	     group != NULL && group[0] != '\0' && vms != NULL && j < json_object_array_length(vms);
+	     j++) {
+		const char *other = vmha_cmd_vm_jstr(json_object_array_get_idx(vms, j), "name");
+		struct vmha_registry_vm *ovm = NULL;
+		const char *og = NULL;
+		bool clash = false;
+
+		if (other == NULL || strcmp(other, name) == 0 ||
+		    vmha_registry_load(reg, other, &ovm, NULL) < 0) {
+			continue;
+		}
+		og = vmha_registry_vm_get(ovm, VMHA_REGISTRY_ANTI_AFFINITY);
+		clash = og != NULL && strcmp(og, group) == 0;
+		vmha_registry_vm_free(ovm);
+		if (clash) {
+			snprintf(reason, reason_len,
+			         "'%s' of anti-affinity group '%s' already runs on host '%s'",
+			         other, group, target);
+			goto out;
+		}
+	}
+	rc = vmha_cmd_vm_build_model(reg, status, name, target, &m, &idx, err, errlen);
+	if (rc < 0) {
+		goto out;
+	}
+	rc = vmha_model_host_find(m, target, &hi);
+	if (rc < 0) {
+		snprintf(err, errlen, "host '%s' is not in the cluster model", target);
+		goto out;
+	}
+	for (d = 0; d < vmha_model_dim_count(m); d++) {
+		uint64_t used = 0;
+		uint64_t cap = vmha_model_host_capacity(m, hi, d);
+
+		for (v = 0; v < vmha_model_vm_count(m); v++) {
+			if (vmha_model_vm_host(m, v) == (long)hi) {
+				used += vmha_model_vm_demand(m, v, d);
+			}
+		}
+		if (used > cap) {
+			snprintf(reason, reason_len,
+			         "host '%s' lacks %s: %" PRIu64
+			         " needed with '%s', capacity %" PRIu64,
+			         target, vmha_model_dim_name(m, d), used, name, cap);
+			goto out;
+		}
+	}
+	rc = vmha_admission_new(m, policy, &adm, err, errlen);
+	if (rc == 0) {
+		rc = vmha_admission_check(adm, -1);
+		if (rc < 0) {
+			snprintf(err, errlen, "admission control failed: %s", strerror(-rc));
+		}
+	}
+	if (rc < 0) {
+		goto out;
+	}
+	if (!vmha_admission_satisfied(adm)) {
+		snprintf(reason, reason_len, "policy '%s' would be broken: %s",
+		         vmha_admission_policy(adm), vmha_admission_reason(adm));
+		goto out;
+	}
+	*ok = true;
+out:
+	vmha_admission_free(adm);
+	vmha_model_free(m);
+	return rc;
+}
+
+struct migrate_view {
+	const char *name;
+	const char *target;
+	bool tty;
+};
+
+static void print_progress(const struct vmha_migration_progress *p, void *opaque)
+{
+	const struct migrate_view *mv = opaque;
+
+	fprintf(stderr,
+	        "%smigrating '%s' to '%s': %.1f of %.1f MiB left, %.1f MiB/s, iteration %" PRIu64
+	        "%s, %.1f s%s",
+	        mv->tty ? "\r" : "", mv->name, mv->target,
+	        (double)vmha_migration_progress_remaining_bytes(p) / (1024.0 * 1024.0),
+	        (double)vmha_migration_progress_total_bytes(p) / (1024.0 * 1024.0),
+	        (double)vmha_migration_progress_rate_bps(p) / (1024.0 * 1024.0),
+	        vmha_migration_progress_iteration(p),
+	        vmha_migration_progress_postcopy(p) ? ", post-copy" : "",
+	        (double)vmha_migration_progress_elapsed_ms(p) / 1000.0, mv->tty ? "\033[K" : "\n");
+	fflush(stderr);
+}
+
+/* Wait (bounded) until vmhad announces name on target; true when it does. */
+static bool vmhad_caught_up(const struct vm_opts *o, const char *name, const char *target)
+{
+	uint64_t deadline = vmha_deadline_in_ms(MIGRATE_VMHAD_CATCHUP_MS);
+	json_object *status = NULL;
+	bool seen = false;
+
+	while (!seen && !vmha_deadline_expired(deadline)) {
+		status = vmha_cmd_vm_read_status(o);
+		seen = status != NULL && vmha_cmd_vm_running_on(status, name) != NULL &&
+		       strcmp(vmha_cmd_vm_running_on(status, name), target) == 0;
+		json_object_put(status);
+		if (!seen) {
+			usleep(250 * 1000);
+		}
+	}
+	return seen;
+}
+
+static void print_migrate_json(const char *name, const char *source, const char *target,
+                               bool admitted, bool migrated, uint64_t elapsed_ms)
+{
+	json_object *obj = json_object_new_object();
+
+	json_object_object_add(obj, "vm", json_object_new_string(name));
+	json_object_object_add(obj, "source", json_object_new_string(source));
+	json_object_object_add(obj, "target", json_object_new_string(target));
+	json_object_object_add(obj, "admitted", json_object_new_boolean(admitted));
+	json_object_object_add(obj, "migrated", json_object_new_boolean(migrated));
+	json_object_object_add(obj, "elapsed_ms",
+	                       migrated ? json_object_new_uint64(elapsed_ms) : NULL);
+	printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+	                                                           JSON_C_TO_STRING_SPACED |
+	                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(obj);
+}
+
+int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,
+                        const struct vm_opts *o)
+{
+	json_object *status = NULL;
+	json_object *daemon = NULL;
+	struct vmha_registry_vm *vm = NULL;
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *dom = NULL;
+	struct vmha_migration *mig = NULL;
+	struct vmha_domxml *dx = NULL;
+	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
+	struct sigaction sa;
+	struct sigaction old_int;
+	struct sigaction old_term;
+	bool handlers = false;
+	const char *policy = o->policy != NULL ? o->policy : "host-failures:1";
+	const char *self = NULL;
+	const char *where = NULL;
+	char *uri = NULL;
+	char *rerr = NULL;
+	char reason[512] = "";
+	char err[512] = "";
+	char hosts[512] = "";
+	uint64_t timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MIGRATE_TIMEOUT_MS;
+	uint64_t start_ms = vmha_clock_now_ms();
+	uint64_t abort_ms;
+	uint64_t deadline_ms;
+	bool admitted = false;
+	int state = 0;
+	int sreason = 0;
+	int rc = VMHA_EXIT_USAGE;
+	int err_rc;
+
+	if (!vmha_util_name_is_valid(target)) {
+		fprintf(stderr, "vmha vm migrate: invalid host name '%s'\n", target);
+		goto out;
+	}
+	err_rc = vmha_registry_load(reg, name, &vm, &rerr);
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: '%s': %s\n", name,
+		        rerr != NULL        ? rerr
+		        : err_rc == -ENOENT ? "not in the registry"
+		                            : strerror(-err_rc));
+		goto out;
+	}
+	status = vmha_cmd_vm_read_status(o);
+	if (status == NULL) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (vmha_cmd_vm_guard(status, name, "migrate") != 0) {
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (json_object_object_get_ex(status, "daemon", &daemon)) {
+		self = vmha_cmd_vm_jstr(daemon, "host");
+	}
+	if (self == NULL) {
+		fprintf(stderr, "vmha vm migrate: vmhad's status does not name this host\n");
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (status_host(status, target) == NULL) {
+		status_host_names(status, hosts, sizeof(hosts));
+		fprintf(stderr,
+		        "vmha vm migrate: host '%s' is not a member of the cluster (members: %s)\n",
+		        target, hosts);
+		goto out;
+	}
+	where = vmha_cmd_vm_running_on(status, name);
+	if (where != NULL && strcmp(where, target) == 0) {
+		fprintf(stderr, "vmha vm migrate: '%s' already runs on host '%s'\n", name, target);
+		goto out;
+	}
+	if (where == NULL) {
+		fprintf(stderr, "vmha vm migrate: '%s' runs on no host that vmhad knows\n", name);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (strcmp(where, self) != 0) {
+		fprintf(stderr,
+		        "vmha vm migrate: '%s' runs on host '%s', not on this host '%s': run the "
+		        "migration there\n",
+		        name, where, self);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	err_rc = migrate_admission(reg, status, vm, target, policy, &admitted, reason,
+	                           sizeof(reason), err, sizeof(err));
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: %s\n", err);
+		goto out;
+	}
+	if (!admitted && !o->force) {
+		fprintf(stderr,
+		        "vmha vm migrate: refusing to move '%s' to '%s': %s (--force moves it "
+		        "anyway)\n",
+		        name, target, reason);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (!admitted) {
+		fprintf(stderr, "vmha vm migrate: %s: forced\n", reason);
+	}
+	if (o->dry_run && o->json) {
+		print_migrate_json(name, self, target, admitted, false, 0);
+		rc = VMHA_EXIT_OK;
+		goto out;
+	}
+	if (o->dry_run) {
+		printf("would migrate '%s' from host '%s' to host '%s' (%s)\n", name, self, target,
+		       admitted ? "admitted" : "refused, forced");
+		rc = VMHA_EXIT_OK;
+		goto out;
+	}
+	rc = VMHA_EXIT_NO;
+	if (vmha_cmd_vm_virt_on(self, self, &v) < 0) {
+		goto out;
+	}
+	err_rc = vmha_virt_domain_lookup(v, vmha_registry_vm_uuid(vm), name,
+	                                 vmha_deadline_in_ms(VIRT_TIMEOUT_MS), &dom);
+	if (err_rc == 0) {
+		err_rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(VIRT_TIMEOUT_MS),
+		                                    &state, &sreason);
+	}
+	if (err_rc < 0 || (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)) {
+		fprintf(stderr, "vmha vm migrate: '%s' does not run in this host's libvirt: %s\n",
+		        name, err_rc < 0 ? vmha_virt_error(v) : vmha_virt_state_name(state));
+		goto out;
+	}
+	uri = vmha_cmd_vm_host_uri(target, NULL);
+	mig = uri != NULL ? vmha_migration_new(dom, target, uri) : NULL;
+	if (mig == NULL) {
+		fprintf(stderr, "vmha vm migrate: out of memory\n");
+		goto out;
+	}
+	if (o->bandwidth_mibs > 0) {
+		virTypedParameterPtr params = NULL;
+		int nparams = 0;
+		int maxparams = 0;
+
+		err_rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
+		                                 VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
+		                 ? -ENOMEM
+		                 : vmha_migration_set_params(
+		                           mig, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, params,
+		                           nparams);
+		virTypedParamsFree(params, nparams);
+		if (err_rc < 0) {
+			fprintf(stderr, "vmha vm migrate: out of memory\n");
+			goto out;
+		}
+	}
+	err_rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
+	if (err_rc == 0) {
+		err_rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
+	}
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: the registry's XML of '%s': %s\n", name,
+		        err[0] != '\0' ? err : strerror(-err_rc));
+		goto out;
+	}
+	vmha_migration_set_progress_fn(mig, print_progress, &mv);
+	vmha_migration_set_poll_ms(mig, MIGRATE_POLL_MS);
+	vmha_migration_set_cancel(mig, &migrate_cancel);
+	abort_ms = start_ms + timeout_ms;
+	deadline_ms = abort_ms + MIGRATE_ABORT_GRACE_MS;
+	err_rc = vmha_migration_precheck(mig, abort_ms);
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: pre-check on '%s' failed: %s\n", target,
+		        vmha_migration_reason(mig));
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cancel_signal;
+	sigemptyset(&sa.sa_mask);
+	migrate_cancel = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
+	err_rc = vmha_migration_run(mig, abort_ms, deadline_ms);
+	if (mv.tty) {
+		fprintf(stderr, "\n");
+	}
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
+		goto out;
+	}
+	err_rc = vmha_migration_verify_arrival(mig, vmha_deadline_in_ms(VIRT_TIMEOUT_MS));
+	if (err_rc < 0) {
+		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
+		goto out;
+	}
+	if (o->json) {
+		print_migrate_json(name, self, target, admitted, true,
+		                   vmha_clock_now_ms() - start_ms);
+	} else {
+		printf("migrated '%s' from host '%s' to host '%s' in %" PRIu64 " ms\n", name, self,
+		       target, vmha_clock_now_ms() - start_ms);
+	}
+	rc = VMHA_EXIT_OK;
+	/* vmhad relocates the VM once the target announces it running */
+	if (o->status_path == NULL && !vmhad_caught_up(o, name, target)) {
+		fprintf(stderr,
+		        "vmha vm migrate: vmhad does not see '%s' on '%s' yet; check 'vmha "
+		        "status'\n",
+		        name, target);
+	}
+out:
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	vmha_migration_free(mig);
+	vmha_domxml_free(dx);
+	free(uri);
+	free(rerr);
+	vmha_virt_domain_free(dom);
+	vmha_virt_free(v);
+	vmha_registry_vm_free(vm);
+	json_object_put(status);
+	return rc;
+}

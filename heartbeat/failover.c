@@ -353,12 +353,15 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->announced_since_join = true;
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
+	h->has_safety = a->has_safety;
+	h->safety = a->safety;
 	/* a host that announces again (through the view: its vmhad is a member)
 	 * came back: it takes VMs again, but the VMs that moved away stay */
 	h->down = false;
 	h->fenced = false;
 	h->fencing = false;
 	h->fenced_sent = false;
+	h->timer_refused = false;
 	other = calloc(a->n_vms ? a->n_vms : 1, sizeof(*other));
 	if (other == NULL) {
 		return -ENOMEM;

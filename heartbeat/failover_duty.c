@@ -14,6 +14,7 @@
 #include <syslog.h>
 
 #include "heartbeat/failover_int.h"
+#include "heartbeat/wdfeed.h"
 #include "planner/model.h"
 #include "planner/plan.h"
 #include "util.h"
@@ -116,6 +117,35 @@ int vmha_failover_fence_done(struct vmha_failover *fo, uint64_t now_ms, const ch
  * down and not fenced (or announce them after the restart delay without a
  * fence device), and plan the displaced VMs that have no decision yet.
  */
+/*
+ * No fence device: the lost host counts as fenced once its own announced
+ * watchdog and self-fence settings make a restart safe (vmha_wdfeed_timer_restart),
+ * never on this host's restart_delay alone. Without such settings, wait.
+ */
+static void fo_timer_restart(struct vmha_failover *fo, struct fo_host *h)
+{
+	uint64_t delay_ms = 0;
+	const char *why = NULL;
+
+	if (vmha_wdfeed_timer_restart(h->has_safety ? &h->safety : NULL, fo->restart_delay_ms,
+	                              &delay_ms, &why) < 0) {
+		if (!h->timer_refused) {
+			h->timer_refused = true;
+			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, h->name, NULL,
+			        "host '%s' is down and there is no fence device: its vms are not "
+			        "restarted (%s): give it a watchdog or configure fence_config",
+			        h->name, why);
+		}
+		return;
+	}
+	if (fo->now_ms >= h->down_ms + delay_ms) {
+		fo_send_msg(fo, "fenced", h->name, NULL,
+		            "restart delay passed without a fence device (the host's watchdog "
+		            "has reset it)");
+		h->fenced_sent = true;
+	}
+}
+
 void fo_coordinate(struct vmha_failover *fo)
 {
 	size_t i;
@@ -136,10 +166,8 @@ void fo_coordinate(struct vmha_failover *fo)
 				fo_emit(fo, VMHA_FAILOVER_FENCE, LOG_WARNING, h->name, NULL,
 				        "host '%s' is down: this host fences it", h->name);
 			}
-		} else if (fo->now_ms >= h->down_ms + fo->restart_delay_ms) {
-			fo_send_msg(fo, "fenced", h->name, NULL,
-			            "restart delay passed without a fence device");
-			h->fenced_sent = true;
+		} else {
+			fo_timer_restart(fo, h);
 		}
 	}
 	for (i = 0; i < fo->n_vms; i++) {

@@ -44,12 +44,18 @@ struct fo_host {
 	/* VMs it announced that are not protected: they use capacity */
 	size_t n_other;
 	struct vmha_vm_info *other;
+	/* its last announced safety settings (watchdog, self-fence delay, fence
+	 * device): what makes a restart on a timer safe after it is lost */
+	bool has_safety;
+	struct vmha_msg_safety safety;
 	/* local: when "down" was delivered here (the no-fence-device delay) */
 	uint64_t down_ms;
 	/* local, coordinator: a fence runs / "fenced" was sent and not delivered yet */
 	bool fencing;
 	bool fenced_sent;
 	uint64_t fence_retry_ms;
+	/* local, coordinator: the "no safe timer" error was logged */
+	bool timer_refused;
 };
 
 /* One VM. Replicated: everything but the fields marked local. */

@@ -13,7 +13,9 @@
  *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
  *                                  coordinator
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
- *                                  H's announcement (incarnation, seq: of its vmhad)
+ *      [watchdog=MS] [self-fence-delay=MS] [fence-device]
+ *                                  H's announcement (incarnation, seq: of its vmhad;
+ *                                  its safety settings when any of the last three is given)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *      [only=H,...]                the registry (only=: in these observers' snapshots only)
  *   unprotect VM                   VM left the registry
@@ -340,6 +342,15 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 			a.incarnation = strtoull(args[k] + 4, NULL, 10);
 		} else if (strncmp(args[k], "seq=", 4) == 0) {
 			a.seq = strtoull(args[k] + 4, NULL, 10);
+		} else if (strncmp(args[k], "watchdog=", 9) == 0) {
+			a.has_safety = true;
+			a.safety.watchdog_timeout_ms = strtoull(args[k] + 9, NULL, 10);
+		} else if (strncmp(args[k], "self-fence-delay=", 17) == 0) {
+			a.has_safety = true;
+			a.safety.self_fence_delay_ms = strtoull(args[k] + 17, NULL, 10);
+		} else if (strcmp(args[k], "fence-device") == 0) {
+			a.has_safety = true;
+			a.safety.fence_device = true;
 		} else {
 			fail_at(r, "host: unknown '%s'", args[k]);
 		}

@@ -70,6 +70,12 @@ static int encode_announce(const char *host, uint64_t incarnation, uint64_t seq,
 	a.cpus = cfg->host_cpus;
 	a.memory_kib = cfg->host_memory_mib * 1024;
 	a.memory_free_kib = a.memory_kib / 2;
+	/* the safety settings vmhad announces: the world's watchdog resets a host
+	 * not fed for self_fence_delay + 1 s (sim_world_tick) */
+	a.has_safety = true;
+	a.safety.fence_device = cfg->fence_device;
+	a.safety.watchdog_timeout_ms = cfg->fence_device ? 0 : 1000;
+	a.safety.self_fence_delay_ms = cfg->self_fence_delay_ms;
 	a.vms = calloc(n + 1, sizeof(*a.vms));
 	if (a.vms == NULL) {
 		return -ENOMEM;

@@ -481,8 +481,9 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 	return fo_take_oom(fo);
 }
 
-/* Nothing acts (quorum lost or not known): starts not begun are held back. */
-static void fo_hold_back(struct vmha_failover *fo, const char *state, const char *why)
+/* Nothing acts (quorum lost or not known): starts not begun are held back;
+ * forget: proposals and fenced announcements in flight are forgotten (re-sent). */
+static void fo_hold_back(struct vmha_failover *fo, const char *state, const char *why, bool forget)
 {
 	size_t i;
 
@@ -499,10 +500,12 @@ static void fo_hold_back(struct vmha_failover *fo, const char *state, const char
 			        v->starting ? "in flight (the self-fence stops it)" : "held back",
 			        why);
 		}
-		v->proposed = false;
-		v->proposed_host[0] = '\0';
+		if (forget) {
+			v->proposed = false;
+			v->proposed_host[0] = '\0';
+		}
 	}
-	for (i = 0; i < fo->n_hosts; i++) {
+	for (i = 0; forget && i < fo->n_hosts; i++) {
 		fo->hosts[i].fenced_sent = false;
 	}
 }
@@ -515,7 +518,7 @@ void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 	fo->quorum_unknown = false;
 	fo->quorate = quorate;
 	if (!quorate) {
-		fo_hold_back(fo, "inquorate", "quorum lost");
+		fo_hold_back(fo, "inquorate", "quorum lost", true);
 		return;
 	}
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL, "host '%s' is quorate",
@@ -530,7 +533,9 @@ void vmha_failover_await_quorum(struct vmha_failover *fo)
 		return;
 	}
 	fo->quorum_unknown = true;
-	fo_hold_back(fo, "waiting for the quorum of a new membership", "quorum not known yet");
+	/* proposals in flight stay: a second one for the same vm would race the first */
+	fo_hold_back(fo, "waiting for the quorum of a new membership", "quorum not known yet",
+	             false);
 }
 
 bool vmha_failover_quorum_known(const struct vmha_failover *fo)

@@ -599,7 +599,7 @@ static void on_quorum(void *opaque, bool quorate, uint64_t ring_seq)
 	vmha_coordinator_set_quorum_ring(d->co, vmha_clock_now_ms(), quorate, ring_seq);
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
-	if (d->await_quorum && vmha_coordinator_quorum_known(d->co)) {
+	if (d->await_quorum && (d->co == NULL || vmha_coordinator_quorum_known(d->co))) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;
 		vmha_view_tick(d->view, vmha_clock_now_ms());

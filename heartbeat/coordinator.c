@@ -34,6 +34,10 @@ struct vmha_coordinator {
 	bool outbox_warned;
 	/* the view last synced from (for the storage slots) */
 	const struct vmha_view *view;
+	/* the ring whose quorum is awaited (0: not known, the next notification counts) */
+	uint64_t await_ring_seq;
+	/* the ring of the last quorum notification (0: none or not known) */
+	uint64_t quorum_ring_seq;
 };
 
 struct vmha_coordinator *vmha_coordinator_new(const struct vmha_failover_config *config,
@@ -277,11 +281,47 @@ void vmha_coordinator_host_down(struct vmha_coordinator *c, uint64_t now_ms, con
 
 void vmha_coordinator_set_quorum(struct vmha_coordinator *c, uint64_t now_ms, bool quorate)
 {
+	vmha_coordinator_set_quorum_ring(c, now_ms, quorate, 0);
+}
+
+void vmha_coordinator_await_quorum(struct vmha_coordinator *c, uint64_t ring_seq)
+{
 	if (c == NULL) {
 		return;
 	}
+	if (ring_seq != 0 && c->quorum_ring_seq >= ring_seq) {
+		/* votequorum reported on this ring (or a later one) already */
+		return;
+	}
+	if (ring_seq > c->await_ring_seq) {
+		c->await_ring_seq = ring_seq;
+	}
+	vmha_failover_await_quorum(c->fo);
+}
+
+void vmha_coordinator_set_quorum_ring(struct vmha_coordinator *c, uint64_t now_ms, bool quorate,
+                                      uint64_t ring_seq)
+{
+	if (c == NULL) {
+		return;
+	}
+	if (!vmha_failover_quorum_known(c->fo) && ring_seq != 0 && ring_seq < c->await_ring_seq) {
+		/* the quorum of a ring before the one awaited: still unknown */
+		vmha_info("quorum of ring %" PRIu64 " ignored: waiting for ring %" PRIu64, ring_seq,
+		          c->await_ring_seq);
+		return;
+	}
+	if (ring_seq > c->quorum_ring_seq) {
+		c->quorum_ring_seq = ring_seq;
+	}
+	c->await_ring_seq = 0;
 	vmha_failover_set_quorum(c->fo, quorate);
 	run_actions(c, now_ms);
+}
+
+bool vmha_coordinator_quorum_known(const struct vmha_coordinator *c)
+{
+	return c != NULL && vmha_failover_quorum_known(c->fo);
 }
 
 void vmha_coordinator_set_self_fenced(struct vmha_coordinator *c, bool self_fenced)

@@ -87,6 +87,27 @@ void vmha_coordinator_host_down(struct vmha_coordinator *c, uint64_t now_ms, con
 /** Quorum of this partition. */
 void vmha_coordinator_set_quorum(struct vmha_coordinator *c, uint64_t now_ms, bool quorate);
 
+/**
+ * The ring or the membership changed: quorum is unknown, and nothing acts
+ * (fence, assign, start, tier release) until a quorum notification of that
+ * ring (or later) comes; there is no timeout.
+ *
+ * @param ring_seq the lowest ring sequence number whose quorum counts (nothing
+ *                 is held back when one was reported already); 0: the next
+ *                 notification counts
+ */
+void vmha_coordinator_await_quorum(struct vmha_coordinator *c, uint64_t ring_seq);
+
+/**
+ * Quorum of this partition, as votequorum reported it for ring ring_seq (0:
+ * not known). A notification of a ring before the awaited one is ignored.
+ */
+void vmha_coordinator_set_quorum_ring(struct vmha_coordinator *c, uint64_t now_ms, bool quorate,
+                                      uint64_t ring_seq);
+
+/** @return false while the quorum of the last membership change is awaited */
+bool vmha_coordinator_quorum_known(const struct vmha_coordinator *c);
+
 /** This host fenced itself (or quorum came back). */
 void vmha_coordinator_set_self_fenced(struct vmha_coordinator *c, bool self_fenced);
 

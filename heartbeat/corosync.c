@@ -369,7 +369,7 @@ static void on_quorum(quorum_handle_t handle, uint32_t quorate, uint64_t ring_se
 	}
 	cs = (struct vmha_corosync *)ctx;
 	if (cs != NULL && cs->cb.quorum != NULL) {
-		cs->cb.quorum(cs->opaque, quorate != 0);
+		cs->cb.quorum(cs->opaque, quorate != 0, ring_seq);
 	}
 }
 

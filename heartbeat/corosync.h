@@ -25,7 +25,8 @@ struct vmha_corosync_callbacks {
 	                const struct vmha_member *left, size_t n_left,
 	                const struct vmha_member *joined, size_t n_joined);
 	void (*message)(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len);
-	void (*quorum)(void *opaque, bool quorate);
+	/* ring_seq: the ring votequorum decided on (the seq of the ring callback) */
+	void (*quorum)(void *opaque, bool quorate, uint64_t ring_seq);
 };
 
 /** One node of corosync's nodelist that has a name. */

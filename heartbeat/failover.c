@@ -189,7 +189,7 @@ int fo_take_oom(struct vmha_failover *fo)
 /* Whether this member may fence, plan, assign or start now. */
 bool fo_may_act(const struct vmha_failover *fo)
 {
-	return fo->quorate && !fo->self_fenced;
+	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced;
 }
 
 /*
@@ -484,41 +484,66 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 	return fo_take_oom(fo);
 }
 
-void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
+/* Nothing acts (quorum lost or not known): starts not begun are held back;
+ * forget: proposals and fenced announcements in flight are forgotten (re-sent). */
+static void fo_hold_back(struct vmha_failover *fo, const char *state, const char *why, bool forget)
 {
 	size_t i;
 
-	if (fo == NULL || fo->quorate == quorate) {
-		return;
-	}
-	fo->quorate = quorate;
-	if (!quorate) {
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, NULL,
-		        "host '%s' is inquorate: no fence, plan, assignment or start", fo->self);
-		for (i = 0; i < fo->n_vms; i++) {
-			struct fo_vm *v = &fo->vms[i];
+	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, NULL,
+	        "host '%s' is %s: no fence, plan, assignment or start", fo->self, state);
+	for (i = 0; i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
 
-			if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
-				/* the table stays as every member of the partition has it;
-				 * this host starts nothing until quorum returns */
-				fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self,
-				        v->spec.name, "start of vm '%s' %s: quorum lost",
-				        v->spec.name,
-				        v->starting ? "in flight (the self-fence stops it)"
-				                    : "held back");
-			}
+		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
+			/* the table stays as every member of the partition has it;
+			 * this host starts nothing until quorum is known again */
+			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
+			        "start of vm '%s' %s: %s", v->spec.name,
+			        v->starting ? "in flight (the self-fence stops it)" : "held back",
+			        why);
+		}
+		if (forget) {
 			v->proposed = false;
 			v->proposed_host[0] = '\0';
 		}
-		for (i = 0; i < fo->n_hosts; i++) {
-			fo->hosts[i].fenced_sent = false;
-		}
+	}
+	for (i = 0; forget && i < fo->n_hosts; i++) {
+		fo->hosts[i].fenced_sent = false;
+	}
+}
+
+void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
+{
+	if (fo == NULL || (fo->quorate == quorate && !fo->quorum_unknown)) {
+		return;
+	}
+	fo->quorum_unknown = false;
+	fo->quorate = quorate;
+	if (!quorate) {
+		fo_hold_back(fo, "inquorate", "quorum lost", true);
 		return;
 	}
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL, "host '%s' is quorate",
 	        fo->self);
 	fo_schedule(fo);
 	fo_coordinate(fo);
+}
+
+void vmha_failover_await_quorum(struct vmha_failover *fo)
+{
+	if (fo == NULL || fo->quorum_unknown) {
+		return;
+	}
+	fo->quorum_unknown = true;
+	/* proposals in flight stay: a second one for the same vm would race the first */
+	fo_hold_back(fo, "waiting for the quorum of a new membership", "quorum not known yet",
+	             false);
+}
+
+bool vmha_failover_quorum_known(const struct vmha_failover *fo)
+{
+	return fo != NULL && !fo->quorum_unknown;
 }
 
 void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)

@@ -159,6 +159,16 @@ void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen);
 /** Quorum of this member's partition (false at start): nothing acts while inquorate. */
 void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate);
 
+/**
+ * The membership changed: its quorum is unknown until the next
+ * vmha_failover_set_quorum(), and until then nothing acts (no fence, plan,
+ * assignment, start or tier release), never on the quorum of the one before.
+ */
+void vmha_failover_await_quorum(struct vmha_failover *fo);
+
+/** @return false between vmha_failover_await_quorum() and the next quorum */
+bool vmha_failover_quorum_known(const struct vmha_failover *fo);
+
 /** This host has fenced itself: nothing acts until it is cleared. */
 void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced);
 

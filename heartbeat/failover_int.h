@@ -91,6 +91,8 @@ struct vmha_failover {
 	uint64_t restart_delay_ms;
 	uint64_t fence_retry_ms;
 	bool quorate;
+	/* a membership changed: its quorum is not known yet (nothing acts) */
+	bool quorum_unknown;
 	bool self_fenced;
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
@@ -132,7 +134,8 @@ const char *fo_vm_state_name(enum fo_vm_state state);
 /* @return 0, or -ENOMEM once after an allocation failed */
 int fo_take_oom(struct vmha_failover *fo);
 
-/* Whether this member may fence, plan, assign or start now (quorate, not self-fenced). */
+/* Whether this member may fence, plan, assign or start now (quorate, quorum known, not
+ * self-fenced). */
 bool fo_may_act(const struct vmha_failover *fo);
 
 /* Queue a message for the caller to multicast (SEND action). */

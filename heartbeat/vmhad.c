@@ -95,6 +95,9 @@ struct daemon {
 	 * new membership (Corosync delivers it just after the CPG change) */
 	bool await_quorum;
 	uint64_t await_quorum_since_ms;
+	bool await_quorum_warned;
+	/* the last ring (totem) callback's sequence number */
+	uint64_t ring_seq;
 	struct decision decisions[MAX_DECISIONS];
 	size_t n_decisions;
 	char ring_cipher[64];
@@ -560,13 +563,40 @@ static void run_actions(struct daemon *d)
 	}
 }
 
+/* Quorum is unknown until votequorum reports on ring_seq (0: the next report). */
+static void await_quorum(struct daemon *d, uint64_t ring_seq)
+{
+	vmha_coordinator_await_quorum(d->co, ring_seq);
+	if (!d->await_quorum) {
+		d->await_quorum = true;
+		d->await_quorum_since_ms = vmha_clock_now_ms();
+		d->await_quorum_warned = false;
+	}
+}
+
 static void on_ring(void *opaque, uint32_t ring_nodeid, uint64_t ring_seq, const uint32_t *nodes,
                     size_t n_nodes)
 {
 	struct daemon *d = opaque;
 
+	/* a new ring: votequorum decides again; nothing acts on the quorum before */
+	d->ring_seq = ring_seq;
+	await_quorum(d, ring_seq);
 	vmha_view_ring(d->view, vmha_clock_now_ms(), ring_nodeid, ring_seq, nodes, n_nodes);
 	run_actions(d);
+}
+
+/* Whether members came or went with their node (a new ring, so votequorum reports). */
+static bool ring_changed(const struct vmha_member *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (m[i].reason == VMHA_REASON_NODEDOWN || m[i].reason == VMHA_REASON_NODEUP) {
+			return true;
+		}
+	}
+	return false;
 }
 
 static void on_confchg(void *opaque, const struct vmha_member *members, size_t n_members,
@@ -575,16 +605,16 @@ static void on_confchg(void *opaque, const struct vmha_member *members, size_t n
 {
 	struct daemon *d = opaque;
 
+	if (ring_changed(left, n_left) || ring_changed(joined, n_joined)) {
+		/* a node came or went (corosync's CPG sends this before the ring callback):
+		 * decide once the quorum of this membership is known (on_quorum),
+		 * never on the quorum of the one before */
+		await_quorum(d, d->ring_seq + 1);
+	}
 	vmha_view_confchg(d->view, vmha_clock_now_ms(), members, n_members, left, n_left, joined,
 	                  n_joined);
 	run_actions(d);
 	vmha_coordinator_sync_view(d->co, vmha_clock_now_ms(), d->view);
-	if (n_left > 0) {
-		/* decide once the quorum of this membership is known (on_quorum),
-		 * never on the quorum of the one before */
-		d->await_quorum = true;
-		d->await_quorum_since_ms = vmha_clock_now_ms();
-	}
 }
 
 static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *buf, size_t len)
@@ -594,7 +624,7 @@ static void on_message(void *opaque, uint32_t nodeid, uint32_t pid, const void *
 	deliver_message(d, nodeid, pid, buf, len);
 }
 
-static void on_quorum(void *opaque, bool quorate)
+static void on_quorum(void *opaque, bool quorate, uint64_t ring_seq)
 {
 	struct daemon *d = opaque;
 
@@ -606,10 +636,10 @@ static void on_quorum(void *opaque, bool quorate)
 		d->self_fenced = vmha_selfguard_self_fenced(d->guard);
 	}
 	/* the coordinator first: the view's decisions that waited for quorum follow */
-	vmha_coordinator_set_quorum(d->co, vmha_clock_now_ms(), quorate);
+	vmha_coordinator_set_quorum_ring(d->co, vmha_clock_now_ms(), quorate, ring_seq);
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
-	if (d->await_quorum) {
+	if (d->await_quorum && (d->co == NULL || vmha_coordinator_quorum_known(d->co))) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;
 		vmha_view_tick(d->view, vmha_clock_now_ms());
@@ -701,13 +731,13 @@ static void on_tick(void *data)
 	if (d->hb != NULL) {
 		storage_take(d, now);
 	}
-	if (d->await_quorum && now - d->await_quorum_since_ms >= AWAIT_QUORUM_MS) {
+	if (d->await_quorum && !d->await_quorum_warned &&
+	    now - d->await_quorum_since_ms >= AWAIT_QUORUM_MS) {
+		/* never decide on the quorum of the membership before */
 		vmha_warn("no quorum notification %" PRIu64 " ms after a membership change: "
-		          "deciding on the quorum last reported",
+		          "no fence, assignment or start until one comes",
 		          now - d->await_quorum_since_ms);
-		d->await_quorum = false;
-		vmha_view_quorum(d->view, now, vmha_view_is_quorate(d->view));
-		run_actions(d);
+		d->await_quorum_warned = true;
 	}
 	if (!d->await_quorum) {
 		vmha_view_tick(d->view, now);

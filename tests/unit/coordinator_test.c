@@ -163,6 +163,42 @@ static void test_fence_then_start(void **state)
 	vmha_coordinator_free(c);
 }
 
+/* Q12: after a ring change nothing acts until the quorum of that ring is reported. */
+static void test_quorum_unknown_until_its_ring(void **state)
+{
+	struct fake f = {0};
+	struct vmha_coordinator *c = setup_c(&f);
+	size_t mark;
+
+	(void)state;
+	vmha_coordinator_set_quorum_ring(c, 0, true, 4);
+	vmha_failover_host_online(vmha_coordinator_failover(c), "h3", false);
+	vmha_coordinator_host_down(c, 0, "h3");
+	loop_back(c, &f, 0);
+	assert_string_equal(f.fenced_host, "h3");
+	/* ring 8 forms; a late report of ring 4 does not count */
+	vmha_coordinator_await_quorum(c, 8);
+	assert_false(vmha_coordinator_quorum_known(c));
+	vmha_coordinator_set_quorum_ring(c, 5, true, 4);
+	assert_false(vmha_coordinator_quorum_known(c));
+	mark = f.n_sent;
+	vmha_coordinator_fence_done(c, 10, "h3", true, "agents");
+	vmha_coordinator_tick(c, 5000);
+	assert_int_equal(f.n_sent, mark);
+	/* a ring already reported on holds nothing back */
+	vmha_coordinator_set_quorum_ring(c, 20, true, 8);
+	assert_true(vmha_coordinator_quorum_known(c));
+	vmha_coordinator_await_quorum(c, 8);
+	assert_true(vmha_coordinator_quorum_known(c));
+	/* the next ring: unknown again; a report without a ring id counts */
+	vmha_coordinator_await_quorum(c, 12);
+	assert_false(vmha_coordinator_quorum_known(c));
+	vmha_coordinator_set_quorum(c, 30, true);
+	assert_true(vmha_coordinator_quorum_known(c));
+	assert_string_equal(f.started_vm, "");
+	vmha_coordinator_free(c);
+}
+
 static void test_forged_dropped(void **state)
 {
 	struct fake f = {0};
@@ -190,6 +226,7 @@ int main(void)
 	        cmocka_unit_test(test_outbox_keeps_order),
 	        cmocka_unit_test(test_fence_then_start),
 	        cmocka_unit_test(test_forged_dropped),
+	        cmocka_unit_test(test_quorum_unknown_until_its_ring),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,7 @@
  *   self-fenced-slot H             every observer reads a fresh self-fenced slot of H
  *   fence-ok H [TEXT] / fence-fail H [TEXT]   the coordinator's fence of H ended
  *   quorum yes|no [H...]           quorum of these observers (default all)
+ *   membership [only=H,...]        a membership change: quorum unknown until the next quorum
  *   self-fence H yes|no            observer H fenced itself (or not any more)
  *   tick MS                        the virtual clock advances by MS; every observer ticks
  *   hold on|off                    keep multicast messages queued / deliver them as they come
@@ -522,6 +523,13 @@ static void run_line(struct replay *r, char *line)
 			}
 			if (listed) {
 				vmha_failover_set_quorum(r->fo[i], strcmp(args[1], "yes") == 0);
+			}
+		}
+	} else if (strcmp(args[0], "membership") == 0) {
+		/* a membership change: its quorum is unknown until the next "quorum" */
+		for (i = 0; i < r->n_obs; i++) {
+			if (selected(args, n, 1, r->names[i])) {
+				vmha_failover_await_quorum(r->fo[i]);
 			}
 		}
 	} else if (strcmp(args[0], "self-fence") == 0 && n == 3) {

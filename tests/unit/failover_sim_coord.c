@@ -28,7 +28,6 @@
 #include "heartbeat/view.h"
 
 #define REGISTRY_RELOAD_MS 5000
-#define AWAIT_QUORUM_MS    1000
 #define FENCE_RETRY_MS     5000
 
 struct coord {
@@ -41,7 +40,8 @@ struct coord {
 	uint64_t seq;
 	bool self_fenced;
 	bool await_quorum;
-	uint64_t await_since_ms;
+	/* the last ring callback's sequence number */
+	uint64_t ring_seq;
 	uint64_t registry_loaded_ms;
 };
 
@@ -261,11 +261,34 @@ static void c_stop(void *e)
 	free(d);
 }
 
+/* As vmhad.c: quorum is unknown until votequorum reports on ring_seq. */
+static void await_quorum(struct coord *d, uint64_t ring_seq)
+{
+	vmha_coordinator_await_quorum(d->co, ring_seq);
+	d->await_quorum = true;
+}
+
+/* As vmhad.c: whether members came or went with their node (a new ring). */
+static bool ring_changed(const struct vmha_member *m, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (m[i].reason == VMHA_REASON_NODEDOWN || m[i].reason == VMHA_REASON_NODEUP) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static void c_ring(void *e, uint64_t now, uint64_t ring_seq, const uint32_t *nodes, size_t n)
 {
 	struct coord *d = e;
 
 	d->now = now;
+	/* a new ring: votequorum decides again; nothing acts on the quorum before */
+	d->ring_seq = ring_seq;
+	await_quorum(d, ring_seq);
 	vmha_view_ring(d->view, now, nodes[0], ring_seq, nodes, n);
 	run_actions(d);
 }
@@ -295,13 +318,12 @@ static void c_confchg(void *e, uint64_t now, const struct sim_proc *members, siz
 	to_members(members, n_members, mm);
 	to_members(left, n_left, ml);
 	to_members(joined, n_joined, mj);
+	if (ring_changed(ml, n_left) || ring_changed(mj, n_joined)) {
+		await_quorum(d, d->ring_seq + 1);
+	}
 	vmha_view_confchg(d->view, now, mm, n_members, ml, n_left, mj, n_joined);
 	run_actions(d);
 	vmha_coordinator_sync_view(d->co, now, d->view);
-	if (n_left > 0) {
-		d->await_quorum = true;
-		d->await_since_ms = now;
-	}
 }
 
 static void c_quorum(void *e, uint64_t now, bool quorate)
@@ -314,10 +336,10 @@ static void c_quorum(void *e, uint64_t now, bool quorate)
 		vmha_coordinator_set_self_fenced(d->co, false);
 	}
 	/* the coordinator first: the view's decisions that waited for quorum follow */
-	vmha_coordinator_set_quorum(d->co, now, quorate);
+	vmha_coordinator_set_quorum_ring(d->co, now, quorate, 0);
 	vmha_view_quorum(d->view, now, quorate);
 	run_actions(d);
-	if (d->await_quorum) {
+	if (d->await_quorum && vmha_coordinator_quorum_known(d->co)) {
 		d->await_quorum = false;
 		vmha_view_tick(d->view, now);
 		run_actions(d);
@@ -368,11 +390,8 @@ static void c_tick(void *e, uint64_t now, const struct sim_slot *slots, size_t n
 		vmha_view_storage(d->view, now, slots[i].host, slots[i].incarnation, slots[i].seq,
 		                  f);
 	}
-	if (d->await_quorum && now - d->await_since_ms >= AWAIT_QUORUM_MS) {
-		d->await_quorum = false;
-		vmha_view_quorum(d->view, now, vmha_view_is_quorate(d->view));
-		run_actions(d);
-	}
+	/* no timeout: never decide on the quorum of the membership before (vmhad
+	 * only warns after a second) */
 	if (!d->await_quorum) {
 		vmha_view_tick(d->view, now);
 		run_actions(d);

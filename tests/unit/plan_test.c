@@ -505,7 +505,7 @@ static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool ext
 				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x), 0);
 			}
 			if (extras) {
-				char g[16];
+				char g[32];
 
 				assert_int_equal(
 				        vmha_model_vm_set_priority(m, v, 100 * (int64_t)rnd(3)), 0);

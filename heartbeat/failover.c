@@ -189,7 +189,35 @@ int fo_take_oom(struct vmha_failover *fo)
 /* Whether this member may fence, plan, assign or start now. */
 bool fo_may_act(const struct vmha_failover *fo)
 {
+	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced && !fo->stale;
+}
+
+bool fo_may_declare(const struct vmha_failover *fo)
+{
 	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced;
+}
+
+/* A stale table (this member was inquorate) is usable again once every
+ * online host announced after quorum returned: their announcements locate
+ * every VM that the quorate side started meanwhile. */
+static void fo_check_stale(struct vmha_failover *fo)
+{
+	size_t i;
+
+	if (!fo->stale || !fo->quorate || fo->quorum_unknown) {
+		return;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		if (fo->hosts[i].online && !fo->hosts[i].announced_since_quorum) {
+			return;
+		}
+	}
+	fo->stale = false;
+	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL,
+	        "host '%s': every online host announced since quorum returned: its table is "
+	        "current again",
+	        fo->self);
+	fo_schedule(fo);
 }
 
 /*
@@ -351,6 +379,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->incarnation = a->incarnation;
 	h->seq = a->seq;
 	h->announced_since_join = true;
+	h->announced_since_quorum = true;
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
 	h->has_safety = a->has_safety;
@@ -412,6 +441,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	free(h->other);
 	h->other = other;
 	h->n_other = n_other;
+	fo_check_stale(fo);
 	fo_replay(fo);
 	if (h->online) {
 		retry_stranded(fo, freed  ? "capacity freed on a host"
@@ -476,6 +506,10 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		return 0;
 	}
 	h->online = online;
+	if (online && fo->was_inquorate) {
+		fo->merged = true;
+	}
+	fo_check_stale(fo);
 	if (online && !h->down && !h->fenced) {
 		retry_stranded(fo, "a host is online");
 	}
@@ -513,6 +547,35 @@ static void fo_hold_back(struct vmha_failover *fo, const char *state, const char
 	}
 }
 
+/*
+ * This inquorate partition merged with another: the quorate side may have
+ * failed over any VM meanwhile. Every pending failover (assigned, displaced,
+ * stranded) becomes unknown on every member of the partition alike: nobody
+ * plans or starts it from this table again; an assignment of a quorate
+ * coordinator, a start result or an announcement that shows the VM running
+ * places it again. A start already begun on this host goes on and its
+ * result counts.
+ */
+static void fo_forget_pending(struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		if (!v->protected_vm || (v->state != FO_VM_ASSIGNED && v->state != FO_VM_DISPLACED &&
+		                         v->state != FO_VM_STRANDED)) {
+			continue;
+		}
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
+		        "vm '%s' was %s: forgotten, quorum lost (the quorate side decides)",
+		        v->spec.name, fo_vm_state_name(v->state));
+		v->state = FO_VM_UNKNOWN;
+		v->target[0] = '\0';
+		v->reason[0] = '\0';
+	}
+}
+
 void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 {
 	if (fo == NULL || (fo->quorate == quorate && !fo->quorum_unknown)) {
@@ -522,10 +585,29 @@ void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 	fo->quorate = quorate;
 	if (!quorate) {
 		fo_hold_back(fo, "inquorate", "quorum lost", true);
+		fo->was_inquorate = true;
+		fo->merged = false;
 		return;
 	}
 	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL, "host '%s' is quorate",
 	        fo->self);
+	if (fo->was_inquorate && fo->merged) {
+		size_t i;
+
+		/* another partition merged into this inquorate one: its table may
+		 * differ from the quorate side's */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, NULL,
+		        "host '%s' was inquorate and hosts joined meanwhile: its table is stale "
+		        "until every online host announced again",
+		        fo->self);
+		fo_forget_pending(fo);
+		fo->stale = true;
+		for (i = 0; i < fo->n_hosts; i++) {
+			fo->hosts[i].announced_since_quorum = false;
+		}
+	}
+	fo->was_inquorate = false;
+	fo->merged = false;
 	fo_schedule(fo);
 	fo_coordinate(fo);
 }
@@ -696,6 +778,19 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
 
+	if (v != NULL && v->protected_vm && v->state == FO_VM_UNKNOWN && m->ok) {
+		/* a start begun before quorum was lost (its pending state forgotten) */
+		v->starting = false;
+		v->state = FO_VM_RUNNING;
+		snprintf(v->host, sizeof(v->host), "%s", m->host);
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, m->host, m->vm,
+		        "vm '%s' runs on host '%s'", m->vm, m->host);
+		return 0;
+	}
+	if (v != NULL && v->protected_vm && v->state == FO_VM_UNKNOWN &&
+	    strcmp(m->host, fo->self) == 0) {
+		v->starting = false; /* failed: it stays unknown */
+	}
 	if (v == NULL || !v->protected_vm || v->state != FO_VM_ASSIGNED ||
 	    strcmp(v->target, m->host) != 0) {
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm,

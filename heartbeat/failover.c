@@ -568,7 +568,7 @@ static void fo_forget_pending(struct vmha_failover *fo)
 			continue;
 		}
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
-		        "vm '%s' was %s: forgotten, quorum lost (the quorate side decides)",
+		        "vm '%s' was %s: forgotten, this partition was inquorate (the quorate side decided)",
 		        v->spec.name, fo_vm_state_name(v->state));
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';

@@ -563,12 +563,14 @@ static void fo_forget_pending(struct vmha_failover *fo)
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
-		if (!v->protected_vm || (v->state != FO_VM_ASSIGNED && v->state != FO_VM_DISPLACED &&
-		                         v->state != FO_VM_STRANDED)) {
+		if (!v->protected_vm ||
+		    (v->state != FO_VM_ASSIGNED && v->state != FO_VM_DISPLACED &&
+		     v->state != FO_VM_STRANDED)) {
 			continue;
 		}
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
-		        "vm '%s' was %s: forgotten, this partition was inquorate (the quorate side decided)",
+		        "vm '%s' was %s: forgotten, this partition was inquorate (the quorate side "
+		        "decided)",
 		        v->spec.name, fo_vm_state_name(v->state));
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';

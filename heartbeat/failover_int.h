@@ -151,6 +151,9 @@ bool fo_may_act(const struct vmha_failover *fo);
  * a one-shot decision of the view must not be lost). */
 bool fo_may_declare(const struct vmha_failover *fo);
 
+/* A stale table is current again once every online host announced since quorum returned. */
+void fo_check_stale(struct vmha_failover *fo);
+
 /* Queue a message for the caller to multicast (SEND action). */
 void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -336,8 +336,8 @@ void fo_replay(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!fo->replay_pending) {
-		return;
+	if (!fo->replay_pending || fo->stale) {
+		return; /* a stale table is replayed once it is current again */
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		if (fo->hosts[i].online && !fo->hosts[i].announced_since_join) {

@@ -43,6 +43,7 @@ void fo_check_stale(struct vmha_failover *fo)
 	        "current again",
 	        fo->self);
 	fo_schedule(fo);
+	fo_replay(fo);
 }
 
 /* Nothing acts (quorum lost or not known): starts not begun are held back;

@@ -187,11 +187,6 @@ int fo_take_oom(struct vmha_failover *fo)
 }
 
 /* Whether this member may fence, plan, assign or start now. */
-bool fo_may_act(const struct vmha_failover *fo)
-{
-	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced;
-}
-
 /*
  * The online host with the lowest name, neither down nor fenced, among the
  * mature ones (whose vmhad has announced FO_MATURE_SEQ times: a vmhad that
@@ -351,6 +346,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->incarnation = a->incarnation;
 	h->seq = a->seq;
 	h->announced_since_join = true;
+	h->announced_since_quorum = true;
 	h->cpus = a->cpus;
 	h->memory_mib = a->memory_kib / 1024;
 	h->has_safety = a->has_safety;
@@ -412,6 +408,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	free(h->other);
 	h->other = other;
 	h->n_other = n_other;
+	fo_check_stale(fo);
 	fo_replay(fo);
 	if (h->online) {
 		retry_stranded(fo, freed  ? "capacity freed on a host"
@@ -476,105 +473,16 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		return 0;
 	}
 	h->online = online;
+	if (online && fo->was_inquorate) {
+		fo->merged = true;
+	}
+	fo_check_stale(fo);
 	if (online && !h->down && !h->fenced) {
 		retry_stranded(fo, "a host is online");
 	}
 	/* the coordinator may have changed: the new one takes over the duties */
 	fo_coordinate(fo);
 	return fo_take_oom(fo);
-}
-
-/* Nothing acts (quorum lost or not known): starts not begun are held back;
- * forget: proposals and fenced announcements in flight are forgotten (re-sent). */
-static void fo_hold_back(struct vmha_failover *fo, const char *state, const char *why, bool forget)
-{
-	size_t i;
-
-	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, NULL,
-	        "host '%s' is %s: no fence, plan, assignment or start", fo->self, state);
-	for (i = 0; i < fo->n_vms; i++) {
-		struct fo_vm *v = &fo->vms[i];
-
-		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
-			/* the table stays as every member of the partition has it;
-			 * this host starts nothing until quorum is known again */
-			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
-			        "start of vm '%s' %s: %s", v->spec.name,
-			        v->starting ? "in flight (the self-fence stops it)" : "held back",
-			        why);
-		}
-		if (forget) {
-			v->proposed = false;
-			v->proposed_host[0] = '\0';
-		}
-	}
-	for (i = 0; forget && i < fo->n_hosts; i++) {
-		fo->hosts[i].fenced_sent = false;
-	}
-}
-
-void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
-{
-	if (fo == NULL || (fo->quorate == quorate && !fo->quorum_unknown)) {
-		return;
-	}
-	fo->quorum_unknown = false;
-	fo->quorate = quorate;
-	if (!quorate) {
-		fo_hold_back(fo, "inquorate", "quorum lost", true);
-		return;
-	}
-	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL, "host '%s' is quorate",
-	        fo->self);
-	fo_schedule(fo);
-	fo_coordinate(fo);
-}
-
-void vmha_failover_await_quorum(struct vmha_failover *fo)
-{
-	if (fo == NULL || fo->quorum_unknown) {
-		return;
-	}
-	fo->quorum_unknown = true;
-	/* proposals in flight stay: a second one for the same vm would race the first */
-	fo_hold_back(fo, "waiting for the quorum of a new membership", "quorum not known yet",
-	             false);
-}
-
-bool vmha_failover_quorum_known(const struct vmha_failover *fo)
-{
-	return fo != NULL && !fo->quorum_unknown;
-}
-
-void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
-{
-	size_t i;
-
-	if (fo == NULL || fo->self_fenced == self_fenced) {
-		return;
-	}
-	fo->self_fenced = self_fenced;
-	fo_emit(fo, VMHA_FAILOVER_EVENT, self_fenced ? LOG_WARNING : LOG_NOTICE, fo->self, NULL,
-	        self_fenced ? "host '%s' fenced itself: no fence, plan, assignment or start"
-	                    : "host '%s' no longer self-fenced",
-	        fo->self);
-	for (i = 0; self_fenced && i < fo->n_vms; i++) {
-		struct fo_vm *v = &fo->vms[i];
-
-		/* the survivors fail this host over: its own pending starts are void */
-		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
-			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
-			        "start of vm '%s' cancelled: this host fenced itself",
-			        v->spec.name);
-			v->state = FO_VM_DISPLACED;
-			v->target[0] = '\0';
-			v->starting = false;
-		}
-	}
-	if (!self_fenced) {
-		fo_schedule(fo);
-		fo_coordinate(fo);
-	}
 }
 
 int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
@@ -696,6 +604,19 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
 
+	if (v != NULL && v->protected_vm && v->state == FO_VM_UNKNOWN && m->ok) {
+		/* a start begun before quorum was lost (its pending state forgotten) */
+		v->starting = false;
+		v->state = FO_VM_RUNNING;
+		snprintf(v->host, sizeof(v->host), "%s", m->host);
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, m->host, m->vm,
+		        "vm '%s' runs on host '%s'", m->vm, m->host);
+		return 0;
+	}
+	if (v != NULL && v->protected_vm && v->state == FO_VM_UNKNOWN &&
+	    strcmp(m->host, fo->self) == 0) {
+		v->starting = false; /* failed: it stays unknown */
+	}
 	if (v == NULL || !v->protected_vm || v->state != FO_VM_ASSIGNED ||
 	    strcmp(v->target, m->host) != 0) {
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm,

@@ -156,7 +156,13 @@ bool vmha_failover_is_coordinator(const struct vmha_failover *fo);
 /** The generation of the registry snapshot the coordinator plans from (sent with "assign"). */
 void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen);
 
-/** Quorum of this member's partition (false at start): nothing acts while inquorate. */
+/**
+ * Quorum of this member's partition (false at start): nothing acts while
+ * inquorate. When quorum returns after hosts joined an inquorate partition
+ * (it merged with another), this member's pending failovers (assigned,
+ * displaced, stranded) become unknown, never resumed from this table, and
+ * nothing acts until every online host announced again.
+ */
 void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate);
 
 /**

@@ -39,7 +39,7 @@ int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const cha
 		        "host '%s' looks down here: the coordinator decides", host);
 		return fo_take_oom(fo);
 	}
-	if (!fo_may_act(fo)) {
+	if (!fo_may_declare(fo)) {
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, host, NULL,
 		        "host '%s' looks down but this host may not decide (inquorate or "
 		        "self-fenced)",
@@ -63,7 +63,7 @@ int vmha_failover_host_self_fenced(struct vmha_failover *fo, uint64_t now_ms, co
 		return -ENOENT;
 	}
 	if (h->online || h->fenced || h->fenced_sent || !vmha_failover_is_coordinator(fo) ||
-	    !fo_may_act(fo)) {
+	    !fo_may_declare(fo)) {
 		return 0;
 	}
 	if (!h->down) {
@@ -336,8 +336,8 @@ void fo_replay(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!fo->replay_pending) {
-		return;
+	if (!fo->replay_pending || fo->stale) {
+		return; /* a stale table is replayed once it is current again */
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		if (fo->hosts[i].online && !fo->hosts[i].announced_since_join) {

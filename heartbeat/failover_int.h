@@ -41,6 +41,8 @@ struct fo_host {
 	uint64_t seq;
 	/* announced since a vmhad (re)joined: the table is replayed once all online hosts did */
 	bool announced_since_join;
+	/* announced since this member regained quorum (ends a stale table) */
+	bool announced_since_quorum;
 	/* VMs it announced that are not protected: they use capacity */
 	size_t n_other;
 	struct vmha_vm_info *other;
@@ -94,6 +96,12 @@ struct vmha_failover {
 	/* a membership changed: its quorum is not known yet (nothing acts) */
 	bool quorum_unknown;
 	bool self_fenced;
+	/* quorum was lost, and hosts joined since (another partition merged) */
+	bool was_inquorate;
+	bool merged;
+	/* this member was inquorate and merged: its table may have diverged from
+	 * the quorate side's; nothing acts until every online host announced again */
+	bool stale;
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
 	bool hosts_full_logged;
@@ -135,8 +143,16 @@ const char *fo_vm_state_name(enum fo_vm_state state);
 int fo_take_oom(struct vmha_failover *fo);
 
 /* Whether this member may fence, plan, assign or start now (quorate, quorum known, not
- * self-fenced). */
+ * self-fenced, its table not stale). */
 bool fo_may_act(const struct vmha_failover *fo);
+
+/* Whether this member may declare a host that left down or self-fenced: as
+ * fo_may_act(), but also with a stale table (planning and starts wait for it,
+ * a one-shot decision of the view must not be lost). */
+bool fo_may_declare(const struct vmha_failover *fo);
+
+/* A stale table is current again once every online host announced since quorum returned. */
+void fo_check_stale(struct vmha_failover *fo);
 
 /* Queue a message for the caller to multicast (SEND action). */
 void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,

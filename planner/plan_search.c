@@ -497,6 +497,31 @@ out:
 }
 
 /* Take VMs off overloaded hosts (lowest priority, then largest first), try them again. */
+/* The search VMs from index `from` on that have no host yet: by best fit,
+ * where they fit. */
+static int place_rest(struct vmha_plan *p, size_t from)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = from; i < p->nsv; i++) {
+		size_t v = p->sv[i];
+		long h;
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
+			continue;
+		}
+		h = plan_choose(p, v, BEST_FIT, -1, p->extra[v] != 0);
+		if (h >= 0) {
+			rc = plan_assign(p, v, (size_t)h);
+			if (rc < 0) {
+				break;
+			}
+		}
+	}
+	return rc;
+}
+
 static int ls_extract(struct vmha_plan *p)
 {
 	size_t i;
@@ -541,21 +566,7 @@ static int ls_extract(struct vmha_plan *p)
 			}
 		}
 	}
-	for (i = 0; i < p->nsv; i++) {
-		size_t v = p->sv[i];
-		long h;
-
-		if (p->outcome[v] == VMHA_PLAN_RESTART) {
-			continue;
-		}
-		h = plan_choose(p, v, BEST_FIT, -1, p->extra[v] != 0);
-		if (h >= 0) {
-			rc = plan_assign(p, v, (size_t)h);
-			if (rc < 0) {
-				goto out;
-			}
-		}
-	}
+	rc = place_rest(p, 0);
 out:
 	return rc;
 }
@@ -658,19 +669,10 @@ static int ls_priority_fix(struct vmha_plan *p)
 			}
 		}
 		/* the displaced ones: anywhere they fit */
-		for (j = i + 1; j < p->nsv && done; j++) {
-			size_t u = p->sv[j];
-			long to;
-
-			if (p->outcome[u] == VMHA_PLAN_RESTART) {
-				continue;
-			}
-			to = plan_choose(p, u, BEST_FIT, -1, p->extra[u] != 0);
-			if (to >= 0) {
-				rc = plan_assign(p, u, (size_t)to);
-				if (rc < 0) {
-					goto out;
-				}
+		if (done) {
+			rc = place_rest(p, i + 1);
+			if (rc < 0) {
+				goto out;
 			}
 		}
 	}

@@ -12,14 +12,14 @@
 
 #include "heartbeat/failover_int.h"
 
-bool fo_may_act(const struct vmha_failover *fo)
-{
-	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced && !fo->stale;
-}
-
 bool fo_may_declare(const struct vmha_failover *fo)
 {
 	return fo->quorate && !fo->quorum_unknown && !fo->self_fenced;
+}
+
+bool fo_may_act(const struct vmha_failover *fo)
+{
+	return fo_may_declare(fo) && !fo->stale;
 }
 
 /* A stale table (this member was inquorate) is usable again once every

@@ -1,17 +1,13 @@
 /*
- * The registry loader (see regload.h): one worker thread, a mutex, a
- * condition variable and a pipe that wakes the main loop.
+ * The registry loader (see regload.h): one worker thread (lib/worker.h)
+ * whose pipe wakes the main loop.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "deadline.h"
 #include "heartbeat/regload.h"
@@ -20,14 +16,11 @@
 #include "registry.h"
 #include "util.h"
 #include "vmspec.h"
+#include "worker.h"
 
 struct vmha_regload {
 	char dir[1024];
-	int fds[2];
-	pthread_t tid;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
+	struct vmha_worker *thread;
 	/* the newest request, and the request the read in progress answers */
 	uint64_t requested;
 	uint64_t reading;
@@ -153,25 +146,24 @@ out:
 	return s;
 }
 
-static void *loader_thread(void *arg)
+static void loader_thread(struct vmha_worker *t, void *arg)
 {
 	struct vmha_regload *rl = arg;
 	struct vmha_regload_snapshot *s = NULL;
 	uint64_t seq;
-	char byte = 1;
 
-	pthread_mutex_lock(&rl->lock);
-	while (!rl->stop) {
+	vmha_worker_lock(t);
+	while (!vmha_worker_stopping(t)) {
 		if (rl->requested == rl->reading) {
-			pthread_cond_wait(&rl->wake, &rl->lock);
+			(void)vmha_worker_wait_ms(t, UINT64_MAX);
 			continue;
 		}
 		seq = rl->requested;
 		rl->reading = seq;
 		rl->busy_since_ms = vmha_clock_now_ms();
-		pthread_mutex_unlock(&rl->lock);
+		vmha_worker_unlock(t);
 		s = vmha_regload_read(rl->dir);
-		pthread_mutex_lock(&rl->lock);
+		vmha_worker_lock(t);
 		rl->busy_since_ms = 0;
 		if (s == NULL) {
 			continue;
@@ -180,13 +172,9 @@ static void *loader_thread(void *arg)
 		vmha_regload_snapshot_free(rl->ready);
 		rl->ready = s;
 		s = NULL;
-		if (write(rl->fds[1], &byte, 1) < 0 && errno != EAGAIN) {
-			vmha_err("cannot wake the main loop after a registry read: %s",
-			         strerror(errno));
-		}
+		vmha_worker_wake_loop(t);
 	}
-	pthread_mutex_unlock(&rl->lock);
-	return NULL;
+	vmha_worker_unlock(t);
 }
 
 struct vmha_regload *vmha_regload_new(const char *dir)
@@ -201,17 +189,8 @@ struct vmha_regload *vmha_regload_new(const char *dir)
 		return NULL;
 	}
 	snprintf(rl->dir, sizeof(rl->dir), "%s", dir);
-	if (pipe2(rl->fds, O_CLOEXEC | O_NONBLOCK) < 0) {
-		free(rl);
-		return NULL;
-	}
-	pthread_mutex_init(&rl->lock, NULL);
-	pthread_cond_init(&rl->wake, NULL);
-	if (pthread_create(&rl->tid, NULL, loader_thread, rl) != 0) {
-		close(rl->fds[0]);
-		close(rl->fds[1]);
-		pthread_mutex_destroy(&rl->lock);
-		pthread_cond_destroy(&rl->wake);
+	rl->thread = vmha_worker_new("registry reader", loader_thread, rl, true);
+	if (rl->thread == NULL) {
 		free(rl);
 		return NULL;
 	}
@@ -220,67 +199,44 @@ struct vmha_regload *vmha_regload_new(const char *dir)
 
 void vmha_regload_free(struct vmha_regload *rl, uint64_t wait_ms)
 {
-	struct timespec until;
-
 	if (rl == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&rl->lock);
-	rl->stop = true;
-	pthread_cond_signal(&rl->wake);
-	pthread_mutex_unlock(&rl->lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(wait_ms / 1000);
-	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	if (pthread_timedjoin_np(rl->tid, NULL, &until) != 0) {
+	if (!vmha_worker_stop(rl->thread, wait_ms)) {
 		/* stuck in i/o: it still uses rl, which stays allocated */
-		vmha_warn("the registry reader is stuck in i/o on '%s': not waiting for it",
-		          rl->dir);
-		pthread_detach(rl->tid);
 		return;
 	}
-	close(rl->fds[0]);
-	close(rl->fds[1]);
 	vmha_regload_snapshot_free(rl->ready);
-	pthread_mutex_destroy(&rl->lock);
-	pthread_cond_destroy(&rl->wake);
 	free(rl);
 }
 
 int vmha_regload_fd(const struct vmha_regload *rl)
 {
-	return rl->fds[0];
+	return vmha_worker_fd(rl->thread);
 }
 
 uint64_t vmha_regload_request(struct vmha_regload *rl)
 {
 	uint64_t seq;
 
-	pthread_mutex_lock(&rl->lock);
+	vmha_worker_lock(rl->thread);
 	/* a read in progress started before this request: ask for the next one */
 	seq = ++rl->requested;
-	pthread_cond_signal(&rl->wake);
-	pthread_mutex_unlock(&rl->lock);
+	vmha_worker_signal(rl->thread);
+	vmha_worker_unlock(rl->thread);
 	return seq;
 }
 
 bool vmha_regload_take(struct vmha_regload *rl, struct vmha_regload_snapshot **out)
 {
-	char buf[64];
-
 	if (rl == NULL || out == NULL) {
 		return false;
 	}
-	while (read(rl->fds[0], buf, sizeof(buf)) > 0) {
-	}
-	pthread_mutex_lock(&rl->lock);
+	vmha_worker_drain(rl->thread);
+	vmha_worker_lock(rl->thread);
 	*out = rl->ready;
 	rl->ready = NULL;
-	pthread_mutex_unlock(&rl->lock);
+	vmha_worker_unlock(rl->thread);
 	return *out != NULL;
 }
 
@@ -288,8 +244,8 @@ uint64_t vmha_regload_busy_ms(struct vmha_regload *rl, uint64_t now_ms)
 {
 	uint64_t since;
 
-	pthread_mutex_lock(&rl->lock);
+	vmha_worker_lock(rl->thread);
 	since = rl->busy_since_ms;
-	pthread_mutex_unlock(&rl->lock);
+	vmha_worker_unlock(rl->thread);
 	return since != 0 && now_ms > since ? now_ms - since : 0;
 }

@@ -4,26 +4,22 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "deadline.h"
 #include "fencing/sfworker.h"
 #include "heartbeat/storage_worker.h"
 #include "log.h"
 #include "util.h"
+#include "worker.h"
 
 struct vmha_storage_worker {
-	pthread_t tid;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
+	struct vmha_worker *thread;
 	struct vmha_storage_hb *hb;
 	uint64_t interval_ms;
 	/* set by the main loop */
 	unsigned int flags;
-	bool stop;
 	/* the self-fence record to write beside the slot (heartbeat/selfguard.h) */
 	char *record_slot;
 	char *record_host;
@@ -62,15 +58,16 @@ static void collect_slot(const struct vmha_slot_record *r, void *opaque)
 	b->records[b->n++] = *r;
 }
 
-static void *storage_thread(void *arg)
+static void storage_thread(struct vmha_worker *t, void *arg)
 {
 	struct vmha_storage_worker *w = arg;
 
-	pthread_mutex_lock(&w->lock);
-	while (!w->stop) {
+	vmha_worker_lock(t);
+	while (!vmha_worker_stopping(t)) {
 		unsigned int flags = w->flags;
 		struct scan_buf b = {0};
-		struct timespec until;
+		uint64_t next_ms;
+		uint64_t now_ms;
 		int wrc;
 		int invalid;
 
@@ -81,7 +78,7 @@ static void *storage_thread(void *arg)
 
 		w->record_vms = NULL;
 		w->record_pending = false;
-		pthread_mutex_unlock(&w->lock);
+		vmha_worker_unlock(t);
 		if (rec_pending) {
 			/* the self-fence record: written here, never on the main loop */
 			(void)vmha_sfworker_record_write(w->record_slot, w->record_host, rec, rec_n,
@@ -90,33 +87,26 @@ static void *storage_thread(void *arg)
 		free(rec);
 		wrc = vmha_storage_hb_write(w->hb, vmha_clock_now_ms(), flags);
 		invalid = vmha_storage_hb_scan(w->hb, collect_slot, &b);
-		pthread_mutex_lock(&w->lock);
+		vmha_worker_lock(t);
 		free(w->records);
 		w->records = b.records;
 		w->n_records = b.n;
 		w->fresh = true;
 		w->write_rc = wrc < 0 ? wrc : (invalid < 0 ? invalid : 0);
 		w->last_round_ms = vmha_clock_now_ms();
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_sec += (time_t)(w->interval_ms / 1000);
-		until.tv_nsec += (long)(w->interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
-		while (!w->stop && pthread_cond_timedwait(&w->wake, &w->lock, &until) == 0) {
+		/* the next round after interval_ms: only a stop cuts the wait short */
+		next_ms = w->last_round_ms + w->interval_ms;
+		while (!vmha_worker_stopping(t) && (now_ms = vmha_clock_now_ms()) < next_ms) {
+			(void)vmha_worker_wait_ms(t, next_ms - now_ms);
 		}
 	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
+	vmha_worker_unlock(t);
 }
 
 struct vmha_storage_worker *vmha_storage_worker_new(struct vmha_storage_hb *hb,
                                                     uint64_t interval_ms)
 {
 	struct vmha_storage_worker *w = NULL;
-	pthread_condattr_t attr;
-	int rc;
 
 	if (hb == NULL) {
 		return NULL;
@@ -128,16 +118,8 @@ struct vmha_storage_worker *vmha_storage_worker_new(struct vmha_storage_hb *hb,
 	w->hb = hb;
 	w->interval_ms = interval_ms;
 	w->last_round_ms = vmha_clock_now_ms();
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&w->wake, &attr);
-	pthread_condattr_destroy(&attr);
-	rc = -pthread_create(&w->tid, NULL, storage_thread, w);
-	if (rc < 0) {
-		vmha_err("cannot start the storage heartbeat thread: %s", strerror(-rc));
-		pthread_cond_destroy(&w->wake);
-		pthread_mutex_destroy(&w->lock);
+	w->thread = vmha_worker_new("storage heartbeat", storage_thread, w, false);
+	if (w->thread == NULL) {
 		free(w);
 		return NULL;
 	}
@@ -149,9 +131,9 @@ void vmha_storage_worker_set_flags(struct vmha_storage_worker *w, unsigned int f
 	if (w == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&w->lock);
+	vmha_worker_lock(w->thread);
 	w->flags = flags;
-	pthread_mutex_unlock(&w->lock);
+	vmha_worker_unlock(w->thread);
 }
 
 int vmha_storage_worker_set_record(struct vmha_storage_worker *w, const char *slot_path,
@@ -173,7 +155,7 @@ int vmha_storage_worker_set_record(struct vmha_storage_worker *w, const char *sl
 		free(vms);
 		return -ENOMEM;
 	}
-	pthread_mutex_lock(&w->lock);
+	vmha_worker_lock(w->thread);
 	free(w->record_slot);
 	free(w->record_host);
 	free(w->record_vms);
@@ -183,8 +165,8 @@ int vmha_storage_worker_set_record(struct vmha_storage_worker *w, const char *sl
 	w->record_n = n;
 	w->record_complete = complete;
 	w->record_pending = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
+	vmha_worker_signal(w->thread);
+	vmha_worker_unlock(w->thread);
 	return 0;
 }
 
@@ -194,7 +176,7 @@ void vmha_storage_worker_take(struct vmha_storage_worker *w, struct vmha_storage
 	if (w == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&w->lock);
+	vmha_worker_lock(w->thread);
 	if (w->fresh) {
 		out->records = w->records;
 		out->n_records = w->n_records;
@@ -204,29 +186,18 @@ void vmha_storage_worker_take(struct vmha_storage_worker *w, struct vmha_storage
 	}
 	out->rc = w->write_rc;
 	out->last_round_ms = w->last_round_ms;
-	pthread_mutex_unlock(&w->lock);
+	vmha_worker_unlock(w->thread);
 }
 
 bool vmha_storage_worker_free(struct vmha_storage_worker *w)
 {
-	struct timespec until;
-
 	if (w == NULL) {
 		return true;
 	}
-	pthread_mutex_lock(&w->lock);
-	w->stop = true;
-	pthread_cond_signal(&w->wake);
-	pthread_mutex_unlock(&w->lock);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 3;
-	if (pthread_timedjoin_np(w->tid, NULL, &until) != 0) {
-		vmha_warn("the storage heartbeat thread is stuck in i/o: not waiting for it");
-		pthread_detach(w->tid);
+	if (!vmha_worker_stop(w->thread, 3000)) {
+		/* stuck in i/o: the thread still uses w */
 		return false;
 	}
-	pthread_cond_destroy(&w->wake);
-	pthread_mutex_destroy(&w->lock);
 	free(w->records);
 	free(w->record_slot);
 	free(w->record_host);

@@ -37,6 +37,7 @@
 #include "heartbeat/inventory_worker.h"
 #include "heartbeat/ipc.h"
 #include "heartbeat/msg.h"
+#include "heartbeat/notify.h"
 #include "heartbeat/regload.h"
 #include "heartbeat/selfguard.h"
 #include "heartbeat/storage_hb.h"
@@ -116,6 +117,9 @@ struct daemon {
 	bool registry_error_logged;
 	char registry_vm_error[256];
 	bool registry_stuck_logged;
+	/* alerts, metrics, the disk-lease warning (heartbeat/notify.h) */
+	struct vmha_notify *notify;
+	char notify_err[512];
 };
 
 static void usage(FILE *out)
@@ -261,6 +265,7 @@ static void remember(struct daemon *d, const char *kind, const struct vmha_view_
 	snprintf(dec->kind, sizeof(dec->kind), "%s", kind);
 	snprintf(dec->host, sizeof(dec->host), "%s", a->host);
 	snprintf(dec->text, sizeof(dec->text), "%s", a->text);
+	vmha_notify_decision(d->notify, kind, a->host, a->text);
 }
 
 /* ---- standalone failover: the thin I/O layer around heartbeat/failover.c ---- */
@@ -465,6 +470,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 			vmha_notice("host '%s' fenced in %" PRIu64 " ms: %s", r->host,
 			            r->duration_ms, r->text);
 		}
+		vmha_notify_fence_result(d->notify, r->host, r->ok, r->duration_ms, r->text);
 		vmha_coordinator_fence_done(d->co, now, r->host, r->ok, r->text);
 		return;
 	}
@@ -473,6 +479,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 	} else if (!r->unknown) {
 		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
 	}
+	vmha_notify_start_result(d->notify, r->vm, r->ok, r->unknown, r->duration_ms, r->text);
 	d->last_start_result_ms = now;
 	vmha_coordinator_start_done(d->co, now, r->vm, r->ok, r->unknown, r->text);
 }
@@ -639,6 +646,7 @@ static void on_quorum(void *opaque, bool quorate, uint64_t ring_seq)
 	vmha_coordinator_set_quorum_ring(d->co, vmha_clock_now_ms(), quorate, ring_seq);
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
+	vmha_notify_quorum(d->notify, quorate);
 	if (d->await_quorum && (d->co == NULL || vmha_coordinator_quorum_known(d->co))) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;
@@ -757,11 +765,21 @@ static void on_tick(void *data)
 	                  &d->tick_timer);
 }
 
+static json_object *status_object(struct daemon *d);
+
 static void on_announce_timer(void *data)
 {
 	struct daemon *d = data;
 
+	json_object *status = NULL;
+
 	announce(d);
+	if (d->notify != NULL) {
+		/* alerts on watchdog and lease changes; the metrics file from the status */
+		status = status_object(d);
+		vmha_notify_tick(d->notify, status);
+		json_object_put(status);
+	}
 	qb_loop_timer_add(d->loop, QB_LOOP_MED, d->conf.announce_interval_ms * QB_TIME_NS_IN_MSEC,
 	                  d, on_announce_timer, &d->announce_timer);
 }
@@ -777,12 +795,23 @@ static int32_t on_signal(int32_t sig, void *data)
 
 static char *status_json(void *opaque)
 {
-	struct daemon *d = opaque;
+	json_object *root = status_object(opaque);
+	char *text = NULL;
+
+	if (root == NULL) {
+		return NULL;
+	}
+	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return text;
+}
+
+static json_object *status_object(struct daemon *d)
+{
 	uint64_t now = vmha_clock_now_ms();
 	json_object *root = vmha_view_to_json(d->view, now);
 	json_object *daemon = NULL;
 	json_object *decisions = NULL;
-	char *text = NULL;
 	char inc[32];
 	size_t i;
 
@@ -838,9 +867,8 @@ static char *status_json(void *opaque)
 		json_object_object_add(root, "failover", vmha_failover_to_json(d->fo));
 		vmha_selfguard_status(d->guard, root);
 	}
-	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
-	json_object_put(root);
-	return text;
+	vmha_notify_status(d->notify, root);
+	return root;
 }
 
 static int resolve_host_name(struct vmha_hbconf *conf)
@@ -1102,6 +1130,11 @@ static int setup(struct daemon *d)
 			goto out;
 		}
 	}
+	rc = vmha_notify_new(&d->conf, &d->notify, d->notify_err, sizeof(d->notify_err));
+	if (rc < 0) {
+		vmha_err("%s", d->notify_err);
+		goto out;
+	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
 	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, on_tick, &d->tick_timer);
@@ -1140,6 +1173,7 @@ static void teardown(struct daemon *d)
 	d->fo = NULL;
 	vmha_actuator_free(d->act);
 	vmha_fence_config_free(d->fence_cfg);
+	vmha_notify_free(d->notify);
 }
 
 int main(int argc, char **argv)

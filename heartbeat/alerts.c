@@ -39,23 +39,32 @@ struct queued {
 	struct timeval at;
 };
 
-struct vmha_alerts {
-	char paths[VMHA_ALERTS_MAX_AGENTS][1024];
-	size_t n_paths;
-	char recipient[256];
-	char version[32];
-	uint64_t timeout_ms;
+struct vmha_alerts;
+
+/* One agent: its own worker and queue, so one that hangs delays only itself. */
+struct agent {
+	struct vmha_alerts *al;
+	char path[1024];
 	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
+	bool started;
 	/* a ring of queue_max events */
 	struct queued *ring;
-	size_t queue_max;
 	size_t head;
 	size_t count;
 	bool busy;
-	bool stop;
 	bool full_logged;
+};
+
+struct vmha_alerts {
+	struct agent agents[VMHA_ALERTS_MAX_AGENTS];
+	size_t n_agents;
+	char recipient[256];
+	char version[32];
+	uint64_t timeout_ms;
+	size_t queue_max;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop;
 	uint64_t sequence;
 	struct vmha_alerts_stats stats;
 };
@@ -189,103 +198,104 @@ static void count(struct vmha_alerts *al, uint64_t *counter)
 	pthread_mutex_unlock(&al->lock);
 }
 
-/* Run every agent for one event at once; kill the groups still running at the deadline. */
-static void run_event(struct vmha_alerts *al, const struct queued *q)
+/* Run the agent for one event; kill its group at the deadline. */
+static void run_event(struct agent *ag, const struct queued *q)
 {
-	static struct env e;
-	pid_t pids[VMHA_ALERTS_MAX_AGENTS];
-	size_t left = 0;
+	static __thread struct env e;
+	struct vmha_alerts *al = ag->al;
 	uint64_t deadline = vmha_deadline_in_ms(al->timeout_ms);
-	size_t i;
+	pid_t pid = 0;
+	int status = 0;
+	int rc = 0;
 
 	build_env(al, q, &e);
-	for (i = 0; i < al->n_paths; i++) {
-		int rc = spawn_agent(al->paths[i], &e, &pids[i]);
-
-		if (rc < 0) {
-			vmha_warn("alert agent '%s' cannot start: %s", al->paths[i], strerror(-rc));
-			pids[i] = 0;
-			count(al, &al->stats.failed);
-			continue;
-		}
-		left++;
+	rc = spawn_agent(ag->path, &e, &pid);
+	if (rc < 0) {
+		vmha_warn("alert agent '%s' cannot start: %s", ag->path, strerror(-rc));
+		count(al, &al->stats.failed);
+		return;
 	}
-	while (left > 0) {
-		bool expired = vmha_deadline_expired(deadline);
+	for (;;) {
+		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
+		pid_t got = waitpid(pid, &status, WNOHANG);
 
-		for (i = 0; i < al->n_paths; i++) {
-			int status = 0;
-			pid_t got = 0;
-
-			if (pids[i] <= 0) {
-				continue;
-			}
-			if (expired) {
-				/* the agent's process group: it is ours, started above */
-				kill(-pids[i], SIGKILL);
-				vmha_warn("alert agent '%s' (pid %ld) killed after %" PRIu64
-				          " ms (event %" PRIu64 ")",
-				          al->paths[i], (long)pids[i], al->timeout_ms, q->sequence);
-				(void)waitpid(pids[i], &status, 0);
-				count(al, &al->stats.timed_out);
-				pids[i] = 0;
-				left--;
-				continue;
-			}
-			got = waitpid(pids[i], &status, WNOHANG);
-			if (got == 0 || (got < 0 && errno == EINTR)) {
-				continue;
-			}
-			if (got == pids[i] && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-				count(al, &al->stats.ok);
-			} else {
-				vmha_warn("alert agent '%s' failed (event %" PRIu64 ", status %d)",
-				          al->paths[i], q->sequence, status);
-				count(al, &al->stats.failed);
-			}
-			/* the group may outlive its leader: it has had its time */
-			kill(-pids[i], SIGKILL);
-			pids[i] = 0;
-			left--;
+		if (got == pid || (got < 0 && errno != EINTR)) {
+			break;
 		}
-		if (left > 0) {
-			struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
-
-			nanosleep(&ts, NULL);
+		if (vmha_deadline_expired(deadline)) {
+			/* the agent's process group: it is ours, started above */
+			kill(-pid, SIGKILL);
+			vmha_warn("alert agent '%s' (pid %ld) killed after %" PRIu64
+			          " ms (event %" PRIu64 ")",
+			          ag->path, (long)pid, al->timeout_ms, q->sequence);
+			(void)waitpid(pid, &status, 0);
+			count(al, &al->stats.timed_out);
+			return;
 		}
+		nanosleep(&ts, NULL);
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		count(al, &al->stats.ok);
+	} else {
+		vmha_warn("alert agent '%s' failed (event %" PRIu64 ", status %d)", ag->path,
+		          q->sequence, status);
+		count(al, &al->stats.failed);
+	}
+	/* the group may outlive its leader: it has had its time */
+	kill(-pid, SIGKILL);
 }
 
 static void *worker(void *arg)
 {
-	struct vmha_alerts *al = arg;
+	struct agent *ag = arg;
+	struct vmha_alerts *al = ag->al;
 	struct queued q;
 
 	pthread_mutex_lock(&al->lock);
 	for (;;) {
-		while (al->count == 0 && !al->stop) {
+		while (ag->count == 0 && !al->stop) {
 			pthread_cond_wait(&al->cond, &al->lock);
 		}
 		if (al->stop) {
 			break;
 		}
-		q = al->ring[al->head];
-		al->head = (al->head + 1) % al->queue_max;
-		al->count--;
-		al->busy = true;
+		q = ag->ring[ag->head];
+		ag->head = (ag->head + 1) % al->queue_max;
+		ag->count--;
+		ag->busy = true;
 		pthread_mutex_unlock(&al->lock);
-		run_event(al, &q);
+		run_event(ag, &q);
 		pthread_mutex_lock(&al->lock);
-		al->busy = false;
+		ag->busy = false;
 		pthread_cond_broadcast(&al->cond);
 	}
-	if (al->count > 0) {
-		vmha_warn("alerts: %zu queued event(s) dropped at shutdown", al->count);
-		al->stats.dropped += al->count;
-		al->count = 0;
+	if (ag->count > 0) {
+		vmha_warn("alert agent '%s': %zu queued event(s) dropped at shutdown", ag->path,
+		          ag->count);
+		al->stats.dropped += ag->count;
+		ag->count = 0;
 	}
 	pthread_mutex_unlock(&al->lock);
 	return NULL;
+}
+
+static void stop_all(struct vmha_alerts *al)
+{
+	size_t i;
+
+	pthread_mutex_lock(&al->lock);
+	al->stop = true;
+	pthread_cond_broadcast(&al->cond);
+	pthread_mutex_unlock(&al->lock);
+	for (i = 0; i < al->n_agents; i++) {
+		if (al->agents[i].started) {
+			pthread_join(al->agents[i].thread, NULL);
+		}
+		free(al->agents[i].ring);
+	}
+	pthread_mutex_destroy(&al->lock);
+	pthread_cond_destroy(&al->cond);
+	free(al);
 }
 
 int vmha_alerts_new(const struct vmha_alerts_opts *opts, struct vmha_alerts **out)
@@ -300,7 +310,7 @@ int vmha_alerts_new(const struct vmha_alerts_opts *opts, struct vmha_alerts **ou
 	}
 	for (i = 0; i < opts->n_paths; i++) {
 		if (opts->paths[i] == NULL || opts->paths[i][0] != '/' ||
-		    strlen(opts->paths[i]) >= sizeof(al->paths[0])) {
+		    strlen(opts->paths[i]) >= sizeof(al->agents[0].path)) {
 			return -EINVAL;
 		}
 	}
@@ -309,15 +319,6 @@ int vmha_alerts_new(const struct vmha_alerts_opts *opts, struct vmha_alerts **ou
 		return -ENOMEM;
 	}
 	al->queue_max = opts->queue_max > 0 ? opts->queue_max : DEFAULT_QUEUE_MAX;
-	al->ring = calloc(al->queue_max, sizeof(*al->ring));
-	if (al->ring == NULL) {
-		free(al);
-		return -ENOMEM;
-	}
-	for (i = 0; i < opts->n_paths; i++) {
-		snprintf(al->paths[i], sizeof(al->paths[i]), "%s", opts->paths[i]);
-	}
-	al->n_paths = opts->n_paths;
 	snprintf(al->recipient, sizeof(al->recipient), "%s",
 	         opts->recipient != NULL ? opts->recipient : "");
 	snprintf(al->version, sizeof(al->version), "%s",
@@ -325,12 +326,26 @@ int vmha_alerts_new(const struct vmha_alerts_opts *opts, struct vmha_alerts **ou
 	al->timeout_ms = opts->timeout_ms;
 	pthread_mutex_init(&al->lock, NULL);
 	pthread_cond_init(&al->cond, NULL);
-	rc = -pthread_create(&al->thread, NULL, worker, al);
+	al->n_agents = opts->n_paths;
+	for (i = 0; i < opts->n_paths; i++) {
+		struct agent *ag = &al->agents[i];
+
+		ag->al = al;
+		snprintf(ag->path, sizeof(ag->path), "%s", opts->paths[i]);
+		ag->ring = calloc(al->queue_max, sizeof(*ag->ring));
+		if (ag->ring == NULL) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		rc = -pthread_create(&ag->thread, NULL, worker, ag);
+		if (rc < 0) {
+			goto out;
+		}
+		ag->started = true;
+	}
+out:
 	if (rc < 0) {
-		pthread_mutex_destroy(&al->lock);
-		pthread_cond_destroy(&al->cond);
-		free(al->ring);
-		free(al);
+		stop_all(al);
 		return rc;
 	}
 	*out = al;
@@ -342,76 +357,93 @@ void vmha_alerts_free(struct vmha_alerts *al)
 	if (al == NULL) {
 		return;
 	}
-	pthread_mutex_lock(&al->lock);
-	al->stop = true;
-	pthread_cond_broadcast(&al->cond);
-	pthread_mutex_unlock(&al->lock);
-	pthread_join(al->thread, NULL);
-	pthread_mutex_destroy(&al->lock);
-	pthread_cond_destroy(&al->cond);
-	free(al->ring);
-	free(al);
+	stop_all(al);
 }
 
 int vmha_alerts_send(struct vmha_alerts *al, const struct vmha_alert_event *ev)
 {
-	struct queued *q = NULL;
+	struct timeval now;
 	int rc = 0;
+	size_t i;
 
 	if (al == NULL || ev == NULL) {
 		return -EINVAL;
 	}
+	gettimeofday(&now, NULL);
 	pthread_mutex_lock(&al->lock);
 	al->sequence++;
-	if (al->count == al->queue_max) {
-		al->stats.dropped++;
-		if (!al->full_logged) {
-			vmha_warn("alerts: queue of %zu events full: event %" PRIu64
-			          " ('%s' on '%s') dropped",
-			          al->queue_max, al->sequence, kind_name(ev->kind), ev->node);
-			al->full_logged = true;
+	for (i = 0; i < al->n_agents; i++) {
+		struct agent *ag = &al->agents[i];
+		struct queued *q = NULL;
+
+		if (ag->count == al->queue_max) {
+			al->stats.dropped++;
+			if (!ag->full_logged) {
+				vmha_warn(
+				        "alert agent '%s': queue of %zu events full: event %" PRIu64
+				        " ('%s' on '%s') dropped",
+				        ag->path, al->queue_max, al->sequence, kind_name(ev->kind),
+				        ev->node);
+				ag->full_logged = true;
+			}
+			rc = -ENOSPC;
+			continue;
 		}
-		rc = -ENOSPC;
-		goto out;
+		if (ag->full_logged) {
+			vmha_notice("alert agent '%s': queue has room again (%" PRIu64
+			            " event(s) dropped so far)",
+			            ag->path, al->stats.dropped);
+			ag->full_logged = false;
+		}
+		q = &ag->ring[(ag->head + ag->count) % al->queue_max];
+		q->ev = *ev;
+		q->sequence = al->sequence;
+		q->at = now;
+		ag->count++;
 	}
-	if (al->full_logged) {
-		vmha_notice("alerts: queue has room again (%" PRIu64 " event(s) dropped so far)",
-		            al->stats.dropped);
-		al->full_logged = false;
-	}
-	q = &al->ring[(al->head + al->count) % al->queue_max];
-	q->ev = *ev;
-	q->sequence = al->sequence;
-	gettimeofday(&q->at, NULL);
-	al->count++;
 	pthread_cond_broadcast(&al->cond);
-out:
 	pthread_mutex_unlock(&al->lock);
 	return rc;
 }
 
+static size_t queued_locked(const struct vmha_alerts *al, bool *busy)
+{
+	size_t n = 0;
+	size_t i;
+
+	*busy = false;
+	for (i = 0; i < al->n_agents; i++) {
+		n += al->agents[i].count;
+		*busy = *busy || al->agents[i].busy;
+	}
+	return n;
+}
+
 void vmha_alerts_stats(struct vmha_alerts *al, struct vmha_alerts_stats *out)
 {
+	bool busy = false;
+
 	memset(out, 0, sizeof(*out));
 	if (al == NULL) {
 		return;
 	}
 	pthread_mutex_lock(&al->lock);
 	*out = al->stats;
-	out->queued = al->count;
+	out->queued = queued_locked(al, &busy);
 	pthread_mutex_unlock(&al->lock);
 }
 
 int vmha_alerts_drain(struct vmha_alerts *al, uint64_t timeout_ms)
 {
 	uint64_t deadline = vmha_deadline_in_ms(timeout_ms);
+	bool busy = false;
 	int rc = 0;
 
 	if (al == NULL) {
 		return 0;
 	}
 	pthread_mutex_lock(&al->lock);
-	while (al->count > 0 || al->busy) {
+	while (queued_locked(al, &busy) > 0 || busy) {
 		struct timespec ts = {0, WAIT_STEP_MS * 1000000L};
 
 		if (vmha_deadline_expired(deadline)) {

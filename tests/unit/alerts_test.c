@@ -329,6 +329,40 @@ static void test_hanging_agent(void **state)
 	vmha_alerts_free(al);
 }
 
+/* Each agent has its own worker: a hanging one delays only its own events. */
+static void test_independent_agents(void **state)
+{
+	struct vmha_alerts_opts o;
+	struct vmha_alerts *al = NULL;
+	struct vmha_alert_event ev;
+	char cmd[512];
+	char path[512];
+	uint64_t end = 0;
+	int i;
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -f '%s'/env.*", dir);
+	assert_int_equal(system(cmd), 0);
+	memset(&o, 0, sizeof(o));
+	o.paths[0] = hang_agent;
+	o.paths[1] = env_agent;
+	o.n_paths = 2;
+	o.timeout_ms = 1500;
+	assert_int_equal(vmha_alerts_new(&o, &al), 0);
+	for (i = 0; i < 3; i++) {
+		vmha_alerts_start_event(&ev, "web1", "h1", true, false, "");
+		assert_int_equal(vmha_alerts_send(al, &ev), 0);
+	}
+	snprintf(path, sizeof(path), "%s/env.3", dir);
+	end = vmha_clock_now_ms() + 1000;
+	while (access(path, F_OK) != 0 && vmha_clock_now_ms() < end) {
+		usleep(10000);
+	}
+	/* all three reached the second agent long before the first one's deadline */
+	assert_int_equal(access(path, F_OK), 0);
+	vmha_alerts_free(al);
+}
+
 static void test_failing_and_full(void **state)
 {
 	struct vmha_alerts_opts o;
@@ -434,8 +468,11 @@ static void test_from_decision(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_env),           cmocka_unit_test(test_timestamps),
-	        cmocka_unit_test(test_hanging_agent), cmocka_unit_test(test_failing_and_full),
+	        cmocka_unit_test(test_env),
+	        cmocka_unit_test(test_timestamps),
+	        cmocka_unit_test(test_hanging_agent),
+	        cmocka_unit_test(test_independent_agents),
+	        cmocka_unit_test(test_failing_and_full),
 	        cmocka_unit_test(test_from_decision),
 	};
 

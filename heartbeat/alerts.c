@@ -198,7 +198,17 @@ static void count(struct vmha_alerts *al, uint64_t *counter)
 	pthread_mutex_unlock(&al->lock);
 }
 
-/* Run the agent for one event; kill its group at the deadline. */
+static bool stopping(struct vmha_alerts *al)
+{
+	bool stop = false;
+
+	pthread_mutex_lock(&al->lock);
+	stop = al->stop;
+	pthread_mutex_unlock(&al->lock);
+	return stop;
+}
+
+/* Run the agent for one event; kill its group at the deadline or when vmhad stops. */
 static void run_event(struct agent *ag, const struct queued *q)
 {
 	static __thread struct env e;
@@ -222,12 +232,13 @@ static void run_event(struct agent *ag, const struct queued *q)
 		if (got == pid || (got < 0 && errno != EINTR)) {
 			break;
 		}
-		if (vmha_deadline_expired(deadline)) {
+		if (vmha_deadline_expired(deadline) || stopping(al)) {
 			/* the agent's process group: it is ours, started above */
 			kill(-pid, SIGKILL);
 			vmha_warn("alert agent '%s' (pid %ld) killed after %" PRIu64
-			          " ms (event %" PRIu64 ")",
-			          ag->path, (long)pid, al->timeout_ms, q->sequence);
+			          " ms (event %" PRIu64 "%s)",
+			          ag->path, (long)pid, vmha_clock_now_ms() + al->timeout_ms - deadline,
+			          q->sequence, stopping(al) ? ", vmhad stops" : "");
 			(void)waitpid(pid, &status, 0);
 			count(al, &al->stats.timed_out);
 			return;

@@ -237,8 +237,9 @@ static void run_event(struct agent *ag, const struct queued *q)
 			kill(-pid, SIGKILL);
 			vmha_warn("alert agent '%s' (pid %ld) killed after %" PRIu64
 			          " ms (event %" PRIu64 "%s)",
-			          ag->path, (long)pid, vmha_clock_now_ms() + al->timeout_ms - deadline,
-			          q->sequence, stopping(al) ? ", vmhad stops" : "");
+			          ag->path, (long)pid,
+			          vmha_clock_now_ms() + al->timeout_ms - deadline, q->sequence,
+			          stopping(al) ? ", vmhad stops" : "");
 			(void)waitpid(pid, &status, 0);
 			count(al, &al->stats.timed_out);
 			return;

@@ -415,6 +415,63 @@ static void test_failing_and_full(void **state)
 	assert_int_equal(vmha_alerts_send(NULL, &ev), -EINVAL);
 }
 
+/* Pacemaker's own sample agent, unchanged, when Pacemaker is installed here. */
+static void test_pacemaker_sample(void **state)
+{
+	static const char *const sample = "/usr/share/pacemaker/alerts/alert_file.sh.sample";
+	static const char *const want[] = {
+	        ": Node 'h3' is now 'lost'\n",
+	        ": Fencing Operation reboot of h3 by h1 for vmhad: OK (ipmi ok)\n",
+	        ": Resource operation 'start' for 'web1' on 'h1': ok\n",
+	        ": Attribute 'vmha-quorate' on node 'h2' was updated to 'false'\n",
+	};
+	struct vmha_alerts_opts o;
+	struct vmha_alerts *al = NULL;
+	struct vmha_alerts_stats st;
+	struct vmha_alert_event ev;
+	char agent[300];
+	char log[300];
+	char cmd[1024];
+	char *text = NULL;
+	size_t i;
+
+	(void)state;
+	if (access(sample, R_OK) != 0) {
+		fprintf(stderr, "skip: %s not installed (package pacemaker)\n", sample);
+		skip();
+	}
+	snprintf(agent, sizeof(agent), "%s/alert_file.sh", dir);
+	snprintf(log, sizeof(log), "%s/pcmk-alerts.log", dir);
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && chmod 755 '%s'", sample, agent, agent);
+	assert_int_equal(system(cmd), 0);
+	memset(&o, 0, sizeof(o));
+	o.paths[0] = agent;
+	o.n_paths = 1;
+	o.recipient = log;
+	o.timeout_ms = 5000;
+	assert_int_equal(vmha_alerts_new(&o, &al), 0);
+	assert_true(vmha_alerts_from_decision("host_down", "h3", "host 'h3' is down", &ev));
+	assert_int_equal(vmha_alerts_send(al, &ev), 0);
+	vmha_alerts_fence_event(&ev, "h3", "h1", true, "ipmi ok");
+	assert_int_equal(vmha_alerts_send(al, &ev), 0);
+	vmha_alerts_start_event(&ev, "web1", "h1", true, false, "");
+	assert_int_equal(vmha_alerts_send(al, &ev), 0);
+	vmha_alerts_attribute_event(&ev, "h2", "vmha-quorate", "false");
+	assert_int_equal(vmha_alerts_send(al, &ev), 0);
+	assert_int_equal(vmha_alerts_drain(al, 10000), 0);
+	vmha_alerts_stats(al, &st);
+	vmha_alerts_free(al);
+	assert_int_equal(st.ok, 4);
+	text = read_file(log);
+	assert_non_null(text);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (strstr(text, want[i]) == NULL) {
+			fail_msg("the sample agent's log lacks '%s':\n%s", want[i], text);
+		}
+	}
+	free(text);
+}
+
 struct decision_case {
 	const char *kind;
 	const char *host;
@@ -477,6 +534,7 @@ int main(void)
 	        cmocka_unit_test(test_independent_agents),
 	        cmocka_unit_test(test_failing_and_full),
 	        cmocka_unit_test(test_from_decision),
+	        cmocka_unit_test(test_pacemaker_sample),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

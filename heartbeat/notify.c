@@ -145,6 +145,10 @@ void vmha_notify_decision(struct vmha_notify *n, const char *kind, const char *h
 		n->quorum = Q_LOST;
 	}
 	if (vmha_alerts_from_decision(kind, host, text, &ev)) {
+		if (ev.node[0] == '\0') {
+			/* a VM's event: the host that reports it */
+			snprintf(ev.node, sizeof(ev.node), "%s", n->host);
+		}
 		send(n, &ev);
 	}
 }

@@ -298,6 +298,7 @@ static int co_start(void *opaque, const char *vm)
 		vmha_warn("vm '%s': start refused: this host is inquorate or fenced itself", vm);
 		return -EPERM;
 	}
+	vmha_notify_decision(d->notify, "assign", vm, "assigned to this host by the coordinator");
 	/* the worker reads the domain XML from the registry: never the main loop */
 	return vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, vm,
 	                           d->conf.registry_dir, d->conf.start_timeout_ms);

@@ -201,6 +201,37 @@ static void test_events(void **state)
 	free(text);
 }
 
+/* A VM's event without a host names the host that reports it. */
+static void test_vm_event_node(void **state)
+{
+	struct vmha_hbconf conf;
+	struct vmha_notify *n = NULL;
+	char err[512] = "";
+	char path[600];
+	char *text = NULL;
+	uint64_t end = 0;
+
+	(void)state;
+	conf_for(&conf);
+	snprintf(conf.alert_recipient, sizeof(conf.alert_recipient), "%s/events2", dir);
+	mkdir(conf.alert_recipient, 0755);
+	conf.metrics_file[0] = '\0';
+	assert_int_equal(vmha_notify_new(&conf, &n, err, sizeof(err)), 0);
+	vmha_notify_decision(n, "assign", "web9", "assigned to this host by the coordinator");
+	snprintf(path, sizeof(path), "%s/events2/1", dir);
+	end = vmha_clock_now_ms() + 5000;
+	while (access(path, F_OK) != 0 && vmha_clock_now_ms() < end) {
+		usleep(10000);
+	}
+	text = slurp(path);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "CRM_alert_node=h1\n"));
+	assert_non_null(strstr(text, "CRM_alert_rsc=web9\n"));
+	assert_non_null(strstr(text, "CRM_alert_task=assign\n"));
+	free(text);
+	vmha_notify_free(n);
+}
+
 static void test_bad_settings(void **state)
 {
 	struct vmha_hbconf conf;
@@ -238,6 +269,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_events),
+	        cmocka_unit_test(test_vm_event_node),
 	        cmocka_unit_test(test_bad_settings),
 	};
 

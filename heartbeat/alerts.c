@@ -485,7 +485,7 @@ void vmha_alerts_fence_event(struct vmha_alert_event *ev, const char *target, co
 	char desc[256];
 
 	/* the shape of Pacemaker's fencing summary */
-	snprintf(desc, sizeof(desc), "Operation reboot of %.64s by %.64s for vmhad: %s (%.100s)",
+	snprintf(desc, sizeof(desc), "Operation reboot of %.64s by %.64s for vmhad: %s (%.80s)",
 	         target, by, ok ? "OK" : "Error", text != NULL ? text : "");
 	set_common(ev, VMHA_ALERT_FENCING, target, desc);
 	snprintf(ev->task, sizeof(ev->task), "reboot");

@@ -127,7 +127,7 @@ int vmha_leases_probe(const char *dir, struct vmha_leases_info *out, char *err, 
 		return -EINVAL;
 	}
 	is_lockd = strcmp(value, "lockd") == 0;
-	snprintf(out->manager, sizeof(out->manager), "%s", value);
+	snprintf(out->manager, sizeof(out->manager), "%s", is_lockd ? "lockd" : "sanlock");
 	snprintf(path, sizeof(path), "%s/qemu-%s.conf", dir, out->manager);
 	/* libvirt's defaults: lockd leases every disk, sanlock only the <lease>s of a domain */
 	out->auto_disk_leases = is_lockd;

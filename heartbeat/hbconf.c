@@ -36,6 +36,8 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	conf->log_level = -1;
 	snprintf(conf->watchdog_device, sizeof(conf->watchdog_device), "%s", "/dev/watchdog");
 	conf->watchdog_timeout_ms = 10000;
+	conf->alert_timeout_ms = 30000;
+	snprintf(conf->libvirt_conf_dir, sizeof(conf->libvirt_conf_dir), "%s", "/etc/libvirt");
 }
 
 const char *vmha_hbconf_mode_name(enum vmha_hb_mode mode)
@@ -82,6 +84,56 @@ static int set_string(const char *value, char *dst, size_t size, const char **wh
 	}
 	snprintf(dst, size, "%s", value);
 	return 0;
+}
+
+/* alert_path: up to VMHA_HBCONF_MAX_ALERTS absolute paths separated by spaces */
+static int set_alert_path(struct vmha_hbconf *conf, const char *value, const char **why)
+{
+	char copy[sizeof(conf->alert_path)];
+	char *save = NULL;
+	char *tok = NULL;
+	unsigned int n = 0;
+
+	if (set_string(value, copy, sizeof(copy), why) < 0) {
+		return -EINVAL;
+	}
+	for (tok = strtok_r(copy, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		if (tok[0] != '/') {
+			*why = "is not a list of absolute paths";
+			return -EINVAL;
+		}
+		if (++n > VMHA_HBCONF_MAX_ALERTS) {
+			*why = "names more than 8 agents";
+			return -EINVAL;
+		}
+	}
+	return set_string(value, conf->alert_path, sizeof(conf->alert_path), why);
+}
+
+/* The keys of alerts, metrics and disk leases; -ENOENT for another key. */
+static int apply_observability(struct vmha_hbconf *conf, const char *key, const char *value,
+                               const char **why)
+{
+	if (strcmp(key, "alert_path") == 0) {
+		return set_alert_path(conf, value, why);
+	}
+	if (strcmp(key, "alert_recipient") == 0) {
+		return set_string(value, conf->alert_recipient, sizeof(conf->alert_recipient), why);
+	}
+	if (strcmp(key, "alert_timeout") == 0) {
+		return set_duration(value, 100, 600000, &conf->alert_timeout_ms, why);
+	}
+	if (strcmp(key, "metrics_file") == 0 || strcmp(key, "libvirt_conf_dir") == 0) {
+		if (value[0] != '/') {
+			*why = "is not an absolute path";
+			return -EINVAL;
+		}
+		return set_string(value,
+		                  key[0] == 'm' ? conf->metrics_file : conf->libvirt_conf_dir,
+		                  sizeof(conf->metrics_file), why);
+	}
+	*why = NULL;
+	return -ENOENT;
 }
 
 static int apply(struct vmha_hbconf *conf, const char *key, const char *value, const char **why)
@@ -172,8 +224,7 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			return -EINVAL;
 		}
 	} else {
-		*why = NULL;
-		return -ENOENT;
+		return apply_observability(conf, key, value, why);
 	}
 	return rc;
 }

@@ -13,6 +13,9 @@
 
 #include "heartbeat/msg.h"
 
+/** most alert agents in alert_path */
+#define VMHA_HBCONF_MAX_ALERTS 8
+
 /** What vmhad does on a host loss. */
 enum vmha_hb_mode {
 	/** observe and report only */
@@ -60,6 +63,17 @@ struct vmha_hbconf {
 	char watchdog_device[1024];
 	/** the watchdog's timeout: the host resets this long after the last feed */
 	uint64_t watchdog_timeout_ms;
+	/* alerts, metrics and disk leases (heartbeat/alerts.h, metrics.h, leases.h) */
+	/** alert agents: absolute paths separated by spaces ("" = none) */
+	char alert_path[2048];
+	/** CRM_alert_recipient ("" = none) */
+	char alert_recipient[256];
+	/** how long one event's agents may run */
+	uint64_t alert_timeout_ms;
+	/** the Prometheus textfile ("" = none) */
+	char metrics_file[1024];
+	/** libvirt's configuration directory, read by the disk-lease check */
+	char libvirt_conf_dir[1024];
 };
 
 /** Fill conf with the defaults. */

@@ -280,6 +280,11 @@ static int setup(struct daemon *d)
 			goto out;
 		}
 	}
+	rc = vmha_notify_new(&d->conf, &d->notify, d->notify_err, sizeof(d->notify_err));
+	if (rc < 0) {
+		vmha_err("%s", d->notify_err);
+		goto out;
+	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);
 	qb_loop_timer_add(d->loop, QB_LOOP_HIGH, 0, d, vmhad_on_tick, &d->tick_timer);
@@ -318,6 +323,7 @@ static void teardown(struct daemon *d)
 	d->fo = NULL;
 	vmha_actuator_free(d->act);
 	vmha_fence_config_free(d->fence_cfg);
+	vmha_notify_free(d->notify);
 }
 
 int main(int argc, char **argv)

@@ -173,6 +173,7 @@ static void on_quorum(void *opaque, bool quorate, uint64_t ring_seq)
 	vmha_coordinator_set_quorum_ring(d->co, vmha_clock_now_ms(), quorate, ring_seq);
 	vmha_view_quorum(d->view, vmha_clock_now_ms(), quorate);
 	run_actions(d);
+	vmha_notify_quorum(d->notify, quorate);
 	if (d->await_quorum && (d->co == NULL || vmha_coordinator_quorum_known(d->co))) {
 		/* the quorum of the new membership is known: decide now, not at the next tick */
 		d->await_quorum = false;
@@ -294,8 +295,15 @@ void vmhad_on_tick(void *data)
 void vmhad_on_announce_timer(void *data)
 {
 	struct daemon *d = data;
+	json_object *status = NULL;
 
 	vmhad_announce(d);
+	if (d->notify != NULL) {
+		/* alerts on watchdog and lease changes; the metrics file from the status */
+		status = vmhad_status_object(d);
+		vmha_notify_tick(d->notify, status);
+		json_object_put(status);
+	}
 	qb_loop_timer_add(d->loop, QB_LOOP_MED, d->conf.announce_interval_ms * QB_TIME_NS_IN_MSEC,
 	                  d, vmhad_on_announce_timer, &d->announce_timer);
 }

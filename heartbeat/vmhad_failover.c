@@ -49,6 +49,7 @@ static int co_start(void *opaque, const char *vm)
 		vmha_warn("vm '%s': start refused: this host is inquorate or fenced itself", vm);
 		return -EPERM;
 	}
+	vmha_notify_decision(d->notify, "assign", vm, "assigned to this host by the coordinator");
 	/* the worker reads the domain XML from the registry: never the main loop */
 	return vmha_actuator_start(d->act, d->conf.libvirt_uri, d->conf.host_name, vm,
 	                           d->conf.registry_dir, d->conf.start_timeout_ms);
@@ -221,6 +222,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 			vmha_notice("host '%s' fenced in %" PRIu64 " ms: %s", r->host,
 			            r->duration_ms, r->text);
 		}
+		vmha_notify_fence_result(d->notify, r->host, r->ok, r->duration_ms, r->text);
 		vmha_coordinator_fence_done(d->co, now, r->host, r->ok, r->text);
 		return;
 	}
@@ -229,6 +231,7 @@ static void on_actuator_result(struct daemon *d, const struct vmha_actuator_resu
 	} else if (!r->unknown) {
 		vmha_err("vm '%s' did not start: %s", r->vm, r->text);
 	}
+	vmha_notify_start_result(d->notify, r->vm, r->ok, r->unknown, r->duration_ms, r->text);
 	d->last_start_result_ms = now;
 	vmha_coordinator_start_done(d->co, now, r->vm, r->ok, r->unknown, r->text);
 }

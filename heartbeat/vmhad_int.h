@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
 #include <qb/qbloop.h>
 
 #include "fencing/fence_config.h"
@@ -24,6 +25,7 @@
 #include "heartbeat/inventory_worker.h"
 #include "heartbeat/ipc.h"
 #include "heartbeat/msg.h"
+#include "heartbeat/notify.h"
 #include "heartbeat/regload.h"
 #include "heartbeat/selfguard.h"
 #include "heartbeat/storage_hb.h"
@@ -90,6 +92,9 @@ struct daemon {
 	bool registry_error_logged;
 	char registry_vm_error[256];
 	bool registry_stuck_logged;
+	/* alerts, metrics, the disk-lease warning (heartbeat/notify.h) */
+	struct vmha_notify *notify;
+	char notify_err[512];
 };
 
 /** Stop the main loop; the first code given is the exit code. */
@@ -106,6 +111,9 @@ void vmhad_remember(struct daemon *d, const char *kind, const struct vmha_view_a
 
 /** The status JSON served over IPC (malloc'd; NULL when out of memory). */
 char *vmhad_status_json(void *opaque);
+
+/** The status as a JSON object (the caller puts it; NULL when out of memory). */
+json_object *vmhad_status_object(struct daemon *d);
 
 /** Set up standalone failover: fence devices, coordinator, actuator, registry loader. */
 int vmhad_setup_failover(struct daemon *d);

@@ -31,16 +31,28 @@ void vmhad_remember(struct daemon *d, const char *kind, const struct vmha_view_a
 	snprintf(dec->kind, sizeof(dec->kind), "%s", kind);
 	snprintf(dec->host, sizeof(dec->host), "%s", a->host);
 	snprintf(dec->text, sizeof(dec->text), "%s", a->text);
+	vmha_notify_decision(d->notify, kind, a->host, a->text);
 }
 
 char *vmhad_status_json(void *opaque)
 {
-	struct daemon *d = opaque;
+	json_object *root = vmhad_status_object(opaque);
+	char *text = NULL;
+
+	if (root == NULL) {
+		return NULL;
+	}
+	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+	return text;
+}
+
+json_object *vmhad_status_object(struct daemon *d)
+{
 	uint64_t now = vmha_clock_now_ms();
 	json_object *root = vmha_view_to_json(d->view, now);
 	json_object *daemon = NULL;
 	json_object *decisions = NULL;
-	char *text = NULL;
 	char inc[32];
 	size_t i;
 
@@ -96,7 +108,6 @@ char *vmhad_status_json(void *opaque)
 		json_object_object_add(root, "failover", vmha_failover_to_json(d->fo));
 		vmha_selfguard_status(d->guard, root);
 	}
-	text = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
-	json_object_put(root);
-	return text;
+	vmha_notify_status(d->notify, root);
+	return root;
 }

@@ -79,6 +79,25 @@ static void age_text(int64_t ms, char *buf, size_t size)
 	}
 }
 
+/* The disk-lease warning of standalone mode (heartbeat/leases.h), loud. */
+static void print_leases(json_object *root)
+{
+	json_object *l = NULL;
+	json_object *vms = NULL;
+	size_t i;
+
+	if (!json_object_object_get_ex(root, "disk_leases", &l) || l == NULL ||
+	    str_or(l, "warning", NULL) == NULL) {
+		return;
+	}
+	printf("WARNING: disk leases off (%s); unleased protected vms:", str_or(l, "warning", ""));
+	json_object_object_get_ex(l, "unleased_vms", &vms);
+	for (i = 0; vms != NULL && i < json_object_array_length(vms); i++) {
+		printf(" %s", json_object_get_string(json_object_array_get_idx(vms, i)));
+	}
+	printf("%s\n", vms != NULL && json_object_array_length(vms) > 0 ? "" : " none yet");
+}
+
 static void print_text(json_object *root)
 {
 	json_object *hosts = NULL;
@@ -95,6 +114,7 @@ static void print_text(json_object *root)
 	printf("quorum: %s, ring id: %s\n",
 	       quorate != NULL && json_object_get_boolean(quorate) ? "quorate" : "INQUORATE",
 	       str_or(root, "ring_id", "none"));
+	print_leases(root);
 	if (json_object_object_get_ex(root, "hosts", &hosts)) {
 		printf("\n%-16s %-11s %-8s %5s %15s %5s %-12s %-12s\n", "HOST", "STATE", "HEALTH",
 		       "CPUS", "MEM FREE/TOTAL", "VMS", "NETWORK", "STORAGE");

@@ -100,6 +100,8 @@ fo_up() {
 			[ "$fence" = --fence ] && echo "fence_config = /var/lib/libvirt/shared/vmha/fence.conf"
 			echo "libvirt_uri = qemu:///system"
 			echo "log_level = $FO_LOG_LEVEL"
+			# more settings of a test, @NODE@ replaced by the node's name
+			if [ -n "${FO_CONF_EXTRA:-}" ]; then printf '%s\n' "${FO_CONF_EXTRA//@NODE@/$n}"; fi
 		} >"$sh/vmha/$n.conf"
 		fo_vmhad_start "$n" || return 1
 	done

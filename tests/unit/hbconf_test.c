@@ -129,6 +129,52 @@ static void test_watchdog(void **state)
 	assert_string_equal(conf.watchdog_device, "");
 }
 
+/* alert agents, metrics textfile, libvirt's configuration directory */
+static void test_observability(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *expect;
+	} bad[] = {
+	        {"alert_path = agent.sh\n", ":1: key 'alert_path': value 'agent.sh' is not a list"},
+	        {"alert_path = /a relative\n", "is not a list of absolute paths"},
+	        {"alert_path = /1 /2 /3 /4 /5 /6 /7 /8 /9\n", "names more than 8 agents"},
+	        {"alert_timeout = 10ms\n", ":1: key 'alert_timeout': value '10ms' is out of range"},
+	        {"metrics_file = vmha.prom\n", "is not an absolute path"},
+	        {"libvirt_conf_dir = etc\n", "is not an absolute path"},
+	};
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64];
+	size_t i;
+
+	(void)state;
+	vmha_hbconf_defaults(&conf);
+	assert_string_equal(conf.alert_path, "");
+	assert_int_equal(conf.alert_timeout_ms, 30000);
+	assert_string_equal(conf.metrics_file, "");
+	assert_string_equal(conf.libvirt_conf_dir, "/etc/libvirt");
+	assert_int_equal(load_text("alert_path = /usr/share/pacemaker/alerts/alert_file.sh  /x/b\n"
+	                           "alert_recipient = /var/log/vmha-alerts.log\n"
+	                           "alert_timeout = 5s\nmetrics_file = /var/lib/node/vmha.prom\n"
+	                           "libvirt_conf_dir = /srv/etc\n",
+	                           &conf, err, sizeof(err), path, sizeof(path)),
+	                 0);
+	assert_string_equal(conf.alert_path, "/usr/share/pacemaker/alerts/alert_file.sh  /x/b");
+	assert_string_equal(conf.alert_recipient, "/var/log/vmha-alerts.log");
+	assert_int_equal(conf.alert_timeout_ms, 5000);
+	assert_string_equal(conf.metrics_file, "/var/lib/node/vmha.prom");
+	assert_string_equal(conf.libvirt_conf_dir, "/srv/etc");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+		        load_text(bad[i].text, &conf, err, sizeof(err), path, sizeof(path)),
+		        -EINVAL);
+		if (strstr(err, bad[i].expect) == NULL) {
+			fail_msg("'%s': error '%s' lacks '%s'", bad[i].text, err, bad[i].expect);
+		}
+	}
+}
+
 /* "mode = standalone\0junk": the NUL byte is an error, not the end of the line. */
 static void test_nul_byte(void **state)
 {
@@ -161,9 +207,10 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example_file), cmocka_unit_test(test_values),
-	        cmocka_unit_test(test_errors),       cmocka_unit_test(test_watchdog),
-	        cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_example_file),  cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_errors),        cmocka_unit_test(test_watchdog),
+	        cmocka_unit_test(test_observability), cmocka_unit_test(test_nul_byte),
+	        cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);

@@ -112,6 +112,7 @@ static int teardown(void **state)
 static const char *const status_cases[] = {
         "status",
         "status-inquorate",
+        "status-leases",
 };
 
 static void test_status_text_cases(void **state)

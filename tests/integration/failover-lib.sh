@@ -7,6 +7,7 @@
 # with `lab down`). Set VMHA_LAB to another lab tool to use it.
 
 fo_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$fo_top/tests/integration/lab-lock.sh"
 LAB=${VMHA_LAB:-$fo_top/cluster-examples/lab/lab}
 vmha=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/tools/}vmha
 vmhad=${VMHA_BUILDDIR:+$VMHA_BUILDDIR/heartbeat/}vmhad
@@ -35,6 +36,7 @@ fo_now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # fo_require: skip the whole test (TAP plan 0) when the lab cannot run here;
 # every reason is the machine's (scripts/test-all fails it in CI)
 fo_require() {
+	lab_lock
 	local why=""
 	[ "$(id -u)" -eq 0 ] || why="needs root"
 	[ -z "$why" ] && [ ! -x "$LAB" ] && why="the lab ($LAB) is missing"

@@ -4,6 +4,7 @@
 lab_top=${VMHA_SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 LAB=$lab_top/cluster-examples/lab/lab
 . "$lab_top/cluster-examples/lab/lib.sh"
+. "$lab_top/tests/integration/lab-lock.sh"
 
 # lab_prereq: exits the test with a skip when the lab cannot run here
 lab_prereq() {
@@ -20,6 +21,7 @@ lab_prereq() {
 			exit 0
 		fi
 	done
+	lab_lock
 	trap lab_cleanup EXIT
 }
 

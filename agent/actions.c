@@ -472,7 +472,7 @@ static void unblock_after_failure(struct vmha_actx *c, struct vmha_virt_domain *
 	    state != VIR_DOMAIN_RUNNING) {
 		return;
 	}
-	if (vmha_unblock_spawn() < 0) {
+	if (vmha_unblock_spawn("/proc/self/exe") < 0) {
 		vmha_warn("cannot start the watcher for '%s': after the target is fenced, run "
 		          "crm_resource --cleanup",
 		          c->name);

@@ -127,7 +127,7 @@ out:
 	return rc;
 }
 
-int vmha_unblock_spawn(void)
+int vmha_unblock_spawn(const char *exe)
 {
 	pid_t pid;
 	int status = 0;
@@ -154,7 +154,7 @@ int vmha_unblock_spawn(void)
 			_exit(1);
 		}
 		closefrom(3);
-		execv("/proc/self/exe", argv);
+		execv(exe, argv);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0) {

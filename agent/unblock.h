@@ -27,13 +27,14 @@
 #define VMHA_UNBLOCK_ALIVE_MS (60 * 1000)
 
 /**
- * Start the watcher: the agent's own executable with VMHA_UNBLOCK_ACTION,
- * the environment (OCF_RESOURCE_INSTANCE, the migrate source and target)
- * inherited, in a session of its own; the caller does not wait for it.
+ * Start the watcher: exe (the agent: "/proc/self/exe") with the argument
+ * VMHA_UNBLOCK_ACTION, the environment (OCF_RESOURCE_INSTANCE, the migrate
+ * source and target) inherited, standard streams on /dev/null, in a session
+ * of its own; the caller does not wait for it.
  *
  * @return 0, or -errno
  */
-int vmha_unblock_spawn(void);
+int vmha_unblock_spawn(const char *exe);
 
 /**
  * The watcher: poll the fence history and the membership every 2 s until

@@ -241,12 +241,60 @@ static void test_watch_errors(void **state)
 	        -EINVAL);
 }
 
+static void test_spawn(void **state)
+{
+	char exe[256];
+	char marker[256];
+	char body[512];
+	char line[256] = "";
+	uint64_t start_ms = vmha_clock_now_ms();
+	FILE *f = NULL;
+	int i;
+
+	/* the watcher runs detached: spawn returns while it still sleeps */
+	snprintf(marker, sizeof(marker), "%s/spawned", dir);
+	snprintf(body, sizeof(body),
+	         "sleep 1; echo \"$1 $VMHA_UNBLOCK_TEST $(ps -o sid= -p $$ | tr -d ' ')=$$\" >%s",
+	         marker);
+	write_tool("watcher", body);
+	snprintf(exe, sizeof(exe), "%s/watcher", dir);
+	setenv("VMHA_UNBLOCK_TEST", "inherited", 1);
+	assert_int_equal(vmha_unblock_spawn(exe), 0);
+	assert_true(vmha_clock_now_ms() - start_ms < 900);
+	for (i = 0; i < 100 && f == NULL; i++) {
+		usleep(100 * 1000);
+		f = fopen(marker, "r");
+		if (f != NULL &&
+		    (fgets(line, sizeof(line), f) == NULL || strchr(line, '\n') == NULL)) {
+			fclose(f);
+			f = NULL;
+		}
+	}
+	assert_non_null(f);
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	/* its argument, the environment, and a session other than ours */
+	assert_non_null(strstr(line, VMHA_UNBLOCK_ACTION " inherited "));
+	{
+		char *sid = strrchr(line, ' ');
+		char ours[32];
+
+		assert_non_null(sid);
+		*strchr(sid, '=') = '\0';
+		snprintf(ours, sizeof(ours), "%d", (int)getsid(0));
+		assert_string_not_equal(sid + 1, ours);
+		assert_string_not_equal(sid + 1, "");
+	}
+	assert_int_equal(vmha_unblock_spawn("/nonexistent/vmha-no-such-watcher"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fence_count),    cmocka_unit_test(test_node_state),
 	        cmocka_unit_test(test_watch_fenced),   cmocka_unit_test(test_watch_offline_clean),
 	        cmocka_unit_test(test_watch_not_lost), cmocka_unit_test(test_watch_errors),
+	        cmocka_unit_test(test_spawn),
 	};
 
 	return cmocka_run_group_tests_name("agent unblock", tests, setup, teardown);

@@ -464,7 +464,7 @@ static void unblock_after_failure(struct vmha_actx *c, struct vmha_virt_domain *
 	int reason = 0;
 
 	if (vmha_params_instance(c->p) == NULL || vmha_params_migrate_source(c->p) == NULL ||
-	    getenv("OCF_RESKEY_crm_feature_set") == NULL ||
+	    getenv("OCF_RESKEY_crm_feature_set") == NULL || !vmha_cmd_exists("crm_resource") ||
 	    vmha_migration_progress_postcopy(vmha_migration_last_progress(m))) {
 		return;
 	}

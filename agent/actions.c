@@ -30,6 +30,7 @@
 #include "saveconfig.h"
 #include "shutdown_order.h"
 #include "status.h"
+#include "unblock.h"
 #include "utilization.h"
 #include "virt.h"
 
@@ -453,6 +454,31 @@ out:
 	return rc;
 }
 
+/* After a failed migrate_to: when the guest runs on here, alone (running, never
+ * switched to post-copy), start the watcher that gives it back to Pacemaker
+ * once the target is fenced (unblock.h). */
+static void unblock_after_failure(struct vmha_actx *c, struct vmha_virt_domain *dom,
+                                  const struct vmha_migration *m)
+{
+	int state = 0;
+	int reason = 0;
+
+	if (vmha_params_instance(c->p) == NULL || vmha_params_migrate_source(c->p) == NULL ||
+	    getenv("OCF_RESKEY_crm_feature_set") == NULL || !vmha_cmd_exists("crm_resource") ||
+	    vmha_migration_progress_postcopy(vmha_migration_last_progress(m))) {
+		return;
+	}
+	if (vmha_virt_domain_get_state(dom, c->deadline_ms, &state, &reason) < 0 ||
+	    state != VIR_DOMAIN_RUNNING) {
+		return;
+	}
+	if (vmha_unblock_spawn("/proc/self/exe") < 0) {
+		vmha_warn("cannot start the watcher for '%s': after the target is fenced, run "
+		          "crm_resource --cleanup",
+		          c->name);
+	}
+}
+
 /* migrate_to: the plan from the parameters, then lib/migration (pre-checks,
  * progress, post-copy, abort before Pacemaker's timeout). */
 static int action_migrate_to(struct vmha_actx *c)
@@ -551,6 +577,7 @@ static int action_migrate_to(struct vmha_actx *c)
 	rc = vmha_migration_run(m, abort_ms, c->deadline_ms);
 	if (rc < 0) {
 		vmha_migtimeout_failed(t);
+		unblock_after_failure(c, dom, m);
 	}
 	if (rc == -ETIMEDOUT) {
 		rc = vmha_actx_fail(c, -ETIMEDOUT, "%s (operation timeout)",
@@ -712,6 +739,12 @@ int vmha_actions_run(const char *action, const struct vmha_params *p, char *reas
 	                                            : vmha_params_timeout_ms(p));
 	if (strcmp(action, "validate-all") == 0) {
 		rc = action_validate(&c);
+		goto out;
+	}
+	if (strcmp(action, VMHA_UNBLOCK_ACTION) == 0) {
+		rc = vmha_unblock_watch(vmha_params_instance(p), vmha_params_migrate_source(p),
+		                        vmha_params_migrate_target(p), VMHA_UNBLOCK_ALIVE_MS,
+		                        vmha_deadline_in_ms(VMHA_UNBLOCK_WAIT_MS));
 		goto out;
 	}
 	if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0 &&

@@ -17,9 +17,11 @@ done
 
 # A VM managed by vmha's agent, live-migrated by `pcs resource move vm1 NODE`.
 # on-fail=block on migrate_to keeps a VM whose migration failed running on
-# its source, the same QEMU (after a target lost mid-migration it shows
-# FAILED (blocked): pcs resource clear vm1; pcs resource cleanup vm1). See
-# ../README.md, "Failed migrations".
+# its source, the same QEMU. After a target lost mid-migration it shows
+# FAILED (blocked) until the target is fenced, then the agent clears the
+# failure and Pacemaker manages it again; after any other failed migration:
+# pcs resource cleanup vm1 once you fixed the cause. See ../README.md,
+# "Failed migrations".
 $PCS resource create vm1 ocf:vmha:VirtualDomain \
 	config=/var/lib/libvirt/shared/vm1.xml hypervisor=qemu:///system \
 	migration_transport=tcp \

@@ -60,6 +60,10 @@ struct vmha_hbconf {
 	char watchdog_device[1024];
 	/** the watchdog's timeout: the host resets this long after the last feed */
 	uint64_t watchdog_timeout_ms;
+	/** this host's own state (the standby flag), not shared */
+	char state_dir[1024];
+	/** the libvirt transport `vmha` uses to reach other hosts (lib/transport.h) */
+	char migration_transport[16];
 };
 
 /** Fill conf with the defaults. */

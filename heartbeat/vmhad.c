@@ -36,6 +36,7 @@
 #include "heartbeat/inventory.h"
 #include "heartbeat/inventory_worker.h"
 #include "heartbeat/ipc.h"
+#include "heartbeat/maint.h"
 #include "heartbeat/msg.h"
 #include "heartbeat/regload.h"
 #include "heartbeat/selfguard.h"
@@ -83,6 +84,8 @@ struct daemon {
 	struct vmha_storage_worker *storage;
 	bool storage_stuck;
 	struct vmha_ipc *ipc;
+	/* the standby flag (heartbeat/maint.h) */
+	struct vmha_maint *maint;
 	qb_loop_timer_handle announce_timer;
 	qb_loop_timer_handle tick_timer;
 	uint64_t incarnation;
@@ -147,6 +150,7 @@ static void announce_send(struct daemon *d, struct vmha_announce *a)
 	snprintf(a->host, sizeof(a->host), "%s", d->conf.host_name);
 	a->incarnation = d->incarnation;
 	a->seq = d->seq + 1;
+	a->standby = vmha_maint_standby(d->maint);
 	if (d->guard != NULL) {
 		a->has_safety = true;
 		vmha_selfguard_safety(d->guard, &a->safety);
@@ -501,8 +505,16 @@ static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, con
 	const struct vmha_announce *a = NULL;
 	struct vmha_failover_msg m;
 	uint64_t now = vmha_clock_now_ms();
+	bool changed = false;
 	int rc = -ENOMSG;
 
+	if (vmha_maint_deliver(d->maint, vmha_view_sender_host(d->view, nodeid, pid), buf, len,
+	                       &changed) != -ENOMSG) {
+		if (changed) {
+			announce(d);
+		}
+		return;
+	}
 	if (d->co != NULL) {
 		rc = vmha_coordinator_deliver(
 		        d->co, now, vmha_view_sender_host(d->view, nodeid, pid), buf, len, &m);
@@ -773,6 +785,23 @@ static int32_t on_signal(int32_t sig, void *data)
 	vmha_notice("signal %d: leaving group '%s' and stopping", sig, d->conf.group_name);
 	stop_loop(d, EXIT_SUCCESS);
 	return 0;
+}
+
+/* An IPC command (heartbeat/maint.h): published to the group, applied on delivery. */
+static int on_ipc_command(void *opaque, const char *text, char *reply, size_t reply_size)
+{
+	struct daemon *d = opaque;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = vmha_maint_request(text, &buf, &len, reply, reply_size);
+
+	if (rc == 0) {
+		rc = vmha_corosync_send(d->cs, buf, len);
+		snprintf(reply, reply_size, "%s",
+		         rc == 0 ? "published to the group" : "cannot publish to the group");
+	}
+	free(buf);
+	return rc;
 }
 
 static char *status_json(void *opaque)
@@ -1052,6 +1081,13 @@ static int setup(struct daemon *d)
 		         VMHA_IPC_SERVICE, strerror(-rc));
 		goto out;
 	}
+	rc = vmha_maint_new(d->conf.state_dir, d->conf.host_name, &d->maint);
+	if (rc < 0) {
+		vmha_err("cannot set up the standby flag in '%s': %s", d->conf.state_dir,
+		         strerror(-rc));
+		goto out;
+	}
+	vmha_ipc_set_command(d->ipc, on_ipc_command, d);
 	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
 	if (d->cs == NULL) {
 		goto out;
@@ -1118,6 +1154,7 @@ out:
 static void teardown(struct daemon *d)
 {
 	vmha_ipc_free(d->ipc);
+	vmha_maint_free(d->maint);
 	if (d->loop != NULL) {
 		qb_loop_timer_del(d->loop, d->tick_timer);
 		qb_loop_timer_del(d->loop, d->announce_timer);

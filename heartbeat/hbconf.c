@@ -181,8 +181,8 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			*why = "is not a libvirt transport (tcp, ssh, tls, libssh, libssh2)";
 			return -EINVAL;
 		}
-		rc = set_string(value, conf->migration_transport,
-		                sizeof(conf->migration_transport), why);
+		rc = set_string(value, conf->migration_transport, sizeof(conf->migration_transport),
+		                why);
 	} else if (strcmp(key, "log_level") == 0) {
 		if (vmha_log_level_parse(value, &conf->log_level) < 0) {
 			*why = "is not a log level (err, warning, notice, info, debug, trace)";

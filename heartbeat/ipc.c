@@ -76,7 +76,8 @@ static int32_t on_command(qb_ipcs_connection_t *c, const char *data, size_t size
 		snprintf(reply, sizeof(reply), "this vmhad takes no commands");
 	} else {
 		memcpy(text, data + sizeof(struct qb_ipc_request_header), n);
-		resp.error = ipc_self->command(ipc_self->command_opaque, text, reply, sizeof(reply));
+		resp.error =
+		        ipc_self->command(ipc_self->command_opaque, text, reply, sizeof(reply));
 	}
 	iov[0].iov_base = &resp;
 	iov[0].iov_len = sizeof(resp);

@@ -34,8 +34,7 @@ typedef char *(*vmha_ipc_status_fn)(void *opaque);
  * Carries out a command: 0 or -errno, and a lowercase sentence in reply
  * (what was done, or why not).
  */
-typedef int (*vmha_ipc_command_fn)(void *opaque, const char *text, char *reply,
-                                   size_t reply_size);
+typedef int (*vmha_ipc_command_fn)(void *opaque, const char *text, char *reply, size_t reply_size);
 
 /**
  * Start serving on the main loop.

@@ -99,7 +99,8 @@ int vmha_maint_request(const char *text, char **buf, size_t *len, char *err, siz
 	} else if (strncmp(text, "online ", 7) == 0) {
 		node = text + 7;
 	} else {
-		snprintf(err, err_size, "unknown command (expected 'standby NODE' or 'online NODE')");
+		snprintf(err, err_size,
+		         "unknown command (expected 'standby NODE' or 'online NODE')");
 		return -EINVAL;
 	}
 	if (!vmha_util_name_is_valid(node)) {

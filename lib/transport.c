@@ -30,8 +30,8 @@ const char *vmha_transport_names(void)
 
 int vmha_transport_uri(const char *transport, const char *host, char **out)
 {
-	const char *t = transport != NULL && transport[0] != '\0' ? transport
-	                                                          : VMHA_TRANSPORT_DEFAULT;
+	const char *t =
+	        transport != NULL && transport[0] != '\0' ? transport : VMHA_TRANSPORT_DEFAULT;
 
 	*out = NULL;
 	if (!vmha_transport_is_valid(t) || !vmha_util_name_is_valid(host)) {

@@ -14,7 +14,7 @@ int vmha_cli_conf_set_transport(const char *cmd, const char *transport);
 /**
  * The transport: --transport, else migration_transport of vmhad.conf
  * ($VMHA_CONF, else the configuration directory's vmhad.conf; a missing
- * file means the default), else "tcp".
+ * file means the default; other keys are vmhad's to check), else "tcp".
  * @return the transport, or NULL after a message naming the file, line and
  *         key when the file is bad
  */

@@ -67,7 +67,7 @@ static void usage(FILE *out)
 	        "                      else tcp)\n\n"
 	        "start and stop use the cluster as the local vmhad sees it, libvirt on the\n"
 	        "chosen host (qemu+TRANSPORT://HOST/system, or the local URI for this host).\n"
-	        "migrate live-migrates a VM (from the host it runs on) to HOST, a member of the\n"
+	        "migrate live-migrates a VM that runs on this host to HOST, a member of the\n"
 	        "cluster, after admission control (HOST online, allowed, room, anti-affinity,\n"
 	        "--policy) and pre-checks on HOST (not active there, memory, networks,\n"
 	        "bridges, disk paths, CPU); Ctrl-C or --timeout aborts it, leaving the VM\n"

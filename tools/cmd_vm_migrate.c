@@ -449,6 +449,14 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}
+	if (strcmp(where, self) != 0) {
+		fprintf(stderr,
+		        "vmha vm migrate: '%s' runs on host '%s', not on this host '%s': run the "
+		        "migration there (or 'vmha host evacuate %s')\n",
+		        name, where, self, where);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
 	err_rc = vmha_cmd_vm_migrate_admission(reg, status, vm, target, policy, &admitted, reason,
 	                                       sizeof(reason), err, sizeof(err));
 	if (err_rc < 0) {

@@ -214,7 +214,8 @@ static int evacuate(const struct host_opts *o, const char *node)
 		json_object_object_add(obj, "elapsed_ms",
 		                       json_object_new_uint64(vmha_clock_now_ms() - start_ms));
 		printf("%s\n", json_object_to_json_string_ext(
-		                       obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		                       obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		                                    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(obj);
 	} else {
 		printf("host '%s': %zu of %zu VM%s %s, %zu stay%s (%.1f s)\n", node,

@@ -110,7 +110,8 @@ int vmha_plan_apply(const struct plan_apply_opts *ap, bool has_source, bool reba
 		json_object_object_add(obj, "moves", vmha_mover_to_json(moves, n));
 		json_object_object_add(obj, "all_moved", json_object_new_boolean(bad == 0));
 		printf("%s\n", json_object_to_json_string_ext(
-		                       obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		                       obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		                                    JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(obj);
 	} else {
 		printf("%zu of %zu moves %s\n", n - bad, n, o.dry_run ? "admitted" : "made");

@@ -336,7 +336,7 @@ static bool admit(struct vmha_registry *reg, json_object *status, const char *po
 	rc = vmha_cmd_vm_migrate_admission(reg, status, *vm, mv->target, policy, &ok, mv->reason,
 	                                   sizeof(mv->reason), err, sizeof(err));
 	if (rc < 0) {
-		snprintf(mv->reason, sizeof(mv->reason), "admission control: %s", err);
+		snprintf(mv->reason, sizeof(mv->reason), "admission control: %.480s", err);
 		ok = false;
 	}
 	if (!ok) {

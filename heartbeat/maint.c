@@ -112,6 +112,22 @@ int vmha_maint_request(const char *text, char **buf, size_t *len, char *err, siz
 	return vmha_failover_msg_encode(&msg, buf, len);
 }
 
+int vmha_maint_command(const char *text, int (*send)(void *opaque, const void *buf, size_t len),
+                       void *opaque, char *reply, size_t reply_size)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = vmha_maint_request(text, &buf, &len, reply, reply_size);
+
+	if (rc == 0) {
+		rc = send(opaque, buf, len);
+		snprintf(reply, reply_size, "%s",
+		         rc == 0 ? "published to the group" : "cannot publish to the group");
+	}
+	free(buf);
+	return rc;
+}
+
 /* Write the flag to a temporary file, sync it, rename it over the old one. */
 static int persist(const struct vmha_maint *m, bool standby)
 {

@@ -45,6 +45,15 @@ bool vmha_maint_standby(const struct vmha_maint *m);
 int vmha_maint_request(const char *text, char **buf, size_t *len, char *err, size_t err_size);
 
 /**
+ * Carry out an IPC command: publish its message with send (the CPG group).
+ *
+ * @param reply  receives what was done, or why not
+ * @return 0, -EINVAL for a bad command, or send's -errno
+ */
+int vmha_maint_command(const char *text, int (*send)(void *opaque, const void *buf, size_t len),
+                       void *opaque, char *reply, size_t reply_size);
+
+/**
  * A delivered CPG message: apply it when it is a "standby" message.
  *
  * @param sender   the host whose vmhad sent it (the view's), NULL for any

@@ -790,18 +790,7 @@ static int32_t on_signal(int32_t sig, void *data)
 /* An IPC command (heartbeat/maint.h): published to the group, applied on delivery. */
 static int on_ipc_command(void *opaque, const char *text, char *reply, size_t reply_size)
 {
-	struct daemon *d = opaque;
-	char *buf = NULL;
-	size_t len = 0;
-	int rc = vmha_maint_request(text, &buf, &len, reply, reply_size);
-
-	if (rc == 0) {
-		rc = vmha_corosync_send(d->cs, buf, len);
-		snprintf(reply, reply_size, "%s",
-		         rc == 0 ? "published to the group" : "cannot publish to the group");
-	}
-	free(buf);
-	return rc;
+	return vmha_maint_command(text, co_send, opaque, reply, reply_size);
 }
 
 static char *status_json(void *opaque)

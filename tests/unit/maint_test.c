@@ -164,6 +164,38 @@ static void test_deliver_and_restart(void **state)
 	free(other);
 }
 
+static int sent;
+
+static int fake_send(void *opaque, const void *buf, size_t len)
+{
+	struct vmha_failover_msg m;
+	char err[128];
+
+	sent++;
+	assert_int_equal(vmha_failover_msg_decode(buf, len, &m, err, sizeof(err)), 0);
+	assert_string_equal(m.type, "standby");
+	return opaque != NULL ? -EAGAIN : 0;
+}
+
+/* The IPC command: published through send, or why not. */
+static void test_command(void **state)
+{
+	char reply[128] = "";
+
+	(void)state;
+	sent = 0;
+	assert_int_equal(vmha_maint_command("standby node2", fake_send, NULL, reply, sizeof(reply)),
+	                 0);
+	assert_string_equal(reply, "published to the group");
+	assert_int_equal(vmha_maint_command("online node2", fake_send, reply, reply, sizeof(reply)),
+	                 -EAGAIN);
+	assert_string_equal(reply, "cannot publish to the group");
+	assert_int_equal(vmha_maint_command("halt node2", fake_send, NULL, reply, sizeof(reply)),
+	                 -EINVAL);
+	assert_non_null(strstr(reply, "unknown command"));
+	assert_int_equal(sent, 2);
+}
+
 /* A file that says neither: standby (takes VMs only when clearly online). */
 static void test_bad_file(void **state)
 {
@@ -210,9 +242,8 @@ static void test_missing_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_request),
-	        cmocka_unit_test(test_deliver_and_restart),
-	        cmocka_unit_test(test_bad_file),
+	        cmocka_unit_test(test_request),     cmocka_unit_test(test_deliver_and_restart),
+	        cmocka_unit_test(test_command),     cmocka_unit_test(test_bad_file),
 	        cmocka_unit_test(test_missing_dir),
 	};
 

@@ -165,7 +165,10 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
 		vmha_model_host_set_capacity(m, idx, d_mem,
 		                             (uint64_t)vmha_cmd_vm_jint(h, "memory_kib") / 1024);
 		vmha_model_host_set_standby(m, idx, st == NULL || strcmp(st, "online") != 0);
-		json_object_object_get_ex(h, "vms", &vms);
+		/* a lost or fenced host's last announcement: its VMs run elsewhere now, or nowhere */
+		if (st != NULL && (strcmp(st, "online") == 0 || strcmp(st, "standby") == 0)) {
+			json_object_object_get_ex(h, "vms", &vms);
+		}
 		for (j = 0; rc == 0 && vms != NULL && j < json_object_array_length(vms); j++) {
 			json_object *v = json_object_array_get_idx(vms, j);
 			const char *vn = vmha_cmd_vm_jstr(v, "name");

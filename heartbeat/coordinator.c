@@ -231,7 +231,9 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 		const char *h = vmha_failover_host_name(c->fo, i);
 		int state = vmha_view_host_state(view, h);
 
-		vmha_failover_host_online(c->fo, h, state == VMHA_HOST_ONLINE);
+		/* a host in standby is a live member: it only takes no VMs */
+		vmha_failover_host_online(c->fo, h,
+		                          state == VMHA_HOST_ONLINE || state == VMHA_HOST_STANDBY);
 		if (state == VMHA_HOST_FENCED && !vmha_failover_host_is_fenced(c->fo, h)) {
 			/* the view accepts a self-fenced slot only when fresh */
 			vmha_failover_host_self_fenced(c->fo, now_ms, h);

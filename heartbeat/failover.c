@@ -351,6 +351,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->memory_mib = a->memory_kib / 1024;
 	h->has_safety = a->has_safety;
 	h->safety = a->safety;
+	h->standby = a->standby;
 	/* a host that announces again (through the view: its vmhad is a member)
 	 * came back: it takes VMs again, but the VMs that moved away stay */
 	h->down = false;

@@ -32,6 +32,8 @@ struct fo_host {
 	uint32_t cpus;
 	uint64_t memory_mib;
 	bool online;
+	/* it announced standby (heartbeat/maint.h): online, but takes no VMs */
+	bool standby;
 	/* a "down" decision of the coordinator was delivered */
 	bool down;
 	/* a "fenced" decision of the coordinator was delivered */

@@ -35,6 +35,8 @@ static const struct fo_type fo_types[] = {
         {.name = "stranded", .decision = true, .has_vm = true},
         {.name = "skip", .decision = true, .has_vm = true},
         {.name = "start", .has_vm = true, .has_ok = true},
+        /* host maintenance (heartbeat/maint.h): any vmhad member, for any host */
+        {.name = "standby", .has_ok = true},
 };
 
 static const struct fo_type *type_of(const char *name)

@@ -13,6 +13,8 @@
  *   stranded VM HOST TEXT        the coordinator: VM has no place (HOST: where it ran)
  *   skip VM HOST TEXT            the coordinator: VM is not restarted (policy)
  *   start VM HOST OK TEXT        HOST's own vmhad: the start of VM there ran (ok) or failed
+ *   standby HOST OK              any vmhad: HOST enters (ok) or leaves standby
+ *                                (heartbeat/maint.h; not part of the failover table)
  */
 #ifndef VMHA_HEARTBEAT_FAILOVER_MSG_H
 #define VMHA_HEARTBEAT_FAILOVER_MSG_H
@@ -28,14 +30,14 @@
 
 /** A decoded failover message. */
 struct vmha_failover_msg {
-	/** "down", "fenced", "assign", "stranded", "skip" or "start" */
+	/** "down", "fenced", "assign", "stranded", "skip", "start" or "standby" */
 	char type[16];
 	/** down, fenced: the host; start: where the VM was started; assign: the target;
 	 *  stranded, skip: where the VM ran */
 	char host[VMHA_NAME_SIZE];
 	/** assign, stranded, skip, start: the VM */
 	char vm[VMHA_NAME_SIZE];
-	/** start: whether it runs */
+	/** start: whether it runs; standby: standby (true) or online (false) */
 	bool ok;
 	/** assign: the VM's priority tier as the coordinator planned it */
 	int64_t priority;

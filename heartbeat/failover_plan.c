@@ -208,7 +208,8 @@ int fo_plan_once(struct vmha_failover *fo, bool spread, struct vmha_model **out_
 		}
 		vmha_model_host_set_capacity(m, idx, d_cpu, h->cpus);
 		vmha_model_host_set_capacity(m, idx, d_mem, h->memory_mib);
-		vmha_model_host_set_standby(m, idx, !h->online || h->fenced || h->down);
+		vmha_model_host_set_standby(m, idx,
+		                            !h->online || h->fenced || h->down || h->standby);
 		for (j = 0; rc == 0 && j < h->n_other; j++) {
 			const struct fo_vm *pv = fo_find_vm(fo, h->other[j].name);
 

@@ -10,6 +10,7 @@
 
 #include "heartbeat/hbconf.h"
 #include "log.h"
+#include "transport.h"
 #include "util.h"
 
 #define LINE_MAX_BYTES 4096
@@ -38,6 +39,9 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	conf->watchdog_timeout_ms = 10000;
 	conf->alert_timeout_ms = 30000;
 	snprintf(conf->libvirt_conf_dir, sizeof(conf->libvirt_conf_dir), "%s", "/etc/libvirt");
+	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s", "/var/lib/vmha");
+	snprintf(conf->migration_transport, sizeof(conf->migration_transport), "%s",
+	         VMHA_TRANSPORT_DEFAULT);
 }
 
 const char *vmha_hbconf_mode_name(enum vmha_hb_mode mode)
@@ -218,6 +222,19 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			*why = "is not a whole number of seconds (the watchdog API counts seconds)";
 			rc = -EINVAL;
 		}
+	} else if (strcmp(key, "state_dir") == 0) {
+		if (value[0] != '/') {
+			*why = "is not an absolute path";
+			return -EINVAL;
+		}
+		rc = set_string(value, conf->state_dir, sizeof(conf->state_dir), why);
+	} else if (strcmp(key, "migration_transport") == 0) {
+		if (!vmha_transport_is_valid(value)) {
+			*why = "is not a libvirt transport (tcp, ssh, tls, libssh, libssh2)";
+			return -EINVAL;
+		}
+		rc = set_string(value, conf->migration_transport, sizeof(conf->migration_transport),
+		                why);
 	} else if (strcmp(key, "log_level") == 0) {
 		if (vmha_log_level_parse(value, &conf->log_level) < 0) {
 			*why = "is not a log level (err, warning, notice, info, debug, trace)";

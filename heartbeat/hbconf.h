@@ -74,6 +74,10 @@ struct vmha_hbconf {
 	char metrics_file[1024];
 	/** libvirt's configuration directory, read by the disk-lease check */
 	char libvirt_conf_dir[1024];
+	/** this host's own state (the standby flag), not shared */
+	char state_dir[1024];
+	/** the libvirt transport `vmha` uses to reach other hosts (lib/transport.h) */
+	char migration_transport[16];
 };
 
 /** Fill conf with the defaults. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -16,6 +17,8 @@ struct vmha_ipc {
 	qb_ipcs_service_t *service;
 	vmha_ipc_status_fn status;
 	void *opaque;
+	vmha_ipc_command_fn command;
+	void *command_opaque;
 };
 
 /* libqb's poll glue has no context argument: vmhad has one loop and one server. */
@@ -54,6 +57,39 @@ static int32_t on_accept(qb_ipcs_connection_t *c, uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* A command: its text after the header, NUL-terminated and short. */
+static int32_t on_command(qb_ipcs_connection_t *c, const char *data, size_t size)
+{
+	struct qb_ipc_response_header resp = {0};
+	char reply[512] = "";
+	char text[VMHA_IPC_COMMAND_MAX_BYTES];
+	size_t n = size - sizeof(struct qb_ipc_request_header);
+	struct iovec iov[2];
+
+	resp.id = VMHA_IPC_REQ_COMMAND;
+	if (n == 0 || n > sizeof(text) || data[size - 1] != '\0' ||
+	    memchr(data + sizeof(struct qb_ipc_request_header), '\0', n) != data + size - 1) {
+		resp.error = -EINVAL;
+		snprintf(reply, sizeof(reply), "malformed command");
+	} else if (ipc_self->command == NULL) {
+		resp.error = -EOPNOTSUPP;
+		snprintf(reply, sizeof(reply), "this vmhad takes no commands");
+	} else {
+		memcpy(text, data + sizeof(struct qb_ipc_request_header), n);
+		resp.error =
+		        ipc_self->command(ipc_self->command_opaque, text, reply, sizeof(reply));
+	}
+	iov[0].iov_base = &resp;
+	iov[0].iov_len = sizeof(resp);
+	iov[1].iov_base = reply;
+	iov[1].iov_len = strlen(reply) + 1;
+	resp.size = (int32_t)(sizeof(resp) + iov[1].iov_len);
+	if (qb_ipcs_response_sendv(c, iov, 2) < 0) {
+		vmha_warn("cannot answer a command");
+	}
+	return 0;
+}
+
 static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 {
 	const struct qb_ipc_request_header *req = data;
@@ -63,6 +99,9 @@ static int32_t on_message(qb_ipcs_connection_t *c, void *data, size_t size)
 	size_t len = 0;
 	int n_iov = 1;
 
+	if (size >= sizeof(*req) && req->id == VMHA_IPC_REQ_COMMAND) {
+		return on_command(c, data, size);
+	}
 	resp.id = VMHA_IPC_REQ_STATUS;
 	resp.size = sizeof(resp);
 	if (size < sizeof(*req) || req->id != VMHA_IPC_REQ_STATUS) {
@@ -156,6 +195,15 @@ struct vmha_ipc *vmha_ipc_new(qb_loop_t *loop, vmha_ipc_status_fn status, void *
 fail:
 	vmha_ipc_free(ipc);
 	return NULL;
+}
+
+void vmha_ipc_set_command(struct vmha_ipc *ipc, vmha_ipc_command_fn fn, void *opaque)
+{
+	if (ipc == NULL) {
+		return;
+	}
+	ipc->command = fn;
+	ipc->command_opaque = opaque;
 }
 
 void vmha_ipc_free(struct vmha_ipc *ipc)

@@ -46,4 +46,18 @@ int vmha_ipc_client_peer(struct vmha_ipc_peer *peer);
  */
 int vmha_ipc_client_status(char **out, struct vmha_ipc_peer *peer, int32_t timeout_ms);
 
+/**
+ * Send vmhad a command ("standby NODE", "online NODE": heartbeat/maint.h).
+ *
+ * @param text        the command, shorter than VMHA_IPC_COMMAND_MAX_BYTES
+ * @param reply       receives vmhad's malloc'ed answer (a lowercase
+ *                    sentence; on refusal, why), or NULL
+ * @param peer        as for vmha_ipc_client_status()
+ * @param timeout_ms  deadline of the exchange
+ * @return 0 when vmhad accepted it; -EPERM for an impostor; the -errno vmhad
+ *         answered (-EINVAL a bad command, -EAGAIN not published); -errno
+ */
+int vmha_ipc_client_command(const char *text, char **reply, struct vmha_ipc_peer *peer,
+                            int32_t timeout_ms);
+
 #endif /* VMHA_HEARTBEAT_IPC_CLIENT_H */

@@ -73,6 +73,12 @@ void vmhad_stop_loop(struct daemon *d, int code)
 	qb_loop_stop(d->loop);
 }
 
+/* An IPC command (heartbeat/maint.h): published to the group, applied on delivery. */
+static int on_ipc_command(void *opaque, const char *text, char *reply, size_t reply_size)
+{
+	return vmha_maint_command(text, vmhad_cpg_send, opaque, reply, reply_size);
+}
+
 static int32_t on_signal(int32_t sig, void *data)
 {
 	struct daemon *d = data;
@@ -242,6 +248,13 @@ static int setup(struct daemon *d)
 		         VMHA_IPC_SERVICE, strerror(-rc));
 		goto out;
 	}
+	rc = vmha_maint_new(d->conf.state_dir, d->conf.host_name, &d->maint);
+	if (rc < 0) {
+		vmha_err("cannot set up the standby flag in '%s': %s", d->conf.state_dir,
+		         strerror(-rc));
+		goto out;
+	}
+	vmha_ipc_set_command(d->ipc, on_ipc_command, d);
 	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
 	if (d->cs == NULL) {
 		goto out;
@@ -301,6 +314,7 @@ out:
 static void teardown(struct daemon *d)
 {
 	vmha_ipc_free(d->ipc);
+	vmha_maint_free(d->maint);
 	if (d->loop != NULL) {
 		qb_loop_timer_del(d->loop, d->tick_timer);
 		qb_loop_timer_del(d->loop, d->announce_timer);

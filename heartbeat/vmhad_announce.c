@@ -25,6 +25,7 @@ static void announce_send(struct daemon *d, struct vmha_announce *a)
 	snprintf(a->host, sizeof(a->host), "%s", d->conf.host_name);
 	a->incarnation = d->incarnation;
 	a->seq = d->seq + 1;
+	a->standby = vmha_maint_standby(d->maint);
 	if (d->guard != NULL) {
 		a->has_safety = true;
 		vmha_selfguard_safety(d->guard, &a->safety);

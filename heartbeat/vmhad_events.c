@@ -70,8 +70,16 @@ static void deliver_message(struct daemon *d, uint32_t nodeid, uint32_t pid, con
 	const struct vmha_announce *a = NULL;
 	struct vmha_failover_msg m;
 	uint64_t now = vmha_clock_now_ms();
+	bool changed = false;
 	int rc = -ENOMSG;
 
+	if (vmha_maint_deliver(d->maint, vmha_view_sender_host(d->view, nodeid, pid), buf, len,
+	                       &changed) != -ENOMSG) {
+		if (changed) {
+			vmhad_announce(d);
+		}
+		return;
+	}
 	if (d->co != NULL) {
 		rc = vmha_coordinator_deliver(
 		        d->co, now, vmha_view_sender_host(d->view, nodeid, pid), buf, len, &m);
@@ -330,4 +338,11 @@ int vmhad_watch_corosync(struct daemon *d)
 		vmha_err("cannot watch corosync's file descriptors: %s", strerror(-rc));
 	}
 	return rc;
+}
+
+int vmhad_cpg_send(void *opaque, const void *buf, size_t len)
+{
+	struct daemon *d = opaque;
+
+	return vmha_corosync_send(d->cs, buf, len);
 }

@@ -33,13 +33,6 @@ static void remember_text(struct daemon *d, const char *kind, const char *host, 
 	vmhad_remember(d, kind, &a);
 }
 
-static int co_send(void *opaque, const void *buf, size_t len)
-{
-	struct daemon *d = opaque;
-
-	return vmha_corosync_send(d->cs, buf, len);
-}
-
 static int co_start(void *opaque, const char *vm)
 {
 	struct daemon *d = opaque;
@@ -254,7 +247,7 @@ int vmhad_setup_failover(struct daemon *d)
 	struct vmha_failover_config fc = {0};
 	struct vmha_coordinator_ops ops = {
 	        .opaque = d,
-	        .send = co_send,
+	        .send = vmhad_cpg_send,
 	        .start = co_start,
 	        .fence = co_fence,
 	        .remember = co_remember,

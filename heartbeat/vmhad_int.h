@@ -24,6 +24,7 @@
 #include "heartbeat/inventory.h"
 #include "heartbeat/inventory_worker.h"
 #include "heartbeat/ipc.h"
+#include "heartbeat/maint.h"
 #include "heartbeat/msg.h"
 #include "heartbeat/notify.h"
 #include "heartbeat/regload.h"
@@ -59,6 +60,8 @@ struct daemon {
 	struct vmha_storage_worker *storage;
 	bool storage_stuck;
 	struct vmha_ipc *ipc;
+	/* the standby flag (heartbeat/maint.h) */
+	struct vmha_maint *maint;
 	qb_loop_timer_handle announce_timer;
 	qb_loop_timer_handle tick_timer;
 	uint64_t incarnation;
@@ -135,6 +138,9 @@ size_t vmhad_protected_running_here(struct daemon *d);
 
 /** The Corosync callbacks (CPG ring, membership, messages, quorum). */
 void vmhad_corosync_callbacks(struct vmha_corosync_callbacks *cb);
+
+/** Send buf to the CPG group (opaque: the daemon); 0 or -errno (-EAGAIN: flow control). */
+int vmhad_cpg_send(void *opaque, const void *buf, size_t len);
 
 /** Watch Corosync's CPG and quorum descriptors. */
 int vmhad_watch_corosync(struct daemon *d);

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "cmd_plan_apply.h"
 #include "commands.h"
 #include "planner/admission.h"
 #include "planner/cib.h"
@@ -123,19 +124,29 @@ static void print_json(struct json_object *o)
 
 static void plan_usage(FILE *out)
 {
-	fprintf(out, "Usage: vmha plan FILE|--cib FILE|--live --fail HOST[,HOST...] [--rebalance] "
-	             "[--json]\n"
-	             "\n"
-	             "Where the VMs of the failed hosts restart, in what order, and which cannot\n"
-	             "(and why). FILE is a scenario file ('-' for stdin); --cib reads a Pacemaker\n"
-	             "CIB ('-' for stdin, e.g. from 'cibadmin -Q'); --live runs 'cibadmin -Q'.\n"
-	             "\n"
-	             "  --fail H[,H...]  the hosts that fail (may be repeated)\n"
-	             "  --rebalance      propose live migrations that make room for stranded VMs\n"
-	             "  --json           one JSON object\n"
-	             "\n"
-	             "Exit status: 0 every displaced VM restarts, 1 some VM is stranded, 2 bad "
-	             "input.\n");
+	fprintf(out,
+	        "Usage: vmha plan FILE|--cib FILE|--live --fail HOST[,HOST...] [--rebalance] "
+	        "[--json]\n"
+	        "       vmha plan --rebalance --apply --fail HOST[,HOST...] [--parallel N]\n"
+	        "                 [--policy P] [--dry-run] [--transport T] [--json]\n"
+	        "\n"
+	        "Where the VMs of the failed hosts restart, in what order, and which cannot\n"
+	        "(and why). FILE is a scenario file ('-' for stdin); --cib reads a Pacemaker\n"
+	        "CIB ('-' for stdin, e.g. from 'cibadmin -Q'); --live runs 'cibadmin -Q'.\n"
+	        "\n"
+	        "  --fail H[,H...]  the hosts that fail (may be repeated)\n"
+	        "  --rebalance      propose live migrations that make room for stranded VMs\n"
+	        "  --json           one JSON object\n"
+	        "  --apply          with --rebalance, on the standalone cluster of the local\n"
+	        "                   vmhad (its status and the registry, no FILE): carry out\n"
+	        "                   the proposed live migrations, each as 'vmha host\n"
+	        "                   evacuate' moves a VM (admission control, pre-checks,\n"
+	        "                   --parallel N at once, default 2; --policy P each move\n"
+	        "                   must keep; --dry-run only checks; --transport as for\n"
+	        "                   'vmha vm'); a move that cannot be made is reported\n"
+	        "\n"
+	        "Exit status: 0 every displaced VM restarts (--apply: every move made), 1 some\n"
+	        "VM is stranded (--apply: some move was not made), 2 bad input.\n");
 }
 
 static int add_failed(const char *cmd, const struct vmha_model *m, const char *list, size_t *failed,
@@ -325,9 +336,16 @@ int vmha_cmd_plan(int argc, char **argv)
 	        {"live", no_argument, NULL, 'l'},
 	        {"json", no_argument, NULL, 'j'},
 	        {"rebalance", no_argument, NULL, 'r'},
+	        {"apply", no_argument, NULL, 'A'},
+	        {"parallel", required_argument, NULL, 'P'},
+	        {"policy", required_argument, NULL, 'p'},
+	        {"dry-run", no_argument, NULL, 'n'},
+	        {"transport", required_argument, NULL, 'T'},
+	        {"dir", required_argument, NULL, 'd'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
+	struct plan_apply_opts ap = {.parallel = 2};
 	struct source src = {NULL, NULL, false};
 	struct vmha_model *m = NULL;
 	struct vmha_plan *p = NULL;
@@ -364,6 +382,18 @@ int vmha_cmd_plan(int argc, char **argv)
 		case 'r':
 			flags |= VMHA_PLAN_REBALANCE;
 			break;
+		case 'A':
+			ap.apply = true;
+			break;
+		case 'P':
+		case 'p':
+		case 'n':
+		case 'T':
+		case 'd':
+			if (vmha_plan_apply_option(&ap, c, optarg) < 0) {
+				goto out;
+			}
+			break;
 		case 'h':
 			plan_usage(stdout);
 			rc = VMHA_EXIT_OK;
@@ -382,6 +412,12 @@ int vmha_cmd_plan(int argc, char **argv)
 	}
 	if (nlists == 0) {
 		fprintf(stderr, "vmha plan: --fail HOST[,HOST...] is required\n");
+		goto out;
+	}
+	if (ap.apply || ap.other_option) {
+		ap.json = json;
+		rc = vmha_plan_apply(&ap, src.file != NULL || src.cib != NULL || src.live,
+		                     (flags & VMHA_PLAN_REBALANCE) != 0, fail_lists, nlists);
 		goto out;
 	}
 	if (load_model("plan", &src, NULL, &m, &added) < 0) {

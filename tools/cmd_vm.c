@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "cli_conf.h"
 #include "cmd_vm_int.h"
 #include "commands.h"
 #include "vm_guard.h"
@@ -57,17 +58,20 @@ static void usage(FILE *out)
 	        "  --dry-run           only say where start would run the VM, or whether\n"
 	        "                      migrate would move it\n"
 	        "  --timeout T         migrate: abort the migration when it has not finished\n"
-	        "                      after T (default 300s); the VM keeps running here\n"
+	        "                      after T (default 300s); the VM keeps running\n"
 	        "  --bandwidth MIB_S   migrate: limit the migration to MIB_S MiB/s\n"
 	        "  --status FILE       the cluster from a saved 'vmha status --json' instead of\n"
-	        "                      the local vmhad\n\n"
+	        "                      the local vmhad\n"
+	        "  --transport T       libvirt transport to other hosts: tcp, ssh, tls, libssh,\n"
+	        "                      libssh2 (default: migration_transport of vmhad.conf,\n"
+	        "                      else tcp)\n\n"
 	        "start and stop use the cluster as the local vmhad sees it, libvirt on the\n"
-	        "chosen host (qemu+tcp://HOST/system, or the local URI for this host).\n"
+	        "chosen host (qemu+TRANSPORT://HOST/system, or the local URI for this host).\n"
 	        "migrate live-migrates a VM that runs on this host to HOST, a member of the\n"
 	        "cluster, after admission control (HOST online, allowed, room, anti-affinity,\n"
 	        "--policy) and pre-checks on HOST (not active there, memory, networks,\n"
 	        "bridges, disk paths, CPU); Ctrl-C or --timeout aborts it, leaving the VM\n"
-	        "running here.\n"
+	        "running where it was.\n"
 	        "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n");
 }
 
@@ -86,6 +90,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		OPT_DRY_RUN,
 		OPT_TIMEOUT,
 		OPT_BANDWIDTH,
+		OPT_TRANSPORT,
 		OPT_SETTING
 	};
 	static const struct option longopts[] = {
@@ -100,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	        {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
+	        {"transport", required_argument, NULL, OPT_TRANSPORT},
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {"priority", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_PRIORITY},
 	        {"restart", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_RESTART},
@@ -157,6 +163,12 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 				        optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_TRANSPORT:
+			if (vmha_cli_conf_set_transport("vm", optarg) < 0) {
+				return -EINVAL;
+			}
+			o->transport = optarg;
 			break;
 		case OPT_TIMEOUT:
 			if (vmha_util_parse_duration_ms(optarg, &o->timeout_ms) < 0 ||

@@ -39,6 +39,8 @@ struct vm_opts {
 	bool dry_run;
 	uint64_t timeout_ms;
 	uint64_t bandwidth_mibs;
+	/** --transport (NULL: vmhad.conf's migration_transport, tools/cli_conf.h) */
+	const char *transport;
 };
 
 /** The status JSON: from vmhad (checked to be root), or from --status FILE; NULL after a message. */
@@ -56,12 +58,12 @@ int64_t vmha_cmd_vm_jint(json_object *o, const char *key);
 /** @return the host where VM name runs according to the announcements, or NULL */
 const char *vmha_cmd_vm_running_on(json_object *status, const char *name);
 
-/** The planner model of the cluster from the status and the registry. @return 0 or -errno */
+/** The planner model of the cluster from the status and the registry (name NULL: no VM added or moved). @return 0 or -errno */
 int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, const char *name,
                             const char *move_to, struct vmha_model **out, size_t *added, char *err,
                             size_t errlen);
 
-/** @return the libvirt URI of host: the local one when host is self, else qemu+tcp://HOST/system (caller frees; NULL when out of memory) */
+/** @return the libvirt URI of host: the local one when host is self, else qemu+TRANSPORT://HOST/system with the configured transport (tools/cli_conf.h; caller frees; NULL after a message) */
 char *vmha_cmd_vm_host_uri(const char *host, const char *self);
 
 /** Open libvirt on host (the local URI when host is self). @return 0 or -errno */
@@ -72,6 +74,32 @@ int vmha_cmd_vm_start(struct vmha_registry *reg, const char *name, const struct 
 
 /** vmha vm stop NAME. @return an exit code (enum vmha_exit) */
 int vmha_cmd_vm_stop(struct vmha_registry *reg, const char *name, const struct vm_opts *o);
+
+/**
+ * Admission control for moving vm to host target: target online, in the
+ * VM's allowed hosts, no member of its anti-affinity group there, room in
+ * every dimension, and policy (NULL: none) still satisfied with the VM there.
+ * @return 0 and *ok (why in reason when not), or -errno with err set
+ */
+int vmha_cmd_vm_migrate_admission(struct vmha_registry *reg, json_object *status,
+                                  const struct vmha_registry_vm *vm, const char *target,
+                                  const char *policy, bool *ok, char *reason, size_t reason_len,
+                                  char *err, size_t errlen);
+
+/**
+ * Live-migrate vm from host source to host target (libvirt of source over
+ * the configured transport unless source is self): pre-checks on target,
+ * the migration with o's timeout and bandwidth, its arrival verified.
+ * Ctrl-C aborts it. The VM keeps running on source on failure.
+ * @param progress  print progress on stderr
+ * @return 0, or -errno with why set
+ */
+int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source, const char *self,
+                           const char *target, const struct vm_opts *o, bool progress, char *why,
+                           size_t why_len);
+
+/** Wait (bounded) until vmhad announces VM name on target. @return whether it does (true with --status) */
+bool vmha_cmd_vm_caught_up(const struct vm_opts *o, const char *name, const char *target);
 
 /** vmha vm migrate NAME HOST. @return an exit code (enum vmha_exit) */
 int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,

@@ -95,16 +95,10 @@ static bool list_has(const char *list, const char *item)
 	return false;
 }
 
-/*
- * Admission control for moving VM name to host target: target online, in
- * the VM's allowed hosts, no member of its anti-affinity group there, room
- * in every dimension, and the policy still satisfied with the VM there.
- * @return 0 and *ok (why in reason when not), or -errno with err set
- */
-static int migrate_admission(struct vmha_registry *reg, json_object *status,
-                             const struct vmha_registry_vm *vm, const char *target,
-                             const char *policy, bool *ok, char *reason, size_t reason_len,
-                             char *err, size_t errlen)
+int vmha_cmd_vm_migrate_admission(struct vmha_registry *reg, json_object *status,
+                                  const struct vmha_registry_vm *vm, const char *target,
+                                  const char *policy, bool *ok, char *reason, size_t reason_len,
+                                  char *err, size_t errlen)
 {
 	const char *name = vmha_registry_vm_name(vm);
 	const char *allowed = vmha_registry_vm_get(vm, VMHA_REGISTRY_ALLOWED);
@@ -182,6 +176,10 @@ static int migrate_admission(struct vmha_registry *reg, json_object *status,
 			         target, vmha_model_dim_name(m, d), used, name, cap);
 			goto out;
 		}
+	}
+	if (policy == NULL) {
+		*ok = true; /* no policy: capacity, placement rules and affinity only */
+		goto out;
 	}
 	rc = vmha_admission_new(m, policy, &adm, err, errlen);
 	if (rc == 0) {
@@ -265,12 +263,11 @@ static void print_migrate_json(const char *name, const char *source, const char 
 	json_object_put(obj);
 }
 
-int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,
-                        const struct vm_opts *o)
+int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source, const char *self,
+                           const char *target, const struct vm_opts *o, bool progress, char *why,
+                           size_t why_len)
 {
-	json_object *status = NULL;
-	json_object *daemon = NULL;
-	struct vmha_registry_vm *vm = NULL;
+	const char *name = vmha_registry_vm_name(vm);
 	struct vmha_virt *v = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	struct vmha_migration *mig = NULL;
@@ -280,21 +277,129 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	struct sigaction old_int;
 	struct sigaction old_term;
 	bool handlers = false;
+	char *uri = NULL;
+	char err[512] = "";
+	uint64_t timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MIGRATE_TIMEOUT_MS;
+	uint64_t abort_ms;
+	uint64_t deadline_ms;
+	int state = 0;
+	int sreason = 0;
+	int rc;
+
+	why[0] = '\0';
+	rc = vmha_cmd_vm_virt_on(source, self, &v);
+	if (rc < 0) {
+		snprintf(why, why_len, "cannot connect to libvirt on host '%s'", source);
+		goto out;
+	}
+	rc = vmha_virt_domain_lookup(v, vmha_registry_vm_uuid(vm), name,
+	                             vmha_deadline_in_ms(VIRT_TIMEOUT_MS), &dom);
+	if (rc == 0) {
+		rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(VIRT_TIMEOUT_MS), &state,
+		                                &sreason);
+	}
+	if (rc < 0 || (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)) {
+		snprintf(why, why_len, "'%s' does not run in the libvirt of host '%s': %s", name,
+		         source, rc < 0 ? vmha_virt_error(v) : vmha_virt_state_name(state));
+		rc = rc < 0 ? rc : -ESRCH;
+		goto out;
+	}
+	uri = vmha_cmd_vm_host_uri(target, NULL);
+	mig = uri != NULL ? vmha_migration_new(dom, target, uri) : NULL;
+	if (mig == NULL) {
+		snprintf(why, why_len, "cannot build the uri of host '%s'", target);
+		rc = -ENOMEM;
+		goto out;
+	}
+	if (o->bandwidth_mibs > 0) {
+		virTypedParameterPtr params = NULL;
+		int nparams = 0;
+		int maxparams = 0;
+
+		rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
+		                             VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
+		             ? -ENOMEM
+		             : vmha_migration_set_params(mig,
+		                                         VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER,
+		                                         params, nparams);
+		virTypedParamsFree(params, nparams);
+		if (rc < 0) {
+			snprintf(why, why_len, "out of memory");
+			goto out;
+		}
+	}
+	rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
+	if (rc == 0) {
+		rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
+	}
+	if (rc < 0) {
+		snprintf(why, why_len, "the registry's XML of '%s': %s", name,
+		         err[0] != '\0' ? err : strerror(-rc));
+		goto out;
+	}
+	if (progress) {
+		vmha_migration_set_progress_fn(mig, print_progress, &mv);
+	}
+	vmha_migration_set_poll_ms(mig, MIGRATE_POLL_MS);
+	vmha_migration_set_cancel(mig, &migrate_cancel);
+	abort_ms = vmha_clock_now_ms() + timeout_ms;
+	deadline_ms = abort_ms + MIGRATE_ABORT_GRACE_MS;
+	rc = vmha_migration_precheck(mig, abort_ms);
+	if (rc < 0) {
+		snprintf(why, why_len, "pre-check on '%s' failed: %s", target,
+		         vmha_migration_reason(mig));
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cancel_signal;
+	sigemptyset(&sa.sa_mask);
+	migrate_cancel = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers = true;
+	rc = vmha_migration_run(mig, abort_ms, deadline_ms);
+	if (progress && mv.tty) {
+		fprintf(stderr, "\n");
+	}
+	if (rc == 0) {
+		rc = vmha_migration_verify_arrival(mig, vmha_deadline_in_ms(VIRT_TIMEOUT_MS));
+	}
+	if (rc < 0) {
+		snprintf(why, why_len, "%s", vmha_migration_reason(mig));
+	}
+out:
+	if (handlers) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
+	vmha_migration_free(mig);
+	vmha_domxml_free(dx);
+	free(uri);
+	vmha_virt_domain_free(dom);
+	vmha_virt_free(v);
+	return rc;
+}
+
+bool vmha_cmd_vm_caught_up(const struct vm_opts *o, const char *name, const char *target)
+{
+	return o->status_path != NULL || vmhad_caught_up(o, name, target);
+}
+
+int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,
+                        const struct vm_opts *o)
+{
+	json_object *status = NULL;
+	json_object *daemon = NULL;
+	struct vmha_registry_vm *vm = NULL;
 	const char *policy = o->policy != NULL ? o->policy : "host-failures:1";
 	const char *self = NULL;
 	const char *where = NULL;
-	char *uri = NULL;
 	char *rerr = NULL;
 	char reason[512] = "";
 	char err[512] = "";
 	char hosts[512] = "";
-	uint64_t timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MIGRATE_TIMEOUT_MS;
 	uint64_t start_ms = vmha_clock_now_ms();
-	uint64_t abort_ms;
-	uint64_t deadline_ms;
 	bool admitted = false;
-	int state = 0;
-	int sreason = 0;
 	int rc = VMHA_EXIT_USAGE;
 	int err_rc;
 
@@ -347,13 +452,13 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	if (strcmp(where, self) != 0) {
 		fprintf(stderr,
 		        "vmha vm migrate: '%s' runs on host '%s', not on this host '%s': run the "
-		        "migration there\n",
-		        name, where, self);
+		        "migration there (or 'vmha host evacuate %s')\n",
+		        name, where, self, where);
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}
-	err_rc = migrate_admission(reg, status, vm, target, policy, &admitted, reason,
-	                           sizeof(reason), err, sizeof(err));
+	err_rc = vmha_cmd_vm_migrate_admission(reg, status, vm, target, policy, &admitted, reason,
+	                                       sizeof(reason), err, sizeof(err));
 	if (err_rc < 0) {
 		fprintf(stderr, "vmha vm migrate: %s\n", err);
 		goto out;
@@ -370,120 +475,38 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 		fprintf(stderr, "vmha vm migrate: %s: forced\n", reason);
 	}
 	if (o->dry_run && o->json) {
-		print_migrate_json(name, self, target, admitted, false, 0);
+		print_migrate_json(name, where, target, admitted, false, 0);
 		rc = VMHA_EXIT_OK;
 		goto out;
 	}
 	if (o->dry_run) {
-		printf("would migrate '%s' from host '%s' to host '%s' (%s)\n", name, self, target,
+		printf("would migrate '%s' from host '%s' to host '%s' (%s)\n", name, where, target,
 		       admitted ? "admitted" : "refused, forced");
 		rc = VMHA_EXIT_OK;
 		goto out;
 	}
 	rc = VMHA_EXIT_NO;
-	if (vmha_cmd_vm_virt_on(self, self, &v) < 0) {
-		goto out;
-	}
-	err_rc = vmha_virt_domain_lookup(v, vmha_registry_vm_uuid(vm), name,
-	                                 vmha_deadline_in_ms(VIRT_TIMEOUT_MS), &dom);
-	if (err_rc == 0) {
-		err_rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(VIRT_TIMEOUT_MS),
-		                                    &state, &sreason);
-	}
-	if (err_rc < 0 || (state != VIR_DOMAIN_RUNNING && state != VIR_DOMAIN_PAUSED)) {
-		fprintf(stderr, "vmha vm migrate: '%s' does not run in this host's libvirt: %s\n",
-		        name, err_rc < 0 ? vmha_virt_error(v) : vmha_virt_state_name(state));
-		goto out;
-	}
-	uri = vmha_cmd_vm_host_uri(target, NULL);
-	mig = uri != NULL ? vmha_migration_new(dom, target, uri) : NULL;
-	if (mig == NULL) {
-		fprintf(stderr, "vmha vm migrate: out of memory\n");
-		goto out;
-	}
-	if (o->bandwidth_mibs > 0) {
-		virTypedParameterPtr params = NULL;
-		int nparams = 0;
-		int maxparams = 0;
-
-		err_rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
-		                                 VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
-		                 ? -ENOMEM
-		                 : vmha_migration_set_params(
-		                           mig, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, params,
-		                           nparams);
-		virTypedParamsFree(params, nparams);
-		if (err_rc < 0) {
-			fprintf(stderr, "vmha vm migrate: out of memory\n");
-			goto out;
-		}
-	}
-	err_rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
-	if (err_rc == 0) {
-		err_rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
-	}
-	if (err_rc < 0) {
-		fprintf(stderr, "vmha vm migrate: the registry's XML of '%s': %s\n", name,
-		        err[0] != '\0' ? err : strerror(-err_rc));
-		goto out;
-	}
-	vmha_migration_set_progress_fn(mig, print_progress, &mv);
-	vmha_migration_set_poll_ms(mig, MIGRATE_POLL_MS);
-	vmha_migration_set_cancel(mig, &migrate_cancel);
-	abort_ms = start_ms + timeout_ms;
-	deadline_ms = abort_ms + MIGRATE_ABORT_GRACE_MS;
-	err_rc = vmha_migration_precheck(mig, abort_ms);
-	if (err_rc < 0) {
-		fprintf(stderr, "vmha vm migrate: pre-check on '%s' failed: %s\n", target,
-		        vmha_migration_reason(mig));
-		goto out;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_cancel_signal;
-	sigemptyset(&sa.sa_mask);
-	migrate_cancel = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	handlers = true;
-	err_rc = vmha_migration_run(mig, abort_ms, deadline_ms);
-	if (mv.tty) {
-		fprintf(stderr, "\n");
-	}
-	if (err_rc < 0) {
-		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
-		goto out;
-	}
-	err_rc = vmha_migration_verify_arrival(mig, vmha_deadline_in_ms(VIRT_TIMEOUT_MS));
-	if (err_rc < 0) {
-		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
+	if (vmha_cmd_vm_migrate_do(vm, where, self, target, o, true, reason, sizeof(reason)) < 0) {
+		fprintf(stderr, "vmha vm migrate: %s\n", reason);
 		goto out;
 	}
 	if (o->json) {
-		print_migrate_json(name, self, target, admitted, true,
+		print_migrate_json(name, where, target, admitted, true,
 		                   vmha_clock_now_ms() - start_ms);
 	} else {
-		printf("migrated '%s' from host '%s' to host '%s' in %" PRIu64 " ms\n", name, self,
+		printf("migrated '%s' from host '%s' to host '%s' in %" PRIu64 " ms\n", name, where,
 		       target, vmha_clock_now_ms() - start_ms);
 	}
 	rc = VMHA_EXIT_OK;
 	/* vmhad relocates the VM once the target announces it running */
-	if (o->status_path == NULL && !vmhad_caught_up(o, name, target)) {
+	if (!vmha_cmd_vm_caught_up(o, name, target)) {
 		fprintf(stderr,
 		        "vmha vm migrate: vmhad does not see '%s' on '%s' yet; check 'vmha "
 		        "status'\n",
 		        name, target);
 	}
 out:
-	if (handlers) {
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
-	}
-	vmha_migration_free(mig);
-	vmha_domxml_free(dx);
-	free(uri);
 	free(rerr);
-	vmha_virt_domain_free(dom);
-	vmha_virt_free(v);
 	vmha_registry_vm_free(vm);
 	json_object_put(status);
 	return rc;

@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "cli_conf.h"
 #include "cmd_vm_int.h"
 #include "commands.h"
 #include "vm_guard.h"
@@ -22,6 +23,7 @@
 #include "planner/regmodel.h"
 #include "migration.h"
 #include "registry.h"
+#include "transport.h"
 #include "util.h"
 #include "virt.h"
 
@@ -163,7 +165,10 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
 		vmha_model_host_set_capacity(m, idx, d_mem,
 		                             (uint64_t)vmha_cmd_vm_jint(h, "memory_kib") / 1024);
 		vmha_model_host_set_standby(m, idx, st == NULL || strcmp(st, "online") != 0);
-		json_object_object_get_ex(h, "vms", &vms);
+		/* a lost or fenced host's last announcement: its VMs run elsewhere now, or nowhere */
+		if (st != NULL && (strcmp(st, "online") == 0 || strcmp(st, "standby") == 0)) {
+			json_object_object_get_ex(h, "vms", &vms);
+		}
 		for (j = 0; rc == 0 && vms != NULL && j < json_object_array_length(vms); j++) {
 			json_object *v = json_object_array_get_idx(vms, j);
 			const char *vn = vmha_cmd_vm_jstr(v, "name");
@@ -184,7 +189,9 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
 			        m, vi, d_mem, (uint64_t)vmha_cmd_vm_jint(v, "memory_kib") / 1024);
 			/* a VM being migrated counts on its target */
 			rc = vmha_model_vm_set_host(
-			        m, vi, move_to != NULL && strcmp(vn, name) == 0 ? move_to : hn);
+			        m, vi,
+			        move_to != NULL && name != NULL && strcmp(vn, name) == 0 ? move_to
+			                                                                 : hn);
 			if (rc == 0 && vmha_registry_load(reg, vn, &vm, &rerr) == 0) {
 				rc = vmha_registry_to_model_vm(m, vi, d_cpu, d_mem, vm, vn, err,
 				                               errlen);
@@ -195,7 +202,7 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
 			vm = NULL;
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0 && name != NULL) {
 		rc = vmha_registry_load(reg, name, &vm, &rerr);
 		if (rc < 0) {
 			snprintf(err, errlen, "'%s' is not in the registry: %s", name,
@@ -207,13 +214,13 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
 			rc = vmha_model_add_vm(m, name, "registry", &idx);
 		}
 	}
-	if (rc == 0 && move_to == NULL) {
+	if (rc == 0 && name != NULL && move_to == NULL) {
 		rc = vmha_registry_to_model_vm(m, idx, d_cpu, d_mem, vm, name, err, errlen);
 	}
 	if (rc == 0) {
 		rc = vmha_model_finish(m, err, errlen);
 	}
-	for (i = 0; rc == 0 && i < vmha_model_vm_count(m); i++) {
+	for (i = 0; rc == 0 && name != NULL && i < vmha_model_vm_count(m); i++) {
 		if (strcmp(vmha_model_vm_name(m, i), name) == 0) {
 			*added = i;
 		}
@@ -239,7 +246,8 @@ char *vmha_cmd_vm_host_uri(const char *host, const char *self)
 	if (self != NULL && strcmp(host, self) == 0) {
 		return strdup(local != NULL && local[0] ? local : "qemu:///system");
 	}
-	if (asprintf(&uri, "qemu+tcp://%s/system", host) < 0) {
+	if (vmha_cli_conf_transport() == NULL ||
+	    vmha_transport_uri(vmha_cli_conf_transport(), host, &uri) < 0) {
 		return NULL;
 	}
 	return uri;
@@ -251,7 +259,8 @@ int vmha_cmd_vm_virt_on(const char *host, const char *self, struct vmha_virt **v
 	int rc;
 
 	if (uri == NULL) {
-		return -ENOMEM;
+		fprintf(stderr, "vmha vm: cannot build the libvirt uri of host '%s'\n", host);
+		return -EINVAL;
 	}
 	rc = vmha_virt_open(uri, 5, vmha_deadline_in_ms(VIRT_TIMEOUT_MS), v);
 	if (rc < 0) {

@@ -26,6 +26,8 @@ int vmha_cmd_status(int argc, char **argv);
 int vmha_cmd_fence(int argc, char **argv);
 /** vmha vm: the standalone inventory (tools/cmd_vm.c) */
 int vmha_cmd_vm(int argc, char **argv);
+/** vmha host: standby, online, evacuate (tools/cmd_host.c) */
+int vmha_cmd_host(int argc, char **argv);
 
 /**
  * Ask the local vmhad for its status (the JSON of `vmha status --json`).

@@ -16,6 +16,7 @@ static const struct {
         {"admission", vmha_cmd_admission, "whether the cluster satisfies an admission policy"},
         {"status", vmha_cmd_status, "hosts, VMs and quorum as the local vmhad sees them"},
         {"vm", vmha_cmd_vm, "the standalone inventory: add, remove, list, start, stop, migrate"},
+        {"host", vmha_cmd_host, "host maintenance: standby, online, evacuate"},
         {"fence", vmha_cmd_fence, "fence a node through the configured devices"},
 };
 

@@ -99,6 +99,8 @@ fo_up() {
 			echo "mode = standalone"
 			echo "allow_insecure_ring = yes"
 			echo "registry_dir = /var/lib/libvirt/shared/registry"
+			# the node's own state (standby flag): private to the node
+			echo "state_dir = /var/lib/libvirt/vmha"
 			[ "$fence" = --fence ] && echo "fence_config = /var/lib/libvirt/shared/vmha/fence.conf"
 			echo "libvirt_uri = qemu:///system"
 			echo "log_level = $FO_LOG_LEVEL"

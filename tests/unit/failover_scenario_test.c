@@ -13,7 +13,7 @@
  *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
  *                                  coordinator
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
- *      [watchdog=MS] [self-fence-delay=MS] [fence-device]
+ *      [watchdog=MS] [self-fence-delay=MS] [fence-device] [standby]
  *                                  H's announcement (incarnation, seq: of its vmhad;
  *                                  its safety settings when any of the last three is given)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
@@ -339,6 +339,8 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 			parse_vms(r, args[k] + 4, &a);
 		} else if (strcmp(args[k], "health=degraded") == 0) {
 			a.health = VMHA_HEALTH_DEGRADED;
+		} else if (strcmp(args[k], "standby") == 0) {
+			a.standby = true;
 		} else if (strncmp(args[k], "inc=", 4) == 0) {
 			a.incarnation = strtoull(args[k] + 4, NULL, 10);
 		} else if (strncmp(args[k], "seq=", 4) == 0) {

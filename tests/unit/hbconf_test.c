@@ -63,6 +63,13 @@ static void test_values(void **state)
 	assert_int_equal(conf.mode, VMHA_HB_MODE_STANDALONE);
 	assert_true(conf.allow_insecure_ring);
 	assert_int_equal(conf.fake_vms, 100);
+	assert_string_equal(conf.state_dir, "/var/lib/vmha");
+	assert_string_equal(conf.migration_transport, "tcp");
+	assert_int_equal(load_text("state_dir = /run/st\nmigration_transport = ssh\n", &conf, err,
+	                           sizeof(err), path, sizeof(path)),
+	                 0);
+	assert_string_equal(conf.state_dir, "/run/st");
+	assert_string_equal(conf.migration_transport, "ssh");
 }
 
 static void test_errors(void **state)

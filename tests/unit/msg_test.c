@@ -209,7 +209,8 @@ static void test_rejects(void **state)
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
 	         -EBADMSG, "host a number", "field 'host' is not a string"},
-	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h\\u00001\",\"incarnation\":1,\"seq\":1,"
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h\\u00001\",\"incarnation\":1,\"seq\":"
+	         "1,"
 	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\","
 	         "\"standby\":false,\"vms\":[]}",
 	         -EBADMSG, "NUL in the host name", "field 'host' contains a NUL character"},

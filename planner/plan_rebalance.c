@@ -103,6 +103,15 @@ out:
 	return rc;
 }
 
+/* Restart stranded VM v where it fits now (best fit), as the restarts did. */
+static int place_if_fits(struct vmha_plan *p, size_t v, bool *placed)
+{
+	long h = plan_choose(p, v, BEST_FIT, -1, p->extra[v] != 0);
+
+	*placed = h >= 0;
+	return h >= 0 ? plan_assign(p, v, (size_t)h) : 0;
+}
+
 int plan_rebalance(struct vmha_plan *p)
 {
 	size_t *on = NULL;
@@ -126,6 +135,11 @@ int plan_rebalance(struct vmha_plan *p)
 
 		if (p->outcome[sv] != VMHA_PLAN_STRANDED) {
 			continue;
+		}
+		/* an earlier VM's migrations may have left room for this one */
+		rc = place_if_fits(p, sv, &found);
+		if (rc < 0) {
+			goto out;
 		}
 		for (moves = 1; moves <= 2 && !found; moves++) {
 			size_t h;
@@ -178,6 +192,17 @@ int plan_rebalance(struct vmha_plan *p)
 						}
 					}
 				}
+			}
+		}
+	}
+	/* and a later VM's migrations for an earlier one */
+	for (i = 0; i < p->ndisp; i++) {
+		bool placed = false;
+
+		if (p->outcome[p->disp[i]] == VMHA_PLAN_STRANDED) {
+			rc = place_if_fits(p, p->disp[i], &placed);
+			if (rc < 0) {
+				goto out;
 			}
 		}
 	}

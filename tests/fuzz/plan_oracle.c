@@ -245,15 +245,7 @@ static void check_groups_and_stranded(struct state *s)
 			vmha_fuzz_fail("stranded VM '%s' has no reason",
 			               vmha_model_vm_name(s->m, v));
 		}
-		/*
-		 * Known planner gap, not yet checked under REBALANCE: after the
-		 * migrations made room for one VM, the planner does not place the
-		 * other stranded VMs into what is left (fuzz finding kept in
-		 * tests/fuzz/findings/planner-rebalance-strands-fitting-vm.scenario,
-		 * vmha plan FILE --fail h1 --rebalance). Drop this exception once
-		 * the planner re-places stranded VMs after its migrations.
-		 */
-		for (h = 0; h < s->nh && !(s->flags & VMHA_PLAN_REBALANCE); h++) {
+		for (h = 0; h < s->nh; h++) {
 			if (may_use(s, v, h, s->extra[v]) && fits(s, v, h) &&
 			    !group_conflict(s, v, h)) {
 				vmha_fuzz_fail("stranded VM '%s' fits on '%s' in the final plan",

@@ -28,6 +28,10 @@ struct fake {
 	struct vmha_failover_msg sent[MAX_SENT];
 	char fenced_host[VMHA_NAME_SIZE];
 	char started_vm[VMHA_NAME_SIZE];
+	/* what send (when not busy), fence and start return */
+	int send_rc;
+	int fence_rc;
+	int start_rc;
 };
 
 static int fake_send(void *opaque, const void *buf, size_t len)
@@ -37,6 +41,9 @@ static int fake_send(void *opaque, const void *buf, size_t len)
 
 	if (f->busy) {
 		return -EAGAIN;
+	}
+	if (f->send_rc < 0) {
+		return f->send_rc;
 	}
 	assert_true(f->n_sent < MAX_SENT);
 	assert_int_equal(vmha_failover_msg_decode(buf, len, &f->sent[f->n_sent], err, sizeof(err)),
@@ -50,7 +57,7 @@ static int fake_start(void *opaque, const char *vm)
 	struct fake *f = opaque;
 
 	snprintf(f->started_vm, sizeof(f->started_vm), "%s", vm);
-	return 0;
+	return f->start_rc;
 }
 
 static int fake_fence(void *opaque, const char *host)
@@ -58,7 +65,7 @@ static int fake_fence(void *opaque, const char *host)
 	struct fake *f = opaque;
 
 	snprintf(f->fenced_host, sizeof(f->fenced_host), "%s", host);
-	return 0;
+	return f->fence_rc;
 }
 
 static void announce(struct vmha_coordinator *c, const char *host, const char *vm)
@@ -163,6 +170,80 @@ static void test_fence_then_start(void **state)
 	vmha_coordinator_free(c);
 }
 
+static void test_send_error_keeps_message(void **state)
+{
+	struct fake f = {.send_rc = -EIO};
+	struct vmha_coordinator *c = setup_c(&f);
+
+	(void)state;
+	vmha_failover_host_online(vmha_coordinator_failover(c), "h3", false);
+	vmha_coordinator_host_down(c, 0, "h3");
+	/* an error other than "try again": kept for the next tick, not dropped */
+	assert_int_equal(vmha_coordinator_outbox_count(c), 1);
+	vmha_coordinator_tick(c, 100);
+	assert_int_equal(vmha_coordinator_outbox_count(c), 1);
+	assert_int_equal(f.n_sent, 0);
+	f.send_rc = 0;
+	vmha_coordinator_tick(c, 200);
+	assert_int_equal(vmha_coordinator_outbox_count(c), 0);
+	assert_int_equal(f.n_sent, 1);
+	assert_string_equal(f.sent[0].type, "down");
+	vmha_coordinator_free(c);
+}
+
+static void test_fence_cannot_start(void **state)
+{
+	struct fake f = {.fence_rc = -EAGAIN};
+	struct vmha_coordinator *c = setup_c(&f);
+	size_t i;
+
+	(void)state;
+	vmha_failover_host_online(vmha_coordinator_failover(c), "h3", false);
+	vmha_coordinator_host_down(c, 0, "h3");
+	loop_back(c, &f, 0);
+	assert_string_equal(f.fenced_host, "h3");
+	/* a fence that cannot even start is a failed fence: never "fenced", nothing planned */
+	for (i = 0; i < f.n_sent; i++) {
+		assert_string_not_equal(f.sent[i].type, "fenced");
+		assert_string_not_equal(f.sent[i].type, "assign");
+	}
+	assert_string_equal(f.started_vm, "");
+	/* and it is retried later (a fence still "running" would never be) */
+	f.fenced_host[0] = '\0';
+	f.fence_rc = 0;
+	vmha_coordinator_tick(c, 10 * 60 * 1000);
+	assert_string_equal(f.fenced_host, "h3");
+	vmha_coordinator_free(c);
+}
+
+static void test_start_cannot_start(void **state)
+{
+	struct fake f = {.start_rc = -EAGAIN};
+	struct vmha_coordinator *c = setup_c(&f);
+	size_t mark;
+	size_t i;
+
+	(void)state;
+	vmha_failover_host_online(vmha_coordinator_failover(c), "h3", false);
+	vmha_coordinator_host_down(c, 0, "h3");
+	loop_back(c, &f, 0);
+	mark = f.n_sent;
+	vmha_coordinator_fence_done(c, 10, "h3", true, "agents");
+	loop_back(c, &f, mark);
+	assert_true(f.n_sent >= mark + 2);
+	assert_string_equal(f.sent[mark + 1].type, "assign");
+	/* (loop_back delivered the assignment too: the start was asked for) */
+	assert_string_equal(f.started_vm, "web1");
+	/* the worker did not start: a failed start result goes out at once */
+	for (i = mark + 2; i < f.n_sent && strcmp(f.sent[i].type, "start") != 0; i++) {
+	}
+	assert_true(i < f.n_sent);
+	assert_string_equal(f.sent[i].vm, "web1");
+	assert_false(f.sent[i].ok);
+	assert_non_null(strstr(f.sent[i].text, "cannot start a worker"));
+	vmha_coordinator_free(c);
+}
+
 /* Q12: after a ring change nothing acts until the quorum of that ring is reported. */
 static void test_quorum_unknown_until_its_ring(void **state)
 {
@@ -225,6 +306,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_outbox_keeps_order),
 	        cmocka_unit_test(test_fence_then_start),
+	        cmocka_unit_test(test_send_error_keeps_message),
+	        cmocka_unit_test(test_fence_cannot_start),
+	        cmocka_unit_test(test_start_cannot_start),
 	        cmocka_unit_test(test_forged_dropped),
 	        cmocka_unit_test(test_quorum_unknown_until_its_ring),
 	};

@@ -1,5 +1,5 @@
 /*
- * Replays the scenario files of tests/failover through the failover coordinator
+ * Replays the event scripts (<case>.fo-events) of tests/failover through the failover coordinator
  * (heartbeat/failover.c) on several fake hosts, every one fed the same
  * ordered inputs (as CPG would deliver them), and compares the action log
  * with the expected one (diff -u on failure; VMHA_REGENERATE=1 rewrites it).
@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/types.h>
 
 #include <cmocka.h>
@@ -625,7 +626,12 @@ static void run_case(void **state)
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
+	/* .scenario is the planner's cluster description: one suffix, one format */
 	snprintf(path, sizeof(path), "%s/%s.scenario", FO_SCENARIO_DIR, c->name);
+	if (access(path, F_OK) == 0) {
+		fail_msg("'%s': a failover event script is named %s.fo-events", path, c->name);
+	}
+	snprintf(path, sizeof(path), "%s/%s.fo-events", FO_SCENARIO_DIR, c->name);
 	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", FO_SCENARIO_DIR, c->name);
 	r.file = path;
 	in = fopen(path, "re");

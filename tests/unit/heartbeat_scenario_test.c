@@ -1,11 +1,11 @@
 /*
- * Replays the scenario files of tests/heartbeat through the state machine
+ * Replays the event scripts (<case>.hb-events) of tests/heartbeat through the state machine
  * (heartbeat/view.c) with several fake hosts on a virtual clock, and
  * compares the event log with the expected one (diff -u on failure;
  * VMHA_REGENERATE=1 rewrites the expectations).
  *
  * tests/heartbeat/cases.list: one line per case, "name description".
- * tests/heartbeat/<name>.scenario: the input, one command per line (see
+ * tests/heartbeat/<name>.hb-events: the input, one command per line (see
  * tests/heartbeat/README.md); <name>.expected: the event log.
  */
 #include "config.h"
@@ -630,7 +630,12 @@ static void run_case(void **state)
 	r.storage = true;
 	r.storage_timeout_ms = 3000;
 	r.silence_timeout_ms = 10000;
+	/* .scenario is the planner's cluster description: one suffix, one format */
 	snprintf(path, sizeof(path), "%s/%s.scenario", HB_SCENARIO_DIR, c->name);
+	if (access(path, F_OK) == 0) {
+		fail_msg("'%s': a heartbeat event script is named %s.hb-events", path, c->name);
+	}
+	snprintf(path, sizeof(path), "%s/%s.hb-events", HB_SCENARIO_DIR, c->name);
 	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", HB_SCENARIO_DIR, c->name);
 	r.file = path;
 	in = fopen(path, "re");

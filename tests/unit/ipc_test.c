@@ -22,6 +22,7 @@
 #include <qb/qbloop.h>
 
 #include "heartbeat/ipc.h"
+#include "heartbeat/ipc_client.h"
 #include "tools/commands.h"
 
 #define STATUS_TEXT "{\"self\":\"h1\",\"quorate\":true}"
@@ -56,7 +57,17 @@ static void poll_child(void *data)
 /* Child: ask twice; exit 0 when the answers are as expected. */
 static int ask(int expect_rc)
 {
+	struct vmha_ipc_peer peer;
+	int prc;
 	int i;
+
+	/* the server's credentials: the parent's, whoever may ask for the status */
+	prc = vmha_ipc_client_peer(&peer);
+	if (prc != 0 || peer.pid != getppid() || peer.uid != getuid()) {
+		fprintf(stderr, "peer: rc %d, pid %d (parent %d), uid %d\n", prc, (int)peer.pid,
+		        (int)getppid(), (int)peer.uid);
+		return 1;
+	}
 
 	for (i = 0; i < 2; i++) {
 		char *text = NULL;
@@ -120,6 +131,7 @@ static void test_no_server(void **state)
 {
 	char *text = NULL;
 	char err[512] = "";
+	struct vmha_ipc_peer peer;
 
 	(void)state;
 	/* with no server, the client says so instead of hanging */
@@ -129,6 +141,7 @@ static void test_no_server(void **state)
 	}
 	assert_null(text);
 	assert_non_null(strstr(err, "cannot reach vmhad"));
+	assert_true(vmha_ipc_client_peer(&peer) < 0);
 }
 
 int main(void)

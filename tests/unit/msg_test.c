@@ -88,55 +88,56 @@ static void test_rejects(void **state)
 		const char *text;
 		int rc;
 		const char *why;
+		const char *err; /* a part of the error expected, when given */
 	} cases[] = {
-	        {"", -EBADMSG, "empty"},
-	        {"[]", -EBADMSG, "not an object"},
-	        {"{\"v\":2,\"type\":\"announce\"}", -EPROTONOSUPPORT, "version 2"},
-	        {"{\"type\":\"announce\"}", -EBADMSG, "no version"},
-	        {"{\"v\":\"1\"}", -EBADMSG, "version as string"},
+	        {"", -EBADMSG, "empty", NULL},
+	        {"[]", -EBADMSG, "not an object", NULL},
+	        {"{\"v\":2,\"type\":\"announce\"}", -EPROTONOSUPPORT, "version 2", NULL},
+	        {"{\"type\":\"announce\"}", -EBADMSG, "no version", NULL},
+	        {"{\"v\":\"1\"}", -EBADMSG, "version as string", NULL},
 	        {"{\"v\":1,\"type\":\"hello\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,\"cpus\":"
 	         "1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
-	         -EBADMSG, "unknown type"},
+	         -EBADMSG, "unknown type", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"../"
 	         "x\",\"incarnation\":1,\"seq\":1,\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
-	         -EBADMSG, "bad host name"},
+	         -EBADMSG, "bad host name", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":-1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
-	         -EBADMSG, "negative seq"},
+	         -EBADMSG, "negative seq", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":2,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
-	         -EBADMSG, "free above total"},
+	         -EBADMSG, "free above total", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1.5,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]}",
-	         -EBADMSG, "fractional cpus"},
+	         -EBADMSG, "fractional cpus", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[],"
 	         "\"extra\":1}",
-	         -EBADMSG, "unknown field"},
+	         -EBADMSG, "unknown field", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[]} x",
-	         -EBADMSG, "trailing bytes"},
+	         -EBADMSG, "trailing bytes", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":["
 	         "{\"name\":\"a\",\"uuid\":\"nope\",\"state\":\"running\",\"vcpus\":1,\"memory_"
 	         "kib\":1}]}",
-	         -EBADMSG, "bad uuid"},
+	         -EBADMSG, "bad uuid", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
@@ -147,7 +148,7 @@ static void test_rejects(void **state)
 	         "{\"name\":\"a\",\"uuid\":\"7f1c2a9e-0d3b-4c5e-9a7f-1b2c3d4e5f60\",\"state\":"
 	         "\"running\","
 	         "\"vcpus\":1,\"memory_kib\":1}]}",
-	         -EBADMSG, "duplicate vm name"},
+	         -EBADMSG, "duplicate vm name", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
@@ -155,51 +156,80 @@ static void test_rejects(void **state)
 	         "{\"name\":\"a\",\"uuid\":\"6f1c2a9e-0d3b-4c5e-9a7f-1b2c3d4e5f60\",\"state\":"
 	         "\"zombie\","
 	         "\"vcpus\":1,\"memory_kib\":1}]}",
-	         -EBADMSG, "unknown vm state"},
+	         -EBADMSG, "unknown vm state", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[",
-	         -EBADMSG, "truncated"},
+	         -EBADMSG, "truncated", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"vms\":[[[[1]]]]}",
-	         -EBADMSG, "too deep"},
+	         -EBADMSG, "too deep", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":1,\"vms\":[]}",
-	         -EBADMSG, "safety not an object"},
+	         -EBADMSG, "safety not an object", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1,\"self_fence_delay_"
 	         "ms\":1,\"x\":1},\"vms\":[]}",
-	         -EBADMSG, "unknown safety field"},
+	         -EBADMSG, "unknown safety field", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":{\"fence_device\":1,\"watchdog_timeout_ms\":1,\"self_fence_delay_ms\":"
 	         "1},\"vms\":[]}",
-	         -EBADMSG, "safety fence_device not boolean"},
+	         -EBADMSG, "safety fence_device not boolean", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":-1,\"self_fence_delay_"
 	         "ms\":1},\"vms\":[]}",
-	         -EBADMSG, "negative watchdog timeout"},
+	         -EBADMSG, "negative watchdog timeout", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1,\"self_fence_delay_"
 	         "ms\":86400001},\"vms\":[]}",
-	         -EBADMSG, "self-fence delay above a day"},
+	         -EBADMSG, "self-fence delay above a day", NULL},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":{\"fence_device\":true,\"watchdog_timeout_ms\":1},\"vms\":[]}",
-	         -EBADMSG, "self-fence delay missing"},
+	         -EBADMSG, "self-fence delay missing", NULL},
+	        {"{\"v\":1,\"type\":\"announce\",\"incarnation\":1,\"seq\":1,\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"vms\":[]}",
+	         -EBADMSG, "no host", "field 'host' is missing"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":7,\"incarnation\":1,\"seq\":1,\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"vms\":[]}",
+	         -EBADMSG, "host a number", "field 'host' is not a string"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h\\u00001\",\"incarnation\":1,\"seq\":"
+	         "1,"
+	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\","
+	         "\"standby\":false,\"vms\":[]}",
+	         -EBADMSG, "NUL in the host name", "field 'host' contains a NUL character"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"fine\","
+	         "\"standby\":false,\"vms\":[]}",
+	         -EBADMSG, "unknown health", "field 'health' is not 'ok' or 'degraded'"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\","
+	         "\"standby\":0,\"vms\":[]}",
+	         -EBADMSG, "standby a number", "field 'standby' is missing or not a boolean"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\","
+	         "\"standby\":false,\"vms\":{}}",
+	         -EBADMSG, "vms an object", "field 'vms' is missing or not an array"},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\","
+	         "\"standby\":false,\"vms\":[\"web1\"]}",
+	         -EBADMSG, "a vm as a string", "vms[0] is not an object"},
 	};
 	size_t i;
 
@@ -212,6 +242,10 @@ static void test_rejects(void **state)
 		if (rc != cases[i].rc) {
 			fail_msg("case '%s': rc %d, expected %d (%s)", cases[i].why, rc,
 			         cases[i].rc, err);
+		}
+		if (cases[i].err != NULL && strstr(err, cases[i].err) == NULL) {
+			fail_msg("case '%s': error '%s', expected '%s'", cases[i].why, err,
+			         cases[i].err);
 		}
 		assert_int_equal(a.n_vms, 0);
 		assert_null(a.vms);
@@ -277,6 +311,11 @@ static void test_copy_and_names(void **state)
 	assert_true(vmha_msg_uuid_is_valid("6F1C2A9E-0D3B-4C5E-9A7F-1B2C3D4E5F60"));
 	assert_false(vmha_msg_uuid_is_valid("6f1c2a9e-0d3b-4c5e-9a7f-1b2c3d4e5f6"));
 	assert_false(vmha_msg_uuid_is_valid("6f1c2a9e+0d3b-4c5e-9a7f-1b2c3d4e5f60"));
+	assert_false(vmha_msg_uuid_is_valid("6f1c2a9e-0d3b-4c5e-9a7f-1b2c3d4e5f6g"));
+	assert_false(vmha_msg_uuid_is_valid(NULL));
+	/* out of range: never an index past the tables */
+	assert_string_equal(vmha_msg_vm_state_name((enum vmha_vm_state)99), "other");
+	assert_string_equal(vmha_msg_health_name((enum vmha_health)99), "degraded");
 }
 
 int main(void)

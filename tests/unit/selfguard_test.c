@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "deadline.h"
 #include "heartbeat/selfguard.h"
@@ -194,6 +195,151 @@ static void test_no_watchdog(void **state)
 	vmha_selfguard_free(g, 0);
 }
 
+/* A process that looks like the QEMU of VM name (a copy of /bin/sh). */
+static pid_t fake_qemu(const char *name)
+{
+	char exe[300], cmd[700], arg[128];
+	size_t n;
+	FILE *f;
+	pid_t pid;
+	int i;
+
+	snprintf(exe, sizeof(exe), "%s/qemu-system-x86_64", dir);
+	snprintf(cmd, sizeof(cmd), "test -x '%s' || cp /bin/sh '%s'", exe, exe);
+	assert_int_equal(system(cmd), 0);
+	snprintf(arg, sizeof(arg), "guest=%s", name);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl(exe, "qemu-system-x86_64", "-c", "while :; do sleep 1; done", "x", "-name",
+		      arg, (char *)NULL);
+		_exit(127);
+	}
+	/* wait until it has become the "QEMU" (the self-fence looks for it by name) */
+	for (i = 0; i < 500; i++) {
+		snprintf(exe, sizeof(exe), "/proc/%d/cmdline", (int)pid);
+		f = fopen(exe, "r");
+		n = f != NULL ? fread(cmd, 1, sizeof(cmd) - 1, f) : 0;
+		if (f != NULL) {
+			fclose(f);
+		}
+		cmd[n] = '\0';
+		if (strcmp(cmd, "qemu-system-x86_64") == 0) {
+			return pid;
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fail_msg("the fake qemu did not start");
+	return -1;
+}
+
+/* Reap pid, 5 s at most (killed and a failure after that). */
+static int reap(pid_t pid)
+{
+	int status = 0;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			return status;
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	fail_msg("process %d still runs", (int)pid);
+	return -1;
+}
+
+static void test_fatal(void **state)
+{
+	struct vmha_selfguard *g = NULL;
+	struct vmha_hbconf conf;
+	struct vmha_sfworker_vm vm;
+	struct vmha_sfworker_vm *rec = NULL;
+	char path[300];
+	size_t n = 0;
+	bool complete = false;
+	int status = 0;
+	pid_t qemu;
+
+	(void)state;
+	assert_int_equal(vmha_selfguard_fatal(NULL, 100), 0);
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	conf_for(&conf, path);
+	snprintf(conf.fence_config, sizeof(conf.fence_config), "/etc/vmha/fence.conf");
+	memset(&vm, 0, sizeof(vm));
+	snprintf(vm.name, sizeof(vm.name), "vmha-sg-fatal-%d", (int)getpid());
+	qemu = fake_qemu(vm.name);
+	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	assert_int_equal(vmha_selfguard_start(g), 0);
+	vmha_selfguard_set_vms(g, &vm, 1);
+	assert_true(vmha_selfguard_may_start(g));
+	/* quorate, yet a fatal error self-fences at once and waits for it */
+	assert_int_equal(vmha_selfguard_fatal(g, 10000), 0);
+	status = reap(qemu);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_true(vmha_selfguard_take_record(g, &rec, &n, &complete));
+	assert_int_equal(n, 1);
+	assert_true(complete);
+	assert_string_equal(rec[0].name, vm.name);
+	free(rec);
+	/* no start any more, quorum or not */
+	assert_false(vmha_selfguard_may_start(g));
+	vmha_selfguard_set_quorate(g, true, vmha_clock_now_ms());
+	assert_false(vmha_selfguard_may_start(g));
+	vmha_selfguard_free(g, 0);
+}
+
+static void test_status(void **state)
+{
+	struct vmha_selfguard *g = NULL;
+	struct vmha_hbconf conf;
+	struct vmha_msg_safety safety;
+	json_object *root = json_object_new_object();
+	json_object *wd = NULL;
+	json_object *o = NULL;
+	json_object *x = NULL;
+	char path[300];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/absent", dir);
+	conf_for(&conf, path);
+	snprintf(conf.fence_config, sizeof(conf.fence_config), "/etc/vmha/fence.conf");
+	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	assert_int_equal(vmha_selfguard_start(g), 0);
+	/* no watchdog open: no watchdog timeout announced */
+	vmha_selfguard_safety(g, &safety);
+	assert_true(safety.fence_device);
+	assert_int_equal(safety.watchdog_timeout_ms, 0);
+	assert_int_equal(safety.self_fence_delay_ms, 600);
+	vmha_selfguard_status(g, root);
+	vmha_selfguard_status(g, NULL);
+	vmha_selfguard_status(NULL, root);
+	assert_true(json_object_object_get_ex(root, "self_fenced", &x));
+	assert_false(json_object_get_boolean(x));
+	assert_true(json_object_object_get_ex(root, "watchdog", &wd));
+	assert_true(json_object_object_get_ex(wd, "device", &x));
+	assert_string_equal(json_object_get_string(x), path);
+	assert_true(json_object_object_get_ex(wd, "open", &x));
+	assert_false(json_object_get_boolean(x));
+	assert_true(json_object_object_get_ex(wd, "timeout_ms", &x));
+	assert_int_equal(json_object_get_int64(x), 1000);
+	assert_true(json_object_object_get_ex(wd, "feeds", &x));
+	assert_int_equal(json_object_get_int64(x), 0);
+	assert_true(json_object_object_get_ex(root, "safety", &o));
+	assert_true(json_object_object_get_ex(o, "fence_device", &x));
+	assert_true(json_object_get_boolean(x));
+	assert_true(json_object_object_get_ex(o, "watchdog_timeout_ms", &x));
+	assert_int_equal(json_object_get_int64(x), 0);
+	assert_true(json_object_object_get_ex(o, "self_fence_delay_ms", &x));
+	assert_int_equal(json_object_get_int64(x), 600);
+	json_object_put(root);
+	vmha_selfguard_free(g, 0);
+}
+
 static int setup(void **state)
 {
 	loop = qb_loop_create();
@@ -214,6 +360,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_guard),
 	        cmocka_unit_test(test_no_watchdog),
+	        cmocka_unit_test(test_fatal),
+	        cmocka_unit_test(test_status),
 	};
 	int rc;
 

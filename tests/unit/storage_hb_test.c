@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -99,7 +100,16 @@ static void test_write_and_scan(void **state)
 	assert_non_null(f);
 	fputs("garbage\n", f);
 	fclose(f);
-	assert_int_equal(vmha_storage_hb_scan(a, collect, &seen), 2);
+	/* a symlink (never followed) and a directory: unreadable, counted too */
+	snprintf(path, sizeof(path), "%s/h5.slot", dir);
+	assert_int_equal(symlink("h1.slot", path), 0);
+	snprintf(path, sizeof(path), "%s/h6.slot", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(vmha_storage_hb_scan(a, collect, &seen), 4);
+	assert_int_equal(rmdir(path), 0);
+	snprintf(path, sizeof(path), "%s/h5.slot", dir);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/h4.slot", dir);
 	assert_int_equal(seen.n, 2);
 	if (strcmp(seen.records[0].host, "h1") != 0) {
 		struct vmha_slot_record t = seen.records[0];
@@ -124,6 +134,11 @@ static void test_write_and_scan(void **state)
 	assert_int_equal(vmha_storage_hb_write(a, 3000, 0), -ENOENT);
 	assert_int_equal(vmha_storage_hb_seq(a), 2);
 	assert_int_equal(vmha_storage_hb_scan(a, collect, &seen), -ENOENT);
+	assert_int_equal(vmha_storage_hb_scan(a, NULL, &seen), -EINVAL);
+	assert_int_equal(vmha_storage_hb_scan(NULL, collect, &seen), -EINVAL);
+	assert_int_equal(vmha_storage_hb_write(NULL, 1, 0), -EINVAL);
+	assert_null(vmha_storage_hb_new(NULL, "h1", 1));
+	assert_null(vmha_storage_hb_new("", "h1", 1));
 	vmha_storage_hb_free(a);
 	vmha_storage_hb_free(b);
 	vmha_storage_hb_free(NULL);

@@ -342,3 +342,66 @@ const char *vmha_virt_state_name(int state)
 		return "unknown";
 	}
 }
+
+static int fn_list_active(struct vmha_virt_call *c)
+{
+	struct vmha_virt_domain_info *list = NULL;
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(c->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	int kept = 0;
+	int i;
+
+	if (n < 0)
+		return -1;
+	list = n > 0 ? calloc((size_t)n, sizeof(*list)) : NULL;
+	for (i = 0; i < n; i++) {
+		struct vmha_virt_domain_info *di = list != NULL ? &list[kept] : NULL;
+		const char *name = virDomainGetName(doms[i]);
+		virDomainInfo info;
+
+		if (di != NULL && name != NULL && virDomainGetUUIDString(doms[i], di->uuid) == 0 &&
+		    virDomainGetInfo(doms[i], &info) == 0 &&
+		    virDomainGetState(doms[i], &di->state, &di->reason, 0) == 0) {
+			snprintf(di->name, sizeof(di->name), "%s", name);
+			di->vcpus = info.nrVirtCpu;
+			di->memory_kib = info.memory;
+			kept++;
+		}
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	virResetLastError();
+	if (n > 0 && list == NULL) {
+		c->out_i1 = -1;
+		return 0;
+	}
+	c->out_ptr = list;
+	c->out_i1 = kept;
+	return 0;
+}
+
+int vmha_virt_list_active(struct vmha_virt *v, uint64_t deadline_ms,
+                          struct vmha_virt_domain_info **out, size_t *n)
+{
+	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_list_active);
+	int rc = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (c == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = vmha_virt_call_run(v, c, deadline_ms);
+	if (rc == 0 && c->out_i1 < 0) {
+		rc = -ENOMEM;
+	}
+	if (rc == 0) {
+		*out = c->out_ptr;
+		*n = (size_t)c->out_i1;
+		c->out_ptr = NULL;
+	}
+out:
+	vmha_virt_call_unref(c);
+	return rc;
+}

@@ -85,4 +85,23 @@ int vmha_virt_domain_uuid(const struct vmha_virt_domain *d, char *uuid);
 /** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
 const char *vmha_virt_state_name(int state);
 
+/** One active domain, as vmha_virt_list_active() reports it. */
+struct vmha_virt_domain_info {
+	char name[256];                    /**< its name */
+	char uuid[VIR_UUID_STRING_BUFLEN]; /**< its UUID */
+	int state;                         /**< VIR_DOMAIN_* */
+	int reason;                        /**< the state's reason */
+	unsigned int vcpus;                /**< virtual CPUs */
+	uint64_t memory_kib;               /**< current memory */
+};
+
+/**
+ * List the active domains of v's host in one bounded call (a domain that
+ * vanishes meanwhile is left out).
+ *
+ * @return 0 and *out (caller frees; NULL when none) and *n, or -errno
+ */
+int vmha_virt_list_active(struct vmha_virt *v, uint64_t deadline_ms,
+                          struct vmha_virt_domain_info **out, size_t *n);
+
 #endif /* VMHA_VIRT_DOMAIN_H */

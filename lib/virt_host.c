@@ -165,3 +165,176 @@ out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
+
+static int fn_node_info(struct vmha_virt_call *c)
+{
+	virNodeInfo info;
+
+	if (virNodeGetInfo(c->conn, &info) < 0)
+		return -1;
+	c->out_u1 = info.memory;
+	c->out_u2 = info.cpus;
+	return 0;
+}
+
+int vmha_virt_node_info(struct vmha_virt *v, uint64_t deadline_ms, unsigned int *cpus,
+                        uint64_t *memory_kib)
+{
+	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_node_info);
+	int rc = 0;
+
+	if (c == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = vmha_virt_call_run(v, c, deadline_ms);
+	if (rc == 0) {
+		*cpus = c->out_u2;
+		*memory_kib = c->out_u1;
+	}
+out:
+	vmha_virt_call_unref(c);
+	return rc;
+}
+
+struct vmha_virt_host_facts {
+	char hostname[256];
+	unsigned long lib_version;
+	unsigned long hv_version;
+	char hv_type[32];
+	char arch[32];
+	char uuid[VIR_UUID_STRING_BUFLEN];
+};
+
+/* The text of the first <tag>...</tag> between from and end, into buf. */
+static void xml_text(const char *from, const char *end, const char *tag, char *buf, size_t len)
+{
+	char open_tag[64];
+	char close_tag[64];
+	const char *s;
+	const char *e;
+
+	buf[0] = '\0';
+	snprintf(open_tag, sizeof(open_tag), "<%s>", tag);
+	snprintf(close_tag, sizeof(close_tag), "</%s>", tag);
+	s = from != NULL ? strstr(from, open_tag) : NULL;
+	if (s == NULL || (end != NULL && s > end)) {
+		return;
+	}
+	s += strlen(open_tag);
+	e = strstr(s, close_tag);
+	if (e == NULL || (end != NULL && e > end)) {
+		return;
+	}
+	snprintf(buf, len, "%.*s", (int)(e - s), s);
+}
+
+static int fn_host_facts(struct vmha_virt_call *c)
+{
+	struct vmha_virt_host_facts *f = c->out_ptr;
+	unsigned long lib = 0;
+	unsigned long hv = 0;
+	const char *type = NULL;
+	const char *host = NULL;
+	const char *host_end = NULL;
+	char *name = NULL;
+	char *caps = NULL;
+
+	name = virConnectGetHostname(c->conn);
+	if (name == NULL)
+		return -1;
+	snprintf(f->hostname, sizeof(f->hostname), "%s", name);
+	free(name);
+	if (virConnectGetLibVersion(c->conn, &lib) < 0)
+		return -1;
+	f->lib_version = lib;
+	/* 0 when the driver cannot tell */
+	if (virConnectGetVersion(c->conn, &hv) == 0)
+		f->hv_version = hv;
+	else
+		virResetLastError();
+	type = virConnectGetType(c->conn);
+	snprintf(f->hv_type, sizeof(f->hv_type), "%s", type != NULL ? type : "");
+	caps = virConnectGetCapabilities(c->conn);
+	if (caps == NULL)
+		return -1;
+	host = strstr(caps, "<host>");
+	host_end = host != NULL ? strstr(host, "</host>") : NULL;
+	xml_text(host, host_end, "uuid", f->uuid, sizeof(f->uuid));
+	xml_text(host, host_end, "arch", f->arch, sizeof(f->arch));
+	free(caps);
+	return 0;
+}
+
+int vmha_virt_host_facts_get(struct vmha_virt *v, uint64_t deadline_ms,
+                             struct vmha_virt_host_facts **out)
+{
+	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_host_facts);
+	int rc = 0;
+
+	*out = NULL;
+	if (c == NULL || (c->out_ptr = calloc(1, sizeof(struct vmha_virt_host_facts))) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = vmha_virt_call_run(v, c, deadline_ms);
+	if (rc == 0) {
+		*out = c->out_ptr;
+		c->out_ptr = NULL;
+	}
+out:
+	vmha_virt_call_unref(c);
+	return rc;
+}
+
+struct vmha_virt_host_facts *vmha_virt_host_facts_new(const char *hostname,
+                                                      unsigned long lib_version,
+                                                      unsigned long hv_version, const char *arch,
+                                                      const char *uuid)
+{
+	struct vmha_virt_host_facts *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	snprintf(f->hostname, sizeof(f->hostname), "%s", hostname != NULL ? hostname : "");
+	f->lib_version = lib_version;
+	f->hv_version = hv_version;
+	snprintf(f->arch, sizeof(f->arch), "%s", arch != NULL ? arch : "");
+	snprintf(f->uuid, sizeof(f->uuid), "%s", uuid != NULL ? uuid : "");
+	return f;
+}
+
+void vmha_virt_host_facts_free(struct vmha_virt_host_facts *f)
+{
+	free(f);
+}
+
+const char *vmha_virt_host_facts_hostname(const struct vmha_virt_host_facts *f)
+{
+	return f->hostname;
+}
+
+unsigned long vmha_virt_host_facts_lib_version(const struct vmha_virt_host_facts *f)
+{
+	return f->lib_version;
+}
+
+unsigned long vmha_virt_host_facts_hv_version(const struct vmha_virt_host_facts *f)
+{
+	return f->hv_version;
+}
+
+const char *vmha_virt_host_facts_hv_type(const struct vmha_virt_host_facts *f)
+{
+	return f->hv_type;
+}
+
+const char *vmha_virt_host_facts_arch(const struct vmha_virt_host_facts *f)
+{
+	return f->arch;
+}
+
+const char *vmha_virt_host_facts_uuid(const struct vmha_virt_host_facts *f)
+{
+	return f->uuid;
+}

@@ -308,6 +308,11 @@ const char *vmha_virt_domain_error(const struct vmha_virt_domain *d)
 	return d->v != NULL ? d->v->error : "";
 }
 
+struct vmha_virt *vmha_virt_domain_conn(const struct vmha_virt_domain *d)
+{
+	return d->v;
+}
+
 const char *vmha_virt_domain_name(const struct vmha_virt_domain *d)
 {
 	return d->name;

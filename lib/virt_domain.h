@@ -76,6 +76,9 @@ int vmha_virt_domain_restore(struct vmha_virt *v, const char *path, uint64_t dea
 /** @return the libvirt message of the last failed call on d's connection ("" if none) */
 const char *vmha_virt_domain_error(const struct vmha_virt_domain *d);
 
+/** @return the connection d was found on (owned by the caller of the lookup) */
+struct vmha_virt *vmha_virt_domain_conn(const struct vmha_virt_domain *d);
+
 /** @return the domain's name (owned by d) */
 const char *vmha_virt_domain_name(const struct vmha_virt_domain *d);
 

@@ -20,6 +20,7 @@
 #include "planner/admission.h"
 #include "planner/model.h"
 #include "migration.h"
+#include "migspec.h"
 #include "registry.h"
 #include "util.h"
 #include "virt.h"
@@ -274,6 +275,7 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	struct vmha_virt *v = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	struct vmha_migration *mig = NULL;
+	struct vmha_migspec *spec = NULL;
 	struct vmha_domxml *dx = NULL;
 	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
 	struct sigaction sa;
@@ -395,36 +397,26 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 		        name, err_rc < 0 ? vmha_virt_error(v) : vmha_virt_state_name(state));
 		goto out;
 	}
+	/* the settings, built once (lib/migspec), then handed to lib/migration */
 	uri = vmha_cmd_vm_host_uri(target, NULL);
-	mig = uri != NULL ? vmha_migration_new(dom, target, uri) : NULL;
-	if (mig == NULL) {
+	spec = uri != NULL ? vmha_migspec_new(uri) : NULL;
+	if (spec == NULL || vmha_migspec_set_bandwidth_mibs(spec, o->bandwidth_mibs) < 0) {
 		fprintf(stderr, "vmha vm migrate: out of memory\n");
 		goto out;
 	}
-	if (o->bandwidth_mibs > 0) {
-		virTypedParameterPtr params = NULL;
-		int nparams = 0;
-		int maxparams = 0;
-
-		err_rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
-		                                 VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
-		                 ? -ENOMEM
-		                 : vmha_migration_set_params(
-		                           mig, VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, params,
-		                           nparams);
-		virTypedParamsFree(params, nparams);
-		if (err_rc < 0) {
-			fprintf(stderr, "vmha vm migrate: out of memory\n");
-			goto out;
-		}
-	}
 	err_rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
 	if (err_rc == 0) {
-		err_rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
+		err_rc = vmha_migspec_set_cpu_xml(spec, vmha_domxml_cpu_xml(dx));
 	}
 	if (err_rc < 0) {
 		fprintf(stderr, "vmha vm migrate: the registry's XML of '%s': %s\n", name,
 		        err[0] != '\0' ? err : strerror(-err_rc));
+		goto out;
+	}
+	mig = vmha_migration_new_spec(dom, target, spec);
+	spec = NULL;
+	if (mig == NULL) {
+		fprintf(stderr, "vmha vm migrate: out of memory\n");
 		goto out;
 	}
 	vmha_migration_set_progress_fn(mig, print_progress, &mv);
@@ -434,7 +426,7 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	deadline_ms = abort_ms + MIGRATE_ABORT_GRACE_MS;
 	err_rc = vmha_migration_precheck(mig, abort_ms);
 	if (err_rc < 0) {
-		fprintf(stderr, "vmha vm migrate: pre-check on '%s' failed: %s\n", target,
+		fprintf(stderr, "vmha vm migrate: '%s' stays on '%s': %s\n", name, self,
 		        vmha_migration_reason(mig));
 		goto out;
 	}
@@ -479,6 +471,7 @@ out:
 		sigaction(SIGTERM, &old_term, NULL);
 	}
 	vmha_migration_free(mig);
+	vmha_migspec_free(spec);
 	vmha_domxml_free(dx);
 	free(uri);
 	free(rerr);

@@ -520,7 +520,8 @@ int vmha_migrate_spec_new(const struct vmha_params *p, const char *target_node,
 	if (vmha_params_migrateuri(p) != NULL) {
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
 		                        vmha_params_migration_network_suffix(p));
-		migrate_uri = host != NULL ? subst_node(vmha_params_migrateuri(p), target_node) : NULL;
+		migrate_uri =
+		        host != NULL ? subst_node(vmha_params_migrateuri(p), target_node) : NULL;
 		if (migrate_uri == NULL) {
 			rc = -ENOMEM;
 			goto out;
@@ -605,8 +606,8 @@ int vmha_migrate_spec_new(const struct vmha_params *p, const char *target_node,
 				           "(known: xbzrle, mt, zlib, zstd)",
 				           m);
 				rc = -EINVAL;
-			} else if (vmha_migspec_add_string(b.spec, VIR_MIGRATE_PARAM_COMPRESSION, m) <
-			           0) {
+			} else if (vmha_migspec_add_string(b.spec, VIR_MIGRATE_PARAM_COMPRESSION,
+			                                   m) < 0) {
 				rc = -ENOMEM;
 			}
 		}

@@ -705,6 +705,8 @@ static const struct {
 int vmha_precheck_run(struct vmha_precheck *pc, uint64_t deadline_ms)
 {
 	uint64_t total_ms = vmha_clock_now_ms();
+	char costs[512] = "";
+	size_t used = 0;
 	size_t i;
 	int rc = 0;
 
@@ -713,16 +715,23 @@ int vmha_precheck_run(struct vmha_precheck *pc, uint64_t deadline_ms)
 	pc->n = 0;
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]) && rc == 0; i++) {
 		uint64_t start_ms = vmha_clock_now_ms();
+		int n;
 
 		rc = checks[i].fn(pc, deadline_ms);
 		pc->names[pc->n] = rc < 0 && pc->failed != NULL ? pc->failed : checks[i].name;
 		pc->cost_ms[pc->n] = vmha_clock_now_ms() - start_ms;
-		vmha_info("pre-check '%s' of '%s' to '%s': %s (%" PRIu64 " ms)", pc->names[pc->n],
-		          pc->name, pc->target, rc == 0 ? "ok" : "failed", pc->cost_ms[pc->n]);
+		vmha_debug("pre-check '%s' of '%s' to '%s': %s (%" PRIu64 " ms)", pc->names[pc->n],
+		           pc->name, pc->target, rc == 0 ? "ok" : "failed", pc->cost_ms[pc->n]);
+		n = snprintf(costs + used, sizeof(costs) - used, "%s%s %" PRIu64,
+		             used > 0 ? ", " : "", pc->names[pc->n], pc->cost_ms[pc->n]);
+		if (n > 0 && (size_t)n < sizeof(costs) - used) {
+			used += (size_t)n;
+		}
 		pc->n++;
 	}
-	vmha_info("pre-checks of '%s' to '%s': %s in %" PRIu64 " ms", pc->name, pc->target,
-	          rc == 0 ? "passed" : "failed", vmha_clock_now_ms() - total_ms);
+	vmha_notice("pre-checks of '%s' to '%s' %s in %" PRIu64 " ms (ms each: %s)", pc->name,
+	            pc->target, rc == 0 ? "passed" : "failed", vmha_clock_now_ms() - total_ms,
+	            costs);
 	return rc;
 }
 

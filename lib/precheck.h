@@ -117,25 +117,6 @@ int vmha_precheck_compare_hosts(const struct vmha_virt_host_facts *src,
                                 const char **check, char *reason, size_t reason_len);
 
 /**
- * Resolve host on this host (getaddrinfo in a worker, bounded by
- * deadline_ms) and tell its first address.
- *
- * @param addr      receives the first address as text
- * @param loopback  receives whether it is a loopback address (127/8, ::1)
- * @return 0, -ENOENT when host does not resolve, -ETIMEDOUT, or -errno
- */
-int vmha_precheck_resolve(const char *host, uint64_t deadline_ms, char *addr, size_t addr_len,
-                          bool *loopback);
-
-/**
- * A TCP connect to host:port bounded by timeout_ms.
- *
- * @return 0 when it connected or was refused (the host answers), -ETIMEDOUT
- *         when no answer came, or -errno (unreachable, no such host)
- */
-int vmha_precheck_port(const char *host, unsigned int port, uint64_t timeout_ms);
-
-/**
  * Format a libvirt version number (major * 1000000 + minor * 1000 + micro)
  * as "major.minor.micro" into buf.
  */

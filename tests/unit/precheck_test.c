@@ -1,7 +1,7 @@
 /*
  * Unit tests of lib/precheck.c: the host comparison (a case table: source
  * and target facts in, the failed check and its reason out), name
- * resolution, the bounded port probe, the connection-free checks
+ * lib/netprobe's resolution and bounded port probe, the connection-free checks
  * validate-all runs, and whole runs against libvirt's test driver
  * (test:///default is the source, running domain "test").
  */
@@ -24,6 +24,7 @@
 
 #include "deadline.h"
 #include "migspec.h"
+#include "netprobe.h"
 #include "precheck.h"
 #include "virt.h"
 
@@ -116,25 +117,25 @@ static void test_resolve(void **state)
 	int rc;
 
 	(void)state;
-	assert_int_equal(vmha_precheck_resolve("127.0.0.1", vmha_deadline_in_ms(TIMEOUT_MS), addr,
+	assert_int_equal(vmha_netprobe_resolve("127.0.0.1", vmha_deadline_in_ms(TIMEOUT_MS), addr,
 	                                       sizeof(addr), &loopback),
 	                 0);
 	assert_string_equal(addr, "127.0.0.1");
 	assert_true(loopback);
-	assert_int_equal(vmha_precheck_resolve("198.18.0.12", vmha_deadline_in_ms(TIMEOUT_MS), addr,
+	assert_int_equal(vmha_netprobe_resolve("198.18.0.12", vmha_deadline_in_ms(TIMEOUT_MS), addr,
 	                                       sizeof(addr), &loopback),
 	                 0);
 	assert_false(loopback);
-	assert_int_equal(vmha_precheck_resolve("::1", vmha_deadline_in_ms(TIMEOUT_MS), addr,
+	assert_int_equal(vmha_netprobe_resolve("::1", vmha_deadline_in_ms(TIMEOUT_MS), addr,
 	                                       sizeof(addr), &loopback),
 	                 0);
 	assert_true(loopback);
 	/* no answer (or no such name) within the bound: never a success */
-	rc = vmha_precheck_resolve("vmha-no-such-host.invalid", vmha_deadline_in_ms(2000), addr,
+	rc = vmha_netprobe_resolve("vmha-no-such-host.invalid", vmha_deadline_in_ms(2000), addr,
 	                           sizeof(addr), &loopback);
 	assert_true(rc == -ENOENT || rc == -ETIMEDOUT || rc == -EIO);
 	/* a deadline already passed */
-	assert_int_equal(vmha_precheck_resolve("vmha-no-such-host.invalid", vmha_clock_now_ms(),
+	assert_int_equal(vmha_netprobe_resolve("vmha-no-such-host.invalid", vmha_clock_now_ms(),
 	                                       addr, sizeof(addr), &loopback) < 0,
 	                 true);
 }
@@ -168,12 +169,12 @@ static void test_port(void **state)
 
 	(void)state;
 	/* something listens: reachable */
-	assert_int_equal(vmha_precheck_port("127.0.0.1", port, 1000), 0);
+	assert_int_equal(vmha_netprobe_tcp("127.0.0.1", port, 1000), 0);
 	/* nothing listens (refused): the host answers, reachable too */
 	close(fd);
-	assert_int_equal(vmha_precheck_port("127.0.0.1", port, 1000), 0);
+	assert_int_equal(vmha_netprobe_tcp("127.0.0.1", port, 1000), 0);
 	/* a name that does not resolve */
-	assert_int_equal(vmha_precheck_port("vmha-no-such-host.invalid", 49152, 200), -ENOENT);
+	assert_int_equal(vmha_netprobe_tcp("vmha-no-such-host.invalid", 49152, 200), -ENOENT);
 	/* no answer: a full accept queue drops the SYN, as a firewall would */
 	fd = listener(&port);
 	for (i = 0; i < sizeof(fill) / sizeof(fill[0]); i++) {
@@ -188,7 +189,7 @@ static void test_port(void **state)
 	}
 	usleep(100 * 1000);
 	start_ms = vmha_clock_now_ms();
-	rc = vmha_precheck_port("127.0.0.1", port, 300);
+	rc = vmha_netprobe_tcp("127.0.0.1", port, 300);
 	if (rc == 0) {
 		skip(); /* the kernel answered despite the full queue: cannot simulate a drop here */
 	}
@@ -237,7 +238,7 @@ static void test_config(void **state)
 	 * Debian's 127.0.1.1 line does): the classic misconfiguration */
 	assert_int_equal(gethostname(host, sizeof(host)), 0);
 	host[sizeof(host) - 1] = '\0';
-	if (vmha_precheck_resolve(host, vmha_deadline_in_ms(TIMEOUT_MS), addr, sizeof(addr),
+	if (vmha_netprobe_resolve(host, vmha_deadline_in_ms(TIMEOUT_MS), addr, sizeof(addr),
 	                          &loopback) < 0 ||
 	    !loopback || strncmp(host, "localhost", 9) == 0) {
 		print_message("skip: this host's name '%s' does not resolve to loopback here\n",

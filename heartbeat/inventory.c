@@ -18,6 +18,9 @@
 #define KEEPALIVE_INTERVAL_S 2
 /* longest one collection may wait for libvirt (a hung libvirtd: degraded) */
 #define COLLECT_TIMEOUT_MS 5000
+/* after a call that timed out (its worker is left to a hung libvirtd), the
+ * next connection attempt waits this long: one abandoned call at a time */
+#define RETRY_AFTER_TIMEOUT_MS 10000
 
 struct vmha_inventory {
 	char *uri;
@@ -25,6 +28,7 @@ struct vmha_inventory {
 	struct vmha_virt *v;
 	bool reported_down;
 	char why_down[512];
+	uint64_t retry_at_ms;
 	/* the last VMs seen, kept while libvirt is unreachable */
 	struct vmha_vm_info *last_vms;
 	size_t n_last_vms;
@@ -126,10 +130,17 @@ static int ensure_connected(struct vmha_inventory *inv, uint64_t deadline_ms)
 	}
 	vmha_virt_free(inv->v);
 	inv->v = NULL;
+	if (vmha_clock_now_ms() < inv->retry_at_ms) {
+		rc = -ETIMEDOUT;
+		goto out;
+	}
 	rc = vmha_virt_open_flags(inv->uri, KEEPALIVE_INTERVAL_S, VMHA_VIRT_OPEN_READONLY,
 	                          deadline_ms, &inv->v);
 	if (rc < 0) {
 		snprintf(inv->why_down, sizeof(inv->why_down), "%s", vmha_virt_open_error());
+	}
+	if (rc == -ETIMEDOUT) {
+		inv->retry_at_ms = vmha_clock_now_ms() + RETRY_AFTER_TIMEOUT_MS;
 	}
 out:
 	return rc;
@@ -156,6 +167,9 @@ static int libvirt_collect(struct vmha_inventory *inv, struct vmha_announce *a)
 	    vmha_virt_node_free_memory(inv->v, deadline_ms, &free_bytes) < 0 ||
 	    vmha_virt_list_active(inv->v, deadline_ms, &doms, &n) < 0) {
 		snprintf(inv->why_down, sizeof(inv->why_down), "%s", vmha_virt_error(inv->v));
+		if (vmha_virt_is_wedged(inv->v)) {
+			inv->retry_at_ms = vmha_clock_now_ms() + RETRY_AFTER_TIMEOUT_MS;
+		}
 		vmha_virt_free(inv->v);
 		inv->v = NULL;
 		rc = -EIO;

@@ -528,10 +528,10 @@ static const struct {
 	const char *name;
 	int (*fn)(struct vmha_precheck *pc, uint64_t deadline_ms);
 } checks[] = {
-        {"uri", check_uri},        {"resolve", check_resolve},  {"libvirt", check_libvirt},
-        {"identity", check_hosts}, {"port", check_port},        {"active", check_not_active},
-        {"memory", check_memory},  {"network", check_networks}, {"bridge", check_bridges},
-        {"pool", check_pools},     {"disk", check_disks},       {"cpu", check_cpu},
+        {"uri", check_uri},           {"resolve", check_resolve},  {"libvirt", check_libvirt},
+        {"active", check_not_active}, {"identity", check_hosts},   {"port", check_port},
+        {"memory", check_memory},     {"network", check_networks}, {"bridge", check_bridges},
+        {"pool", check_pools},        {"disk", check_disks},       {"cpu", check_cpu},
 };
 
 int vmha_precheck_run(struct vmha_precheck *pc, uint64_t deadline_ms)

@@ -11,6 +11,8 @@
  *             classic "127.0.1.1 node2" line in /etc/hosts; an address or
  *             "localhost" in the URI is taken as meant)
  *   libvirt   the target's libvirtd answers (keepalive on)
+ *   active    the domain is not active on the target (also what a URI that
+ *             reaches this host itself meets first)
  *   identity  the target is another host: not the same host UUID as this
  *             one, and a host name that is not "localhost..." and does not
  *             resolve to a loopback address here (without a migration URI,
@@ -22,7 +24,6 @@
  *             of QEMU's default range) on the target answers a TCP connect
  *             within a bound (a refused connection counts as reachable:
  *             nothing listens there until the migration starts)
- *   active    the domain is not active on the target
  *   memory    the target has the guest's memory free
  *   network   its virtual networks are active there (or started)
  *   bridge    its bridges exist there

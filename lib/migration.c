@@ -72,8 +72,9 @@ struct vmha_migration *vmha_migration_new_spec(struct vmha_virt_domain *dom, con
 		return NULL;
 	}
 	snprintf(m->name, sizeof(m->name), "%s", vmha_virt_domain_name(dom));
-	if (vmha_virt_domain_uuid(dom, m->uuid) < 0)
+	if (vmha_virt_domain_uuid(dom, m->uuid) < 0) {
 		m->uuid[0] = '\0';
+	}
 	m->poll_ms = 1000;
 	return m;
 }
@@ -86,8 +87,9 @@ struct vmha_migration *vmha_migration_new(struct vmha_virt_domain *dom, const ch
 
 void vmha_migration_free(struct vmha_migration *m)
 {
-	if (m == NULL)
+	if (m == NULL) {
 		return;
+	}
 	vmha_virt_job_free(m->job);
 	vmha_virt_free(m->dv);
 	vmha_migspec_free(m->spec);
@@ -149,13 +151,15 @@ static int connect_target(struct vmha_migration *m, uint64_t deadline_ms)
 	uint64_t d = vmha_deadline_in_ms(OPEN_TIMEOUT_MS);
 	int rc = 0;
 
-	if (m->dv != NULL)
+	if (m->dv != NULL) {
 		goto out;
+	}
 	rc = vmha_virt_open(vmha_migspec_remote_uri(m->spec), KEEPALIVE_S,
 	                    d < deadline_ms ? d : deadline_ms, &m->dv);
-	if (rc < 0)
+	if (rc < 0) {
 		rc = fail(m, -EHOSTUNREACH, "target libvirtd '%s' of host '%s' is unreachable: %s",
 		          vmha_migspec_remote_uri(m->spec), m->target, vmha_virt_open_error());
+	}
 out:
 	return rc;
 }
@@ -185,10 +189,12 @@ out:
 
 uint64_t vmha_migration_eta_ms(uint64_t remaining_bytes, uint64_t rate_bps)
 {
-	if (rate_bps == 0)
+	if (rate_bps == 0) {
 		return UINT64_MAX;
-	if (remaining_bytes > UINT64_MAX / 1000)
+	}
+	if (remaining_bytes > UINT64_MAX / 1000) {
 		return remaining_bytes / rate_bps * 1000;
+	}
 	return remaining_bytes * 1000 / rate_bps;
 }
 
@@ -207,12 +213,14 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 
 	if (!*downtime_set && vmha_migspec_max_downtime_ms(m->spec) > 0 &&
 	    vmha_virt_domain_set_max_downtime(m->dom, vmha_migspec_max_downtime_ms(m->spec),
-	                                      deadline_ms) == 0)
+	                                      deadline_ms) == 0) {
 		*downtime_set = true;
+	}
 	st = vmha_virt_job_stats_new();
 	if (st == NULL || vmha_virt_domain_get_job_stats(m->dom, deadline_ms, st) < 0 ||
-	    vmha_virt_job_stats_type(st) == VIR_DOMAIN_JOB_NONE)
+	    vmha_virt_job_stats_type(st) == VIR_DOMAIN_JOB_NONE) {
 		goto out;
+	}
 	remaining_bytes = vmha_virt_job_stats_remaining_bytes(st);
 	total_bytes = vmha_virt_job_stats_total_bytes(st);
 	rate_bps = vmha_virt_job_stats_bandwidth_bps(st);
@@ -230,11 +238,13 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	          " MiB/s",
 	          m->name, m->target, remaining_bytes >> 20, total_bytes >> 20, iteration,
 	          dirty_rate_pps, rate_bps >> 20);
-	if (m->progress_fn != NULL)
+	if (m->progress_fn != NULL) {
 		m->progress_fn(&m->last, m->progress_opaque);
+	}
 	if (!(vmha_migspec_flags(m->spec) & VIR_MIGRATE_POSTCOPY) || *postcopy_started ||
-	    iteration < 1)
+	    iteration < 1) {
 		goto out;
+	}
 	after_n = vmha_migspec_postcopy_after(m->spec) > 0 &&
 	          iteration >= vmha_migspec_postcopy_after(m->spec);
 	eta_late =
@@ -243,8 +253,9 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	if (after_n || vmha_migspec_postcopy_after_first(m->spec) || eta_late) {
 		vmha_notice("switching the migration of '%s' to post-copy (%s)", m->name,
 		            eta_late ? "would miss the deadline" : "iterations");
-		if (vmha_virt_domain_start_postcopy(m->dom, deadline_ms) == 0)
+		if (vmha_virt_domain_start_postcopy(m->dom, deadline_ms) == 0) {
 			*postcopy_started = true;
+		}
 	}
 out:
 	vmha_virt_job_stats_free(st);
@@ -264,8 +275,9 @@ static int abort_job(struct vmha_migration *m, int why, uint64_t deadline_ms)
 		            m->target);
 		goto out;
 	}
-	if (vmha_virt_domain_get_state(m->dom, deadline_ms, &state, &reason) < 0)
+	if (vmha_virt_domain_get_state(m->dom, deadline_ms, &state, &reason) < 0) {
 		state = VIR_DOMAIN_NOSTATE;
+	}
 	rc = fail(m, why, "migration of '%s' to '%s' aborted %s; the domain is %s on the source",
 	          m->name, m->target, why == -ECANCELED ? "on request" : "before the deadline",
 	          vmha_virt_state_name(state));
@@ -283,8 +295,9 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 
 	m->reason[0] = '\0';
 	memset(&m->last, 0, sizeof(m->last));
-	if (abort_ms > deadline_ms)
+	if (abort_ms > deadline_ms) {
 		abort_ms = deadline_ms;
+	}
 	vmha_virt_job_free(m->job);
 	m->job = NULL;
 	params = vmha_migspec_params(m->spec, &nparams);
@@ -299,8 +312,9 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 		uint64_t wait_ms = vmha_deadline_in_ms(m->poll_ms);
 
 		rc = vmha_virt_job_wait(m->job, wait_ms < abort_ms ? wait_ms : abort_ms);
-		if (rc != -EINPROGRESS)
+		if (rc != -EINPROGRESS) {
 			break;
+		}
 		if (m->cancel != NULL && *m->cancel) {
 			vmha_warn("migration of '%s' to '%s' cancelled: aborting it", m->name,
 			          m->target);
@@ -335,23 +349,26 @@ int vmha_migration_verify_arrival(struct vmha_migration *m, uint64_t deadline_ms
 
 	m->reason[0] = '\0';
 	rc = connect_target(m, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	rc = vmha_virt_domain_lookup(m->dv, m->uuid, m->name, deadline_ms, &there);
 	if (rc == -ENOENT) {
 		rc = fail(m, -ESRCH, "domain '%s' did not arrive on '%s'", m->name, m->target);
 		goto out;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = vmha_virt_domain_get_state(there, deadline_ms, &state, &reason);
+	}
 	if (rc < 0) {
 		rc = fail(m, rc, "cannot ask '%s' about domain '%s': %s", m->target, m->name,
 		          vmha_virt_error(m->dv));
 		goto out;
 	}
-	if (state != VIR_DOMAIN_RUNNING)
+	if (state != VIR_DOMAIN_RUNNING) {
 		rc = fail(m, -ESRCH, "domain '%s' is %s on '%s' after the migration", m->name,
 		          vmha_virt_state_name(state), m->target);
+	}
 out:
 	vmha_virt_domain_free(there);
 	return rc;

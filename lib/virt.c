@@ -26,12 +26,14 @@ static int fn_open(struct vmha_virt_call *c)
 {
 	c->out_conn = c->flags & VMHA_VIRT_OPEN_READONLY ? virConnectOpenReadOnly(c->s1)
 	                                                 : virConnectOpen(c->s1);
-	if (c->out_conn == NULL)
+	if (c->out_conn == NULL) {
 		return -1;
+	}
 	if (c->u1 > 0) {
 		/* 1: not supported by the driver (local drivers) */
-		if (virConnectSetKeepAlive(c->out_conn, (int)c->u1, 3) < 0)
+		if (virConnectSetKeepAlive(c->out_conn, (int)c->u1, 3) < 0) {
 			virResetLastError();
+		}
 	}
 	return 0;
 }
@@ -62,8 +64,9 @@ int vmha_virt_open_flags(const char *uri, unsigned int keepalive_s, unsigned int
 	}
 	c->flags = flags;
 	if (keepalive_s > 0 && uri_is_remote(uri)) {
-		if (vmha_virt_call_event_loop())
+		if (vmha_virt_call_event_loop()) {
 			c->u1 = keepalive_s;
+		}
 	}
 	rc = vmha_virt_call_run(NULL, c, deadline_ms);
 	if (rc < 0) {
@@ -93,13 +96,15 @@ const char *vmha_virt_open_error(void)
 
 void vmha_virt_free(struct vmha_virt *v)
 {
-	if (v == NULL)
+	if (v == NULL) {
 		return;
+	}
 	/* a wedged connection may still be used by an abandoned worker: it
 	 * holds its own reference, so closing ours is safe but may block on a
 	 * hung daemon; leave it to process exit instead */
-	if (!v->wedged && v->conn != NULL)
+	if (!v->wedged && v->conn != NULL) {
 		virConnectClose(v->conn);
+	}
 	free(v);
 }
 
@@ -130,8 +135,9 @@ char *vmha_virt_uri(struct vmha_virt *v, uint64_t deadline_ms)
 	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_uri);
 	char *uri = NULL;
 
-	if (c == NULL)
+	if (c == NULL) {
 		goto out;
+	}
 	if (vmha_virt_call_run(v, c, deadline_ms) == 0) {
 		uri = c->out_str;
 		c->out_str = NULL;

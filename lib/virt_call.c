@@ -64,8 +64,9 @@ static void virt_event_init_once(void)
 /* The one place where libvirt's error codes become -errno. */
 static int virt_errno_from(const virError *err, bool opening)
 {
-	if (err == NULL)
+	if (err == NULL) {
 		return -EIO;
+	}
 	switch (err->code) {
 	case VIR_ERR_NO_DOMAIN:
 		return -ENOENT;
@@ -102,10 +103,12 @@ static int virt_errno_from(const virError *err, bool opening)
 	default:
 		break;
 	}
-	if (opening)
+	if (opening) {
 		return -ECONNREFUSED;
-	if (err->domain == VIR_FROM_RPC || err->domain == VIR_FROM_REMOTE)
+	}
+	if (err->domain == VIR_FROM_RPC || err->domain == VIR_FROM_REMOTE) {
 		return -EPIPE;
+	}
 	return -EIO;
 }
 
@@ -114,8 +117,9 @@ struct vmha_virt_call *vmha_virt_call_new(vmha_virt_call_fn fn)
 	struct vmha_virt_call *c = calloc(1, sizeof(*c));
 	pthread_condattr_t attr;
 
-	if (c == NULL)
+	if (c == NULL) {
 		return NULL;
+	}
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -130,30 +134,37 @@ void vmha_virt_call_unref(struct vmha_virt_call *c)
 {
 	bool last;
 
-	if (c == NULL)
+	if (c == NULL) {
 		return;
+	}
 	pthread_mutex_lock(&c->lock);
 	last = --c->refs == 0;
 	pthread_mutex_unlock(&c->lock);
-	if (!last)
+	if (!last) {
 		return;
-	if (c->dom != NULL)
+	}
+	if (c->dom != NULL) {
 		virDomainFree(c->dom);
-	if (c->out_dom != NULL)
+	}
+	if (c->out_dom != NULL) {
 		virDomainFree(c->out_dom);
-	if (c->conn != NULL)
+	}
+	if (c->conn != NULL) {
 		virConnectClose(c->conn);
-	if (c->out_conn != NULL)
+	}
+	if (c->out_conn != NULL) {
 		virConnectClose(c->out_conn);
+	}
 	virTypedParamsFree(c->params, c->nparams);
 	virTypedParamsFree(c->out_params, c->out_nparams);
 	free(c->s1);
 	free(c->s2);
 	free(c->out_str);
-	if (c->out_ptr != NULL && c->out_ptr_free != NULL)
+	if (c->out_ptr != NULL && c->out_ptr_free != NULL) {
 		c->out_ptr_free(c->out_ptr);
-	else
+	} else {
 		free(c->out_ptr);
+	}
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->cond);
 	free(c);
@@ -239,25 +250,29 @@ int vmha_virt_call_run(struct vmha_virt *v, struct vmha_virt_call *c, uint64_t d
 		goto copy;
 	}
 	rc = vmha_virt_call_start(c);
-	if (rc < 0)
+	if (rc < 0) {
 		goto copy;
+	}
 	rc = vmha_virt_call_wait(c, deadline_ms);
 	if (rc == -ETIMEDOUT) {
 		pthread_detach(c->thread);
 		snprintf(c->error, sizeof(c->error), "libvirt did not answer within the deadline");
-		if (v != NULL)
+		if (v != NULL) {
 			v->wedged = true;
+		}
 		goto copy_unlocked;
 	}
 	pthread_join(c->thread, NULL);
 	rc = c->rc;
 copy:
-	if (v != NULL && rc < 0)
+	if (v != NULL && rc < 0) {
 		snprintf(v->error, sizeof(v->error), "%s", c->error);
+	}
 	goto out;
 copy_unlocked:
-	if (v != NULL)
+	if (v != NULL) {
 		snprintf(v->error, sizeof(v->error), "libvirt did not answer within the deadline");
+	}
 out:
 	return rc;
 }
@@ -266,8 +281,9 @@ struct vmha_virt_call *vmha_virt_call_on_conn(struct vmha_virt *v, vmha_virt_cal
 {
 	struct vmha_virt_call *c = vmha_virt_call_new(fn);
 
-	if (c == NULL)
+	if (c == NULL) {
 		return NULL;
+	}
 	virConnectRef(v->conn);
 	c->conn = v->conn;
 	return c;
@@ -277,8 +293,9 @@ struct vmha_virt_call *vmha_virt_call_on_dom(struct vmha_virt_domain *d, vmha_vi
 {
 	struct vmha_virt_call *c = vmha_virt_call_new(fn);
 
-	if (c == NULL)
+	if (c == NULL) {
 		return NULL;
+	}
 	virDomainRef(d->dom);
 	c->dom = d->dom;
 	return c;

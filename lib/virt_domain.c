@@ -16,8 +16,9 @@ static struct vmha_virt_domain *domain_wrap(struct vmha_virt *v, virDomainPtr *d
 	struct vmha_virt_domain *d = calloc(1, sizeof(*d));
 	const char *name;
 
-	if (d == NULL)
+	if (d == NULL) {
 		return NULL;
+	}
 	d->v = v;
 	d->dom = *dom;
 	*dom = NULL;
@@ -29,10 +30,11 @@ static struct vmha_virt_domain *domain_wrap(struct vmha_virt *v, virDomainPtr *d
 
 static int fn_lookup(struct vmha_virt_call *c)
 {
-	if (c->s1 != NULL)
+	if (c->s1 != NULL) {
 		c->out_dom = virDomainLookupByUUIDString(c->conn, c->s1);
-	else
+	} else {
 		c->out_dom = virDomainLookupByName(c->conn, c->s2);
+	}
 	return c->out_dom == NULL ? -1 : 0;
 }
 
@@ -53,20 +55,23 @@ int vmha_virt_domain_lookup(struct vmha_virt *v, const char *uuid, const char *n
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (uuid != NULL && uuid[0] != '\0')
+	if (uuid != NULL && uuid[0] != '\0') {
 		c->s1 = strdup(uuid);
-	else
+	} else {
 		c->s2 = strdup(name);
+	}
 	if (c->s1 == NULL && c->s2 == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	rc = vmha_virt_call_run(v, c, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*out = domain_wrap(v, &c->out_dom);
-	if (*out == NULL)
+	if (*out == NULL) {
 		rc = -ENOMEM;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;
@@ -74,8 +79,9 @@ out:
 
 void vmha_virt_domain_free(struct vmha_virt_domain *d)
 {
-	if (d == NULL)
+	if (d == NULL) {
 		return;
+	}
 	virDomainFree(d->dom);
 	free(d);
 }
@@ -98,8 +104,9 @@ static int domain_from_xml(struct vmha_virt *v, vmha_virt_call_fn fn, const char
 	struct vmha_virt_call *c = NULL;
 	int rc = 0;
 
-	if (out != NULL)
+	if (out != NULL) {
 		*out = NULL;
+	}
 	c = vmha_virt_call_on_conn(v, fn);
 	if (c == NULL || (c->s1 = strdup(xml)) == NULL) {
 		rc = -ENOMEM;
@@ -107,11 +114,13 @@ static int domain_from_xml(struct vmha_virt *v, vmha_virt_call_fn fn, const char
 	}
 	c->flags = flags;
 	rc = vmha_virt_call_run(v, c, deadline_ms);
-	if (rc < 0 || out == NULL)
+	if (rc < 0 || out == NULL) {
 		goto out;
+	}
 	*out = domain_wrap(v, &c->out_dom);
-	if (*out == NULL)
+	if (*out == NULL) {
 		rc = -ENOMEM;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;
@@ -185,8 +194,9 @@ int vmha_virt_domain_get_state(struct vmha_virt_domain *d, uint64_t deadline_ms,
 		goto out;
 	}
 	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*state = c->out_i1;
 	*reason = c->out_i2;
 out:
@@ -233,8 +243,9 @@ int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags, uin
 	}
 	c->flags = flags;
 	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*xml = c->out_str;
 	c->out_str = NULL;
 out:
@@ -246,8 +257,9 @@ static int fn_get_info(struct vmha_virt_call *c)
 {
 	virDomainInfo info;
 
-	if (virDomainGetInfo(c->dom, &info) < 0)
+	if (virDomainGetInfo(c->dom, &info) < 0) {
 		return -1;
+	}
 	c->out_u1 = info.maxMem;
 	c->out_u2 = info.nrVirtCpu;
 	return 0;
@@ -264,8 +276,9 @@ int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms, 
 		goto out;
 	}
 	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	*vcpus = c->out_u2;
 	*max_memory_kib = c->out_u1;
 out:
@@ -356,8 +369,9 @@ static int fn_list_active(struct vmha_virt_call *c)
 	int kept = 0;
 	int i;
 
-	if (n < 0)
+	if (n < 0) {
 		return -1;
+	}
 	list = n > 0 ? calloc((size_t)n, sizeof(*list)) : NULL;
 	for (i = 0; i < n; i++) {
 		struct vmha_virt_domain_info *di = list != NULL ? &list[kept] : NULL;

@@ -40,8 +40,9 @@ int vmha_virt_interface_exists(struct vmha_virt *v, const char *name, uint64_t d
 		goto out;
 	}
 	rc = vmha_virt_call_run(v, c, deadline_ms);
-	if (rc == 0)
+	if (rc == 0) {
 		*exists = c->out_i1 > 0;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;
@@ -63,8 +64,9 @@ int vmha_virt_node_free_memory(struct vmha_virt *v, uint64_t deadline_ms, uint64
 		goto out;
 	}
 	rc = vmha_virt_call_run(v, c, deadline_ms);
-	if (rc == 0)
+	if (rc == 0) {
 		*free_bytes = c->out_u1;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;
@@ -75,8 +77,9 @@ static int fn_network(struct vmha_virt_call *c)
 	virNetworkPtr net = virNetworkLookupByName(c->conn, c->s1);
 	int rc = 0;
 
-	if (net == NULL)
+	if (net == NULL) {
 		return -1;
+	}
 	c->out_i1 = virNetworkIsActive(net);
 	if (c->out_i1 < 0) {
 		rc = -1;
@@ -99,8 +102,9 @@ int vmha_virt_network_is_active(struct vmha_virt *v, const char *name, uint64_t 
 		goto out;
 	}
 	rc = vmha_virt_call_run(v, c, deadline_ms);
-	if (rc == 0)
+	if (rc == 0) {
 		*active = c->out_i1 > 0;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;
@@ -131,16 +135,20 @@ static int fn_compare_cpu(struct vmha_virt_call *c)
 
 		r = virConnectCompareHypervisorCPU(c->conn, NULL, NULL, NULL, c->s2, c->s1, 0);
 		err = r == VIR_CPU_COMPARE_ERROR ? virGetLastError() : NULL;
-		if (err != NULL && err->code != VIR_ERR_NO_SUPPORT)
+		if (err != NULL && err->code != VIR_ERR_NO_SUPPORT) {
 			return -1;
-		if (err != NULL)
+		}
+		if (err != NULL) {
 			virResetLastError();
+		}
 	}
-	if (r == VIR_CPU_COMPARE_ERROR)
+	if (r == VIR_CPU_COMPARE_ERROR) {
 		r = virConnectCompareCPU(c->conn, c->s1, 0);
+	}
 
-	if (r == VIR_CPU_COMPARE_ERROR)
+	if (r == VIR_CPU_COMPARE_ERROR) {
 		return -1;
+	}
 	c->out_i1 = r;
 	return 0;
 }
@@ -170,8 +178,9 @@ static int fn_node_info(struct vmha_virt_call *c)
 {
 	virNodeInfo info;
 
-	if (virNodeGetInfo(c->conn, &info) < 0)
+	if (virNodeGetInfo(c->conn, &info) < 0) {
 		return -1;
+	}
 	c->out_u1 = info.memory;
 	c->out_u2 = info.cpus;
 	return 0;
@@ -241,23 +250,27 @@ static int fn_host_facts(struct vmha_virt_call *c)
 	char *caps = NULL;
 
 	name = virConnectGetHostname(c->conn);
-	if (name == NULL)
+	if (name == NULL) {
 		return -1;
+	}
 	snprintf(f->hostname, sizeof(f->hostname), "%s", name);
 	free(name);
-	if (virConnectGetLibVersion(c->conn, &lib) < 0)
+	if (virConnectGetLibVersion(c->conn, &lib) < 0) {
 		return -1;
+	}
 	f->lib_version = lib;
 	/* 0 when the driver cannot tell */
-	if (virConnectGetVersion(c->conn, &hv) == 0)
+	if (virConnectGetVersion(c->conn, &hv) == 0) {
 		f->hv_version = hv;
-	else
+	} else {
 		virResetLastError();
+	}
 	type = virConnectGetType(c->conn);
 	snprintf(f->hv_type, sizeof(f->hv_type), "%s", type != NULL ? type : "");
 	caps = virConnectGetCapabilities(c->conn);
-	if (caps == NULL)
+	if (caps == NULL) {
 		return -1;
+	}
 	host = strstr(caps, "<host>");
 	host_end = host != NULL ? strstr(host, "</host>") : NULL;
 	xml_text(host, host_end, "uuid", f->uuid, sizeof(f->uuid));
@@ -294,8 +307,9 @@ struct vmha_virt_host_facts *vmha_virt_host_facts_new(const char *hostname,
 {
 	struct vmha_virt_host_facts *f = calloc(1, sizeof(*f));
 
-	if (f == NULL)
+	if (f == NULL) {
 		return NULL;
+	}
 	snprintf(f->hostname, sizeof(f->hostname), "%s", hostname != NULL ? hostname : "");
 	f->lib_version = lib_version;
 	f->hv_version = hv_version;

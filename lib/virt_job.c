@@ -83,12 +83,14 @@ int vmha_virt_domain_migrate_start(struct vmha_virt_domain *d, const char *dconn
 		goto out;
 	}
 	rc = params_copy(params, nparams, &c->params, &c->nparams);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	c->flags = flags;
 	rc = vmha_virt_call_start(c);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	job->c = c;
 	c = NULL;
 	*out = job;
@@ -103,8 +105,9 @@ int vmha_virt_job_wait(struct vmha_virt_job *job, uint64_t deadline_ms)
 {
 	int rc = vmha_virt_call_wait(job->c, deadline_ms);
 
-	if (rc == -ETIMEDOUT)
+	if (rc == -ETIMEDOUT) {
 		return -EINPROGRESS;
+	}
 	return job->c->rc;
 }
 
@@ -117,15 +120,17 @@ void vmha_virt_job_free(struct vmha_virt_job *job)
 {
 	bool done;
 
-	if (job == NULL)
+	if (job == NULL) {
 		return;
+	}
 	pthread_mutex_lock(&job->c->lock);
 	done = job->c->done;
 	pthread_mutex_unlock(&job->c->lock);
-	if (done)
+	if (done) {
 		pthread_join(job->c->thread, NULL);
-	else
+	} else {
 		pthread_detach(job->c->thread);
+	}
 	vmha_virt_call_unref(job->c);
 	free(job);
 }
@@ -139,8 +144,9 @@ static uint64_t param_u64(virTypedParameterPtr params, int nparams, const char *
 {
 	unsigned long long v = 0;
 
-	if (virTypedParamsGetULLong(params, nparams, name, &v) <= 0)
+	if (virTypedParamsGetULLong(params, nparams, name, &v) <= 0) {
 		v = 0;
+	}
 	return v;
 }
 
@@ -223,8 +229,9 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 		goto out;
 	}
 	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0)
+	if (rc < 0) {
 		goto out;
+	}
 	stats->type = c->out_i1;
 	stats->time_elapsed_ms =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_TIME_ELAPSED);
@@ -240,8 +247,9 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->postcopy =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
 	if (virTypedParamsGetInt(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_OPERATION,
-	                         &stats->operation) <= 0)
+	                         &stats->operation) <= 0) {
 		stats->operation = 0;
+	}
 out:
 	vmha_virt_call_unref(c);
 	return rc;

@@ -17,15 +17,17 @@ static int fn_pool(struct vmha_virt_call *c)
 	int active;
 	int rc = 0;
 
-	if (pool == NULL)
+	if (pool == NULL) {
 		return -1;
+	}
 	active = virStoragePoolIsActive(pool);
-	if (active < 0)
+	if (active < 0) {
 		rc = -1;
-	else if (active == 0)
+	} else if (active == 0) {
 		rc = virStoragePoolCreate(pool, 0);
-	else
+	} else {
 		rc = virStoragePoolRefresh(pool, 0);
+	}
 	virStoragePoolFree(pool);
 	return rc;
 }
@@ -68,8 +70,9 @@ static virStoragePoolPtr pool_by_listing(virConnectPtr conn, const char *dir)
 			pools[i] = NULL;
 		}
 		free(xml);
-		if (pools[i] != NULL)
+		if (pools[i] != NULL) {
 			virStoragePoolFree(pools[i]);
+		}
 	}
 	free(pools);
 	return found;
@@ -124,10 +127,12 @@ static int fn_disk(struct vmha_virt_call *c)
 	virResetLastError();
 	c->out_i1 = active == 1 ? VMHA_VIRT_DISK_MISSING : VMHA_VIRT_DISK_UNCHECKED;
 out:
-	if (vol != NULL)
+	if (vol != NULL) {
 		virStorageVolFree(vol);
-	if (pool != NULL)
+	}
+	if (pool != NULL) {
 		virStoragePoolFree(pool);
+	}
 	return rc;
 }
 
@@ -138,8 +143,9 @@ int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadlin
 	char *slash = NULL;
 	int rc = 0;
 
-	if (pool != NULL && pool_len > 0)
+	if (pool != NULL && pool_len > 0) {
 		pool[0] = '\0';
+	}
 	if (c == NULL || (c->s1 = strdup(path)) == NULL || (c->s2 = strdup(path)) == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -154,8 +160,9 @@ int vmha_virt_disk_check(struct vmha_virt *v, const char *path, uint64_t deadlin
 	rc = vmha_virt_call_run(v, c, deadline_ms);
 	if (rc == 0) {
 		*out = (enum vmha_virt_disk)c->out_i1;
-		if (pool != NULL && pool_len > 0 && c->out_str != NULL)
+		if (pool != NULL && pool_len > 0 && c->out_str != NULL) {
 			snprintf(pool, pool_len, "%s", c->out_str);
+		}
 	}
 out:
 	vmha_virt_call_unref(c);

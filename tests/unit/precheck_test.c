@@ -26,6 +26,7 @@
 #include "migspec.h"
 #include "netprobe.h"
 #include "precheck.h"
+#include "uri.h"
 #include "virt.h"
 
 #define TIMEOUT_MS 10000
@@ -95,6 +96,45 @@ static void test_compare_hosts(void **state)
 		}
 		vmha_virt_host_facts_free(src);
 		vmha_virt_host_facts_free(dst);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* lib/uri's host and port split, which the resolve and port checks use. */
+static void test_uri_host_port(void **state)
+{
+	static const struct {
+		const char *uri;
+		int rc;
+		const char *host;
+		unsigned int port;
+	} cases[] = {
+	        {"qemu+tcp://node2/system", 0, "node2", 0},
+	        {"qemu+ssh://root@node2:2222/system", 0, "node2", 2222},
+	        {"qemu+tls://[fe80::1]:16514/system", 0, "fe80::1", 16514},
+	        {"tcp:node2-mig:49160", 0, "node2-mig", 49160},
+	        {"tcp://198.18.0.12:49152", 0, "198.18.0.12", 49152},
+	        {"qemu:///system", 0, "", 0},
+	        {"qemu+ssh://host:/system", 0, "host", 0},
+	        {"no-scheme", -EINVAL, "", 0},
+	        {"qemu+tls://[fe80::1/system", -EINVAL, "", 0},
+	};
+	size_t i;
+	int failures = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char host[64] = "x";
+		unsigned int port = 1;
+		int rc = vmha_uri_host_port(cases[i].uri, host, sizeof(host), &port);
+
+		if (rc != cases[i].rc || strcmp(host, cases[i].host) != 0 ||
+		    port != cases[i].port) {
+			print_error("'%s': rc %d host '%s' port %u; expected %d '%s' %u\n",
+			            cases[i].uri, rc, host, port, cases[i].rc, cases[i].host,
+			            cases[i].port);
+			failures++;
+		}
 	}
 	assert_int_equal(failures, 0);
 }
@@ -399,6 +439,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_compare_hosts),
+	        cmocka_unit_test(test_uri_host_port),
 	        cmocka_unit_test(test_version_text),
 	        cmocka_unit_test(test_resolve),
 	        cmocka_unit_test(test_port),

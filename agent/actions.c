@@ -25,6 +25,7 @@
 #include "migtimeout.h"
 #include "ocf.h"
 #include "overlay.h"
+#include "precheck.h"
 #include "qemuproc.h"
 #include "record.h"
 #include "saveconfig.h"
@@ -152,12 +153,32 @@ static int start_resources(struct vmha_actx *c, struct vmha_virt *v)
  * first by migrate_to. */
 static int check_migrate_plan(struct vmha_actx *c)
 {
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *spec = NULL;
 	int rc;
 
-	rc = vmha_migrate_plan_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &plan,
+	rc = vmha_migrate_spec_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &spec,
 	                           c->reason, c->reason_len);
-	vmha_migrate_plan_free(plan);
+	vmha_migspec_free(spec);
+	return rc;
+}
+
+/* validate-all: the pre-checks that need no connection (lib/precheck: the
+ * URIs, and a target host that resolves to a loopback address here), so
+ * that Pacemaker sees these configuration problems before a migration. */
+static int check_migrate_config(struct vmha_actx *c)
+{
+	struct vmha_migspec *spec = NULL;
+	int rc;
+
+	rc = vmha_migrate_spec_new(c->p, vmha_params_migrate_target(c->p), "qemu:///system", &spec,
+	                           c->reason, c->reason_len);
+	if (rc == 0) {
+		rc = vmha_precheck_config(spec, c->deadline_ms, c->reason, c->reason_len);
+	}
+	if (rc < 0 && rc != -ENOMEM) {
+		rc = -EINVAL;
+	}
+	vmha_migspec_free(spec);
 	return rc;
 }
 
@@ -166,11 +187,11 @@ static int check_migrate_plan(struct vmha_actx *c)
  * never stays paused while monitor reports it running. */
 static void resume_after_timeout(struct vmha_actx *c)
 {
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *plan = NULL;
 	struct vmha_virt_domain *dom = NULL;
 
-	if (vmha_migrate_plan_new(c->p, NULL, "qemu:///system", &plan, NULL, 0) < 0 ||
-	    vmha_migrate_plan_timeout_s(plan) == 0 || vmha_migrate_plan_timeout_postcopy(plan)) {
+	if (vmha_migrate_spec_new(c->p, NULL, "qemu:///system", &plan, NULL, 0) < 0 ||
+	    vmha_migspec_timeout_s(plan) == 0 || vmha_migspec_timeout_postcopy(plan)) {
 		goto out;
 	}
 	if (vmha_status_lookup(c, &dom) == 0 && vmha_virt_domain_resume(dom, c->deadline_ms) == 0) {
@@ -181,7 +202,7 @@ static void resume_after_timeout(struct vmha_actx *c)
 	}
 out:
 	vmha_virt_domain_free(dom);
-	vmha_migrate_plan_free(plan);
+	vmha_migspec_free(plan);
 }
 
 /* Start found the domain paused for an incoming migration. Pacemaker starts
@@ -483,16 +504,15 @@ static void unblock_after_failure(struct vmha_actx *c, struct vmha_virt_domain *
  * progress, post-copy, abort before Pacemaker's timeout). */
 static int action_migrate_to(struct vmha_actx *c)
 {
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *spec = NULL;
 	struct vmha_migration *m = NULL;
 	struct vmha_migtimeout *t = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	char *local_uri = NULL;
 	const char *target = vmha_params_migrate_target(c->p);
-	virTypedParameterPtr params;
+	unsigned int timeout_s = 0;
 	uint64_t abort_ms;
 	uint64_t margin_ms;
-	int nparams = 0;
 	int rc;
 
 	rc = vmha_status_identify(c, false);
@@ -517,7 +537,8 @@ static int action_migrate_to(struct vmha_actx *c)
 		goto out;
 	}
 	local_uri = vmha_virt_uri(c->v, c->deadline_ms);
-	rc = vmha_migrate_plan_new(c->p, target, local_uri, &plan, c->reason, c->reason_len);
+	/* the settings, built once, then handed to lib/migration as they are */
+	rc = vmha_migrate_spec_new(c->p, target, local_uri, &spec, c->reason, c->reason_len);
 	if (rc == -EINVAL) {
 		/* start and validate-all refuse this; here it can only come from a
 		 * reload: not fatal (OCF_ERR_GENERIC), the guest stays where it is */
@@ -526,18 +547,14 @@ static int action_migrate_to(struct vmha_actx *c)
 	if (rc < 0) {
 		goto out;
 	}
-	params = vmha_migrate_plan_params(plan, &nparams);
-	m = vmha_migration_new(dom, target, vmha_migrate_plan_remote_uri(plan));
-	if (m == NULL ||
-	    vmha_migration_set_params(m, vmha_migrate_plan_flags(plan), params, nparams) < 0) {
+	if (c->dx != NULL && vmha_migspec_set_cpu_xml(spec, vmha_domxml_cpu_xml(c->dx)) < 0) {
 		rc = vmha_actx_fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
-	vmha_migration_set_max_downtime(m, vmha_params_migration_downtime_ms(c->p));
-	vmha_migration_set_postcopy(m, vmha_params_migration_postcopy_after(c->p),
-	                            vmha_migrate_plan_postcopy_after_precopy(plan));
-	vmha_migration_set_start_resources(m, vmha_params_start_resources(c->p));
-	if (c->dx != NULL && vmha_migration_set_cpu_xml(m, vmha_domxml_cpu_xml(c->dx)) < 0) {
+	timeout_s = vmha_migspec_timeout_s(spec);
+	m = vmha_migration_new_spec(dom, target, spec);
+	spec = NULL;
+	if (m == NULL) {
 		rc = vmha_actx_fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
@@ -557,23 +574,24 @@ static int action_migrate_to(struct vmha_actx *c)
 		margin_ms = 3000;
 	}
 	abort_ms = c->deadline_ms > margin_ms ? c->deadline_ms - margin_ms : c->deadline_ms;
-	if (vmha_migrate_plan_timeout_s(plan) > 0) {
-		t = vmha_migtimeout_new(dom, vmha_migrate_plan_timeout_s(plan),
-		                        vmha_migrate_plan_timeout_postcopy(plan), c->deadline_ms);
+	if (timeout_s > 0) {
+		t = vmha_migtimeout_new(dom, timeout_s,
+		                        vmha_migspec_timeout_postcopy(vmha_migration_spec(m)),
+		                        c->deadline_ms);
 		if (t == NULL) {
 			rc = vmha_actx_fail(c, -ENOMEM, "out of memory");
 			goto out;
 		}
-		if (vmha_clock_now_ms() + (uint64_t)vmha_migrate_plan_timeout_s(plan) * 1000 >=
-		    abort_ms) {
+		if (vmha_clock_now_ms() + (uint64_t)timeout_s * 1000 >= abort_ms) {
 			vmha_warn("'--timeout %u' of domain '%s' is longer than the migrate_to "
 			          "timeout allows: the agent aborts first",
-			          vmha_migrate_plan_timeout_s(plan), c->name);
+			          timeout_s, c->name);
 		}
 		vmha_migration_set_progress_fn(m, vmha_migtimeout_progress, t);
 		vmha_migtimeout_start(t);
 	}
-	vmha_notice("migrating domain '%s' %s", c->name, vmha_migrate_plan_describe(plan));
+	vmha_notice("migrating domain '%s' %s", c->name,
+	            vmha_migspec_describe(vmha_migration_spec(m)));
 	rc = vmha_migration_run(m, abort_ms, c->deadline_ms);
 	if (rc < 0) {
 		vmha_migtimeout_failed(t);
@@ -592,7 +610,7 @@ out:
 	vmha_migration_free(m);
 	vmha_migtimeout_free(t);
 	vmha_virt_domain_free(dom);
-	vmha_migrate_plan_free(plan);
+	vmha_migspec_free(spec);
 	free(local_uri);
 	return rc;
 }
@@ -654,7 +672,7 @@ static int action_validate(struct vmha_actx *c)
 	if (rc < 0) {
 		goto out;
 	}
-	rc = check_migrate_plan(c);
+	rc = check_migrate_config(c);
 	if (rc < 0) {
 		goto out;
 	}

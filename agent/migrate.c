@@ -14,18 +14,14 @@
 #include "uri.h"
 #include "util.h"
 
-struct vmha_migrate_plan {
-	char *remote_uri;
-	char *migrate_uri;
-	unsigned int flags;
-	virTypedParameterPtr params;
-	int nparams;
-	int maxparams;
+/* The migration's settings while they are built, and what only the build
+ * needs (the rules among virsh's --timeout options). */
+struct build {
+	struct vmha_migspec *spec;
 	bool postcopy_after_precopy;
 	unsigned int timeout_s;
 	bool timeout_postcopy;
 	bool timeout_suspend_given;
-	char describe[1024];
 };
 
 enum opt_kind {
@@ -123,17 +119,6 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(reason, reason_len, fmt, ap);
 	va_end(ap);
-}
-
-void vmha_migrate_plan_free(struct vmha_migrate_plan *plan)
-{
-	if (plan == NULL) {
-		return;
-	}
-	free(plan->remote_uri);
-	free(plan->migrate_uri);
-	virTypedParamsFree(plan->params, plan->nparams);
-	free(plan);
 }
 
 /* Replace every "%n" in tmpl by node (when node is non-NULL). */
@@ -265,7 +250,7 @@ out:
 	return rc;
 }
 
-static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, const char *value,
+static int add_param(struct build *plan, const struct opt_def *d, const char *value,
                      const char *opt, char *reason, size_t reason_len)
 {
 	uint64_t u = 0;
@@ -273,8 +258,7 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 
 	switch (d->kind) {
 	case OPT_STRING:
-		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
-		                             d->param, value);
+		rc = vmha_migspec_add_string(plan->spec, d->param, value);
 		break;
 	case OPT_STRINGS: {
 		char *copy = strdup(value);
@@ -286,8 +270,7 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 		}
 		for (item = strtok_r(copy, ",", &save); item != NULL && rc == 0;
 		     item = strtok_r(NULL, ",", &save)) {
-			rc = virTypedParamsAddString(&plan->params, &plan->nparams,
-			                             &plan->maxparams, d->param, item);
+			rc = vmha_migspec_add_string(plan->spec, d->param, item);
 		}
 		free(copy);
 		break;
@@ -302,11 +285,9 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			return -EINVAL;
 		}
 		if (d->kind == OPT_INT) {
-			rc = virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
-			                          d->param, (int)u);
+			rc = vmha_migspec_add_int(plan->spec, d->param, (int)u);
 		} else {
-			rc = virTypedParamsAddULLong(&plan->params, &plan->nparams,
-			                             &plan->maxparams, d->param, u);
+			rc = vmha_migspec_add_ullong(plan->spec, d->param, u);
 		}
 		break;
 	case OPT_FILE: {
@@ -329,8 +310,7 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 			return -ENOMEM;
 		}
 		text[len] = '\0';
-		rc = virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
-		                             d->param, text);
+		rc = vmha_migspec_add_string(plan->spec, d->param, text);
 		free(text);
 		break;
 	}
@@ -340,12 +320,7 @@ static int add_param(struct vmha_migrate_plan *plan, const struct opt_def *d, co
 	return rc < 0 ? -ENOMEM : 0;
 }
 
-static bool has_param(const struct vmha_migrate_plan *plan, const char *name)
-{
-	return virTypedParamsGet(plan->params, plan->nparams, name) != NULL;
-}
-
-static int parse_options(struct vmha_migrate_plan *plan, const char *options, const char *target,
+static int parse_options(struct build *plan, const char *options, const char *target,
                          char **migrateuri, char *reason, size_t reason_len)
 {
 	char *copy = NULL;
@@ -401,7 +376,7 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 				rc = -EINVAL;
 				break;
 			}
-			plan->flags |= d->flag;
+			vmha_migspec_add_flags(plan->spec, d->flag);
 			if (d->kind == OPT_POSTCOPY_AFTER_PRECOPY) {
 				plan->postcopy_after_precopy = true;
 			}
@@ -422,7 +397,7 @@ static int parse_options(struct vmha_migrate_plan *plan, const char *options, co
 			rc = -EINVAL;
 			break;
 		}
-		plan->flags |= d->flag;
+		vmha_migspec_add_flags(plan->spec, d->flag);
 		if (d->kind == OPT_TIMEOUT) {
 			uint64_t t = 0;
 
@@ -454,7 +429,7 @@ out:
 }
 
 /* virsh's rules for --timeout and its actions. */
-static int check_timeout(const struct vmha_migrate_plan *plan, char *reason, size_t reason_len)
+static int check_timeout(const struct build *plan, char *reason, size_t reason_len)
 {
 	int rc = -EINVAL;
 
@@ -470,7 +445,7 @@ static int check_timeout(const struct vmha_migrate_plan *plan, char *reason, siz
 		           "'--timeout-postcopy' exclude each other");
 		goto out;
 	}
-	if (plan->timeout_postcopy && !(plan->flags & VIR_MIGRATE_POSTCOPY)) {
+	if (plan->timeout_postcopy && !(vmha_migspec_flags(plan->spec) & VIR_MIGRATE_POSTCOPY)) {
 		set_reason(reason, reason_len,
 		           "parameter 'migrate_options': '--timeout-postcopy' needs '--postcopy' "
 		           "(or migration_postcopy=true)");
@@ -500,26 +475,27 @@ int vmha_migrate_plan_check_uris(const struct vmha_params *p, char *reason, size
 	return rc;
 }
 
-int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
-                          const char *local_uri, struct vmha_migrate_plan **out, char *reason,
+int vmha_migrate_spec_new(const struct vmha_params *p, const char *target_node,
+                          const char *local_uri, struct vmha_migspec **out, char *reason,
                           size_t reason_len)
 {
-	struct vmha_migrate_plan *plan = calloc(1, sizeof(*plan));
+	struct build b;
+	struct build *plan = &b;
 	const char *local =
 	        vmha_params_hypervisor(p) != NULL ? vmha_params_hypervisor(p) : local_uri;
 	char *opt_uri = NULL;
+	char *remote_uri = NULL;
+	char *migrate_uri = NULL;
 	char *host = NULL;
 	int rc = 0;
-	int n;
 
 	*out = NULL;
-	if (plan == NULL) {
+	memset(&b, 0, sizeof(b));
+	b.spec = vmha_migspec_new(NULL);
+	if (b.spec == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	/* typed parameters use libvirt's thread-local error state */
-	virInitialize();
-	plan->flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER;
 	rc = vmha_migrate_plan_check_uris(p, reason, reason_len);
 	if (rc < 0) {
 		goto out;
@@ -536,7 +512,7 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			goto out;
 		}
 	}
-	rc = build_remote_uri(p, target_node, local, &plan->remote_uri, reason, reason_len);
+	rc = build_remote_uri(p, target_node, local, &remote_uri, reason, reason_len);
 	if (rc < 0) {
 		goto out;
 	}
@@ -544,14 +520,14 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	if (vmha_params_migrateuri(p) != NULL) {
 		host = node_with_suffix(target_node != NULL ? target_node : "%n",
 		                        vmha_params_migration_network_suffix(p));
-		plan->migrate_uri =
+		migrate_uri =
 		        host != NULL ? subst_node(vmha_params_migrateuri(p), target_node) : NULL;
-		if (plan->migrate_uri == NULL) {
+		if (migrate_uri == NULL) {
 			rc = -ENOMEM;
 			goto out;
 		}
 	} else if (opt_uri != NULL) {
-		plan->migrate_uri = opt_uri;
+		migrate_uri = opt_uri;
 		opt_uri = NULL;
 	} else if (vmha_params_migration_network_suffix(p) != NULL && local != NULL &&
 	           strncmp(local, "qemu", 4) == 0) {
@@ -570,42 +546,36 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			goto out;
 		}
 		len = strlen(host) + 32;
-		plan->migrate_uri = malloc(len);
-		if (plan->migrate_uri == NULL) {
+		migrate_uri = malloc(len);
+		if (migrate_uri == NULL) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		snprintf(plan->migrate_uri, len, "tcp:%s:%u", host, port);
+		snprintf(migrate_uri, len, "tcp:%s:%u", host, port);
 	}
-	if (plan->migrate_uri != NULL &&
-	    virTypedParamsAddString(&plan->params, &plan->nparams, &plan->maxparams,
-	                            VIR_MIGRATE_PARAM_URI, plan->migrate_uri) < 0) {
+	if (vmha_migspec_set_remote_uri(b.spec, remote_uri) < 0 ||
+	    (migrate_uri != NULL && vmha_migspec_set_migrate_uri(b.spec, migrate_uri) < 0)) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	/* vmha's and the stock agent's own parameters */
-	if (vmha_params_migration_speed_mibs(p) > 0 &&
-	    !has_param(plan, VIR_MIGRATE_PARAM_BANDWIDTH) &&
-	    virTypedParamsAddULLong(&plan->params, &plan->nparams, &plan->maxparams,
-	                            VIR_MIGRATE_PARAM_BANDWIDTH,
-	                            vmha_params_migration_speed_mibs(p)) < 0) {
+	if (vmha_migspec_set_bandwidth_mibs(b.spec, vmha_params_migration_speed_mibs(p)) < 0) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	if (vmha_params_migration_auto_converge(p)) {
-		plan->flags |= VIR_MIGRATE_AUTO_CONVERGE;
+		vmha_migspec_add_flags(b.spec, VIR_MIGRATE_AUTO_CONVERGE);
 	}
 	if (vmha_params_migration_tls(p)) {
-		plan->flags |= VIR_MIGRATE_TLS;
+		vmha_migspec_add_flags(b.spec, VIR_MIGRATE_TLS);
 	}
 	if (vmha_params_migration_postcopy(p)) {
-		plan->flags |= VIR_MIGRATE_POSTCOPY;
+		vmha_migspec_add_flags(b.spec, VIR_MIGRATE_POSTCOPY);
 	}
 	if (vmha_params_migration_parallel_connections(p) > 0) {
-		plan->flags |= VIR_MIGRATE_PARALLEL;
-		if (!has_param(plan, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
-		    virTypedParamsAddInt(&plan->params, &plan->nparams, &plan->maxparams,
-		                         VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+		vmha_migspec_add_flags(b.spec, VIR_MIGRATE_PARALLEL);
+		if (!vmha_migspec_has_param(b.spec, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS) &&
+		    vmha_migspec_add_int(b.spec, VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
 		                         (int)vmha_params_migration_parallel_connections(p)) < 0) {
 			rc = -ENOMEM;
 			goto out;
@@ -621,7 +591,7 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 			rc = -ENOMEM;
 			goto out;
 		}
-		plan->flags |= VIR_MIGRATE_COMPRESSED;
+		vmha_migspec_add_flags(b.spec, VIR_MIGRATE_COMPRESSED);
 		for (m = strtok_r(copy, ",", &save); m != NULL && rc == 0;
 		     m = strtok_r(NULL, ",", &save)) {
 			size_t i;
@@ -636,9 +606,8 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 				           "(known: xbzrle, mt, zlib, zstd)",
 				           m);
 				rc = -EINVAL;
-			} else if (virTypedParamsAddString(&plan->params, &plan->nparams,
-			                                   &plan->maxparams,
-			                                   VIR_MIGRATE_PARAM_COMPRESSION, m) < 0) {
+			} else if (vmha_migspec_add_string(b.spec, VIR_MIGRATE_PARAM_COMPRESSION,
+			                                   m) < 0) {
 				rc = -ENOMEM;
 			}
 		}
@@ -651,102 +620,49 @@ int vmha_migrate_plan_new(const struct vmha_params *p, const char *target_node,
 	if (rc < 0) {
 		goto out;
 	}
-	if (has_param(plan, VIR_MIGRATE_PARAM_DISKS_URI)) {
-		rc = vmha_uri_check(
-		        "parameter 'migrate_options': option '--disks-uri'",
-		        virTypedParamsGet(plan->params, plan->nparams, VIR_MIGRATE_PARAM_DISKS_URI)
-		                ->value.s,
-		        reason, reason_len);
+	if (vmha_migspec_has_param(b.spec, VIR_MIGRATE_PARAM_DISKS_URI)) {
+		rc = vmha_uri_check("parameter 'migrate_options': option '--disks-uri'",
+		                    vmha_migspec_string_param(b.spec, VIR_MIGRATE_PARAM_DISKS_URI),
+		                    reason, reason_len);
 		if (rc < 0) {
 			goto out;
 		}
 	}
-	if (plan->remote_uri != NULL) {
-		rc = vmha_uri_check("the target's libvirt URI", plan->remote_uri, reason,
-		                    reason_len);
+	if (remote_uri != NULL) {
+		rc = vmha_uri_check("the target's libvirt URI", remote_uri, reason, reason_len);
 		if (rc < 0) {
 			goto out;
 		}
 	}
-	if ((plan->flags & VIR_MIGRATE_NON_SHARED_DISK) &&
-	    (plan->flags & VIR_MIGRATE_NON_SHARED_INC)) {
+	if ((vmha_migspec_flags(b.spec) & VIR_MIGRATE_NON_SHARED_DISK) &&
+	    (vmha_migspec_flags(b.spec) & VIR_MIGRATE_NON_SHARED_INC)) {
 		set_reason(reason, reason_len,
 		           "parameter 'migrate_options': '--copy-storage-all' and "
 		           "'--copy-storage-inc' exclude each other");
 		rc = -EINVAL;
 		goto out;
 	}
-	if ((plan->flags & VIR_MIGRATE_TUNNELLED) && (plan->flags & VIR_MIGRATE_PARALLEL)) {
+	if ((vmha_migspec_flags(b.spec) & VIR_MIGRATE_TUNNELLED) &&
+	    (vmha_migspec_flags(b.spec) & VIR_MIGRATE_PARALLEL)) {
 		set_reason(reason, reason_len,
 		           "parameter 'migrate_options': '--tunnelled' cannot be combined with "
 		           "parallel connections");
 		rc = -EINVAL;
 		goto out;
 	}
-	n = snprintf(plan->describe, sizeof(plan->describe), "to '%s' flags 0x%x", plan->remote_uri,
-	             plan->flags);
-	for (int i = 0; i < plan->nparams && n > 0 && (size_t)n < sizeof(plan->describe); i++) {
-		const virTypedParameter *tp = &plan->params[i];
-		char v[64];
-
-		if (tp->type == VIR_TYPED_PARAM_STRING) {
-			snprintf(v, sizeof(v), "%s", tp->value.s);
-		} else if (tp->type == VIR_TYPED_PARAM_INT) {
-			snprintf(v, sizeof(v), "%d", tp->value.i);
-		} else if (tp->type == VIR_TYPED_PARAM_ULLONG) {
-			snprintf(v, sizeof(v), "%llu", tp->value.ul);
-		} else {
-			snprintf(v, sizeof(v), "?");
-		}
-		n += snprintf(plan->describe + n, sizeof(plan->describe) - (size_t)n, " %s=%s",
-		              tp->field, v);
-	}
-	*out = plan;
-	plan = NULL;
+	/* what lib/migration and the job loop act on, set once here */
+	vmha_migspec_set_timeout(b.spec, b.timeout_s, b.timeout_postcopy);
+	vmha_migspec_set_max_downtime(b.spec, vmha_params_migration_downtime_ms(p));
+	vmha_migspec_set_postcopy(b.spec, vmha_params_migration_postcopy_after(p),
+	                          b.postcopy_after_precopy);
+	vmha_migspec_set_start_resources(b.spec, vmha_params_start_resources(p));
+	*out = b.spec;
+	b.spec = NULL;
 out:
 	free(opt_uri);
+	free(remote_uri);
+	free(migrate_uri);
 	free(host);
-	vmha_migrate_plan_free(plan);
+	vmha_migspec_free(b.spec);
 	return rc;
-}
-
-const char *vmha_migrate_plan_remote_uri(const struct vmha_migrate_plan *plan)
-{
-	return plan->remote_uri;
-}
-
-const char *vmha_migrate_plan_migrate_uri(const struct vmha_migrate_plan *plan)
-{
-	return plan->migrate_uri;
-}
-
-unsigned int vmha_migrate_plan_flags(const struct vmha_migrate_plan *plan)
-{
-	return plan->flags;
-}
-
-virTypedParameterPtr vmha_migrate_plan_params(const struct vmha_migrate_plan *plan, int *nparams)
-{
-	*nparams = plan->nparams;
-	return plan->params;
-}
-
-bool vmha_migrate_plan_postcopy_after_precopy(const struct vmha_migrate_plan *plan)
-{
-	return plan->postcopy_after_precopy;
-}
-
-unsigned int vmha_migrate_plan_timeout_s(const struct vmha_migrate_plan *plan)
-{
-	return plan->timeout_s;
-}
-
-bool vmha_migrate_plan_timeout_postcopy(const struct vmha_migrate_plan *plan)
-{
-	return plan->timeout_postcopy;
-}
-
-const char *vmha_migrate_plan_describe(const struct vmha_migrate_plan *plan)
-{
-	return plan->describe;
 }

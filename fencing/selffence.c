@@ -11,13 +11,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libvirt/virterror.h>
-
 #include "deadline.h"
 #include "log.h"
 #include "qemuproc.h"
 #include "selffence.h"
 #include "util.h"
+#include "virt.h"
+
+/* longest one libvirt call of the self-fence may take (then: kill QEMU directly) */
+#define SELFFENCE_CALL_MS 5000
 
 struct vmha_selffence {
 	uint64_t delay_ms;
@@ -91,52 +93,49 @@ void vmha_selffence_mark_done(struct vmha_selffence *sf)
 	sf->done = true;
 }
 
-/* Destroy one VM through libvirt; 0 when verified not running. */
-static int destroy_one(virConnectPtr conn, const char *name)
+/* Destroy one VM through lib/virt (each call bounded); 0 when verified not running. */
+static int destroy_one(struct vmha_virt *v, const char *name)
 {
-	virDomainPtr dom = virDomainLookupByName(conn, name);
-	virErrorPtr e = NULL;
-	int active;
-	int rc = 0;
+	struct vmha_virt_domain *dom = NULL;
+	int state = VIR_DOMAIN_NOSTATE;
+	int reason = 0;
+	int rc;
 
-	if (dom == NULL) {
-		e = virGetLastError();
-		if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
-			goto out;
-		}
-		vmha_err("self-fence: cannot look up domain '%s': %s", name,
-		         e != NULL && e->message != NULL ? e->message : "unknown error");
-		rc = -EIO;
+	rc = vmha_virt_domain_lookup(v, NULL, name, vmha_deadline_in_ms(SELFFENCE_CALL_MS), &dom);
+	if (rc == -ENOENT) {
+		rc = 0;
+		goto stopped;
+	}
+	if (rc < 0) {
+		vmha_err("self-fence: cannot look up domain '%s': %s", name, vmha_virt_error(v));
 		goto out;
 	}
-	active = virDomainIsActive(dom);
-	if (active == 1 && virDomainDestroy(dom) != 0) {
-		e = virGetLastError();
-		vmha_err("self-fence: cannot destroy domain '%s': %s", name,
-		         e != NULL && e->message != NULL ? e->message : "unknown error");
+	rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(SELFFENCE_CALL_MS), &state,
+	                                &reason);
+	if (rc == 0 && state != VIR_DOMAIN_SHUTOFF &&
+	    vmha_virt_domain_destroy(dom, 0, vmha_deadline_in_ms(SELFFENCE_CALL_MS)) < 0) {
+		vmha_err("self-fence: cannot destroy domain '%s': %s", name, vmha_virt_error(v));
 	}
-	active = virDomainIsActive(dom);
-	if (active < 0) {
-		/* A transient domain is gone once destroyed. */
-		e = virGetLastError();
-		if (e != NULL && e->code == VIR_ERR_NO_DOMAIN) {
-			active = 0;
-		}
+	rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(SELFFENCE_CALL_MS), &state,
+	                                &reason);
+	if (rc == -ENOENT) {
+		/* a transient domain is gone once destroyed */
+		rc = 0;
+		state = VIR_DOMAIN_SHUTOFF;
 	}
-	if (active != 0) {
+	if (rc < 0 || state != VIR_DOMAIN_SHUTOFF) {
 		vmha_err("self-fence: domain '%s' may still run", name);
 		rc = -EIO;
 		goto out;
 	}
+stopped:
 	vmha_notice("self-fence: domain '%s' is stopped", name);
 out:
-	if (dom != NULL) {
-		virDomainFree(dom);
-	}
-	return rc;
+	vmha_virt_domain_free(dom);
+	return rc < 0 ? -EIO : 0;
 }
 
-int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_t n,
+int vmha_selffence_destroy_vms(struct vmha_virt *conn, const char *const *vms, size_t n,
                                size_t *stopped)
 {
 	size_t i;
@@ -361,7 +360,7 @@ out:
 	return rc;
 }
 
-int vmha_selffence_execute(struct vmha_selffence *sf, virConnectPtr conn, const char *node,
+int vmha_selffence_execute(struct vmha_selffence *sf, struct vmha_virt *conn, const char *node,
                            const char *const *vms, size_t n, const char *slot_path)
 {
 	size_t stopped = 0;

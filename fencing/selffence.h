@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libvirt/libvirt.h>
+#include "virt.h"
 
 /** The quorum-loss timer of one host. */
 struct vmha_selffence;
@@ -62,7 +62,7 @@ void vmha_selffence_mark_done(struct vmha_selffence *sf);
  * @return 0 when all are verified stopped, -EIO when at least one may still
  *         run (logged), -EINVAL
  */
-int vmha_selffence_destroy_vms(virConnectPtr conn, const char *const *vms, size_t n,
+int vmha_selffence_destroy_vms(struct vmha_virt *conn, const char *const *vms, size_t n,
                                size_t *stopped);
 
 /**
@@ -112,7 +112,7 @@ int vmha_selffence_kill_qemu(const char *vm, size_t *killed);
  * @param conn  libvirt connection, or NULL when libvirtd is unreachable
  * @return 0 when every VM is stopped and the record written, else -errno
  */
-int vmha_selffence_execute(struct vmha_selffence *sf, virConnectPtr conn, const char *node,
+int vmha_selffence_execute(struct vmha_selffence *sf, struct vmha_virt *conn, const char *node,
                            const char *const *vms, size_t n, const char *slot_path);
 
 #endif /* VMHA_FENCING_SELFFENCE_H */

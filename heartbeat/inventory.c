@@ -2,65 +2,37 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
 #include "heartbeat/inventory.h"
+#include "deadline.h"
 #include "log.h"
 #include "util.h"
+#include "virt.h"
 
-/* keepalive: a probe every 2 s, the connection closes after 3 unanswered */
+/* keepalive on a remote URI: a probe every 2 s (lib/virt: 3 missed close it) */
 #define KEEPALIVE_INTERVAL_S 2
-#define KEEPALIVE_COUNT      3
+/* longest one collection may wait for libvirt (a hung libvirtd: degraded) */
+#define COLLECT_TIMEOUT_MS 5000
+/* after a call that timed out (its worker is left to a hung libvirtd), the
+ * next connection attempt waits this long: one abandoned call at a time */
+#define RETRY_AFTER_TIMEOUT_MS 10000
 
 struct vmha_inventory {
 	char *uri;
 	uint32_t fake_vms;
-	virConnectPtr conn;
+	struct vmha_virt *v;
 	bool reported_down;
+	char why_down[512];
+	uint64_t retry_at_ms;
 	/* the last VMs seen, kept while libvirt is unreachable */
 	struct vmha_vm_info *last_vms;
 	size_t n_last_vms;
 };
-
-static pthread_once_t event_once = PTHREAD_ONCE_INIT;
-static bool event_loop_ok;
-
-static void *event_thread(void *arg)
-{
-	for (;;) {
-		virEventRunDefaultImpl();
-	}
-	return arg;
-}
-
-static void quiet_errors(void *opaque, virErrorPtr err)
-{
-	(void)opaque;
-	(void)err;
-}
-
-static void start_event_loop(void)
-{
-	pthread_t tid;
-
-	virSetErrorFunc(NULL, quiet_errors);
-	if (virEventRegisterDefaultImpl() < 0) {
-		return;
-	}
-	if (pthread_create(&tid, NULL, event_thread, NULL) != 0) {
-		return;
-	}
-	pthread_detach(tid);
-	event_loop_ok = true;
-}
 
 struct vmha_inventory *vmha_inventory_new(const char *uri, uint32_t fake_vms)
 {
@@ -75,9 +47,6 @@ struct vmha_inventory *vmha_inventory_new(const char *uri, uint32_t fake_vms)
 		return NULL;
 	}
 	inv->fake_vms = fake_vms;
-	if (fake_vms == 0) {
-		pthread_once(&event_once, start_event_loop);
-	}
 	return inv;
 }
 
@@ -86,9 +55,7 @@ void vmha_inventory_free(struct vmha_inventory *inv)
 	if (inv == NULL) {
 		return;
 	}
-	if (inv->conn != NULL) {
-		virConnectClose(inv->conn);
-	}
+	vmha_virt_free(inv->v);
 	free(inv->last_vms);
 	free(inv->uri);
 	free(inv);
@@ -147,98 +114,104 @@ static enum vmha_vm_state state_of(unsigned char s)
 }
 
 /* A paused domain waiting for (or left behind by) a live migration. */
-static bool paused_for_migration(virDomainPtr dom)
+static bool paused_for_migration(const struct vmha_virt_domain_info *di)
 {
-	int state = 0;
-	int reason = 0;
-
-	if (virDomainGetState(dom, &state, &reason, 0) < 0) {
-		return false;
-	}
-	return state == VIR_DOMAIN_PAUSED &&
-	       (reason == VIR_DOMAIN_PAUSED_MIGRATION || reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
-	        reason == VIR_DOMAIN_PAUSED_POSTCOPY);
+	return di->state == VIR_DOMAIN_PAUSED && (di->reason == VIR_DOMAIN_PAUSED_MIGRATION ||
+	                                          di->reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
+	                                          di->reason == VIR_DOMAIN_PAUSED_POSTCOPY);
 }
 
-static bool ensure_connected(struct vmha_inventory *inv)
+static int ensure_connected(struct vmha_inventory *inv, uint64_t deadline_ms)
 {
-	if (inv->conn != NULL && virConnectIsAlive(inv->conn) == 1) {
-		return true;
-	}
-	if (inv->conn != NULL) {
-		virConnectClose(inv->conn);
-		inv->conn = NULL;
-	}
-	inv->conn = virConnectOpenReadOnly(inv->uri);
-	if (inv->conn == NULL) {
-		return false;
-	}
-	if (event_loop_ok &&
-	    virConnectSetKeepAlive(inv->conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT) < 0) {
-		vmha_debug("keepalive not available on '%s'", inv->uri);
-	}
-	return true;
-}
-
-/* libvirt's view; -EIO when libvirt cannot answer. */
-static int libvirt_collect(struct vmha_inventory *inv, struct vmha_announce *a)
-{
-	virNodeInfo info;
-	virDomainPtr *doms = NULL;
-	unsigned long long free_bytes;
-	int n = 0;
-	int i;
 	int rc = 0;
 
-	if (!ensure_connected(inv) || virNodeGetInfo(inv->conn, &info) < 0) {
+	if (vmha_virt_is_alive(inv->v)) {
+		goto out;
+	}
+	vmha_virt_free(inv->v);
+	inv->v = NULL;
+	if (vmha_clock_now_ms() < inv->retry_at_ms) {
+		rc = -ETIMEDOUT;
+		goto out;
+	}
+	rc = vmha_virt_open_flags(inv->uri, KEEPALIVE_INTERVAL_S, VMHA_VIRT_OPEN_READONLY,
+	                          deadline_ms, &inv->v);
+	if (rc < 0) {
+		snprintf(inv->why_down, sizeof(inv->why_down), "%s", vmha_virt_open_error());
+	}
+	if (rc == -ETIMEDOUT) {
+		inv->retry_at_ms = vmha_clock_now_ms() + RETRY_AFTER_TIMEOUT_MS;
+	}
+out:
+	return rc;
+}
+
+/* libvirt's view; -EIO when libvirt cannot answer (the connection is then
+ * dropped, and opened afresh by the next collection). */
+static int libvirt_collect(struct vmha_inventory *inv, struct vmha_announce *a)
+{
+	uint64_t deadline_ms = vmha_deadline_in_ms(COLLECT_TIMEOUT_MS);
+	struct vmha_virt_domain_info *doms = NULL;
+	uint64_t free_bytes = 0;
+	uint64_t memory_kib = 0;
+	unsigned int cpus = 0;
+	size_t n = 0;
+	size_t i;
+	int rc = 0;
+
+	if (ensure_connected(inv, deadline_ms) < 0) {
 		rc = -EIO;
 		goto out;
 	}
-	free_bytes = virNodeGetFreeMemory(inv->conn);
-	a->cpus = info.cpus;
-	a->memory_kib = info.memory;
+	/* no free-memory figure (0, as some drivers give) is not a libvirt that is down */
+	if (vmha_virt_node_info(inv->v, deadline_ms, &cpus, &memory_kib) < 0 ||
+	    (vmha_virt_node_free_memory(inv->v, deadline_ms, &free_bytes) < 0 &&
+	     vmha_virt_is_wedged(inv->v)) ||
+	    vmha_virt_list_active(inv->v, deadline_ms, &doms, &n) < 0) {
+		snprintf(inv->why_down, sizeof(inv->why_down), "%s", vmha_virt_error(inv->v));
+		if (vmha_virt_is_wedged(inv->v)) {
+			inv->retry_at_ms = vmha_clock_now_ms() + RETRY_AFTER_TIMEOUT_MS;
+		}
+		vmha_virt_free(inv->v);
+		inv->v = NULL;
+		rc = -EIO;
+		goto out;
+	}
+	a->cpus = cpus;
+	a->memory_kib = memory_kib;
 	a->memory_free_kib = free_bytes / 1024 <= a->memory_kib ? free_bytes / 1024 : a->memory_kib;
-	n = virConnectListAllDomains(inv->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
-	if (n < 0) {
-		rc = -EIO;
-		goto out;
-	}
 	if (n > VMHA_MSG_MAX_VMS) {
-		vmha_warn("%d vms run here; only %d are announced", n, VMHA_MSG_MAX_VMS);
+		vmha_warn("%zu vms run here; only %d are announced", n, VMHA_MSG_MAX_VMS);
 	}
-	a->vms = calloc((size_t)n + 1, sizeof(*a->vms));
+	a->vms = calloc(n + 1, sizeof(*a->vms));
 	if (a->vms == NULL) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n && a->n_vms < VMHA_MSG_MAX_VMS; i++) {
 		struct vmha_vm_info *vm = &a->vms[a->n_vms];
-		virDomainInfo dinfo;
-		const char *name = virDomainGetName(doms[i]);
 
-		if (name == NULL || !vmha_util_name_is_valid(name) ||
-		    virDomainGetUUIDString(doms[i], vm->uuid) < 0 ||
-		    virDomainGetInfo(doms[i], &dinfo) < 0) {
-			continue; /* gone meanwhile, or a name vmha cannot carry */
+		if (!vmha_util_name_is_valid(doms[i].name)) {
+			continue; /* a name vmha cannot carry */
 		}
-		snprintf(vm->name, sizeof(vm->name), "%s", name);
-		vm->state = state_of(dinfo.state);
-		if (dinfo.state == VIR_DOMAIN_PAUSED && paused_for_migration(doms[i])) {
+		snprintf(vm->name, sizeof(vm->name), "%.*s", (int)sizeof(vm->name) - 1,
+		         doms[i].name);
+		snprintf(vm->uuid, sizeof(vm->uuid), "%.*s", (int)sizeof(vm->uuid) - 1,
+		         doms[i].uuid);
+		vm->state = state_of((unsigned char)doms[i].state);
+		if (paused_for_migration(&doms[i])) {
 			/* the incoming side of a live migration (or the source
 			 * after the switch to post-copy) does not run the guest:
 			 * announcing it active would move the VM's location to
 			 * the target before it runs there */
 			vm->state = VMHA_VM_OTHER;
 		}
-		vm->vcpus = dinfo.nrVirtCpu;
-		vm->memory_kib = dinfo.memory;
+		vm->vcpus = doms[i].vcpus;
+		vm->memory_kib = doms[i].memory_kib;
 		a->n_vms++;
 	}
 	a->health = VMHA_HEALTH_OK;
 out:
-	for (i = 0; i < n; i++) {
-		virDomainFree(doms[i]);
-	}
 	free(doms);
 	return rc;
 }
@@ -279,11 +252,8 @@ int vmha_inventory_collect(struct vmha_inventory *inv, struct vmha_announce *a)
 		goto out;
 	}
 	if (!inv->reported_down) {
-		virErrorPtr err = virGetLastError();
-
 		vmha_warn("libvirt at '%s' does not answer (%s): announcing health 'degraded'",
-		          inv->uri,
-		          err != NULL && err->message != NULL ? err->message : "unknown error");
+		          inv->uri, inv->why_down[0] != '\0' ? inv->why_down : "unknown error");
 		inv->reported_down = true;
 	}
 	free(a->vms);

@@ -1,8 +1,9 @@
 /*
- * What this host can hold and which VMs it runs, from libvirt
- * (virNodeGetInfo, virNodeGetFreeMemory, virConnectListAllDomains).
- * The libvirt connection has keepalive on, so a hung libvirtd makes calls
- * fail after a few seconds instead of blocking vmhad for ever.
+ * What this host can hold and which VMs it runs, from libvirt through
+ * lib/virt (a read-only connection; node info, free memory and the active
+ * domains, each call bounded by a 5 s deadline), so a hung libvirtd makes a
+ * collection fail (health 'degraded') instead of blocking vmhad for ever;
+ * the connection is then opened afresh by the next collection.
  */
 #ifndef VMHA_HEARTBEAT_INVENTORY_H
 #define VMHA_HEARTBEAT_INVENTORY_H

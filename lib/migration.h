@@ -2,11 +2,13 @@
  * Live migration of one running domain to another host, shared by the
  * agent's migrate_to and by `vmha vm migrate`.
  *
- * Peer-to-peer virDomainMigrateToURI3 (lib/virt runs it in a worker):
- *   1. vmha_migration_precheck() connects to the target's libvirtd and checks,
- *      before anything moves, that the domain is not active there, that the
- *      target has the memory, the virtual networks, the bridges, the storage
- *      pools and the disk paths it uses, and a compatible CPU;
+ * Peer-to-peer virDomainMigrateToURI3 (lib/virt runs it in a worker), with
+ * the settings of one lib/migspec built once by the caller:
+ *   1. vmha_migration_precheck() runs lib/precheck before anything moves
+ *      (URIs, name resolution, the target's libvirtd, host identity,
+ *      architecture and versions, the migration port, the domain not active
+ *      there, memory, virtual networks, bridges, storage pools, disk paths
+ *      and a compatible CPU);
  *   2. vmha_migration_run() starts the migration, reports progress every poll
  *      (log, and an optional callback), sets the maximum downtime, switches
  *      to post-copy when asked (after N iterations, after the first pass, or
@@ -26,6 +28,7 @@
 
 #include <libvirt/libvirt.h>
 
+#include "migspec.h"
 #include "virt.h"
 
 /** One migration of one domain. */
@@ -38,8 +41,17 @@ typedef void (*vmha_migration_progress_fn)(const struct vmha_migration_progress 
 
 /**
  * A migration of dom (a running domain on its source connection) to the
- * host called target (for messages) whose libvirt URI is dconnuri.
- * dom must outlive the migration.
+ * host called target (for messages) with settings spec (taken over, also on
+ * failure; its remote URI must be set). dom must outlive the migration.
+ *
+ * @return the migration, or NULL on ENOMEM (or spec NULL, or without a URI)
+ */
+struct vmha_migration *vmha_migration_new_spec(struct vmha_virt_domain *dom, const char *target,
+                                               struct vmha_migspec *spec);
+
+/**
+ * vmha_migration_new_spec() with default settings to the libvirt at
+ * dconnuri (vmha_migspec_new()).
  *
  * @return the migration, or NULL on ENOMEM
  */
@@ -49,33 +61,28 @@ struct vmha_migration *vmha_migration_new(struct vmha_virt_domain *dom, const ch
 /** Free; NULL is a no-op. A job still running is abandoned to its thread. */
 void vmha_migration_free(struct vmha_migration *m);
 
-/**
- * Set VIR_MIGRATE_* flags and typed parameters (copied).
- * @return 0 or -ENOMEM
- */
+/** @return the migration's settings (owned by m), to add to before it runs */
+struct vmha_migspec *vmha_migration_spec(struct vmha_migration *m);
+
+/** Shorthand for vmha_migspec_set_params() on m's settings. @return 0 or -ENOMEM */
 int vmha_migration_set_params(struct vmha_migration *m, unsigned int flags,
                               virTypedParameterPtr params, int nparams);
 
-/** Maximum downtime to set once the migration runs (0: libvirt's default). */
+/** Shorthand for vmha_migspec_set_max_downtime() on m's settings. */
 void vmha_migration_set_max_downtime(struct vmha_migration *m, uint64_t downtime_ms);
 
-/**
- * With VIR_MIGRATE_POSTCOPY: switch to post-copy after after_iterations
- * precopy iterations (0: not by count), after the first pass when
- * after_first_pass, and whenever the ETA would pass the abort time.
- */
+/** Shorthand for vmha_migspec_set_postcopy() on m's settings. */
 void vmha_migration_set_postcopy(struct vmha_migration *m, unsigned int after_iterations,
                                  bool after_first_pass);
 
-/** Whether the pre-checks start inactive networks and pools on the target. */
+/** Shorthand for vmha_migspec_set_start_resources() on m's settings. */
 void vmha_migration_set_start_resources(struct vmha_migration *m, bool start_resources);
 
 /**
- * The <cpu> element of the domain's configured definition, compared with
- * the CPU the target's hypervisor provides (NULL, host-model or
- * host-passthrough: not compared; libvirt checks the guest CPU itself when
- * the migration begins). The live definition is not used for this: it has
- * every CPU expanded to a model and features.
+ * Shorthand for vmha_migspec_set_cpu_xml() on m's settings: the <cpu>
+ * element of the domain's configured definition (NULL, host-model or
+ * host-passthrough: not compared; the live definition has every CPU
+ * expanded to a model and features, so it is not used for this).
  *
  * @return 0 or -ENOMEM
  */
@@ -92,13 +99,11 @@ void vmha_migration_set_cancel(struct vmha_migration *m, volatile sig_atomic_t *
 void vmha_migration_set_poll_ms(struct vmha_migration *m, uint64_t poll_ms);
 
 /**
- * Connect to the target (keepalive) and run the pre-checks against the
- * domain's live definition.
+ * Run the pre-checks (lib/precheck, against the domain's live definition);
+ * the target connection they open is kept for the arrival check.
  *
- * @return 0; -EHOSTUNREACH target libvirtd unreachable; -EEXIST active
- *         there; -ENOMEM not enough free memory; -ENODEV a network, bridge
- *         or pool missing; -ENOENT a disk path missing; -EINVAL CPU
- *         incompatible; or another -errno (reason set in every case)
+ * @return 0, or vmha_precheck_run()'s -errno (reason set: "pre-check
+ *         'NAME' failed: ...")
  */
 int vmha_migration_precheck(struct vmha_migration *m, uint64_t deadline_ms);
 

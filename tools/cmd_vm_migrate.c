@@ -20,6 +20,7 @@
 #include "planner/admission.h"
 #include "planner/model.h"
 #include "migration.h"
+#include "migspec.h"
 #include "registry.h"
 #include "util.h"
 #include "virt.h"
@@ -271,6 +272,7 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 	struct vmha_virt *v = NULL;
 	struct vmha_virt_domain *dom = NULL;
 	struct vmha_migration *mig = NULL;
+	struct vmha_migspec *spec = NULL;
 	struct vmha_domxml *dx = NULL;
 	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
 	struct sigaction sa;
@@ -304,37 +306,29 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 		rc = rc < 0 ? rc : -ESRCH;
 		goto out;
 	}
+	/* the settings, built once (lib/migspec), then handed to lib/migration */
 	uri = vmha_cmd_vm_host_uri(target, NULL);
-	mig = uri != NULL ? vmha_migration_new(dom, target, uri) : NULL;
-	if (mig == NULL) {
-		snprintf(why, why_len, "cannot build the uri of host '%s'", target);
+	spec = uri != NULL ? vmha_migspec_new(uri) : NULL;
+	if (spec == NULL || vmha_migspec_set_bandwidth_mibs(spec, o->bandwidth_mibs) < 0) {
+		snprintf(why, why_len, "cannot build the migration to host '%s': out of memory",
+		         target);
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (o->bandwidth_mibs > 0) {
-		virTypedParameterPtr params = NULL;
-		int nparams = 0;
-		int maxparams = 0;
-
-		rc = virTypedParamsAddULLong(&params, &nparams, &maxparams,
-		                             VIR_MIGRATE_PARAM_BANDWIDTH, o->bandwidth_mibs) < 0
-		             ? -ENOMEM
-		             : vmha_migration_set_params(mig,
-		                                         VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER,
-		                                         params, nparams);
-		virTypedParamsFree(params, nparams);
-		if (rc < 0) {
-			snprintf(why, why_len, "out of memory");
-			goto out;
-		}
-	}
 	rc = vmha_domxml_parse_string(vmha_registry_vm_xml(vm), &dx, err, sizeof(err));
 	if (rc == 0) {
-		rc = vmha_migration_set_cpu_xml(mig, vmha_domxml_cpu_xml(dx));
+		rc = vmha_migspec_set_cpu_xml(spec, vmha_domxml_cpu_xml(dx));
 	}
 	if (rc < 0) {
 		snprintf(why, why_len, "the registry's XML of '%s': %s", name,
 		         err[0] != '\0' ? err : strerror(-rc));
+		goto out;
+	}
+	mig = vmha_migration_new_spec(dom, target, spec);
+	spec = NULL;
+	if (mig == NULL) {
+		snprintf(why, why_len, "out of memory");
+		rc = -ENOMEM;
 		goto out;
 	}
 	if (progress) {
@@ -346,8 +340,8 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 	deadline_ms = abort_ms + MIGRATE_ABORT_GRACE_MS;
 	rc = vmha_migration_precheck(mig, abort_ms);
 	if (rc < 0) {
-		snprintf(why, why_len, "pre-check on '%s' failed: %s", target,
-		         vmha_migration_reason(mig));
+		/* "pre-check 'NAME' failed: ..." (the caller says where the VM stays) */
+		snprintf(why, why_len, "%s", vmha_migration_reason(mig));
 		goto out;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -373,6 +367,7 @@ out:
 		sigaction(SIGTERM, &old_term, NULL);
 	}
 	vmha_migration_free(mig);
+	vmha_migspec_free(spec);
 	vmha_domxml_free(dx);
 	free(uri);
 	vmha_virt_domain_free(dom);

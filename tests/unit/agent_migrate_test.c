@@ -46,10 +46,9 @@ static struct vmha_params *params_of(const char *const *env)
 	return p;
 }
 
-static struct vmha_migrate_plan *plan_for(const char *options, int want_rc, char *reason,
-                                          size_t len)
+static struct vmha_migspec *plan_for(const char *options, int want_rc, char *reason, size_t len)
 {
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *plan = NULL;
 	struct vmha_params *p = NULL;
 	char opt[512];
 	const char *env[] = {opt, NULL};
@@ -58,7 +57,7 @@ static struct vmha_migrate_plan *plan_for(const char *options, int want_rc, char
 	snprintf(opt, sizeof(opt), "OCF_RESKEY_migrate_options=%s", options);
 	p = params_of(env);
 	reason[0] = '\0';
-	rc = vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason, len);
+	rc = vmha_migrate_spec_new(p, "node2", "qemu:///system", &plan, reason, len);
 	vmha_params_free(p);
 	if (rc != want_rc)
 		fail_msg("'%s': rc %d, expected %d (%s)", options, rc, want_rc, reason);
@@ -98,12 +97,12 @@ static void test_flags(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
+		struct vmha_migspec *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
 
-		if (vmha_migrate_plan_flags(plan) != (BASE | cases[i].flags))
+		if (vmha_migspec_flags(plan) != (BASE | cases[i].flags))
 			fail_msg("'%s': flags 0x%x, expected 0x%x", cases[i].opt,
-			         vmha_migrate_plan_flags(plan), BASE | cases[i].flags);
-		vmha_migrate_plan_free(plan);
+			         vmha_migspec_flags(plan), BASE | cases[i].flags);
+		vmha_migspec_free(plan);
 	}
 }
 
@@ -145,9 +144,9 @@ static void test_valued_options(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
+		struct vmha_migspec *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
 		int n = 0;
-		virTypedParameterPtr params = vmha_migrate_plan_params(plan, &n);
+		virTypedParameterPtr params = vmha_migspec_params(plan, &n);
 		virTypedParameterPtr tp = virTypedParamsGet(params, n, cases[i].param);
 		char text[128];
 
@@ -162,8 +161,8 @@ static void test_valued_options(void **state)
 		if (strcmp(text, cases[i].value) != 0)
 			fail_msg("'%s': '%s' is '%s', expected '%s'", cases[i].opt, cases[i].param,
 			         text, cases[i].value);
-		assert_int_equal(vmha_migrate_plan_flags(plan), BASE | cases[i].flags);
-		vmha_migrate_plan_free(plan);
+		assert_int_equal(vmha_migspec_flags(plan), BASE | cases[i].flags);
+		vmha_migspec_free(plan);
 	}
 }
 
@@ -229,45 +228,45 @@ static void test_remote_uri(void **state)
 	static const char *const no_uri[] = {
 	        "OCF_RESKEY_migration_transport=ssh", "OCF_RESKEY_migration_user=Bad User",
 	        "OCF_RESKEY_migrateport=49160", "OCF_RESKEY_migrateuri=tcp://%n:49999", NULL};
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *plan = NULL;
 	struct vmha_params *p = NULL;
 	char reason[256];
 
 	p = params_of(none);
 	assert_int_equal(
-	        vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        vmha_migrate_spec_new(p, "node2", "qemu:///system", &plan, reason, sizeof(reason)),
 	        0);
-	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu://node2/system");
-	assert_null(vmha_migrate_plan_migrate_uri(plan));
-	vmha_migrate_plan_free(plan);
+	assert_string_equal(vmha_migspec_remote_uri(plan), "qemu://node2/system");
+	assert_null(vmha_migspec_migrate_uri(plan));
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	p = params_of(ssh);
-	assert_int_equal(vmha_migrate_plan_new(p, "node2.example.com", "qemu:///system", &plan,
+	assert_int_equal(vmha_migrate_spec_new(p, "node2.example.com", "qemu:///system", &plan,
 	                                       reason, sizeof(reason)),
 	                 0);
-	assert_string_equal(vmha_migrate_plan_remote_uri(plan),
+	assert_string_equal(vmha_migspec_remote_uri(plan),
 	                    "qemu+ssh://admin@node2-mig.example.com/system");
-	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp:node2-mig.example.com:49160");
-	vmha_migrate_plan_free(plan);
+	assert_string_equal(vmha_migspec_migrate_uri(plan), "tcp:node2-mig.example.com:49160");
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	/* a user name that is not a plain login name is left out, as in the stock agent */
 	p = params_of(bad_user);
-	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
-	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+ssh://n3:16514/system");
-	vmha_migrate_plan_free(plan);
+	assert_int_equal(vmha_migrate_spec_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_string_equal(vmha_migspec_remote_uri(plan), "qemu+ssh://n3:16514/system");
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	p = params_of(remote);
-	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
-	assert_string_equal(vmha_migrate_plan_remote_uri(plan), "qemu+tcp://n3.lab/system");
-	assert_string_equal(vmha_migrate_plan_migrate_uri(plan), "tcp://n3:49999");
-	vmha_migrate_plan_free(plan);
+	assert_int_equal(vmha_migrate_spec_new(p, "n3", NULL, &plan, reason, sizeof(reason)), 0);
+	assert_string_equal(vmha_migspec_remote_uri(plan), "qemu+tcp://n3.lab/system");
+	assert_string_equal(vmha_migspec_migrate_uri(plan), "tcp://n3:49999");
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	p = params_of(no_uri);
-	assert_int_equal(vmha_migrate_plan_new(p, "n3", NULL, &plan, reason, sizeof(reason)),
+	assert_int_equal(vmha_migrate_spec_new(p, "n3", NULL, &plan, reason, sizeof(reason)),
 	                 -EINVAL);
 	assert_non_null(strstr(reason, "remoteuri"));
 	vmha_params_free(p);
@@ -297,7 +296,7 @@ static void test_own_parameters(void **state)
 	                                  "OCF_RESKEY_migration_parallel_connections=4",
 	                                  "OCF_RESKEY_migration_compression=lz4",
 	                                  NULL};
-	struct vmha_migrate_plan *plan = NULL;
+	struct vmha_migspec *plan = NULL;
 	struct vmha_params *p = NULL;
 	char reason[256];
 	virTypedParameterPtr params;
@@ -309,11 +308,11 @@ static void test_own_parameters(void **state)
 
 	p = params_of(own);
 	assert_int_equal(
-	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
-	assert_int_equal(vmha_migrate_plan_flags(plan),
+	        vmha_migrate_spec_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
+	assert_int_equal(vmha_migspec_flags(plan),
 	                 BASE | VIR_MIGRATE_AUTO_CONVERGE | VIR_MIGRATE_TLS | VIR_MIGRATE_POSTCOPY |
 	                         VIR_MIGRATE_PARALLEL | VIR_MIGRATE_COMPRESSED);
-	params = vmha_migrate_plan_params(plan, &n);
+	params = vmha_migspec_params(plan, &n);
 	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 200);
 	assert_int_equal(
@@ -326,23 +325,23 @@ static void test_own_parameters(void **state)
 	assert_int_equal(nmethods, 2);
 	assert_string_equal(methods[0], "xbzrle");
 	assert_string_equal(methods[1], "zstd");
-	assert_non_null(strstr(vmha_migrate_plan_describe(plan), "bandwidth=200"));
-	vmha_migrate_plan_free(plan);
+	assert_non_null(strstr(vmha_migspec_describe(plan), "bandwidth=200"));
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	/* an explicit --bandwidth wins over migration_speed */
 	p = params_of(bw10);
 	assert_int_equal(
-	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
-	params = vmha_migrate_plan_params(plan, &n);
+	        vmha_migrate_spec_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)), 0);
+	params = vmha_migspec_params(plan, &n);
 	assert_int_equal(virTypedParamsGetULLong(params, n, VIR_MIGRATE_PARAM_BANDWIDTH, &bw), 1);
 	assert_int_equal(bw, 10);
-	vmha_migrate_plan_free(plan);
+	vmha_migspec_free(plan);
 	vmha_params_free(p);
 
 	p = params_of(lz4);
 	assert_int_equal(
-	        vmha_migrate_plan_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
+	        vmha_migrate_spec_new(p, "n2", "qemu:///system", &plan, reason, sizeof(reason)),
 	        -EINVAL);
 	assert_non_null(strstr(reason, "unknown method 'lz4'"));
 	vmha_params_free(p);
@@ -366,16 +365,15 @@ static void test_timeout_options(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct vmha_migrate_plan *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
+		struct vmha_migspec *plan = plan_for(cases[i].opt, 0, reason, sizeof(reason));
 
-		if (vmha_migrate_plan_timeout_s(plan) != cases[i].timeout_s ||
-		    vmha_migrate_plan_timeout_postcopy(plan) != cases[i].postcopy) {
+		if (vmha_migspec_timeout_s(plan) != cases[i].timeout_s ||
+		    vmha_migspec_timeout_postcopy(plan) != cases[i].postcopy) {
 			fail_msg("'%s': timeout %u postcopy %d, expected %u %d", cases[i].opt,
-			         vmha_migrate_plan_timeout_s(plan),
-			         vmha_migrate_plan_timeout_postcopy(plan), cases[i].timeout_s,
-			         cases[i].postcopy);
+			         vmha_migspec_timeout_s(plan), vmha_migspec_timeout_postcopy(plan),
+			         cases[i].timeout_s, cases[i].postcopy);
 		}
-		vmha_migrate_plan_free(plan);
+		vmha_migspec_free(plan);
 	}
 }
 
@@ -412,14 +410,14 @@ static void test_uris(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char *env[] = {cases[i].env, NULL};
 		struct vmha_params *p = params_of(env);
-		struct vmha_migrate_plan *plan = NULL;
+		struct vmha_migspec *plan = NULL;
 		int rc;
 
 		reason[0] = '\0';
-		rc = vmha_migrate_plan_new(p, "node2", "qemu:///system", &plan, reason,
+		rc = vmha_migrate_spec_new(p, "node2", "qemu:///system", &plan, reason,
 		                           sizeof(reason));
 		vmha_params_free(p);
-		vmha_migrate_plan_free(plan);
+		vmha_migspec_free(plan);
 		if (cases[i].reason == NULL && rc != 0) {
 			fail_msg("'%s': refused (%s)", cases[i].env, reason);
 		}

@@ -34,7 +34,7 @@ int main(int argc, char **argv)
 {
 	struct vmha_selffence *sf = NULL;
 	struct vmha_watchdog *wd = NULL;
-	virConnectPtr conn = NULL;
+	struct vmha_virt *conn = NULL;
 	const char *vms[MAX_VMS];
 	char *list = NULL;
 	char *save = NULL;
@@ -65,8 +65,7 @@ int main(int argc, char **argv)
 		vms[n++] = p;
 	}
 	/* libvirtd may be dead: the self-fence must work without it. */
-	conn = virConnectOpen(argv[1]);
-	if (conn == NULL) {
+	if (vmha_virt_open(argv[1], 0, vmha_deadline_in_ms(5000), &conn) < 0) {
 		fprintf(stderr, "cannot connect to '%s': going on without libvirt\n", argv[1]);
 	}
 	sf = vmha_selffence_new(delay_ms);
@@ -103,9 +102,7 @@ int main(int argc, char **argv)
 out:
 	vmha_watchdog_close(wd, false);
 	vmha_selffence_free(sf);
-	if (conn != NULL) {
-		virConnectClose(conn);
-	}
+	vmha_virt_free(conn);
 	free(list);
 	vmha_log_fini();
 	return rc;

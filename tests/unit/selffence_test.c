@@ -117,6 +117,7 @@ static void test_destroy_and_record(void **state)
 {
 	const char *vms[] = {"prot1", "prot2", "never-defined"};
 	virConnectPtr conn = virConnectOpen("test:///default");
+	struct vmha_virt *v = NULL;
 	struct vmha_selffence *sf = vmha_selffence_new(3000);
 	char slot[300];
 	char record[320];
@@ -128,6 +129,9 @@ static void test_destroy_and_record(void **state)
 	FILE *f;
 
 	assert_non_null(conn);
+	/* the self-fence's own connection (lib/virt); test:///default is one
+	 * state per process, shared with conn */
+	assert_int_equal(vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(5000), &v), 0);
 	start_vm(conn, "prot1", true);
 	start_vm(conn, "prot2", false);
 	start_vm(conn, "bystander", false);
@@ -139,7 +143,7 @@ static void test_destroy_and_record(void **state)
 	vmha_selffence_set_quorate(sf, false, 0);
 	assert_false(vmha_selffence_due(sf, 2999));
 	assert_true(vmha_selffence_due(sf, 3000));
-	assert_int_equal(vmha_selffence_execute(sf, conn, "h1", vms, 3, slot), 0);
+	assert_int_equal(vmha_selffence_execute(sf, v, "h1", vms, 3, slot), 0);
 	assert_false(vmha_selffence_due(sf, 4000));
 	assert_false(vm_active(conn, "prot1"));
 	assert_false(vm_active(conn, "prot2"));
@@ -158,7 +162,7 @@ static void test_destroy_and_record(void **state)
 	fclose(f);
 
 	/* Again, with nothing left to stop: still verified. */
-	assert_int_equal(vmha_selffence_destroy_vms(conn, vms, 2, &stopped), 0);
+	assert_int_equal(vmha_selffence_destroy_vms(v, vms, 2, &stopped), 0);
 	assert_int_equal(stopped, 2);
 	assert_int_equal(vmha_selffence_destroy_vms(NULL, vms, 2, &stopped), -EINVAL);
 
@@ -171,6 +175,7 @@ static void test_destroy_and_record(void **state)
 	                 -ENOENT);
 
 	vmha_selffence_free(sf);
+	vmha_virt_free(v);
 	virConnectClose(conn);
 }
 

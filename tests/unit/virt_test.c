@@ -255,13 +255,57 @@ static void test_state_names(void **state)
 	assert_string_equal(vmha_virt_state_name(1000), "unknown");
 }
 
+/* The host facts and the listing the pre-checks and the inventory use. */
+static void test_host_facts_and_listing(void **state)
+{
+	uint64_t dl = vmha_deadline_in_ms(5000);
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_host_facts *f = NULL;
+	struct vmha_virt_domain_info *doms = NULL;
+	uint64_t memory_kib = 0;
+	unsigned int cpus = 0;
+	size_t n = 0;
+
+	assert_int_equal(
+	        vmha_virt_open_flags("test:///default", 0, VMHA_VIRT_OPEN_READONLY, dl, &v), 0);
+	assert_true(vmha_virt_is_alive(v));
+	assert_int_equal(vmha_virt_node_info(v, dl, &cpus, &memory_kib), 0);
+	/* the test driver's node: 16 CPUs, 3 GiB */
+	assert_int_equal(cpus, 16);
+	assert_int_equal(memory_kib, 3 * 1024 * 1024);
+	assert_int_equal(vmha_virt_host_facts_get(v, dl, &f), 0);
+	assert_string_equal(vmha_virt_host_facts_arch(f), "i686");
+	assert_string_equal(vmha_virt_host_facts_hv_type(f), "TEST");
+	assert_true(vmha_virt_host_facts_hostname(f)[0] != '\0');
+	assert_true(vmha_virt_host_facts_lib_version(f) >= 1000000);
+	assert_int_equal(vmha_virt_host_facts_hv_version(f), 2);
+	vmha_virt_host_facts_free(f);
+	vmha_virt_host_facts_free(NULL);
+	/* test:///default runs domain "test" */
+	assert_int_equal(vmha_virt_list_active(v, dl, &doms, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(doms[0].name, "test");
+	assert_int_equal(doms[0].state, VIR_DOMAIN_RUNNING);
+	assert_int_equal(doms[0].vcpus, 2);
+	assert_true(doms[0].memory_kib > 0);
+	assert_int_equal(strlen(doms[0].uuid), VIR_UUID_STRING_BUFLEN - 1);
+	free(doms);
+	vmha_virt_free(v);
+	assert_false(vmha_virt_is_alive(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_open_and_lookup), cmocka_unit_test(test_deadlines),
-	        cmocka_unit_test(test_lifecycle),       cmocka_unit_test(test_hung_daemon),
-	        cmocka_unit_test(test_bad_uri),         cmocka_unit_test(test_host_resources),
-	        cmocka_unit_test(test_job_calls),       cmocka_unit_test(test_state_names),
+	        cmocka_unit_test(test_open_and_lookup),
+	        cmocka_unit_test(test_deadlines),
+	        cmocka_unit_test(test_lifecycle),
+	        cmocka_unit_test(test_hung_daemon),
+	        cmocka_unit_test(test_bad_uri),
+	        cmocka_unit_test(test_host_resources),
+	        cmocka_unit_test(test_job_calls),
+	        cmocka_unit_test(test_state_names),
+	        cmocka_unit_test(test_host_facts_and_listing),
 	};
 
 	return cmocka_run_group_tests_name("virt", tests, NULL, NULL);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "uri.h"
@@ -114,4 +115,55 @@ out:
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int vmha_uri_host_port(const char *uri, char *host, size_t host_len, unsigned int *port)
+{
+	const char *s = uri != NULL ? strchr(uri, ':') : NULL;
+	const char *h;
+	const char *end;
+	const char *at;
+	const char *colon;
+	size_t n;
+	int rc = 0;
+
+	host[0] = '\0';
+	*port = 0;
+	if (s == NULL || s == uri) {
+		rc = -EINVAL;
+		goto out;
+	}
+	h = strncmp(s, "://", 3) == 0 ? s + 3 : s + 1;
+	end = h + strcspn(h, "/?#");
+	at = memchr(h, '@', (size_t)(end - h));
+	if (at != NULL) {
+		h = at + 1;
+	}
+	if (*h == '[') {
+		const char *close = memchr(h, ']', (size_t)(end - h));
+
+		if (close == NULL) {
+			rc = -EINVAL;
+			goto out;
+		}
+		n = (size_t)(close - h - 1);
+		colon = close + 1 < end && close[1] == ':' ? close + 1 : NULL;
+		h++;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		n = (size_t)((colon != NULL ? colon : end) - h);
+	}
+	if (n >= host_len) {
+		rc = -EINVAL;
+		goto out;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (colon != NULL && colon + 1 < end) {
+		unsigned long v = strtoul(colon + 1, NULL, 10);
+
+		*port = v <= 65535 ? (unsigned int)v : 0;
+	}
+out:
+	return rc;
 }

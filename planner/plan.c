@@ -693,6 +693,14 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			}
 			p->budget_hit = p->budget == 0;
 		}
+		/* tight: fill the survivors one at a time (kept only when it restarts more) */
+		if (!(flags & VMHA_PLAN_NO_SEARCH) && plan_stranded_levels(p, p->cand_levels) > 0 &&
+		    plan_all_may_fit(p)) {
+			rc = plan_fill(p);
+			if (rc < 0) {
+				goto out;
+			}
+		}
 		/* the exact search ended early (too large) and everything may still fit */
 		if (p->budget_hit && plan_stranded_levels(p, p->cand_levels) > 0 &&
 		    plan_all_may_fit(p)) {
@@ -702,6 +710,17 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			if (rc < 0) {
 				goto out;
 			}
+		}
+		if (!(flags & VMHA_PLAN_NO_SEARCH) &&
+		    plan_stranded_levels(p, p->strand_levels) > 0 && plan_all_may_fit(p)) {
+			bool hit = p->budget_hit;
+
+			rc = plan_eject_search(p, (flags & VMHA_PLAN_QUICK) ? EJECT_BUDGET_QUICK
+			                                                    : EJECT_BUDGET);
+			if (rc < 0) {
+				goto out;
+			}
+			p->budget_hit = p->budget_hit || hit;
 		}
 	}
 	if (flags & VMHA_PLAN_REBALANCE) {

@@ -3,8 +3,10 @@
  * where the displaced VMs may all fit: one survivor at a time, the set of
  * not yet placed VMs that leaves it the least free room (relative to its
  * capacity, summed over the dimensions) is searched depth first, the
- * largest VMs first, at most a fixed number of tries per host, and stops at
- * a set that fills the host exactly. Hosts are filled from the one with the
+ * largest VMs first (at most a few alternatives per VM already in the set,
+ * and a fixed number of tries per host; the last VM of a set may also be
+ * one whose demand is exactly the room left), and stops at a set that
+ * fills the host exactly. Hosts are filled from the one with the
  * most free room. Capacity, anti-affinity and allowed hosts hold for every
  * set tried. The result is kept only when it restarts more than the plan so
  * far (by priority). Deterministic: the budget counts tries, not time.
@@ -18,8 +20,11 @@
 
 #include "plan_int.h"
 
-/* Tries per host. */
-#define FILL_NODES 20000
+/* Tries per host (VMHA_PLAN_QUICK: the smaller). */
+#define FILL_NODES       20000
+#define FILL_NODES_QUICK 2000
+/* Sets tried per VM already in the set: the search goes wide, not only deep. */
+#define FILL_BRANCH 12
 
 struct fill {
 	struct vmha_plan *p;
@@ -102,9 +107,11 @@ static double room_of(const struct vmha_plan *p, size_t h)
 static void fill_dfs(struct fill *f, size_t h, size_t from)
 {
 	struct vmha_plan *p = f->p;
+	size_t tried = 0;
 	size_t j;
 
-	for (j = from; j < f->n && f->nodes > 0 && !f->exact && !f->oom; j++) {
+	for (j = from; j < f->n && f->nodes > 0 && !f->exact && !f->oom && tried < FILL_BRANCH;
+	     j++) {
 		size_t v = f->items[j];
 		double r;
 
@@ -118,6 +125,7 @@ static void fill_dfs(struct fill *f, size_t h, size_t from)
 			break;
 		}
 		f->cur[f->ncur++] = v;
+		tried++;
 		r = room_of(p, h);
 		if (r < f->best_room) {
 			f->best_room = r;
@@ -231,7 +239,7 @@ int plan_fill(struct vmha_plan *p)
 		f.nbest = 0;
 		f.best_room = room_of(p, h);
 		f.exact = false;
-		f.nodes = FILL_NODES;
+		f.nodes = (p->flags & VMHA_PLAN_QUICK) ? FILL_NODES_QUICK : FILL_NODES;
 		fill_dfs(&f, h, 0);
 		/* the search backs out of every set: put the best one on h */
 		for (i = 0; i < f.nbest && !f.oom; i++) {

@@ -587,6 +587,60 @@ static void clear_run(struct vmha_plan *p)
 	p->budget_hit = false;
 }
 
+/*
+ * Tight packings (everything may fit, VMs stranded after the searches
+ * above): the survivors filled one at a time and the local search from
+ * there, kept only when that restarts more than the plan so far (so never
+ * less than before); then the ejection search from the better one.
+ */
+static int tight_search(struct vmha_plan *p, unsigned int flags)
+{
+	uint64_t ls_budget =
+	        (flags & VMHA_PLAN_QUICK) ? LOCAL_SEARCH_BUDGET_QUICK : LOCAL_SEARCH_BUDGET;
+	bool hit = p->budget_hit;
+	long *keep = NULL;
+	size_t *keep_levels = NULL;
+	size_t nk;
+	size_t n;
+	size_t i;
+	int rc = 0;
+
+	keep = plan_xcalloc(p->ndisp, sizeof(*keep), &rc);
+	keep_levels = plan_xcalloc(p->ndisp, sizeof(*keep_levels), &rc);
+	if (rc < 0) {
+		goto out;
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		keep[i] = p->target[p->disp[i]];
+	}
+	nk = plan_stranded_levels(p, keep_levels);
+	rc = plan_fill(p);
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
+		rc = plan_local_search(p, ls_budget);
+	}
+	if (rc < 0) {
+		goto out;
+	}
+	n = plan_stranded_levels(p, p->cand_levels);
+	if (plan_compare_levels(p->cand_levels, n, keep_levels, nk) <= 0) {
+		plan_reset_state(p);
+		for (i = 0; i < p->ndisp && rc == 0; i++) {
+			if (keep[i] >= 0) {
+				rc = plan_assign(p, p->disp[i], (size_t)keep[i]);
+			}
+		}
+	}
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+		rc = plan_eject_search(p, (flags & VMHA_PLAN_QUICK) ? EJECT_BUDGET_QUICK
+		                                                    : EJECT_BUDGET);
+	}
+	p->budget_hit = p->budget_hit || hit;
+out:
+	free(keep);
+	free(keep_levels);
+	return rc;
+}
+
 int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, const size_t *extra,
                   size_t nextra, unsigned int flags)
 {
@@ -693,14 +747,6 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			}
 			p->budget_hit = p->budget == 0;
 		}
-		/* tight: fill the survivors one at a time (kept only when it restarts more) */
-		if (!(flags & VMHA_PLAN_NO_SEARCH) && plan_stranded_levels(p, p->cand_levels) > 0 &&
-		    plan_all_may_fit(p)) {
-			rc = plan_fill(p);
-			if (rc < 0) {
-				goto out;
-			}
-		}
 		/* the exact search ended early (too large) and everything may still fit */
 		if (p->budget_hit && plan_stranded_levels(p, p->cand_levels) > 0 &&
 		    plan_all_may_fit(p)) {
@@ -711,16 +757,12 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 				goto out;
 			}
 		}
-		if (!(flags & VMHA_PLAN_NO_SEARCH) &&
-		    plan_stranded_levels(p, p->strand_levels) > 0 && plan_all_may_fit(p)) {
-			bool hit = p->budget_hit;
-
-			rc = plan_eject_search(p, (flags & VMHA_PLAN_QUICK) ? EJECT_BUDGET_QUICK
-			                                                    : EJECT_BUDGET);
+		if (!(flags & VMHA_PLAN_NO_SEARCH) && plan_stranded_levels(p, p->cand_levels) > 0 &&
+		    plan_all_may_fit(p)) {
+			rc = tight_search(p, flags);
 			if (rc < 0) {
 				goto out;
 			}
-			p->budget_hit = p->budget_hit || hit;
 		}
 	}
 	if (flags & VMHA_PLAN_REBALANCE) {

@@ -8,8 +8,8 @@
  * one whose demand is exactly the room left), and stops at a set that
  * fills the host exactly. Hosts are filled from the one with the
  * most free room. Capacity, anti-affinity and allowed hosts hold for every
- * set tried. The result is kept only when it restarts more than the plan so
- * far (by priority). Deterministic: the budget counts tries, not time.
+ * set tried. It replaces the plan so far: the caller keeps the better one.
+ * Deterministic: the budget counts tries, not time.
  */
 #include "config.h"
 
@@ -183,8 +183,6 @@ int plan_fill(struct vmha_plan *p)
 	int64_t maxcap[VMHA_MODEL_MAX_DIMS] = {0};
 	double *room = NULL;
 	size_t *hosts = NULL;
-	size_t na;
-	size_t nn;
 	size_t i;
 	size_t k;
 	size_t d;
@@ -202,10 +200,6 @@ int plan_fill(struct vmha_plan *p)
 	if (rc < 0) {
 		goto out;
 	}
-	for (i = 0; i < p->ndisp; i++) {
-		p->saved[i] = p->target[p->disp[i]];
-	}
-	na = plan_stranded_levels(p, p->strand_levels);
 	plan_reset_state(p);
 	for (k = 0; k < p->nlive; k++) {
 		for (d = 0; d < p->nd; d++) {
@@ -250,16 +244,6 @@ int plan_fill(struct vmha_plan *p)
 		if (f.oom) {
 			rc = -ENOMEM;
 			goto out;
-		}
-	}
-	nn = plan_stranded_levels(p, p->cand_levels);
-	if (plan_compare_levels(p->cand_levels, nn, p->strand_levels, na) > 0) {
-		goto out;
-	}
-	plan_reset_state(p);
-	for (i = 0; i < p->ndisp && rc == 0; i++) {
-		if (p->saved[i] >= 0) {
-			rc = plan_assign(p, p->disp[i], (size_t)p->saved[i]);
 		}
 	}
 out:

@@ -157,8 +157,8 @@ int plan_search(struct vmha_plan *p);
  */
 int plan_local_search(struct vmha_plan *p, uint64_t budget);
 /**
- * Fill the survivors one at a time with the set of displaced VMs that
- * leaves the least room (plan_fill.c); kept only when it restarts more.
+ * Replace the plan by the survivors filled one at a time, each with the set
+ * of displaced VMs that leaves it the least room (plan_fill.c).
  * @return 0 or -ENOMEM
  */
 int plan_fill(struct vmha_plan *p);

@@ -46,8 +46,8 @@ struct migration {
  * The ejection search (plan_eject.c) stops after this many evaluated moves;
  * VMHA_PLAN_QUICK uses the smaller.
  */
-#define EJECT_BUDGET       4000000
-#define EJECT_BUDGET_QUICK 400000
+#define EJECT_BUDGET       2000000
+#define EJECT_BUDGET_QUICK 200000
 
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64

@@ -591,12 +591,11 @@ static void clear_run(struct vmha_plan *p)
  * Tight packings (everything may fit, VMs stranded after the searches
  * above): the survivors filled one at a time and the local search from
  * there, kept only when that restarts more than the plan so far (so never
- * less than before); then the ejection search from the better one.
+ * less than before); then the ejection search from the better one. Not
+ * with VMHA_PLAN_QUICK.
  */
-static int tight_search(struct vmha_plan *p, unsigned int flags)
+static int tight_search(struct vmha_plan *p)
 {
-	uint64_t ls_budget =
-	        (flags & VMHA_PLAN_QUICK) ? LOCAL_SEARCH_BUDGET_QUICK : LOCAL_SEARCH_BUDGET;
 	bool hit = p->budget_hit;
 	long *keep = NULL;
 	size_t *keep_levels = NULL;
@@ -616,7 +615,7 @@ static int tight_search(struct vmha_plan *p, unsigned int flags)
 	nk = plan_stranded_levels(p, keep_levels);
 	rc = plan_fill(p);
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
-		rc = plan_local_search(p, ls_budget);
+		rc = plan_local_search(p, LOCAL_SEARCH_BUDGET);
 	}
 	if (rc < 0) {
 		goto out;
@@ -631,8 +630,7 @@ static int tight_search(struct vmha_plan *p, unsigned int flags)
 		}
 	}
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
-		rc = plan_eject_search(p, (flags & VMHA_PLAN_QUICK) ? EJECT_BUDGET_QUICK
-		                                                    : EJECT_BUDGET);
+		rc = plan_eject_search(p, EJECT_BUDGET);
 	}
 	p->budget_hit = p->budget_hit || hit;
 out:
@@ -757,9 +755,10 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 				goto out;
 			}
 		}
-		if (!(flags & VMHA_PLAN_NO_SEARCH) && plan_stranded_levels(p, p->cand_levels) > 0 &&
-		    plan_all_may_fit(p)) {
-			rc = tight_search(p, flags);
+		/* not in admission's inner loop (QUICK): thousands of failure sets */
+		if (!(flags & (VMHA_PLAN_NO_SEARCH | VMHA_PLAN_QUICK)) &&
+		    plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
+			rc = tight_search(p);
 			if (rc < 0) {
 				goto out;
 			}

@@ -46,7 +46,7 @@ enum vmha_plan_flags {
 	VMHA_PLAN_GREEDY_ONLY = 1 << 4,
 	/** no bounded exact search after the heuristics (to measure them alone) */
 	VMHA_PLAN_NO_SEARCH = 1 << 5,
-	/** a smaller search budget (admission checks thousands of failure sets) */
+	/** a smaller search budget, no tight-packing search (admission checks thousands of failure sets) */
 	VMHA_PLAN_QUICK = 1 << 6,
 };
 

@@ -20,9 +20,8 @@
 
 #include "plan_int.h"
 
-/* Tries per host (VMHA_PLAN_QUICK: the smaller). */
-#define FILL_NODES       20000
-#define FILL_NODES_QUICK 2000
+/* Tries per host. */
+#define FILL_NODES 20000
 /* Sets tried per VM already in the set: the search goes wide, not only deep. */
 #define FILL_BRANCH 12
 
@@ -233,7 +232,7 @@ int plan_fill(struct vmha_plan *p)
 		f.nbest = 0;
 		f.best_room = room_of(p, h);
 		f.exact = false;
-		f.nodes = (p->flags & VMHA_PLAN_QUICK) ? FILL_NODES_QUICK : FILL_NODES;
+		f.nodes = FILL_NODES;
 		fill_dfs(&f, h, 0);
 		/* the search backs out of every set: put the best one on h */
 		for (i = 0; i < f.nbest && !f.oom; i++) {

@@ -43,11 +43,10 @@ struct migration {
 #define LOCAL_SEARCH_BUDGET_QUICK 100000
 
 /*
- * The ejection search (plan_eject.c) stops after this many evaluated moves;
- * VMHA_PLAN_QUICK uses the smaller.
+ * The ejection search (plan_eject.c) stops after this many evaluated moves
+ * (not run with VMHA_PLAN_QUICK).
  */
-#define EJECT_BUDGET       2000000
-#define EJECT_BUDGET_QUICK 200000
+#define EJECT_BUDGET 2000000
 
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64

@@ -67,7 +67,10 @@ static int apply_spec(const struct vmha_failover *fo, struct vmha_model *m, size
 	memset(&spec, 0, sizeof(spec));
 	snprintf(spec.name, sizeof(spec.name), "%s", v->spec.name);
 	snprintf(spec.group, sizeof(spec.group), "%s", v->spec.group);
-	spec.priority = v->spec.priority;
+	/* a priority from a peer's assign message may be out of range: the nearest tier */
+	spec.priority = v->spec.priority > VMHA_PRIORITY_MAX   ? VMHA_PRIORITY_MAX
+	                : v->spec.priority < VMHA_PRIORITY_MIN ? VMHA_PRIORITY_MIN
+	                                                       : v->spec.priority;
 	spec.restart = v->spec.restart;
 	spec.has_vcpus = true;
 	spec.vcpus = v->spec.vcpus;

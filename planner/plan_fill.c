@@ -6,10 +6,11 @@
  * largest VMs first (at most a few alternatives per VM already in the set,
  * and a fixed number of tries per host; the last VM of a set may also be
  * one whose demand is exactly the room left), and stops at a set that
- * fills the host exactly. Hosts are filled from the one with the
- * most free room. Capacity, anti-affinity and allowed hosts hold for every
- * set tried. It replaces the plan so far: the caller keeps the better one.
- * Deterministic: the budget counts tries, not time.
+ * fills the host exactly. Hosts are filled from the one with the least
+ * free room (measured: fewer stranded than from the most). Capacity,
+ * anti-affinity and allowed hosts hold for every set tried. It replaces
+ * the plan so far: the caller keeps the better one. Deterministic: the
+ * budget counts tries, not time.
  */
 #include "config.h"
 
@@ -171,7 +172,7 @@ static int cmp_room(const void *x, const void *y, void *arg)
 	size_t b = *(const size_t *)y;
 
 	if (room[a] != room[b]) {
-		return room[a] > room[b] ? -1 : 1;
+		return room[a] < room[b] ? -1 : 1;
 	}
 	return a < b ? -1 : a > b;
 }

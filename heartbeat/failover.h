@@ -93,6 +93,8 @@ struct vmha_failover_vm {
 	char group[VMHA_NAME_SIZE];
 	/** comma-separated hosts it may run on ("" any) */
 	char allowed[512];
+	/** comma-separated hosts preferred for a restart ("" none) */
+	char preferred[512];
 	uint32_t vcpus;
 	uint64_t memory_mib;
 };

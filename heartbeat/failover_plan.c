@@ -14,6 +14,8 @@
 #include "heartbeat/failover_int.h"
 #include "planner/model.h"
 #include "planner/plan.h"
+#include "planner/regmodel.h"
+#include "vmspec.h"
 #include "util.h"
 
 static bool vm_excludes(const struct fo_vm *v, const char *host)
@@ -46,6 +48,44 @@ static bool csv_has(const char *csv, const char *name)
 		p = end + 1;
 	}
 	return false;
+}
+
+/*
+ * VM @p v's spec into model VM @p idx through the planner's one spec mapping
+ * (vmha_model_vm_apply_spec): demand, priority, restart policy, anti-affinity
+ * and the preferred hosts this table knows (a host not announced yet is left
+ * out). The allowed hosts are added by the caller: they depend on the
+ * table's hosts and the failed starts.
+ */
+static int apply_spec(const struct vmha_failover *fo, struct vmha_model *m, size_t idx,
+                      size_t d_cpu, size_t d_mem, const struct fo_vm *v)
+{
+	struct vmha_vm_spec spec;
+	size_t len = 0;
+	size_t i;
+
+	memset(&spec, 0, sizeof(spec));
+	snprintf(spec.name, sizeof(spec.name), "%s", v->spec.name);
+	snprintf(spec.group, sizeof(spec.group), "%s", v->spec.group);
+	/* a priority from a peer's assign message may be out of range: the nearest tier */
+	spec.priority = v->spec.priority > VMHA_PRIORITY_MAX   ? VMHA_PRIORITY_MAX
+	                : v->spec.priority < VMHA_PRIORITY_MIN ? VMHA_PRIORITY_MIN
+	                                                       : v->spec.priority;
+	spec.restart = v->spec.restart;
+	spec.has_vcpus = true;
+	spec.vcpus = v->spec.vcpus;
+	spec.has_memory = true;
+	spec.memory_mib = v->spec.memory_mib;
+	for (i = 0; i < fo->n_hosts; i++) {
+		const char *hn = fo->hosts[i].name;
+
+		if (csv_has(v->spec.preferred, hn) &&
+		    len + strlen(hn) + 2 < sizeof(spec.preferred)) {
+			len += (size_t)snprintf(spec.preferred + len, sizeof(spec.preferred) - len,
+			                        "%s%s", len > 0 ? "," : "", hn);
+		}
+	}
+	return vmha_model_vm_apply_spec(m, idx, d_cpu, d_mem, &spec);
 }
 
 /* An assignment proposed by this coordinator and not delivered yet. */
@@ -242,13 +282,7 @@ int fo_plan_once(struct vmha_failover *fo, bool spread, struct vmha_model **out_
 		if (rc < 0) {
 			break;
 		}
-		vmha_model_vm_set_demand(m, idx, d_cpu, v->spec.vcpus);
-		vmha_model_vm_set_demand(m, idx, d_mem, v->spec.memory_mib);
-		vmha_model_vm_set_priority(m, idx, v->spec.priority);
-		vmha_model_vm_set_restart(m, idx, v->spec.restart);
-		if (v->spec.group[0] != '\0') {
-			rc = vmha_model_vm_add_group(m, idx, v->spec.group);
-		}
+		rc = apply_spec(fo, m, idx, d_cpu, d_mem, v);
 		if (rc == 0 && (v->spec.allowed[0] != '\0' || v->n_excluded > 0)) {
 			bool none = true;
 

@@ -56,14 +56,16 @@ static int spec_of(const struct vmha_registry_vm *vm, const char *name,
 		goto out;
 	}
 	if (strlen(s.name) >= sizeof(spec->name) || strlen(s.group) >= sizeof(spec->group) ||
-	    strlen(s.allowed) >= sizeof(spec->allowed)) {
-		snprintf(err, errlen, "name, anti-affinity or allowed too long");
+	    strlen(s.allowed) >= sizeof(spec->allowed) ||
+	    strlen(s.preferred) >= sizeof(spec->preferred)) {
+		snprintf(err, errlen, "name, anti-affinity, allowed or preferred too long");
 		rc = -EINVAL;
 		goto out;
 	}
 	memcpy(spec->name, s.name, strlen(s.name) + 1);
 	memcpy(spec->group, s.group, strlen(s.group) + 1);
 	memcpy(spec->allowed, s.allowed, strlen(s.allowed) + 1);
+	memcpy(spec->preferred, s.preferred, strlen(s.preferred) + 1);
 	spec->priority = s.priority;
 	spec->restart = s.restart;
 	spec->vcpus = s.has_vcpus ? s.vcpus : 1;

@@ -587,6 +587,58 @@ static void clear_run(struct vmha_plan *p)
 	p->budget_hit = false;
 }
 
+/*
+ * Tight packings (everything may fit, VMs stranded after the searches
+ * above): the survivors filled one at a time and the local search from
+ * there, kept only when that restarts more than the plan so far (so never
+ * less than before); then the ejection search from the better one. Not
+ * with VMHA_PLAN_QUICK.
+ */
+static int tight_search(struct vmha_plan *p)
+{
+	bool hit = p->budget_hit;
+	long *keep = NULL;
+	size_t *keep_levels = NULL;
+	size_t nk;
+	size_t n;
+	size_t i;
+	int rc = 0;
+
+	keep = plan_xcalloc(p->ndisp, sizeof(*keep), &rc);
+	keep_levels = plan_xcalloc(p->ndisp, sizeof(*keep_levels), &rc);
+	if (rc < 0) {
+		goto out;
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		keep[i] = p->target[p->disp[i]];
+	}
+	nk = plan_stranded_levels(p, keep_levels);
+	rc = plan_fill(p);
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
+		rc = plan_local_search(p, LOCAL_SEARCH_BUDGET);
+	}
+	if (rc < 0) {
+		goto out;
+	}
+	n = plan_stranded_levels(p, p->cand_levels);
+	if (plan_compare_levels(p->cand_levels, n, keep_levels, nk) <= 0) {
+		plan_reset_state(p);
+		for (i = 0; i < p->ndisp && rc == 0; i++) {
+			if (keep[i] >= 0) {
+				rc = plan_assign(p, p->disp[i], (size_t)keep[i]);
+			}
+		}
+	}
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+		rc = plan_eject_search(p, EJECT_BUDGET);
+	}
+	p->budget_hit = p->budget_hit || hit;
+out:
+	free(keep);
+	free(keep_levels);
+	return rc;
+}
+
 int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, const size_t *extra,
                   size_t nextra, unsigned int flags)
 {
@@ -703,6 +755,14 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 				goto out;
 			}
 		}
+		/* not in admission's inner loop (QUICK): thousands of failure sets */
+		if (!(flags & (VMHA_PLAN_NO_SEARCH | VMHA_PLAN_QUICK)) &&
+		    plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
+			rc = tight_search(p);
+			if (rc < 0) {
+				goto out;
+			}
+		}
 	}
 	if (flags & VMHA_PLAN_REBALANCE) {
 		rc = plan_rebalance(p);
@@ -730,80 +790,4 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 	}
 out:
 	return rc;
-}
-
-bool vmha_plan_host_failed(const struct vmha_plan *p, size_t h)
-{
-	return h < p->nh && p->failed[h];
-}
-
-size_t vmha_plan_displaced_count(const struct vmha_plan *p)
-{
-	return p->ndisp;
-}
-
-size_t vmha_plan_displaced(const struct vmha_plan *p, size_t i)
-{
-	return p->disp[i];
-}
-
-enum vmha_plan_outcome vmha_plan_outcome(const struct vmha_plan *p, size_t v)
-{
-	return (enum vmha_plan_outcome)p->outcome[v];
-}
-
-long vmha_plan_target(const struct vmha_plan *p, size_t v)
-{
-	return p->outcome[v] == VMHA_PLAN_RESTART ? p->target[v] : -1;
-}
-
-size_t vmha_plan_order(const struct vmha_plan *p, size_t v)
-{
-	return p->order[v];
-}
-
-const char *vmha_plan_reason(const struct vmha_plan *p, size_t v)
-{
-	return p->reason[v] != NULL ? p->reason[v] : "";
-}
-
-size_t vmha_plan_stranded_count(const struct vmha_plan *p)
-{
-	return p->nstranded;
-}
-
-int64_t vmha_plan_stranded_top_priority(const struct vmha_plan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->ndisp; i++) {
-		if (p->outcome[p->disp[i]] == VMHA_PLAN_STRANDED) {
-			return p->prio[p->disp[i]];
-		}
-	}
-	return INT64_MIN;
-}
-
-size_t vmha_plan_migration_count(const struct vmha_plan *p)
-{
-	return p->nmig;
-}
-
-void vmha_plan_migration(const struct vmha_plan *p, size_t i, size_t *vm, size_t *from, size_t *to,
-                         size_t *for_vm)
-{
-	*vm = p->mig[i].vm;
-	*from = p->mig[i].from;
-	*to = p->mig[i].to;
-	*for_vm = p->mig[i].for_vm;
-}
-
-int vmha_plan_compare(const struct vmha_plan *a, const struct vmha_plan *b)
-{
-	return plan_compare_levels(a->strand_levels, a->nstranded, b->strand_levels, b->nstranded);
-}
-
-bool vmha_plan_budget_hit(const struct vmha_plan *p)
-{
-	return p->budget_hit;
 }

@@ -12,9 +12,13 @@
  * already placed VMs to make room, and last a branch-and-bound search over
  * all placements, bounded by a fixed number of steps, that keeps the result
  * unless it finds one that strands less; when that search runs out of steps
- * and everything may still fit, a local search with overload (moves and
- * swaps of restarted VMs, bounded in steps too). Same model, same failed
- * hosts: same plan, on any machine.
+ * and everything may still fit, the survivors filled one at a time (the set
+ * of displaced VMs that leaves each the least room), a local search with
+ * overload (moves and swaps of restarted VMs) and an ejection search (a
+ * stranded VM takes the place of at most two others of its priority or
+ * lower, with repacking of a few hosts when stuck), each bounded in steps
+ * and kept only when it restarts more. Same model, same failed hosts: same
+ * plan, on any machine.
  *
  * A plan object precomputes what does not depend on the failure (free
  * capacity per host, group counts, the order) so that vmha_plan_run() is
@@ -42,7 +46,7 @@ enum vmha_plan_flags {
 	VMHA_PLAN_GREEDY_ONLY = 1 << 4,
 	/** no bounded exact search after the heuristics (to measure them alone) */
 	VMHA_PLAN_NO_SEARCH = 1 << 5,
-	/** a smaller search budget (admission checks thousands of failure sets) */
+	/** a smaller search budget, no tight-packing search (admission checks thousands of failure sets) */
 	VMHA_PLAN_QUICK = 1 << 6,
 };
 

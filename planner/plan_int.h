@@ -42,6 +42,12 @@ struct migration {
 #define LOCAL_SEARCH_BUDGET       1000000
 #define LOCAL_SEARCH_BUDGET_QUICK 100000
 
+/*
+ * The ejection search (plan_eject.c) stops after this many evaluated moves
+ * (not run with VMHA_PLAN_QUICK).
+ */
+#define EJECT_BUDGET 2000000
+
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64
 
@@ -149,6 +155,19 @@ int plan_search(struct vmha_plan *p);
  * @return 0 or -ENOMEM
  */
 int plan_local_search(struct vmha_plan *p, uint64_t budget);
+/**
+ * Replace the plan by the survivors filled one at a time, each with the set
+ * of displaced VMs that leaves it the least room (plan_fill.c).
+ * @return 0 or -ENOMEM
+ */
+int plan_fill(struct vmha_plan *p);
+/**
+ * Ejection search from the current result (plan_eject.c), at most @p budget
+ * evaluated moves; keeps the best plan it sees when it restarts more.
+ * Sets budget_hit when it stops at the budget with VMs still stranded.
+ * @return 0 or -ENOMEM
+ */
+int plan_eject_search(struct vmha_plan *p, uint64_t budget);
 /**
  * @return false when the restartable displaced VMs cannot all fit: their
  *         demand exceeds the survivors' free capacity in some dimension

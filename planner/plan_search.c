@@ -235,7 +235,10 @@ static double over_of(const struct vmha_plan *p, size_t h, size_t d, int64_t f)
 	size_t i = h * p->nd + d;
 	int64_t floor = p->base_free[i] < 0 ? p->base_free[i] : 0;
 
-	return f >= floor ? 0.0 : (double)(floor - f) * p->inv_cap[i] * p->ls_w[i];
+	/* a dimension without capacity: any demand there is overload, in units */
+	double ic = p->inv_cap[i] > 0 ? p->inv_cap[i] : 1.0;
+
+	return f >= floor ? 0.0 : (double)(floor - f) * ic * p->ls_w[i];
 }
 
 /* Change of the weighted overload of h when @p sign * VM v's demand arrives. */
@@ -371,6 +374,19 @@ static size_t count_over(const struct vmha_plan *p)
 	return n;
 }
 
+/* Overcommitted before any restart: receives nothing, not even a VM that adds no load there. */
+static bool base_over(const struct vmha_plan *p, size_t h)
+{
+	size_t d;
+
+	for (d = 0; d < p->nd; d++) {
+		if (p->base_free[h * p->nd + d] < 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Put every stranded candidate somewhere (least added overload). */
 static int ls_seed(struct vmha_plan *p)
 {
@@ -390,7 +406,7 @@ static int ls_seed(struct vmha_plan *p)
 			size_t h = p->live[k];
 			double delta;
 
-			if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
+			if (!plan_host_usable(p, v, h, p->extra[v] != 0) || base_over(p, h)) {
 				continue;
 			}
 			/* anti-affinity may be broken here, at a price, until the search mends it */
@@ -440,7 +456,8 @@ static int ls_step(struct vmha_plan *p, size_t h, bool *moved)
 			double delta;
 
 			p->budget--;
-			if (g == h || !plan_host_usable(p, v, g, p->extra[v] != 0)) {
+			if (g == h || !plan_host_usable(p, v, g, p->extra[v] != 0) ||
+			    base_over(p, g)) {
 				continue;
 			}
 			delta = off + over_delta(p, g, v, 1) +

@@ -17,6 +17,7 @@
  *                                  H's announcement (incarnation, seq: of its vmhad;
  *                                  its safety settings when any of the last three is given)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
+ *      [preferred=H,...]
  *      [only=H,...]                the registry (only=: in these observers' snapshots only)
  *   unprotect VM                   VM left the registry
  *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
@@ -393,6 +394,8 @@ static void vm_cmd(struct replay *r, char **args, size_t n)
 			snprintf(v.group, sizeof(v.group), "%s", args[k] + 6);
 		} else if (strncmp(args[k], "allowed=", 8) == 0) {
 			snprintf(v.allowed, sizeof(v.allowed), "%s", args[k] + 8);
+		} else if (strncmp(args[k], "preferred=", 10) == 0) {
+			snprintf(v.preferred, sizeof(v.preferred), "%s", args[k] + 10);
 		} else if (strncmp(args[k], "only=", 5) == 0) {
 			only = args[k] + 5;
 		} else {

@@ -21,6 +21,9 @@
 #include "planner/regmodel.h"
 #include "planner/scenario.h"
 
+/* test_tight_units: instances fully restarted out of 40 (measured: see the test) */
+#define TIGHT_UNITS_FULL 20
+
 /* A small deterministic generator (tests must not depend on libc's rand). */
 static uint64_t rng_state;
 
@@ -460,7 +463,8 @@ static void test_properties(void **state)
  * search runs: every plan feasible, never worse than first fit, the same on
  * every run, and the step budget reported the same way each time.
  */
-static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool extras)
+/* unit > 1: capacity and demands in whole units of that size (several packings fit) */
+static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool extras, uint64_t unit)
 {
 	static const char *dims[] = {"cpu", "memory", "disk"};
 	struct vmha_model *m = vmha_model_new();
@@ -486,8 +490,9 @@ static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool ext
 		snprintf(name, sizeof(name), "h%02zu", h);
 		assert_int_equal(vmha_model_add_host(m, name, "t", &idx), 0);
 		for (d = 0; d < nd; d++) {
-			left[d] = 1000 + rnd(3000);
-			assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], left[d]), 0);
+			left[d] = unit > 1 ? 4 * k + rnd(12 * (uint32_t)k) : 1000 + rnd(3000);
+			assert_int_equal(
+			        vmha_model_host_set_capacity(m, idx, dx[d], left[d] * unit), 0);
 		}
 		for (j = 0; j < k; j++) {
 			size_t v;
@@ -502,7 +507,8 @@ static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool ext
 
 				x = x > left[d] - (k - j - 1) ? left[d] - (k - j - 1) : x;
 				left[d] -= x;
-				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x), 0);
+				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x * unit),
+				                 0);
 			}
 			if (extras) {
 				char g[32];
@@ -540,12 +546,13 @@ static void test_properties_tight(void **state)
 	size_t iter;
 	size_t hits = 0;
 	size_t better = 0;
+	size_t full = 0;
 
 	rng_state = 7;
 	for (iter = 0; iter < 24; iter++) {
 		size_t ns = 4 + rnd(20);
 		size_t k = 3 + rnd(6);
-		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, iter % 3 == 2);
+		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, iter % 3 == 2, 1);
 		struct vmha_plan *p = vmha_plan_new(m);
 		struct vmha_plan *p2 = vmha_plan_new(m);
 		struct vmha_plan *ff = vmha_plan_new(m);
@@ -572,13 +579,63 @@ static void test_properties_tight(void **state)
 			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
 		}
 		hits += vmha_plan_budget_hit(p);
+		full += vmha_plan_stranded_count(p) == 0;
 		vmha_plan_free(p);
 		vmha_plan_free(p2);
 		vmha_plan_free(ff);
 		vmha_model_free(m);
 	}
-	print_message("# tight: 24 clusters, better than first fit in %zu, budget hit in %zu\n",
-	              better, hits);
+	print_message("# tight: 24 clusters, better than first fit in %zu, budget hit in %zu, "
+	              "everything restarted in %zu\n",
+	              better, hits, full);
+	(void)state;
+}
+
+/*
+ * Zero-slack packings in whole units (every survivor exactly full in every
+ * dimension in the hidden plan): the planner restarts everything in most,
+ * far more than its greedy passes and repairs alone (VMHA_PLAN_NO_SEARCH),
+ * never fewer, and the same plan on a second run.
+ */
+static void test_tight_units(void **state)
+{
+	size_t iter;
+	size_t full = 0;
+	size_t full_heur = 0;
+
+	rng_state = 11;
+	for (iter = 0; iter < 40; iter++) {
+		size_t ns = 3 + rnd(30);
+		size_t k = 3 + rnd(8);
+		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, false, 1000);
+		struct vmha_plan *p = vmha_plan_new(m);
+		struct vmha_plan *p2 = vmha_plan_new(m);
+		struct vmha_plan *heur = vmha_plan_new(m);
+		size_t failed = 0;
+		size_t v;
+
+		assert_non_null(p);
+		assert_non_null(p2);
+		assert_non_null(heur);
+		assert_int_equal(vmha_model_host_find(m, "failed", &failed), 0);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, 0), 0);
+		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, 0), 0);
+		assert_int_equal(vmha_plan_run(heur, &failed, 1, NULL, 0, VMHA_PLAN_NO_SEARCH), 0);
+		assert_true(vmha_plan_compare(p, heur) >= 0);
+		for (v = 0; v < vmha_model_vm_count(m); v++) {
+			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+		}
+		full += vmha_plan_stranded_count(p) == 0;
+		full_heur += vmha_plan_stranded_count(heur) == 0;
+		vmha_plan_free(p);
+		vmha_plan_free(p2);
+		vmha_plan_free(heur);
+		vmha_model_free(m);
+	}
+	print_message("# tight units: 40 zero-slack clusters, everything restarted in %zu "
+	              "(greedy and repairs alone: %zu)\n",
+	              full, full_heur);
+	assert_true(full >= TIGHT_UNITS_FULL);
 	(void)state;
 }
 
@@ -890,6 +947,7 @@ int main(void)
 	        cmocka_unit_test(test_rebalance),
 	        cmocka_unit_test(test_properties),
 	        cmocka_unit_test(test_properties_tight),
+	        cmocka_unit_test(test_tight_units),
 	        cmocka_unit_test(test_registry_spec),
 	        cmocka_unit_test(test_quality),
 	};

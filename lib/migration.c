@@ -25,6 +25,8 @@ struct vmha_migration_progress {
 	uint64_t rate_bps;
 	uint64_t dirty_rate_pps;
 	uint64_t iteration;
+	uint64_t disk_total_bytes;
+	uint64_t disk_processed_bytes;
 	bool postcopy;
 };
 
@@ -409,6 +411,8 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	m->last.rate_bps = rate_bps;
 	m->last.dirty_rate_pps = dirty_rate_pps;
 	m->last.iteration = iteration;
+	m->last.disk_total_bytes = vmha_virt_job_stats_disk_total_bytes(st);
+	m->last.disk_processed_bytes = vmha_virt_job_stats_disk_processed_bytes(st);
 	m->last.postcopy = vmha_virt_job_stats_postcopy(st) || *postcopy_started;
 	vmha_info("migration of '%s' to '%s': %" PRIu64 " of %" PRIu64
 	          " MiB left, iteration %" PRIu64 ", dirty rate %" PRIu64 " pages/s, %" PRIu64
@@ -575,6 +579,16 @@ uint64_t vmha_migration_progress_dirty_rate_pps(const struct vmha_migration_prog
 uint64_t vmha_migration_progress_iteration(const struct vmha_migration_progress *p)
 {
 	return p->iteration;
+}
+
+uint64_t vmha_migration_progress_disk_total_bytes(const struct vmha_migration_progress *p)
+{
+	return p->disk_total_bytes;
+}
+
+uint64_t vmha_migration_progress_disk_processed_bytes(const struct vmha_migration_progress *p)
+{
+	return p->disk_processed_bytes;
 }
 
 bool vmha_migration_progress_postcopy(const struct vmha_migration_progress *p)

@@ -138,6 +138,10 @@ uint64_t vmha_migration_progress_rate_bps(const struct vmha_migration_progress *
 uint64_t vmha_migration_progress_dirty_rate_pps(const struct vmha_migration_progress *p);
 /** @return the precopy iteration */
 uint64_t vmha_migration_progress_iteration(const struct vmha_migration_progress *p);
+/** @return bytes of disks a storage migration copies (0: no disk copy) */
+uint64_t vmha_migration_progress_disk_total_bytes(const struct vmha_migration_progress *p);
+/** @return bytes of disks copied so far */
+uint64_t vmha_migration_progress_disk_processed_bytes(const struct vmha_migration_progress *p);
 /** @return whether the migration runs in post-copy */
 bool vmha_migration_progress_postcopy(const struct vmha_migration_progress *p);
 

@@ -60,6 +60,11 @@ struct call {
 	unsigned int out_u2;
 	virTypedParameterPtr out_params;
 	int out_nparams;
+	/* vmha_virt_call(): a caller's function, a second connection */
+	vmha_virt_call_fn ext_fn;
+	void *ext_opaque;
+	void (*ext_free)(void *opaque);
+	virConnectPtr conn2;
 };
 
 static pthread_once_t virt_once = PTHREAD_ONCE_INIT;
@@ -203,6 +208,10 @@ static void call_unref(struct call *c)
 		virConnectClose(c->conn);
 	if (c->out_conn != NULL)
 		virConnectClose(c->out_conn);
+	if (c->conn2 != NULL)
+		virConnectClose(c->conn2);
+	if (c->ext_opaque != NULL && c->ext_free != NULL)
+		c->ext_free(c->ext_opaque);
 	virTypedParamsFree(c->params, c->nparams);
 	virTypedParamsFree(c->out_params, c->out_nparams);
 	free(c->s1);
@@ -909,6 +918,8 @@ struct vmha_virt_job_stats {
 	uint64_t dirty_rate_pps;       /* pages dirtied per second */
 	uint64_t iteration;            /* precopy iteration */
 	uint64_t bandwidth_bps;        /* bytes per second (memory) */
+	uint64_t disk_total_bytes;     /* disks to copy (storage migration) */
+	uint64_t disk_processed_bytes; /* disks copied so far */
 	bool postcopy;                 /* running in post-copy */
 	int operation;                 /* VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
 };
@@ -968,6 +979,16 @@ int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st)
 	return st->operation;
 }
 
+uint64_t vmha_virt_job_stats_disk_total_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->disk_total_bytes;
+}
+
+uint64_t vmha_virt_job_stats_disk_processed_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->disk_processed_bytes;
+}
+
 int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                    struct vmha_virt_job_stats *stats)
 {
@@ -994,6 +1015,9 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->iteration =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
 	stats->bandwidth_bps = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
+	stats->disk_total_bytes = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_TOTAL);
+	stats->disk_processed_bytes =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_PROCESSED);
 	stats->postcopy =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
 	if (virTypedParamsGetInt(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_OPERATION,
@@ -1374,4 +1398,33 @@ const char *vmha_virt_state_name(int state)
 	default:
 		return "unknown";
 	}
+}
+
+static int fn_ext(struct call *c)
+{
+	return c->ext_fn(c->conn, c->conn2, c->ext_opaque);
+}
+
+int vmha_virt_call(struct vmha_virt *v, struct vmha_virt *v2, vmha_virt_call_fn fn, void *opaque,
+                   void (*free_fn)(void *opaque), uint64_t deadline_ms)
+{
+	struct call *c = call_on_conn(v, fn_ext);
+	int rc;
+
+	if (c == NULL)
+		return -ENOMEM;
+	c->ext_fn = fn;
+	c->ext_opaque = opaque;
+	c->ext_free = free_fn;
+	if (v2 != NULL) {
+		virConnectRef(v2->conn);
+		c->conn2 = v2->conn;
+	}
+	rc = call_run(v, c, deadline_ms);
+	/* the worker finished (or never started): the caller keeps opaque,
+	 * except on -ETIMEDOUT, where the last one to let go frees it */
+	if (rc != -ETIMEDOUT)
+		c->ext_opaque = NULL;
+	call_unref(c);
+	return rc;
 }

@@ -191,6 +191,12 @@ bool vmha_virt_job_stats_postcopy(const struct vmha_virt_job_stats *st);
 /** @return the job operation, VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
 int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st);
 
+/** @return the bytes of disks a storage migration copies (0: none) */
+uint64_t vmha_virt_job_stats_disk_total_bytes(const struct vmha_virt_job_stats *st);
+
+/** @return the bytes of disks copied so far */
+uint64_t vmha_virt_job_stats_disk_processed_bytes(const struct vmha_virt_job_stats *st);
+
 /** Fill stats with the current job's statistics. @return 0 or -errno */
 int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                    struct vmha_virt_job_stats *stats);
@@ -257,5 +263,24 @@ int vmha_virt_compare_cpu(struct vmha_virt *v, const char *virttype, const char 
 
 /** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
 const char *vmha_virt_state_name(int state);
+
+/**
+ * A caller's libvirt calls on conn (and conn2, the second connection or
+ * NULL), run by vmha_virt_call() in a worker; returns < 0 on a libvirt
+ * error (its message becomes vmha_virt_error()), 0 otherwise.
+ */
+typedef int (*vmha_virt_call_fn)(virConnectPtr conn, virConnectPtr conn2, void *opaque);
+
+/**
+ * Run fn(v's connection, v2's or NULL, opaque) in a worker bounded by
+ * deadline_ms, for the modules whose libvirt calls (storage volumes,
+ * streams) this file does not wrap. opaque is the caller's again on every
+ * result but -ETIMEDOUT: then the worker may still use it and free_fn
+ * frees it when the worker ends (the caller must not touch it).
+ *
+ * @return 0, -ETIMEDOUT (v is wedged), or the -errno of fn's libvirt error
+ */
+int vmha_virt_call(struct vmha_virt *v, struct vmha_virt *v2, vmha_virt_call_fn fn, void *opaque,
+                   void (*free_fn)(void *opaque), uint64_t deadline_ms);
 
 #endif /* VMHA_VIRT_H */

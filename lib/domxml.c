@@ -616,7 +616,7 @@ const char *vmha_domxml_text(const struct vmha_domxml *dx)
 size_t vmha_domxml_file_disk_count(const struct vmha_domxml *dx)
 {
 	return dx->file_disks.count < dx->file_disk_devs.count ? dx->file_disks.count
-	                                                         : dx->file_disk_devs.count;
+	                                                       : dx->file_disk_devs.count;
 }
 
 const char *vmha_domxml_file_disk(const struct vmha_domxml *dx, size_t i)

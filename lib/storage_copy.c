@@ -156,7 +156,8 @@ static int fn_vol_info(virConnectPtr conn, virConnectPtr conn2, void *opaque)
 		goto out;
 	}
 	vi->found = true;
-	if (virStorageVolGetInfo(vol, &info) < 0 || (xml = virStorageVolGetXMLDesc(vol, 0)) == NULL) {
+	if (virStorageVolGetInfo(vol, &info) < 0 ||
+	    (xml = virStorageVolGetXMLDesc(vol, 0)) == NULL) {
 		rc = -1;
 		goto out;
 	}
@@ -223,8 +224,8 @@ int vmha_storage_copy_add_disk(struct vmha_storage_copy *sc, const char *path, c
 		goto out;
 	}
 	if (src->backing) {
-		rc = fail(sc, -EINVAL, "disk '%s' has a backing chain: only standalone images are copied",
-		          path);
+		rc = fail(sc, -EINVAL,
+		          "disk '%s' has a backing chain: only standalone images are copied", path);
 		goto out;
 	}
 	rc = vmha_virt_disk_check(sc->dst, path, deadline_ms, &found, pool, sizeof(pool));
@@ -234,10 +235,11 @@ int vmha_storage_copy_add_disk(struct vmha_storage_copy *sc, const char *path, c
 		goto out;
 	}
 	if (found == VMHA_VIRT_DISK_UNCHECKED) {
-		rc = fail(sc, -EINVAL,
-		          "no active storage pool on '%s' covers the directory of disk '%s': define "
-		          "and start one there",
-		          sc->target, path);
+		rc = fail(
+		        sc, -EINVAL,
+		        "no active storage pool on '%s' covers the directory of disk '%s': define "
+		        "and start one there",
+		        sc->target, path);
 		goto out;
 	}
 	if (found == VMHA_VIRT_DISK_PRESENT) {
@@ -510,7 +512,8 @@ int vmha_storage_copy_create_targets(struct vmha_storage_copy *sc, uint64_t dead
 	for (i = 0; i < sc->n && rc == 0; i++) {
 		struct disk *d = &sc->disks[i];
 		struct vol_op *op = vol_op_new(d->pool, NULL);
-		const char *base = strrchr(d->path, '/') != NULL ? strrchr(d->path, '/') + 1 : d->path;
+		const char *base =
+		        strrchr(d->path, '/') != NULL ? strrchr(d->path, '/') + 1 : d->path;
 		char made[4096] = "";
 		char xml[1024];
 
@@ -524,15 +527,16 @@ int vmha_storage_copy_create_targets(struct vmha_storage_copy *sc, uint64_t dead
 		}
 		rc = vol_op_run(sc->dst, fn_vol_create, op, deadline_ms, NULL, made, sizeof(made));
 		if (rc < 0) {
-			rc = fail(sc, rc, "cannot create disk '%s' in pool '%s' on '%s': %s", d->path,
-			          d->pool, sc->target, vmha_virt_error(sc->dst));
+			rc = fail(sc, rc, "cannot create disk '%s' in pool '%s' on '%s': %s",
+			          d->path, d->pool, sc->target, vmha_virt_error(sc->dst));
 			break;
 		}
 		d->created = true;
 		if (strcmp(made, d->path) != 0) {
-			rc = fail(sc, -EINVAL,
-			          "pool '%s' on '%s' created '%s', not '%s' (its directory differs)",
-			          d->pool, sc->target, made, d->path);
+			rc = fail(
+			        sc, -EINVAL,
+			        "pool '%s' on '%s' created '%s', not '%s' (its directory differs)",
+			        d->pool, sc->target, made, d->path);
 			delete_vol(sc->dst, made, deadline_ms);
 			d->created = false;
 			break;
@@ -588,8 +592,8 @@ int vmha_storage_copy_remove_sources(struct vmha_storage_copy *sc, uint64_t dead
 		int r = delete_vol(sc->src, sc->disks[i].path, deadline_ms);
 
 		if (r < 0 && rc == 0) {
-			rc = fail(sc, r, "cannot remove the source's disk '%s': %s", sc->disks[i].path,
-			          vmha_virt_error(sc->src));
+			rc = fail(sc, r, "cannot remove the source's disk '%s': %s",
+			          sc->disks[i].path, vmha_virt_error(sc->src));
 		}
 		/* the target's copy is the one now: never remove it on a rollback */
 		sc->disks[i].created = false;
@@ -769,12 +773,13 @@ int vmha_storage_copy_transfer(struct vmha_storage_copy *sc, size_t i, uint64_t 
 	}
 	if (sent != back || strcmp(d->src_sha, d->dst_sha) != 0) {
 		rc = fail(sc, -EILSEQ,
-		          "the copy of disk '%s' on '%s' differs: %" PRIu64 " bytes sha256 %s here, %" PRIu64
-		          " bytes sha256 %s there",
+		          "the copy of disk '%s' on '%s' differs: %" PRIu64
+		          " bytes sha256 %s here, %" PRIu64 " bytes sha256 %s there",
 		          d->path, sc->target, sent, d->src_sha, back, d->dst_sha);
 		goto out;
 	}
-	vmha_notice("copied disk '%s' to '%s': %" PRIu64 " MiB in %" PRIu64 " ms, sha256 %s on both",
+	vmha_notice("copied disk '%s' to '%s': %" PRIu64 " MiB in %" PRIu64
+	            " ms, sha256 %s on both",
 	            d->path, sc->target, sent >> 20, vmha_clock_now_ms() - t0, d->src_sha);
 out:
 	return rc;

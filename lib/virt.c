@@ -1015,7 +1015,8 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->iteration =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
 	stats->bandwidth_bps = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
-	stats->disk_total_bytes = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_TOTAL);
+	stats->disk_total_bytes =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_TOTAL);
 	stats->disk_processed_bytes =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_PROCESSED);
 	stats->postcopy =

@@ -21,6 +21,7 @@
 #include "planner/model.h"
 #include "migration.h"
 #include "registry.h"
+#include "storage_copy.h"
 #include "util.h"
 #include "virt.h"
 
@@ -214,17 +215,31 @@ struct migrate_view {
 static void print_progress(const struct vmha_migration_progress *p, void *opaque)
 {
 	const struct migrate_view *mv = opaque;
+	uint64_t eta_ms = vmha_migration_eta_ms(vmha_migration_progress_remaining_bytes(p),
+	                                        vmha_migration_progress_rate_bps(p));
+	char disk[96] = "";
+	char eta[48] = "";
 
+	if (vmha_migration_progress_disk_total_bytes(p) > 0) {
+		snprintf(disk, sizeof(disk), "disks %.1f of %.1f MiB copied, ",
+		         (double)vmha_migration_progress_disk_processed_bytes(p) /
+		                 (1024.0 * 1024.0),
+		         (double)vmha_migration_progress_disk_total_bytes(p) / (1024.0 * 1024.0));
+	}
+	if (eta_ms != UINT64_MAX) {
+		snprintf(eta, sizeof(eta), ", ETA %.1f s", (double)eta_ms / 1000.0);
+	}
 	fprintf(stderr,
-	        "%smigrating '%s' to '%s': %.1f of %.1f MiB left, %.1f MiB/s, iteration %" PRIu64
-	        "%s, %.1f s%s",
-	        mv->tty ? "\r" : "", mv->name, mv->target,
+	        "%smigrating '%s' to '%s': %s%.1f of %.1f MiB left, %.1f MiB/s, iteration %" PRIu64
+	        "%s, %.1f s%s%s",
+	        mv->tty ? "\r" : "", mv->name, mv->target, disk,
 	        (double)vmha_migration_progress_remaining_bytes(p) / (1024.0 * 1024.0),
 	        (double)vmha_migration_progress_total_bytes(p) / (1024.0 * 1024.0),
 	        (double)vmha_migration_progress_rate_bps(p) / (1024.0 * 1024.0),
 	        vmha_migration_progress_iteration(p),
 	        vmha_migration_progress_postcopy(p) ? ", post-copy" : "",
-	        (double)vmha_migration_progress_elapsed_ms(p) / 1000.0, mv->tty ? "\033[K" : "\n");
+	        (double)vmha_migration_progress_elapsed_ms(p) / 1000.0, eta,
+	        mv->tty ? "\033[K" : "\n");
 	fflush(stderr);
 }
 
@@ -275,6 +290,8 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	struct vmha_virt_domain *dom = NULL;
 	struct vmha_migration *mig = NULL;
 	struct vmha_domxml *dx = NULL;
+	struct vmha_virt *dv = NULL;
+	struct vmha_storage_copy *sc = NULL;
 	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
 	struct sigaction sa;
 	struct sigaction old_int;
@@ -401,7 +418,12 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 		fprintf(stderr, "vmha vm migrate: out of memory\n");
 		goto out;
 	}
-	if (o->bandwidth_mibs > 0) {
+	if (o->copy_storage != NULL &&
+	    vmha_cmd_vm_storage_prepare(mig, v, dom, self, target, o->copy_storage,
+	                                o->bandwidth_mibs, &dv, &sc) < 0) {
+		goto out;
+	}
+	if (o->bandwidth_mibs > 0 && o->copy_storage == NULL) {
 		virTypedParameterPtr params = NULL;
 		int nparams = 0;
 		int maxparams = 0;
@@ -438,6 +460,11 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 		        vmha_migration_reason(mig));
 		goto out;
 	}
+	/* the disks --copy-storage copies exist on the target before anything moves */
+	if (sc != NULL && vmha_storage_copy_create_targets(sc, abort_ms) < 0) {
+		fprintf(stderr, "vmha vm migrate: %s\n", vmha_storage_copy_reason(sc));
+		goto out;
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_cancel_signal;
 	sigemptyset(&sa.sa_mask);
@@ -452,6 +479,10 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	if (err_rc < 0) {
 		fprintf(stderr, "vmha vm migrate: %s\n", vmha_migration_reason(mig));
 		goto out;
+	}
+	if (sc != NULL) {
+		vmha_storage_copy_free(sc); /* the target's volumes are the VM's now */
+		sc = NULL;
 	}
 	err_rc = vmha_migration_verify_arrival(mig, vmha_deadline_in_ms(VIRT_TIMEOUT_MS));
 	if (err_rc < 0) {
@@ -478,6 +509,18 @@ out:
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
+	if (sc != NULL && vmha_storage_copy_created_count(sc) > 0) {
+		/* failed or aborted: the volumes made for it go, the VM runs here */
+		if (vmha_storage_copy_remove_targets(sc, vmha_deadline_in_ms(VIRT_TIMEOUT_MS)) <
+		    0) {
+			fprintf(stderr, "vmha vm migrate: %s\n", vmha_storage_copy_reason(sc));
+		} else {
+			fprintf(stderr, "vmha vm migrate: removed the disks created on '%s'\n",
+			        target);
+		}
+	}
+	vmha_storage_copy_free(sc);
+	vmha_virt_free(dv);
 	vmha_migration_free(mig);
 	vmha_domxml_free(dx);
 	free(uri);

@@ -151,6 +151,17 @@ int vmha_migration_set_params(struct vmha_migration *m, unsigned int flags,
 	return rc < 0 ? -ENOMEM : 0;
 }
 
+int vmha_migration_add_copy_storage(struct vmha_migration *m, bool incremental, const char *dev)
+{
+	int max = m->nparams;
+
+	m->flags |= incremental ? VIR_MIGRATE_NON_SHARED_INC : VIR_MIGRATE_NON_SHARED_DISK;
+	if (virTypedParamsAddString(&m->params, &m->nparams, &max, VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+	                            dev) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 void vmha_migration_set_max_downtime(struct vmha_migration *m, uint64_t downtime_ms)
 {
 	m->downtime_ms = downtime_ms;

@@ -56,6 +56,14 @@ void vmha_migration_free(struct vmha_migration *m);
 int vmha_migration_set_params(struct vmha_migration *m, unsigned int flags,
                               virTypedParameterPtr params, int nparams);
 
+/**
+ * Copy the disk dev (vda, ...) with libvirt's NBD disk copy: adds
+ * VIR_MIGRATE_NON_SHARED_INC (incremental) or _DISK and dev to
+ * VIR_MIGRATE_PARAM_MIGRATE_DISKS; call after vmha_migration_set_params().
+ * @return 0 or -ENOMEM
+ */
+int vmha_migration_add_copy_storage(struct vmha_migration *m, bool incremental, const char *dev);
+
 /** Maximum downtime to set once the migration runs (0: libvirt's default). */
 void vmha_migration_set_max_downtime(struct vmha_migration *m, uint64_t downtime_ms);
 

@@ -18,6 +18,9 @@
 
 /* Bytes per stream read. */
 #define CHUNK_BYTES (1024 * 1024)
+/* How long past its own deadline a stream worker may take to stop (it
+ * checks the deadline after every chunk and aborts the streams). */
+#define STOP_GRACE_MS 10000
 /* Most disks of one domain. */
 #define MAX_DISKS 32
 
@@ -732,7 +735,10 @@ static int xfer_run(struct vmha_storage_copy *sc, struct vmha_virt *from, struct
 	}
 	x->deadline_ms = deadline_ms;
 	x->upload = to != NULL;
-	rc = vmha_virt_call(from, to, fn_xfer, x, xfer_free, deadline_ms);
+	/* the worker stops itself at deadline_ms; the call's own bound is
+	 * later, so that a missed deadline does not leave the connections
+	 * wedged for the rollback */
+	rc = vmha_virt_call(from, to, fn_xfer, x, xfer_free, deadline_ms + STOP_GRACE_MS);
 	if (rc == -ETIMEDOUT) {
 		return fail(sc, rc, "copying disk '%s' did not finish before the deadline", path);
 	}

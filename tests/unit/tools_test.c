@@ -374,6 +374,32 @@ static void test_vm_start_stop(void **state)
 	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "../h2", "--status",
 	    DATA_DIR "/vm-status.json", "--dir", reg);
 	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+
+	/* migration without shared storage: bad input named, nothing moves */
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "h2", "--copy-storage", "some", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid value 'some' for --copy-storage (all or inc)"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "vmha vm move: a target host is required"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "h2", "--status", DATA_DIR "/vm-status.json",
+	    "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "only cold moves exist yet: add --offline"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "../h2", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid host name '../h2'"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "ghost", "h2", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "'ghost': not in the registry"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "h1", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "'test' is on host 'h1' already"));
 }
 
 static void test_program(void **state)

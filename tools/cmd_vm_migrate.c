@@ -210,11 +210,13 @@ struct migrate_view {
 	const char *name;
 	const char *target;
 	bool tty;
+	uint64_t disk_start_ms; /* first disk progress seen (for the disk ETA) */
+	uint64_t disk_start_bytes;
 };
 
 static void print_progress(const struct vmha_migration_progress *p, void *opaque)
 {
-	const struct migrate_view *mv = opaque;
+	struct migrate_view *mv = opaque;
 	uint64_t eta_ms = vmha_migration_eta_ms(vmha_migration_progress_remaining_bytes(p),
 	                                        vmha_migration_progress_rate_bps(p));
 	char disk[96] = "";
@@ -292,7 +294,7 @@ int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char 
 	struct vmha_domxml *dx = NULL;
 	struct vmha_virt *dv = NULL;
 	struct vmha_storage_copy *sc = NULL;
-	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
+	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1, 0, 0};
 	struct sigaction sa;
 	struct sigaction old_int;
 	struct sigaction old_term;

@@ -156,24 +156,29 @@ static int wait_off(struct vmha_virt_domain *dom, uint64_t deadline_ms)
 }
 
 /*
- * Shut dom down within deadline_ms, as the agent's stop does: a graceful
- * shutdown for shutdown_pct of the time, then SIGTERM (destroy graceful)
- * with half of what is left, then destroy.
+ * Shut dom down as the agent's stop does: a graceful shutdown for
+ * shutdown_pct of the time until deadline_ms, then SIGTERM (destroy
+ * graceful, waited for until deadline_ms), then destroy; the destroy calls
+ * are bounded on their own (VIRT_TIMEOUT_MS each), so that a guest half way
+ * down is never left behind.
  */
 static int shut_down(struct vmha_virt_domain *dom, unsigned int shutdown_pct, uint64_t deadline_ms)
 {
 	uint64_t phase_ms = vmha_deadline_share(deadline_ms, shutdown_pct);
+	uint64_t last_ms;
 
 	if (vmha_virt_domain_shutdown(dom, 0, phase_ms) == 0 && wait_off(dom, phase_ms) == 0) {
 		return 0;
 	}
-	phase_ms = vmha_deadline_share(deadline_ms, 50);
-	vmha_virt_domain_destroy(dom, VIR_DOMAIN_DESTROY_GRACEFUL, phase_ms);
-	if (wait_off(dom, phase_ms) == 0) {
+	/* libvirt waits for QEMU after SIGTERM itself: the call has its own bound */
+	if (vmha_virt_domain_destroy(dom, VIR_DOMAIN_DESTROY_GRACEFUL,
+	                             vmha_deadline_in_ms(VIRT_TIMEOUT_MS)) == 0 &&
+	    wait_off(dom, deadline_ms) == 0) {
 		return 0;
 	}
-	vmha_virt_domain_destroy(dom, 0, deadline_ms);
-	return wait_off(dom, deadline_ms);
+	last_ms = vmha_deadline_in_ms(VIRT_TIMEOUT_MS);
+	vmha_virt_domain_destroy(dom, 0, last_ms);
+	return wait_off(dom, last_ms);
 }
 
 /* Start the guest again on the source after a failed move. */

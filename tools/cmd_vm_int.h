@@ -64,7 +64,7 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
                             const char *move_to, struct vmha_model **out, size_t *added, char *err,
                             size_t errlen);
 
-/** @return the libvirt URI of host: the local one when host is self, else qemu+tcp://HOST/system (caller frees; NULL when out of memory) */
+/** @return the libvirt URI of host: the local one when host is self, else qemu+tcp://HOST/system or $VMHA_HOST_URI with %h replaced by host (caller frees; NULL when out of memory) */
 char *vmha_cmd_vm_host_uri(const char *host, const char *self);
 
 /** Open libvirt on host (the local URI when host is self). @return 0 or -errno */

@@ -222,11 +222,24 @@ static void print_progress(const struct vmha_migration_progress *p, void *opaque
 	char disk[96] = "";
 	char eta[48] = "";
 
-	if (vmha_migration_progress_disk_total_bytes(p) > 0) {
+	uint64_t done_b = vmha_migration_progress_disk_processed_bytes(p);
+	uint64_t total_b = vmha_migration_progress_disk_total_bytes(p);
+	uint64_t now_ms = vmha_clock_now_ms();
+
+	if (total_b > 0 && mv->disk_start_ms == 0) {
+		mv->disk_start_ms = now_ms;
+		mv->disk_start_bytes = done_b;
+	}
+	if (total_b > 0 && done_b < total_b && now_ms > mv->disk_start_ms &&
+	    done_b > mv->disk_start_bytes) {
+		/* the disks first (NBD), then memory: the ETA is the disks' */
+		eta_ms = vmha_migration_eta_ms(total_b - done_b,
+		                               (done_b - mv->disk_start_bytes) * 1000 /
+		                                       (now_ms - mv->disk_start_ms));
+	}
+	if (total_b > 0) {
 		snprintf(disk, sizeof(disk), "disks %.1f of %.1f MiB copied, ",
-		         (double)vmha_migration_progress_disk_processed_bytes(p) /
-		                 (1024.0 * 1024.0),
-		         (double)vmha_migration_progress_disk_total_bytes(p) / (1024.0 * 1024.0));
+		         (double)done_b / (1024.0 * 1024.0), (double)total_b / (1024.0 * 1024.0));
 	}
 	if (eta_ms != UINT64_MAX) {
 		snprintf(eta, sizeof(eta), ", ETA %.1f s", (double)eta_ms / 1000.0);

@@ -17,6 +17,7 @@
 #include "actions.h"
 #include "context.h"
 #include "cmd.h"
+#include "copystorage.h"
 #include "deadline.h"
 #include "domxml.h"
 #include "log.h"
@@ -508,6 +509,7 @@ static int action_migrate_to(struct vmha_actx *c)
 	struct vmha_migration *m = NULL;
 	struct vmha_migtimeout *t = NULL;
 	struct vmha_virt_domain *dom = NULL;
+	struct vmha_copystorage *cs = NULL;
 	char *local_uri = NULL;
 	const char *target = vmha_params_migrate_target(c->p);
 	unsigned int timeout_s = 0;
@@ -558,12 +560,21 @@ static int action_migrate_to(struct vmha_actx *c)
 		rc = vmha_actx_fail(c, -ENOMEM, "out of memory");
 		goto out;
 	}
+	rc = vmha_copystorage_prepare(c, dom, m, target,
+	                              vmha_migspec_remote_uri(vmha_migration_spec(m)), &cs);
+	if (rc < 0) {
+		goto out;
+	}
 	if (vmha_params_migration_precheck(c->p)) {
 		rc = vmha_migration_precheck(m, c->deadline_ms);
 		if (rc < 0) {
 			rc = vmha_actx_fail(c, -EIO, "%s", vmha_migration_reason(m));
 			goto out;
 		}
+	}
+	rc = vmha_copystorage_create(c, cs);
+	if (rc < 0) {
+		goto out;
 	}
 	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) {
 		vmha_saveconfig_save(c, dom);
@@ -607,6 +618,7 @@ static int action_migrate_to(struct vmha_actx *c)
 		goto out;
 	}
 out:
+	vmha_copystorage_finish(cs, rc == 0);
 	vmha_migration_free(m);
 	vmha_migtimeout_free(t);
 	vmha_virt_domain_free(dom);

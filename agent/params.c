@@ -51,6 +51,7 @@ struct vmha_params {
 	uint64_t migration_parallel_connections;
 	bool migration_tls;
 	bool migration_precheck;
+	char *copy_storage; /* "", "all" or "inc" */
 	/* from Pacemaker */
 	uint64_t timeout_ms;  /* OCF_RESKEY_CRM_meta_timeout, default 90000 */
 	uint64_t interval_ms; /* OCF_RESKEY_CRM_meta_interval (0: probe for monitor) */
@@ -217,6 +218,13 @@ static const struct param_def defs[] = {
           "Before migrating, check that the target's libvirtd answers, the guest is not "
           "active there, and memory, disks, networks, bridges and CPU are available."},
          AT(migration_precheck)},
+        {{"copy_storage", S, "", false, false, true, "Copy disks the target does not share",
+          "Live migration without shared storage: 'all' copies every disk whose path is "
+          "absent on the target (creating it first in the target's storage pool for its "
+          "directory, same size and format, after checking the pool's room; removed again "
+          "when the migration fails or is aborted), 'inc' copies only their top image. Empty: "
+          "shared storage, nothing copied."},
+         AT(copy_storage)},
 };
 
 #undef S
@@ -472,6 +480,11 @@ uint64_t vmha_params_migration_parallel_connections(const struct vmha_params *p)
 bool vmha_params_migration_tls(const struct vmha_params *p)
 {
 	return p->migration_tls;
+}
+
+const char *vmha_params_copy_storage(const struct vmha_params *p)
+{
+	return p->copy_storage;
 }
 
 bool vmha_params_migration_precheck(const struct vmha_params *p)
@@ -789,6 +802,14 @@ int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_l
 	rc = vmha_params_shutdown_flags(p->shutdown_mode, &flags, reason, reason_len);
 	if (rc < 0)
 		goto out;
+	if (p->copy_storage != NULL && strcmp(p->copy_storage, "all") != 0 &&
+	    strcmp(p->copy_storage, "inc") != 0) {
+		set_reason(reason, reason_len,
+		           "parameter 'copy_storage' must be 'all' or 'inc' (or empty), not '%s'",
+		           p->copy_storage);
+		rc = -EINVAL;
+		goto out;
+	}
 	if (p->shutdown_timeout_share < 1 || p->shutdown_timeout_share > 95) {
 		set_reason(reason, reason_len,
 		           "parameter 'shutdown_timeout_share' must be between 1 and 95 (percent), "

@@ -132,6 +132,9 @@ uint64_t vmha_params_migration_postcopy_after(const struct vmha_params *p);
 /** @return whether 'migration_auto_converge' is set */
 bool vmha_params_migration_auto_converge(const struct vmha_params *p);
 
+/** @return the value of 'copy_storage': "all", "inc", or NULL when unset */
+const char *vmha_params_copy_storage(const struct vmha_params *p);
+
 /** @return the value of 'migration_compression' (NULL when unset) */
 const char *vmha_params_migration_compression(const struct vmha_params *p);
 

@@ -31,6 +31,8 @@ struct vmha_domxml {
 	uint64_t memory_kib;
 	unsigned int vcpus;
 	struct strlist disks;
+	struct strlist file_disks;
+	struct strlist file_disk_devs;
 	struct strlist networks;
 	struct strlist bridges;
 	struct strlist pools;
@@ -84,6 +86,8 @@ void vmha_domxml_free(struct vmha_domxml *dx)
 	free(dx->emulator);
 	free(dx->cpu_xml);
 	strlist_clear(&dx->disks);
+	strlist_clear(&dx->file_disks);
+	strlist_clear(&dx->file_disk_devs);
 	strlist_clear(&dx->networks);
 	strlist_clear(&dx->bridges);
 	strlist_clear(&dx->pools);
@@ -407,6 +411,21 @@ static int parse_doc(struct vmha_domxml *dx, const char *where, char *error, siz
 	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@dev", &dx->disks);
 	}
+	/* writable file disks with a target: the ones a storage copy moves
+	 * (both lists in document order, so item i of one matches item i of
+	 * the other) */
+	if (rc == 0) {
+		rc = xpath_collect(ctx,
+		                   "/domain/devices/disk[@device='disk' and target/@dev != '' and "
+		                   "not(readonly) and not(shareable)]/source/@file",
+		                   &dx->file_disks);
+	}
+	if (rc == 0) {
+		rc = xpath_collect(ctx,
+		                   "/domain/devices/disk[@device='disk' and source/@file != '' and "
+		                   "not(readonly) and not(shareable)]/target/@dev",
+		                   &dx->file_disk_devs);
+	}
 	if (rc == 0) {
 		rc = xpath_collect(ctx, "/domain/devices/disk/source/@pool", &dx->pools);
 	}
@@ -592,4 +611,20 @@ const char *vmha_domxml_pool(const struct vmha_domxml *dx, size_t i)
 const char *vmha_domxml_text(const struct vmha_domxml *dx)
 {
 	return dx->text;
+}
+
+size_t vmha_domxml_file_disk_count(const struct vmha_domxml *dx)
+{
+	return dx->file_disks.count < dx->file_disk_devs.count ? dx->file_disks.count
+	                                                       : dx->file_disk_devs.count;
+}
+
+const char *vmha_domxml_file_disk(const struct vmha_domxml *dx, size_t i)
+{
+	return i < vmha_domxml_file_disk_count(dx) ? dx->file_disks.items[i] : NULL;
+}
+
+const char *vmha_domxml_file_disk_dev(const struct vmha_domxml *dx, size_t i)
+{
+	return i < vmha_domxml_file_disk_count(dx) ? dx->file_disk_devs.items[i] : NULL;
 }

@@ -58,6 +58,13 @@ size_t vmha_domxml_disk_count(const struct vmha_domxml *dx);
 /** @return disk source path i */
 const char *vmha_domxml_disk(const struct vmha_domxml *dx, size_t i);
 
+/** @return the number of writable file disks (device 'disk', not readonly or shareable) */
+size_t vmha_domxml_file_disk_count(const struct vmha_domxml *dx);
+/** @return the source file of writable file disk i */
+const char *vmha_domxml_file_disk(const struct vmha_domxml *dx, size_t i);
+/** @return the target device (vda, ...) of writable file disk i */
+const char *vmha_domxml_file_disk_dev(const struct vmha_domxml *dx, size_t i);
+
 /** @return the number of distinct libvirt networks used by interfaces */
 size_t vmha_domxml_network_count(const struct vmha_domxml *dx);
 /** @return network name i */

@@ -26,6 +26,8 @@ struct vmha_migration_progress {
 	uint64_t rate_bps;
 	uint64_t dirty_rate_pps;
 	uint64_t iteration;
+	uint64_t disk_total_bytes;
+	uint64_t disk_processed_bytes;
 	bool postcopy;
 };
 
@@ -106,6 +108,13 @@ int vmha_migration_set_params(struct vmha_migration *m, unsigned int flags,
                               virTypedParameterPtr params, int nparams)
 {
 	return vmha_migspec_set_params(m->spec, flags, params, nparams) < 0 ? -ENOMEM : 0;
+}
+
+int vmha_migration_add_copy_storage(struct vmha_migration *m, bool incremental, const char *dev)
+{
+	vmha_migspec_add_flags(m->spec, incremental ? VIR_MIGRATE_NON_SHARED_INC
+	                                            : VIR_MIGRATE_NON_SHARED_DISK);
+	return vmha_migspec_add_string(m->spec, VIR_MIGRATE_PARAM_MIGRATE_DISKS, dev);
 }
 
 void vmha_migration_set_max_downtime(struct vmha_migration *m, uint64_t downtime_ms)
@@ -232,6 +241,8 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	m->last.rate_bps = rate_bps;
 	m->last.dirty_rate_pps = dirty_rate_pps;
 	m->last.iteration = iteration;
+	m->last.disk_total_bytes = vmha_virt_job_stats_disk_total_bytes(st);
+	m->last.disk_processed_bytes = vmha_virt_job_stats_disk_processed_bytes(st);
 	m->last.postcopy = vmha_virt_job_stats_postcopy(st) || *postcopy_started;
 	vmha_info("migration of '%s' to '%s': %" PRIu64 " of %" PRIu64
 	          " MiB left, iteration %" PRIu64 ", dirty rate %" PRIu64 " pages/s, %" PRIu64
@@ -412,6 +423,16 @@ uint64_t vmha_migration_progress_dirty_rate_pps(const struct vmha_migration_prog
 uint64_t vmha_migration_progress_iteration(const struct vmha_migration_progress *p)
 {
 	return p->iteration;
+}
+
+uint64_t vmha_migration_progress_disk_total_bytes(const struct vmha_migration_progress *p)
+{
+	return p->disk_total_bytes;
+}
+
+uint64_t vmha_migration_progress_disk_processed_bytes(const struct vmha_migration_progress *p)
+{
+	return p->disk_processed_bytes;
 }
 
 bool vmha_migration_progress_postcopy(const struct vmha_migration_progress *p)

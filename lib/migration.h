@@ -68,6 +68,14 @@ struct vmha_migspec *vmha_migration_spec(struct vmha_migration *m);
 int vmha_migration_set_params(struct vmha_migration *m, unsigned int flags,
                               virTypedParameterPtr params, int nparams);
 
+/**
+ * Copy the disk dev (vda, ...) with libvirt's NBD disk copy: adds
+ * VIR_MIGRATE_NON_SHARED_INC (incremental) or _DISK and dev to
+ * VIR_MIGRATE_PARAM_MIGRATE_DISKS; call after vmha_migration_set_params().
+ * @return 0 or -ENOMEM
+ */
+int vmha_migration_add_copy_storage(struct vmha_migration *m, bool incremental, const char *dev);
+
 /** Shorthand for vmha_migspec_set_max_downtime() on m's settings. */
 void vmha_migration_set_max_downtime(struct vmha_migration *m, uint64_t downtime_ms);
 
@@ -143,6 +151,10 @@ uint64_t vmha_migration_progress_rate_bps(const struct vmha_migration_progress *
 uint64_t vmha_migration_progress_dirty_rate_pps(const struct vmha_migration_progress *p);
 /** @return the precopy iteration */
 uint64_t vmha_migration_progress_iteration(const struct vmha_migration_progress *p);
+/** @return bytes of disks a storage migration copies (0: no disk copy) */
+uint64_t vmha_migration_progress_disk_total_bytes(const struct vmha_migration_progress *p);
+/** @return bytes of disks copied so far */
+uint64_t vmha_migration_progress_disk_processed_bytes(const struct vmha_migration_progress *p);
 /** @return whether the migration runs in post-copy */
 bool vmha_migration_progress_postcopy(const struct vmha_migration_progress *p);
 

@@ -146,3 +146,34 @@ out:
 	vmha_virt_call_unref(c);
 	return uri;
 }
+
+static int fn_run(struct vmha_virt_call *c)
+{
+	return c->ext_fn(c->conn, c->conn2, c->ext_opaque);
+}
+
+int vmha_virt_run(struct vmha_virt *v, struct vmha_virt *v2, vmha_virt_run_fn fn, void *opaque,
+                  void (*free_fn)(void *opaque), uint64_t deadline_ms)
+{
+	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_run);
+	int rc;
+
+	if (c == NULL) {
+		return -ENOMEM;
+	}
+	c->ext_fn = fn;
+	c->ext_opaque = opaque;
+	c->ext_free = free_fn;
+	if (v2 != NULL && v2->conn != NULL) {
+		virConnectRef(v2->conn);
+		c->conn2 = v2->conn;
+	}
+	rc = vmha_virt_call_run(v, c, deadline_ms);
+	/* the worker finished (or never started): the caller keeps opaque,
+	 * except on -ETIMEDOUT, where the last one to let go frees it */
+	if (rc != -ETIMEDOUT) {
+		c->ext_opaque = NULL;
+	}
+	vmha_virt_call_unref(c);
+	return rc;
+}

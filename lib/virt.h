@@ -87,4 +87,23 @@ char *vmha_virt_uri(struct vmha_virt *v, uint64_t deadline_ms);
 #include "virt_job.h"
 #include "virt_storage.h"
 
+/**
+ * A caller's libvirt calls on conn (and conn2, the second connection or
+ * NULL), run by vmha_virt_run() in a worker; returns < 0 on a libvirt
+ * error (its message becomes vmha_virt_error()), 0 otherwise.
+ */
+typedef int (*vmha_virt_run_fn)(virConnectPtr conn, virConnectPtr conn2, void *opaque);
+
+/**
+ * Run fn(v's connection, v2's or NULL, opaque) in a worker bounded by
+ * deadline_ms, for the modules whose libvirt calls (storage volumes,
+ * streams) lib/virt does not wrap. opaque is the caller's again on every
+ * result but -ETIMEDOUT: then the worker may still use it and free_fn
+ * frees it when the worker ends (the caller must not touch it).
+ *
+ * @return 0, -ETIMEDOUT (v is wedged), or the -errno of fn's libvirt error
+ */
+int vmha_virt_run(struct vmha_virt *v, struct vmha_virt *v2, vmha_virt_run_fn fn, void *opaque,
+                  void (*free_fn)(void *opaque), uint64_t deadline_ms);
+
 #endif /* VMHA_VIRT_H */

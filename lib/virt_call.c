@@ -155,6 +155,12 @@ void vmha_virt_call_unref(struct vmha_virt_call *c)
 	if (c->out_conn != NULL) {
 		virConnectClose(c->out_conn);
 	}
+	if (c->conn2 != NULL) {
+		virConnectClose(c->conn2);
+	}
+	if (c->ext_opaque != NULL && c->ext_free != NULL) {
+		c->ext_free(c->ext_opaque);
+	}
 	virTypedParamsFree(c->params, c->nparams);
 	virTypedParamsFree(c->out_params, c->out_nparams);
 	free(c->s1);

@@ -67,6 +67,11 @@ struct vmha_virt_call {
 	int out_nparams;                 /**< their count */
 	void *out_ptr;                   /**< output of a call-specific type */
 	void (*out_ptr_free)(void *);    /**< frees out_ptr (NULL: free()) */
+	int (*ext_fn)(virConnectPtr, virConnectPtr,
+	              void *);    /**< vmha_virt_run(): the caller's work */
+	void *ext_opaque;         /**< its data (freed with ext_free when left to the worker) */
+	void (*ext_free)(void *); /**< frees ext_opaque */
+	virConnectPtr conn2;      /**< input: a second connection (a reference) */
 };
 
 /** Initialise libvirt once per process (and silence its stderr printing). */

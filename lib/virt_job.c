@@ -158,6 +158,8 @@ struct vmha_virt_job_stats {
 	uint64_t dirty_rate_pps;       /* pages dirtied per second */
 	uint64_t iteration;            /* precopy iteration */
 	uint64_t bandwidth_bps;        /* bytes per second (memory) */
+	uint64_t disk_total_bytes;     /* disks to copy (storage migration) */
+	uint64_t disk_processed_bytes; /* disks copied so far */
 	bool postcopy;                 /* running in post-copy */
 	int operation;                 /* VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
 };
@@ -212,6 +214,16 @@ bool vmha_virt_job_stats_postcopy(const struct vmha_virt_job_stats *st)
 	return st->postcopy;
 }
 
+uint64_t vmha_virt_job_stats_disk_total_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->disk_total_bytes;
+}
+
+uint64_t vmha_virt_job_stats_disk_processed_bytes(const struct vmha_virt_job_stats *st)
+{
+	return st->disk_processed_bytes;
+}
+
 int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st)
 {
 	return st->operation;
@@ -244,6 +256,10 @@ int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline
 	stats->iteration =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_ITERATION);
 	stats->bandwidth_bps = param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_BPS);
+	stats->disk_total_bytes =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_TOTAL);
+	stats->disk_processed_bytes =
+	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_DISK_PROCESSED);
 	stats->postcopy =
 	        param_u64(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_MEMORY_POSTCOPY_REQS) > 0;
 	if (virTypedParamsGetInt(c->out_params, c->out_nparams, VIR_DOMAIN_JOB_OPERATION,

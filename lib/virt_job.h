@@ -76,6 +76,12 @@ bool vmha_virt_job_stats_postcopy(const struct vmha_virt_job_stats *st);
 /** @return the job operation, VIR_DOMAIN_JOB_OPERATION_* (0: unknown) */
 int vmha_virt_job_stats_operation(const struct vmha_virt_job_stats *st);
 
+/** @return the bytes of disks a storage migration copies (0: none) */
+uint64_t vmha_virt_job_stats_disk_total_bytes(const struct vmha_virt_job_stats *st);
+
+/** @return the bytes of disks copied so far */
+uint64_t vmha_virt_job_stats_disk_processed_bytes(const struct vmha_virt_job_stats *st);
+
 /** Fill stats with the current job's statistics. @return 0 or -errno */
 int vmha_virt_domain_get_job_stats(struct vmha_virt_domain *d, uint64_t deadline_ms,
                                    struct vmha_virt_job_stats *stats);

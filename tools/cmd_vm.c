@@ -36,7 +36,8 @@ static void usage(FILE *out)
 	        "       vmha vm start NAME [--policy P] [--force] [--on HOST] [--dry-run]\n"
 	        "       vmha vm stop NAME [--on HOST]\n"
 	        "       vmha vm migrate NAME HOST [--timeout T] [--bandwidth MIB_S] [--policy P]\n"
-	        "                       [--force] [--dry-run] [--json]\n\n"
+	        "                       [--copy-storage all|inc] [--force] [--dry-run] [--json]\n"
+	        "       vmha vm move NAME HOST --offline [--keep-source] [--timeout T]\n\n"
 	        "The registry of protected VMs on shared storage, used by vmhad to restart\n"
 	        "the VMs of a failed host. Edits are atomic and locked against each other.\n\n"
 	        "Settings:\n"
@@ -60,6 +61,15 @@ static void usage(FILE *out)
 	        "  --timeout T         migrate: abort the migration when it has not finished\n"
 	        "                      after T (default 300s); the VM keeps running\n"
 	        "  --bandwidth MIB_S   migrate: limit the migration to MIB_S MiB/s\n"
+	        "  --copy-storage M    migrate: copy the disks HOST does not share while the\n"
+	        "                      VM runs (all: whole disks, inc: what differs from a\n"
+	        "                      base HOST already has); they are created on HOST\n"
+	        "                      first and removed again on a failure\n"
+	        "  --offline           move: cold migration: shut the VM down, copy its disks\n"
+	        "                      (SHA-256 checked on both hosts), start it on HOST,\n"
+	        "                      then remove the copies here; --timeout bounds it\n"
+	        "                      (default 300s, a quarter for the shutdown)\n"
+	        "  --keep-source       move: keep the disk copies on this host\n"
 	        "  --status FILE       the cluster from a saved 'vmha status --json' instead of\n"
 	        "                      the local vmhad\n"
 	        "  --transport T       libvirt transport to other hosts: tcp, ssh, tls, libssh,\n"
@@ -91,6 +101,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		OPT_TIMEOUT,
 		OPT_BANDWIDTH,
 		OPT_TRANSPORT,
+		OPT_COPY_STORAGE,
+		OPT_OFFLINE,
+		OPT_KEEP_SOURCE,
 		OPT_SETTING
 	};
 	static const struct option longopts[] = {
@@ -106,6 +119,9 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	        {"timeout", required_argument, NULL, OPT_TIMEOUT},
 	        {"bandwidth", required_argument, NULL, OPT_BANDWIDTH},
 	        {"transport", required_argument, NULL, OPT_TRANSPORT},
+	        {"copy-storage", required_argument, NULL, OPT_COPY_STORAGE},
+	        {"offline", no_argument, NULL, OPT_OFFLINE},
+	        {"keep-source", no_argument, NULL, OPT_KEEP_SOURCE},
 	        {"help", no_argument, NULL, OPT_HELP},
 	        {"priority", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_PRIORITY},
 	        {"restart", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_RESTART},
@@ -169,6 +185,22 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 				return -EINVAL;
 			}
 			o->transport = optarg;
+			break;
+		case OPT_COPY_STORAGE:
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "inc") != 0) {
+				fprintf(stderr,
+				        "vmha vm: invalid value '%s' for --copy-storage (all or "
+				        "inc)\n",
+				        optarg);
+				return -EINVAL;
+			}
+			o->copy_storage = optarg;
+			break;
+		case OPT_OFFLINE:
+			o->offline = true;
+			break;
+		case OPT_KEEP_SOURCE:
+			o->keep_source = true;
 			break;
 		case OPT_TIMEOUT:
 			if (vmha_util_parse_duration_ms(optarg, &o->timeout_ms) < 0 ||
@@ -495,7 +527,7 @@ int vmha_cmd_vm(int argc, char **argv)
 	}
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "set") != 0 &&
 	    strcmp(sub, "remove") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "start") != 0 &&
-	    strcmp(sub, "stop") != 0 && strcmp(sub, "migrate") != 0) {
+	    strcmp(sub, "stop") != 0 && strcmp(sub, "migrate") != 0 && strcmp(sub, "move") != 0) {
 		fprintf(stderr, "vmha vm: unknown subcommand '%s' (see 'vmha vm --help')\n", sub);
 		goto out;
 	}
@@ -503,11 +535,11 @@ int vmha_cmd_vm(int argc, char **argv)
 		fprintf(stderr, "vmha vm %s: a VM name is required\n", sub);
 		goto out;
 	}
-	if (strcmp(sub, "migrate") == 0 && optind + 2 < argc) {
+	if ((strcmp(sub, "migrate") == 0 || strcmp(sub, "move") == 0) && optind + 2 < argc) {
 		target = argv[optind + 2];
-	} else if (strcmp(sub, "migrate") == 0) {
-		fprintf(stderr, "vmha vm migrate: a target host is required (vmha vm migrate NAME "
-		                "HOST)\n");
+	} else if (strcmp(sub, "migrate") == 0 || strcmp(sub, "move") == 0) {
+		fprintf(stderr, "vmha vm %s: a target host is required (vmha vm %s NAME HOST)\n",
+		        sub, sub);
 		goto out;
 	}
 	if (optind + (name != NULL ? 2 : 1) + (target != NULL ? 1 : 0) < argc) {
@@ -533,6 +565,8 @@ int vmha_cmd_vm(int argc, char **argv)
 		rc = vmha_cmd_vm_stop(reg, name, &o);
 	} else if (strcmp(sub, "migrate") == 0) {
 		rc = vmha_cmd_vm_migrate(reg, name, target, &o);
+	} else if (strcmp(sub, "move") == 0) {
+		rc = vmha_cmd_vm_move(reg, name, target, &o);
 	} else {
 		rc = do_add_or_set(reg, sub, name, &o);
 	}

@@ -41,6 +41,9 @@ struct vm_opts {
 	uint64_t bandwidth_mibs;
 	/** --transport (NULL: vmhad.conf's migration_transport, tools/cli_conf.h) */
 	const char *transport;
+	const char *copy_storage; /* migrate: "all" or "inc" (NULL: shared storage) */
+	bool offline;             /* move: cold (the only kind yet) */
+	bool keep_source;         /* move: keep the source's disk copies */
 };
 
 /** The status JSON: from vmhad (checked to be root), or from --status FILE; NULL after a message. */
@@ -63,7 +66,7 @@ int vmha_cmd_vm_build_model(struct vmha_registry *reg, json_object *status, cons
                             const char *move_to, struct vmha_model **out, size_t *added, char *err,
                             size_t errlen);
 
-/** @return the libvirt URI of host: the local one when host is self, else qemu+TRANSPORT://HOST/system with the configured transport (tools/cli_conf.h; caller frees; NULL after a message) */
+/** @return the libvirt URI of host: the local one when host is self, else $VMHA_HOST_URI with %h replaced by host, else qemu+TRANSPORT://HOST/system with the configured transport (tools/cli_conf.h; caller frees; NULL after a message) */
 char *vmha_cmd_vm_host_uri(const char *host, const char *self);
 
 /** Open libvirt on host (the local URI when host is self). @return 0 or -errno */
@@ -104,5 +107,25 @@ bool vmha_cmd_vm_caught_up(const struct vm_opts *o, const char *name, const char
 /** vmha vm migrate NAME HOST. @return an exit code (enum vmha_exit) */
 int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,
                         const struct vm_opts *o);
+
+/** vmha vm move NAME HOST --offline (cmd_vm_move.c). @return an exit code (enum vmha_exit) */
+int vmha_cmd_vm_move(struct vmha_registry *reg, const char *name, const char *target,
+                     const struct vm_opts *o);
+
+struct vmha_migration;
+struct vmha_storage_copy;
+
+/**
+ * migrate --copy-storage (cmd_vm_move.c): find the disks of dom (its live
+ * definition) that target does not share, open target's libvirt in
+ * *dst, and set on mig the NBD disk copy (VIR_MIGRATE_NON_SHARED_DISK or
+ * _INC, VIR_MIGRATE_PARAM_MIGRATE_DISKS) with bandwidth_mibs (0: none).
+ * The volumes are created later (vmha_storage_copy_create_targets()).
+ * @return 0 and *out, or -errno after a message
+ */
+int vmha_cmd_vm_storage_prepare(struct vmha_migration *mig, struct vmha_virt *src,
+                                struct vmha_virt_domain *dom, const char *self, const char *target,
+                                const char *mode, uint64_t bandwidth_mibs, struct vmha_virt **dst,
+                                struct vmha_storage_copy **out);
 
 #endif /* VMHA_TOOLS_CMD_VM_INT_H */

@@ -22,6 +22,7 @@
 #include "migration.h"
 #include "migspec.h"
 #include "registry.h"
+#include "storage_copy.h"
 #include "util.h"
 #include "virt.h"
 
@@ -208,22 +209,51 @@ struct migrate_view {
 	const char *name;
 	const char *target;
 	bool tty;
+	uint64_t disk_start_ms; /* first disk progress seen (for the disk ETA) */
+	uint64_t disk_start_bytes;
 };
 
 static void print_progress(const struct vmha_migration_progress *p, void *opaque)
 {
-	const struct migrate_view *mv = opaque;
+	struct migrate_view *mv = opaque;
+	uint64_t eta_ms = vmha_migration_eta_ms(vmha_migration_progress_remaining_bytes(p),
+	                                        vmha_migration_progress_rate_bps(p));
+	char disk[96] = "";
+	char eta[48] = "";
 
+	uint64_t done_b = vmha_migration_progress_disk_processed_bytes(p);
+	uint64_t total_b = vmha_migration_progress_disk_total_bytes(p);
+	uint64_t now_ms = vmha_clock_now_ms();
+
+	if (total_b > 0 && mv->disk_start_ms == 0) {
+		mv->disk_start_ms = now_ms;
+		mv->disk_start_bytes = done_b;
+	}
+	if (total_b > 0 && done_b < total_b && now_ms > mv->disk_start_ms &&
+	    done_b > mv->disk_start_bytes) {
+		/* the disks first (NBD), then memory: the ETA is the disks' */
+		eta_ms = vmha_migration_eta_ms(total_b - done_b,
+		                               (done_b - mv->disk_start_bytes) * 1000 /
+		                                       (now_ms - mv->disk_start_ms));
+	}
+	if (total_b > 0) {
+		snprintf(disk, sizeof(disk), "disks %.1f of %.1f MiB copied, ",
+		         (double)done_b / (1024.0 * 1024.0), (double)total_b / (1024.0 * 1024.0));
+	}
+	if (eta_ms != UINT64_MAX) {
+		snprintf(eta, sizeof(eta), ", ETA %.1f s", (double)eta_ms / 1000.0);
+	}
 	fprintf(stderr,
-	        "%smigrating '%s' to '%s': %.1f of %.1f MiB left, %.1f MiB/s, iteration %" PRIu64
-	        "%s, %.1f s%s",
-	        mv->tty ? "\r" : "", mv->name, mv->target,
+	        "%smigrating '%s' to '%s': %s%.1f of %.1f MiB left, %.1f MiB/s, iteration %" PRIu64
+	        "%s, %.1f s%s%s",
+	        mv->tty ? "\r" : "", mv->name, mv->target, disk,
 	        (double)vmha_migration_progress_remaining_bytes(p) / (1024.0 * 1024.0),
 	        (double)vmha_migration_progress_total_bytes(p) / (1024.0 * 1024.0),
 	        (double)vmha_migration_progress_rate_bps(p) / (1024.0 * 1024.0),
 	        vmha_migration_progress_iteration(p),
 	        vmha_migration_progress_postcopy(p) ? ", post-copy" : "",
-	        (double)vmha_migration_progress_elapsed_ms(p) / 1000.0, mv->tty ? "\033[K" : "\n");
+	        (double)vmha_migration_progress_elapsed_ms(p) / 1000.0, eta,
+	        mv->tty ? "\033[K" : "\n");
 	fflush(stderr);
 }
 
@@ -274,7 +304,9 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 	struct vmha_migration *mig = NULL;
 	struct vmha_migspec *spec = NULL;
 	struct vmha_domxml *dx = NULL;
-	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1};
+	struct vmha_virt *dv = NULL;
+	struct vmha_storage_copy *sc = NULL;
+	struct migrate_view mv = {name, target, isatty(STDERR_FILENO) == 1, 0, 0};
 	struct sigaction sa;
 	struct sigaction old_int;
 	struct sigaction old_term;
@@ -331,6 +363,16 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* --copy-storage: the disks to copy and the flags (lib/storage_copy.h) */
+	if (o->copy_storage != NULL) {
+		rc = vmha_cmd_vm_storage_prepare(mig, v, dom, source, target, o->copy_storage,
+		                                 o->bandwidth_mibs, &dv, &sc);
+		if (rc < 0) {
+			snprintf(why, why_len, "cannot prepare the copy of the disks of '%s'",
+			         name);
+			goto out;
+		}
+	}
 	if (progress) {
 		vmha_migration_set_progress_fn(mig, print_progress, &mv);
 	}
@@ -344,6 +386,14 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 		snprintf(why, why_len, "%s", vmha_migration_reason(mig));
 		goto out;
 	}
+	/* the disks --copy-storage copies exist on the target before anything moves */
+	if (sc != NULL) {
+		rc = vmha_storage_copy_create_targets(sc, abort_ms);
+		if (rc < 0) {
+			snprintf(why, why_len, "%s", vmha_storage_copy_reason(sc));
+			goto out;
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_cancel_signal;
 	sigemptyset(&sa.sa_mask);
@@ -354,6 +404,10 @@ int vmha_cmd_vm_migrate_do(const struct vmha_registry_vm *vm, const char *source
 	rc = vmha_migration_run(mig, abort_ms, deadline_ms);
 	if (progress && mv.tty) {
 		fprintf(stderr, "\n");
+	}
+	if (rc == 0 && sc != NULL) {
+		vmha_storage_copy_free(sc); /* the target's volumes are the VM's now */
+		sc = NULL;
 	}
 	if (rc == 0) {
 		rc = vmha_migration_verify_arrival(mig, vmha_deadline_in_ms(VIRT_TIMEOUT_MS));
@@ -366,6 +420,18 @@ out:
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
+	if (sc != NULL && vmha_storage_copy_created_count(sc) > 0) {
+		/* failed or aborted: the volumes made for it go, the VM runs on the source */
+		if (vmha_storage_copy_remove_targets(sc, vmha_deadline_in_ms(VIRT_TIMEOUT_MS)) <
+		    0) {
+			fprintf(stderr, "vmha vm migrate: %s\n", vmha_storage_copy_reason(sc));
+		} else {
+			fprintf(stderr, "vmha vm migrate: removed the disks created on '%s'\n",
+			        target);
+		}
+	}
+	vmha_storage_copy_free(sc);
+	vmha_virt_free(dv);
 	vmha_migration_free(mig);
 	vmha_migspec_free(spec);
 	vmha_domxml_free(dx);

@@ -246,6 +246,16 @@ char *vmha_cmd_vm_host_uri(const char *host, const char *self)
 	if (self != NULL && strcmp(host, self) == 0) {
 		return strdup(local != NULL && local[0] ? local : "qemu:///system");
 	}
+	/* VMHA_HOST_URI: another template, %h the host (qemu+ssh://%h/system) */
+	if (getenv("VMHA_HOST_URI") != NULL && strstr(getenv("VMHA_HOST_URI"), "%h") != NULL) {
+		const char *t = getenv("VMHA_HOST_URI");
+		const char *h = strstr(t, "%h");
+
+		if (asprintf(&uri, "%.*s%s%s", (int)(h - t), t, host, h + 2) < 0) {
+			return NULL;
+		}
+		return uri;
+	}
 	if (vmha_cli_conf_transport() == NULL ||
 	    vmha_transport_uri(vmha_cli_conf_transport(), host, &uri) < 0) {
 		return NULL;

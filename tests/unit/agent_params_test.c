@@ -160,6 +160,8 @@ static void test_bad_values(void **state)
 	        {"OCF_RESKEY_snapshot=relative", 0, -EINVAL, "absolute directory"},
 	        {"OCF_RESKEY_shutdown_timeout_share=99", 0, -EINVAL, "shutdown_timeout_share"},
 	        {"OCF_RESKEY_migration_transport=ss h", 0, -EINVAL, "migration_transport"},
+	        {"OCF_RESKEY_copy_storage=some", 0, -EINVAL,
+	         "'copy_storage' must be 'all' or 'inc'"},
 	};
 	size_t i;
 

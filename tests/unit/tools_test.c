@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 #include <json-c/json.h>
+#include <libvirt/libvirt.h>
 
 #include "tools/commands.h"
 
@@ -375,6 +376,148 @@ static void test_vm_start_stop(void **state)
 	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "../h2", "--status",
 	    DATA_DIR "/vm-status.json", "--dir", reg);
 	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+
+	/* migration without shared storage: bad input named, nothing moves */
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "test", "h2", "--copy-storage", "some", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid value 'some' for --copy-storage (all or inc)"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "vmha vm move: a target host is required"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "h2", "--status", DATA_DIR "/vm-status.json",
+	    "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "only cold moves exist yet: add --offline"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "../h2", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid host name '../h2'"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "ghost", "h2", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "'ghost': not in the registry"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "test", "h1", "--offline", "--status",
+	    DATA_DIR "/vm-status.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "'test' is on host 'h1' already"));
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * Migration without shared storage against the test driver: this host h1 is
+ * test:///default, kept open here so that every command (a child) sees the
+ * running domain "mv" and its disk volume in "default-pool"; host h2 is a
+ * test driver node from a file (VMHA_HOST_URI) with a pool over the same
+ * directory. The test driver can neither migrate nor stream volumes, so
+ * both commands fail after the disk was created on h2, and must clean up
+ * and leave mv running here.
+ */
+static void test_vm_without_shared_storage(void **state)
+{
+	static const char mv_xml[] =
+	        "<domain type='test'><name>mv</name><uuid>6d7c0000-0000-4000-8000-000000000301"
+	        "</uuid><memory unit='MiB'>8</memory><vcpu>1</vcpu><os><type>hvm</type></os>"
+	        "<devices><disk type='file' device='disk'><source file='/default-pool/mv.img'/>"
+	        "<target dev='vda'/></disk></devices></domain>\n";
+	virConnectPtr conn = virConnectOpen("test:///default");
+	virStoragePoolPtr pool = NULL;
+	virStorageVolPtr vol = NULL;
+	virDomainPtr dom = NULL;
+	char reg[128];
+	char xml[128];
+	char st[128];
+	char h2[128];
+	char tmpl[160];
+	char body[1024];
+	struct run r;
+
+	(void)state;
+	assert_non_null(conn);
+	pool = virStoragePoolLookupByName(conn, "default-pool");
+	assert_non_null(pool);
+	vol = virStorageVolCreateXML(
+	        pool, "<volume><name>mv.img</name><capacity unit='MiB'>16</capacity></volume>", 0);
+	assert_non_null(vol);
+	dom = virDomainCreateXML(conn, mv_xml, 0);
+	assert_non_null(dom);
+	snprintf(reg, sizeof(reg), "%s/registry-mv", dir);
+	snprintf(xml, sizeof(xml), "%s/mv.xml", dir);
+	snprintf(st, sizeof(st), "%s/mv-status.json", dir);
+	snprintf(h2, sizeof(h2), "%s/h2.xml", dir);
+	snprintf(tmpl, sizeof(tmpl), "test://%s/%%h.xml", dir);
+	write_text(xml, mv_xml);
+	write_text(st, "{\"daemon\":{\"host\":\"h1\"},\"quorate\":true,\"hosts\":["
+	               "{\"name\":\"h1\",\"state\":\"online\",\"cpus\":8,\"memory_kib\":8388608,"
+	               "\"vms\":[{\"name\":\"mv\",\"state\":\"running\",\"vcpus\":1,"
+	               "\"memory_kib\":8192}]},"
+	               "{\"name\":\"h2\",\"state\":\"online\",\"cpus\":8,\"memory_kib\":8388608,"
+	               "\"vms\":[]}]}\n");
+	snprintf(body, sizeof(body),
+	         "<node><cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</"
+	         "threads>"
+	         "<active>4</active><mhz>2000</mhz><model>i686</model></cpu>"
+	         "<memory>67108864</memory><pool type='dir'><name>images</name>"
+	         "<uuid>35bb2ad9-388a-cdfe-461a-b8907f6e5303</uuid><target><path>/default-pool"
+	         "</path></target></pool></node>\n");
+	write_text(h2, body);
+	setenv("VMHA_HOST_URI", tmpl, 1);
+	RUN(&r, vmha_cmd_vm, "vm", "add", "mv", "--xml", xml, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+
+	/* cold: the disk found, created on h2; the copy fails (no streams): the
+	 * copy on h2 goes, mv runs here again */
+	RUN(&r, vmha_cmd_vm, "vm", "move", "mv", "h2", "--offline", "--dry-run", "--status", st,
+	    "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_non_null(
+	        strstr(r.out, "would move 'mv' from host 'h1' to host 'h2' offline, copying 1"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "mv", "h2", "--offline", "--timeout", "20s", "--status",
+	    st, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(
+	        strstr(r.err, "disk '/default-pool/mv.img' (raw, 16.0 MiB) is not on 'h2'"));
+	assert_non_null(strstr(r.err, "shutting 'mv' down"));
+	assert_non_null(strstr(r.err, "copying disk '/default-pool/mv.img' failed"));
+	assert_non_null(strstr(r.err, "removed the copies on 'h2'"));
+	assert_non_null(strstr(r.err, "'mv' runs here again"));
+	assert_non_null(strstr(r.err, "'mv' stays on host 'h1'"));
+
+	/* live: the disk created on h2, the migration fails (the test driver
+	 * cannot migrate): the disk on h2 goes, mv runs on here */
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "mv", "h2", "--copy-storage", "all", "--bandwidth",
+	    "8", "--timeout", "20s", "--status", st, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(
+	        strstr(r.err, "disk '/default-pool/mv.img' (raw, 16.0 MiB) is not on 'h2'"));
+	assert_non_null(strstr(r.err, "removed the disks created on 'h2'"));
+
+	/* a target without a pool for the directory: refused before anything */
+	write_text(h2, "<node><memory>67108864</memory></node>\n");
+	RUN(&r, vmha_cmd_vm, "vm", "migrate", "mv", "h2", "--copy-storage", "inc", "--status", st,
+	    "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "no active storage pool on 'h2' covers the directory"));
+	RUN(&r, vmha_cmd_vm, "vm", "move", "mv", "h2", "--offline", "--status", st, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "no active storage pool on 'h2' covers the directory"));
+	assert_null(strstr(r.err, "shutting"));
+	unsetenv("VMHA_HOST_URI");
+	virDomainDestroy(dom);
+	virDomainFree(dom);
+	virStorageVolDelete(vol, 0);
+	virStorageVolFree(vol);
+	virStoragePoolFree(pool);
+	virConnectClose(conn);
 }
 
 static void test_program(void **state)
@@ -405,10 +548,15 @@ int main(void)
 	/* "this host's libvirt" for vm start and stop: the test driver */
 	setenv("LIBVIRT_DEFAULT_URI", "test:///default", 1);
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_status_text_cases), cmocka_unit_test(test_status_json),
-	        cmocka_unit_test(test_status_errors),     cmocka_unit_test(test_fence_check),
-	        cmocka_unit_test(test_fence_run),         cmocka_unit_test(test_fence_usage),
-	        cmocka_unit_test(test_vm_start_stop),     cmocka_unit_test(test_program),
+	        cmocka_unit_test(test_status_text_cases),
+	        cmocka_unit_test(test_status_json),
+	        cmocka_unit_test(test_status_errors),
+	        cmocka_unit_test(test_fence_check),
+	        cmocka_unit_test(test_fence_run),
+	        cmocka_unit_test(test_fence_usage),
+	        cmocka_unit_test(test_vm_start_stop),
+	        cmocka_unit_test(test_program),
+	        cmocka_unit_test(test_vm_without_shared_storage),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

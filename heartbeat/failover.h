@@ -19,6 +19,17 @@
  *   "assign VM HOST" one per displaced VM, planned by the coordinator alone
  *                    (with the registry generation it planned from); "stranded"
  *                    and "skip" for VMs that cannot or must not restart.
+ *   "relocate VM HOST" a protected VM that stopped on the live HOST and was
+ *                    restarted there max_restart times is planned elsewhere.
+ * Desired state (failover_desired.c): a protected VM whose desired state is
+ * "started" and that stopped on a live host (its announcement no longer
+ * lists it) is restarted: "assign VM HOST" to that host max_restart times,
+ * then "relocate" (max_relocate times), then "skip" (left stopped, an error).
+ * Only when the table is clear: every known host online and announced since
+ * it (re)joined and since quorum returned, with a healthy inventory, or
+ * fenced; no host lost, down and not fenced; and after a registry read that
+ * began after the stop (so that an operator's "stopped" is seen). Stopped
+ * and disabled VMs are never restarted nor failed over ("skip").
  * A member starts a VM only on a delivered assignment to itself from the
  * coordinator of that moment, tier by tier, at most max_parallel_starts at
  * once, and publishes the result ("start VM HOST ok|failed"). Decisions from
@@ -63,6 +74,7 @@
 
 #include "heartbeat/failover_msg.h"
 #include "heartbeat/msg.h"
+#include "registry.h"
 
 struct vmha_failover;
 
@@ -80,6 +92,12 @@ struct vmha_failover_config {
 	uint64_t restart_delay_ms;
 	/** after a failed fence, wait this long before the next attempt (0: 5 s) */
 	uint64_t fence_retry_ms;
+	/** false: max_restart and max_relocate are 1 (their defaults) */
+	bool recover_limits;
+	/** a protected VM that stopped on a live host is restarted there this many times */
+	unsigned int max_restart;
+	/** ... and then relocated to another host this many times, then left stopped */
+	unsigned int max_relocate;
 };
 
 /** A protected VM, as the registry describes it. */
@@ -95,6 +113,8 @@ struct vmha_failover_vm {
 	char allowed[512];
 	uint32_t vcpus;
 	uint64_t memory_mib;
+	/** started: kept running; stopped: never started; disabled: left alone */
+	enum vmha_registry_desired desired;
 };
 
 /** What the coordinator asks its caller to do. */
@@ -271,7 +291,8 @@ size_t vmha_failover_vm_count(const struct vmha_failover *fo);
 /** @return the name of the i-th VM known */
 const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i);
 
-/** @return a JSON array of the protected VMs: name, state, host, target, reason */
+/** @return a JSON array of the protected VMs: name, state, host, target, reason,
+ *          desired, restarts, relocations */
 json_object *vmha_failover_to_json(const struct vmha_failover *fo);
 
 #endif /* VMHA_HEARTBEAT_FAILOVER_H */

@@ -64,8 +64,15 @@ void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen)
 	}
 	fo->registry_gen = gen;
 	for (i = 0; i < fo->n_vms; i++) {
-		if (fo->vms[i].lost && fo->vms[i].lost_reads < FO_LOST_READS) {
-			fo->vms[i].lost_reads++;
+		struct fo_vm *v = &fo->vms[i];
+
+		/* reads while it runs nowhere and is wanted (or stopped: an operator's
+		 * "stopped" may be in the next read) */
+		if (v->state != FO_VM_UNKNOWN ||
+		    (!v->lost && v->spec.desired != VMHA_DESIRED_STARTED)) {
+			v->lost_reads = 0;
+		} else if (v->lost_reads < FO_LOST_READS) {
+			v->lost_reads++;
 		}
 	}
 }
@@ -123,26 +130,35 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
 
-	if (v != NULL && strcmp(v->proposed_host, m->host) == 0) {
-		v->proposed = false;
-		v->proposed_host[0] = '\0';
-	}
-	if (v == NULL || !v->protected_vm || v->state != FO_VM_UNKNOWN || !v->lost ||
-	    strcmp(v->last_host, m->host) != 0) {
-		return fo_refuse(fo, m, "it did not stop on that host");
+	if (v == NULL) {
+		/* not in this member's registry snapshot: the coordinator's table rules */
+		v = fo_get_vm(fo, m->vm);
+		if (v == NULL) {
+			return fo_take_oom(fo);
+		}
+		v->protected_vm = true;
 	}
 	v->proposed = false;
+	v->proposed_host[0] = '\0';
+	if (!v->protected_vm || v->state != FO_VM_UNKNOWN ||
+	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
+		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+	}
+	if (v->lost) {
+		/* planned elsewhere than where it stopped */
+		if (v->n_excluded < FO_MAX_EXCLUDED) {
+			snprintf(v->excluded[v->n_excluded], sizeof(v->excluded[0]), "%s",
+			         m->host);
+			v->n_excluded++;
+		}
+		v->n_relocations++;
+		v->n_restarts = 0;
+	}
+	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm, "vm '%s' is %s (%s)", m->vm,
+	        v->lost ? "relocated" : "placed", m->text);
 	fo_vm_found(v);
 	v->state = FO_VM_DISPLACED;
 	snprintf(v->host, sizeof(v->host), "%s", m->host);
-	if (v->n_excluded < FO_MAX_EXCLUDED) {
-		snprintf(v->excluded[v->n_excluded], sizeof(v->excluded[0]), "%s", m->host);
-		v->n_excluded++;
-	}
-	v->n_relocations++;
-	v->n_restarts = 0;
-	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm,
-	        "vm '%s' is relocated from host '%s' (%s)", m->vm, m->host, m->text);
 	return 0;
 }
 
@@ -235,10 +251,20 @@ bool fo_skip_undesired(struct vmha_failover *fo, struct fo_vm *v)
 	return true;
 }
 
-/* The coordinator decides about one VM that stopped on a live host. */
+/* The coordinator decides about one VM that stopped on a live host, or runs nowhere. */
 static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 {
 	if (v->proposed || v->lost_reads < FO_LOST_READS) {
+		return;
+	}
+	if (!v->lost) {
+		/* runs nowhere and never stopped here (a coordinator that started since,
+		 * a failover forgotten after a partition): planned as displaced */
+		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart) {
+			v->proposed = true;
+			fo_send_msg(fo, "relocate", fo->self, v->spec.name,
+			            "desired state is started and it runs nowhere");
+		}
 		return;
 	}
 	if (v->spec.desired != VMHA_DESIRED_STARTED || !v->spec.restart) {
@@ -279,7 +305,7 @@ void fo_recover(struct vmha_failover *fo)
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
-		if (v->protected_vm && v->state == FO_VM_UNKNOWN && v->lost) {
+		if (v->protected_vm && v->state == FO_VM_UNKNOWN) {
 			recover_one(fo, v);
 		}
 	}

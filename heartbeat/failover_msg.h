@@ -12,7 +12,8 @@
  *                                from registry generation GEN)
  *   stranded VM HOST TEXT        the coordinator: VM has no place (HOST: where it ran)
  *   skip VM HOST TEXT            the coordinator: VM is not restarted (policy, desired state)
- *   relocate VM HOST TEXT        the coordinator: VM, stopped on the live HOST, is planned
+ *   relocate VM HOST TEXT        the coordinator: VM, stopped on the live HOST (or running
+ *                                nowhere: HOST is the coordinator), is planned
  *                                elsewhere
  *   stopped VM HOST R L TEXT     any member (state transfer): its table says VM stopped on
  *                                the live HOST (restarted R times, relocated L times); an

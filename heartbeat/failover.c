@@ -117,7 +117,7 @@ struct fo_host *fo_find_host(const struct vmha_failover *fo, const char *name)
 	return NULL;
 }
 
-static struct fo_host *get_host(struct vmha_failover *fo, const char *name)
+struct fo_host *fo_get_host(struct vmha_failover *fo, const char *name)
 {
 	struct fo_host *h = fo_find_host(fo, name);
 	struct fo_host *p = NULL;
@@ -336,7 +336,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		return -EINVAL;
 	}
 	fo->now_ms = now_ms;
-	h = get_host(fo, a->host);
+	h = fo_get_host(fo, a->host);
 	if (h == NULL) {
 		return fo_take_oom(fo);
 	}
@@ -481,7 +481,7 @@ static int on_down(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	if (h == NULL) {
 		/* the coordinator's table has it (state transfer to a member that
 		 * (re)joined after the host was lost): known from now on, offline */
-		h = get_host(fo, m->host);
+		h = fo_get_host(fo, m->host);
 		if (h == NULL) {
 			return refuse(fo, m, "unknown host and the host table is full");
 		}

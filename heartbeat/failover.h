@@ -167,6 +167,16 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms,
  */
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm);
 
+/**
+ * A host of the cluster (corosync's nodelist): known from now on, offline
+ * until it announces. VMs that stopped or run nowhere are restarted only
+ * after the cluster's hosts were given, and only while each is clear
+ * (online and announced, or fenced).
+ *
+ * @return 0, -EINVAL, -ENOMEM (or the host table is full)
+ */
+int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host);
+
 /** @return the coordinator as this table derives it (NULL: none online) */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo);
 

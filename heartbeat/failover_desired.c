@@ -101,6 +101,18 @@ int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
 }
 
 
+int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host)
+{
+	if (fo == NULL || host == NULL || !vmha_util_name_is_valid(host)) {
+		return -EINVAL;
+	}
+	if (fo_get_host(fo, host) == NULL) {
+		return -ENOMEM;
+	}
+	fo->cluster_known = true;
+	return fo_take_oom(fo);
+}
+
 void fo_vm_lost(struct vmha_failover *fo, struct fo_vm *v, const char *host)
 {
 	v->state = FO_VM_UNKNOWN;
@@ -210,7 +222,8 @@ void fo_replay_stopped(struct vmha_failover *fo)
 }
 
 /*
- * Whether no host's state is unclear: every known host is fenced, or online
+ * Whether no host's state is unclear: every known host (the cluster's, and
+ * any that announced) is fenced, or online
  * and announced (with a healthy inventory) since its vmhad (re)joined and
  * since quorum returned. A host that is lost, down and not yet fenced, or
  * whose vmhad has not told its VMs yet, may run any VM.
@@ -299,7 +312,8 @@ void fo_recover(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo) || !table_clear(fo)) {
+	if (!fo->cluster_known || !vmha_failover_is_coordinator(fo) || !fo_may_act(fo) ||
+	    !table_clear(fo)) {
 		return;
 	}
 	for (i = 0; i < fo->n_vms; i++) {

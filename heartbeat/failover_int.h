@@ -117,6 +117,8 @@ struct vmha_failover {
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
 	bool hosts_full_logged;
+	/* the cluster's hosts were given (vmha_failover_cluster_host): recovery may act */
+	bool cluster_known;
 	uint64_t registry_gen;
 	uint64_t now_ms;
 	/* why the coordinator plans now (for the log) */
@@ -138,6 +140,9 @@ void fo_emit(struct vmha_failover *fo, enum vmha_failover_action_kind kind, int 
 /* @return the host or VM named, NULL when unknown */
 struct fo_host *fo_find_host(const struct vmha_failover *fo, const char *name);
 struct fo_vm *fo_find_vm(const struct vmha_failover *fo, const char *name);
+
+/* @return the host named, added (offline) when unknown; NULL when full or on ENOMEM */
+struct fo_host *fo_get_host(struct vmha_failover *fo, const char *name);
 
 /* @return the VM named, added (unprotected) when unknown; NULL on ENOMEM */
 struct fo_vm *fo_get_vm(struct vmha_failover *fo, const char *name);

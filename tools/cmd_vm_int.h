@@ -77,4 +77,14 @@ int vmha_cmd_vm_stop(struct vmha_registry *reg, const char *name, const struct v
 int vmha_cmd_vm_migrate(struct vmha_registry *reg, const char *name, const char *target,
                         const struct vm_opts *o);
 
+/**
+ * Record VM name's desired state in the registry (under its lock).
+ * @return 0, -ENOENT when it is not registered, or -errno (a message was printed)
+ */
+int vmha_cmd_vm_set_desired(struct vmha_registry *reg, const char *name,
+                            enum vmha_registry_desired desired, const char *action);
+
+/** vmha vm disable|enable NAME: @return an exit status */
+int vmha_cmd_vm_enable(struct vmha_registry *reg, const char *name, bool enable);
+
 #endif /* VMHA_TOOLS_CMD_VM_INT_H */

@@ -305,10 +305,8 @@ static void seen_active(struct vmha_failover *fo, struct fo_vm *v, const char *h
 		        "vm '%s' is active on host '%s' while %s: not restarted", v->spec.name,
 		        host, fo_vm_state_name(v->state));
 	}
-	if (v->state == FO_VM_ASSIGNED && strcmp(v->target, host) == 0) {
-		/* it came up there: the start result may come after */
-		return;
-	}
+	/* assigned there and announced active there: it runs (a start result may
+	 * follow, or never come when the vmhad that started it restarted) */
 	if (v->state == FO_VM_NOT_RESTARTED) {
 		/* started again by an operator: the restart and relocation counts begin anew */
 		v->n_restarts = 0;

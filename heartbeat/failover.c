@@ -675,9 +675,8 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 		        was_lost && v->spec.restart && v->spec.desired == VMHA_DESIRED_STARTED
 		                ? LOG_ERR
 		                : LOG_NOTICE,
-		        v->host,
-		        v->spec.name,
-		        "vm '%s' is not restarted: %s", v->spec.name, v->reason);
+		        v->host, v->spec.name, "vm '%s' is not restarted: %s", v->spec.name,
+		        v->reason);
 		return 0;
 	}
 	v->state = FO_VM_STRANDED;

@@ -100,7 +100,6 @@ int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
 	return fo_take_oom(fo);
 }
 
-
 int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host)
 {
 	if (fo == NULL || host == NULL || !vmha_util_name_is_valid(host)) {
@@ -159,8 +158,7 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	if (v->lost) {
 		/* planned elsewhere than where it stopped */
 		if (v->n_excluded < FO_MAX_EXCLUDED) {
-			snprintf(v->excluded[v->n_excluded], sizeof(v->excluded[0]), "%s",
-			         m->host);
+			snprintf(v->excluded[v->n_excluded], sizeof(v->excluded[0]), "%s", m->host);
 			v->n_excluded++;
 		}
 		v->n_relocations++;

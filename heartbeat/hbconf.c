@@ -153,7 +153,8 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			*why = "is not a number from 0 to 100";
 			return -EINVAL;
 		}
-		*(strcmp(key, "max_restart") == 0 ? &conf->max_restart : &conf->max_relocate) = (unsigned int)n;
+		*(strcmp(key, "max_restart") == 0 ? &conf->max_restart : &conf->max_relocate) =
+		        (unsigned int)n;
 	} else if (strcmp(key, "restart_delay") == 0) {
 		rc = set_duration(value, 0, 3600000, &conf->restart_delay_ms, why);
 	} else if (strcmp(key, "start_timeout") == 0) {

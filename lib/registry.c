@@ -19,12 +19,10 @@
 #include "vmspec.h"
 #include "util.h"
 
-
 struct vmha_registry {
 	char *dir;
 	int lock_fd;
 };
-
 
 static const char *const key_names[VMHA_REGISTRY_N_KEYS] = {
         [VMHA_REGISTRY_PRIORITY] = "priority",
@@ -36,7 +34,6 @@ static const char *const key_names[VMHA_REGISTRY_N_KEYS] = {
         [VMHA_REGISTRY_MEMORY] = "memory",
         [VMHA_REGISTRY_STATE] = "state",
 };
-
 
 static char *path_join(const char *dir, const char *name, const char *suffix)
 {
@@ -383,11 +380,12 @@ static int parse_settings(struct vmha_registry_vm *vm, const char *path, char *t
 		}
 		rc = vmha_registry_vm_set(vm, key, eq + 1);
 		if (rc < 0) {
-			if (err != NULL && asprintf(err, "%s:%u: %s: invalid value '%s'%s", path,
-			                            lineno, line, eq + 1,
-			                            key == VMHA_REGISTRY_STATE
-			                                    ? " (expected started, stopped or disabled)"
-			                                    : "") < 0) {
+			if (err != NULL &&
+			    asprintf(err, "%s:%u: %s: invalid value '%s'%s", path, lineno, line,
+			             eq + 1,
+			             key == VMHA_REGISTRY_STATE
+			                     ? " (expected started, stopped or disabled)"
+			                     : "") < 0) {
 				*err = NULL;
 			}
 			goto out;

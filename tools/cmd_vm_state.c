@@ -44,8 +44,8 @@ int vmha_cmd_vm_set_desired(struct vmha_registry *reg, const char *name,
 		rc = vmha_registry_add(reg, vm, true);
 	}
 	if (rc < 0) {
-		fprintf(stderr, "vmha vm %s: cannot record the desired state of '%s': %s\n",
-		        action, name, strerror(-rc));
+		fprintf(stderr, "vmha vm %s: cannot record the desired state of '%s': %s\n", action,
+		        name, strerror(-rc));
 	}
 out:
 	if (locked) {

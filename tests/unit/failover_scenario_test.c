@@ -464,10 +464,12 @@ static void run_line(struct replay *r, char *line)
 				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
 			} else if (strncmp(args[k], "max-restart=", 12) == 0) {
 				r->config.recover_limits = true;
-				r->config.max_restart = (unsigned int)strtoul(args[k] + 12, NULL, 10);
+				r->config.max_restart =
+				        (unsigned int)strtoul(args[k] + 12, NULL, 10);
 			} else if (strncmp(args[k], "max-relocate=", 13) == 0) {
 				r->config.recover_limits = true;
-				r->config.max_relocate = (unsigned int)strtoul(args[k] + 13, NULL, 10);
+				r->config.max_relocate =
+				        (unsigned int)strtoul(args[k] + 13, NULL, 10);
 			}
 		}
 		r->config.max_parallel_starts = 2;

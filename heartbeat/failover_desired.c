@@ -23,6 +23,17 @@
  */
 #define FO_LOST_READS 3
 
+/* The reason of a "skip" for the desired state: such a VM is started when it becomes started. */
+#define FO_REASON_DESIRED "desired state is "
+
+/* Whether VM v runs nowhere (unknown, or not restarted for its desired state alone). */
+static bool runs_nowhere(const struct fo_vm *v)
+{
+	return v->state == FO_VM_UNKNOWN ||
+	       (v->state == FO_VM_NOT_RESTARTED &&
+	        strncmp(v->reason, FO_REASON_DESIRED, strlen(FO_REASON_DESIRED)) == 0);
+}
+
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm)
 {
 	struct fo_vm *v = NULL;
@@ -68,8 +79,7 @@ void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen)
 
 		/* reads while it runs nowhere and is wanted (or stopped: an operator's
 		 * "stopped" may be in the next read) */
-		if (v->state != FO_VM_UNKNOWN ||
-		    (!v->lost && v->spec.desired != VMHA_DESIRED_STARTED)) {
+		if (!runs_nowhere(v) || (!v->lost && v->spec.desired != VMHA_DESIRED_STARTED)) {
 			v->lost_reads = 0;
 		} else if (v->lost_reads < FO_LOST_READS) {
 			v->lost_reads++;
@@ -151,7 +161,7 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	v->proposed = false;
 	v->proposed_host[0] = '\0';
-	if (!v->protected_vm || v->state != FO_VM_UNKNOWN ||
+	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
 	}
@@ -258,7 +268,7 @@ bool fo_skip_undesired(struct vmha_failover *fo, struct fo_vm *v)
 	}
 	v->proposed = true;
 	fo_send_msg(fo, "skip", v->host[0] ? v->host : v->last_host, v->spec.name,
-	            "desired state is %s", vmha_registry_desired_name(v->spec.desired));
+	            FO_REASON_DESIRED "%s", vmha_registry_desired_name(v->spec.desired));
 	return true;
 }
 
@@ -274,7 +284,7 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart) {
 			v->proposed = true;
 			fo_send_msg(fo, "relocate", fo->self, v->spec.name,
-			            "desired state is started and it runs nowhere");
+			            FO_REASON_DESIRED "started and it runs nowhere");
 		}
 		return;
 	}
@@ -284,8 +294,8 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 		fo_send_msg(fo, "skip", v->last_host, v->spec.name, "%s",
 		            !v->spec.restart ? "restart policy is never"
 		            : v->spec.desired == VMHA_DESIRED_STOPPED
-		                    ? "desired state is stopped: not restarted"
-		                    : "desired state is disabled: left alone");
+		                    ? FO_REASON_DESIRED "stopped: not restarted"
+		                    : FO_REASON_DESIRED "disabled: left alone");
 		return;
 	}
 	v->proposed = true;
@@ -317,7 +327,7 @@ void fo_recover(struct vmha_failover *fo)
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
-		if (v->protected_vm && v->state == FO_VM_UNKNOWN) {
+		if (v->protected_vm && runs_nowhere(v)) {
 			recover_one(fo, v);
 		}
 	}

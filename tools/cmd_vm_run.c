@@ -280,11 +280,16 @@ static bool vmhad_starts_it(json_object *status, const char *name)
 		const char *n = vmha_cmd_vm_jstr(e, "name");
 		const char *state = vmha_cmd_vm_jstr(e, "state");
 		const char *desired = vmha_cmd_vm_jstr(e, "desired");
+		const char *reason = vmha_cmd_vm_jstr(e, "reason");
 
-		if (n != NULL && strcmp(n, name) == 0) {
-			return state != NULL && strcmp(state, "unknown") == 0 && desired != NULL &&
-			       strcmp(desired, "started") == 0;
+		if (n == NULL || strcmp(n, name) != 0) {
+			continue;
 		}
+		/* unknown, or not restarted only for a desired state that is started now */
+		return state != NULL && desired != NULL && strcmp(desired, "started") == 0 &&
+		       (strcmp(state, "unknown") == 0 ||
+		        (strcmp(state, "not_restarted") == 0 && reason != NULL &&
+		         strncmp(reason, "desired state is ", 17) == 0));
 	}
 	return false;
 }

@@ -182,9 +182,10 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example_file), cmocka_unit_test(test_values), cmocka_unit_test(test_restart_limits),
-	        cmocka_unit_test(test_errors),       cmocka_unit_test(test_watchdog),
-	        cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_example_file),   cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_restart_limits), cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_watchdog),       cmocka_unit_test(test_nul_byte),
+	        cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);

@@ -177,6 +177,17 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
  */
 int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host);
 
+/**
+ * This member's view of host (a local input, for the coordinator's recovery
+ * alone): unclear when the view holds it lost, isolated, joining or down
+ * without a fence, or raises its alarm (its slot advances after it was
+ * reported fenced). No VM that runs nowhere is restarted while a host is
+ * unclear.
+ *
+ * @return 0, -EINVAL, -ENOENT for a host not in the table
+ */
+int vmha_failover_host_unclear(struct vmha_failover *fo, const char *host, bool unclear);
+
 /** @return the coordinator as this table derives it (NULL: none online) */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo);
 

@@ -122,6 +122,21 @@ int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host)
 	return fo_take_oom(fo);
 }
 
+int vmha_failover_host_unclear(struct vmha_failover *fo, const char *host, bool unclear)
+{
+	struct fo_host *h = NULL;
+
+	if (fo == NULL || host == NULL) {
+		return -EINVAL;
+	}
+	h = fo_find_host(fo, host);
+	if (h == NULL) {
+		return -ENOENT;
+	}
+	h->view_unclear = unclear;
+	return 0;
+}
+
 void fo_vm_lost(struct vmha_failover *fo, struct fo_vm *v, const char *host)
 {
 	v->state = FO_VM_UNKNOWN;
@@ -135,6 +150,7 @@ void fo_vm_lost(struct vmha_failover *fo, struct fo_vm *v, const char *host)
 
 void fo_vm_found(struct fo_vm *v)
 {
+	v->forgotten = false;
 	v->lost = false;
 	v->lost_reads = 0;
 }
@@ -161,6 +177,16 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	v->proposed = false;
 	v->proposed_host[0] = '\0';
+	if (v->protected_vm && v->state == FO_VM_ASSIGNED && !v->starting) {
+		/* a table that diverged (partitions merged): this member holds an
+		 * assignment the coordinator's table forgot, and no start of it runs
+		 * here: the coordinator of the moment rules, the held start is void */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, v->target, m->vm,
+		        "vm '%s' was assigned to host '%s' here: the coordinator places it again",
+		        m->vm, v->target);
+		v->state = FO_VM_UNKNOWN;
+		v->target[0] = '\0';
+	}
 	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
@@ -243,6 +269,9 @@ static bool table_clear(const struct vmha_failover *fo)
 	for (i = 0; i < fo->n_hosts; i++) {
 		const struct fo_host *h = &fo->hosts[i];
 
+		if (h->view_unclear) {
+			return false;
+		}
 		if (h->fenced) {
 			continue;
 		}
@@ -279,9 +308,11 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 		return;
 	}
 	if (!v->lost) {
-		/* runs nowhere and never stopped here (a coordinator that started since,
-		 * a failover forgotten after a partition): planned as displaced */
-		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart) {
+		/* runs nowhere and never stopped here (a coordinator that started
+		 * since, a VM enabled again): planned as displaced; never one whose
+		 * failover this table forgot at a merge (another partition's table may
+		 * hold its assignment) */
+		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart && !v->forgotten) {
 			v->proposed = true;
 			fo_send_msg(fo, "relocate", fo->self, v->spec.name,
 			            FO_REASON_DESIRED "started and it runs nowhere");

@@ -60,6 +60,8 @@ struct fo_host {
 	bool timer_refused;
 	/* its last announcement listed its VMs (a host that cannot see them keeps its list) */
 	bool health_ok;
+	/* local: this member's view holds it neither online nor fenced, or alarms */
+	bool view_unclear;
 };
 
 /* One VM. Replicated: everything but the fields marked local. */
@@ -86,6 +88,9 @@ struct fo_vm {
 	/* restarts in place and relocations since an operator last started it */
 	unsigned int n_restarts;
 	unsigned int n_relocations;
+	/* its failover was forgotten when this inquorate partition merged: another
+	 * partition's table may hold it, so it is never placed as "runs nowhere" */
+	bool forgotten;
 	/* local: registry snapshots applied since it was lost (one read began after) */
 	unsigned int lost_reads;
 };

@@ -20,7 +20,9 @@
  *                    (with the registry generation it planned from); "stranded"
  *                    and "skip" for VMs that cannot or must not restart.
  *   "relocate VM HOST" a protected VM that stopped on the live HOST and was
- *                    restarted there max_restart times is planned elsewhere.
+ *                    restarted there max_restart times is planned elsewhere
+ *                    (HOST the coordinator: a VM skipped for its desired state
+ *                    that is started again).
  * Desired state (failover_desired.c): a protected VM whose desired state is
  * "started" and that stopped on a live host (its announcement no longer
  * lists it) is restarted: "assign VM HOST" to that host max_restart times,

@@ -312,7 +312,8 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 		 * since, a VM enabled again): planned as displaced; never one whose
 		 * failover this table forgot at a merge (another partition's table may
 		 * hold its assignment) */
-		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart && !v->forgotten) {
+		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart && !v->forgotten &&
+		    v->state == FO_VM_NOT_RESTARTED) {
 			v->proposed = true;
 			fo_send_msg(fo, "relocate", fo->self, v->spec.name,
 			            FO_REASON_DESIRED "started and it runs nowhere");

@@ -438,6 +438,7 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		return 0;
 	}
 	h->online = online;
+	fo_cancel_placing(fo);
 	if (online && fo->was_inquorate) {
 		fo->merged = true;
 	}
@@ -703,7 +704,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	} else if (vmha_failover_msg_is_decision(m->type) &&
 	           (coord == NULL || strcmp(coord, sender) != 0)) {
 		rc = refuse(fo, m, "host '%s' is not the coordinator", sender);
-	} else if (strcmp(m->type, "start") == 0 && strcmp(m->host, sender) != 0) {
+	} else if ((strcmp(m->type, "start") == 0 || strcmp(m->type, "ack") == 0) &&
+	           strcmp(m->host, sender) != 0) {
 		rc = refuse(fo, m, "sent by host '%s'", sender);
 	} else if (strcmp(m->type, "down") == 0) {
 		rc = on_down(fo, m);
@@ -717,6 +719,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 		rc = fo_on_relocate(fo, m);
 	} else if (strcmp(m->type, "stopped") == 0) {
 		rc = fo_on_stopped(fo, m);
+	} else if (strcmp(m->type, "ack") == 0) {
+		rc = fo_on_ack(fo, sender, m);
 	} else if (strcmp(m->type, "stranded") == 0 || strcmp(m->type, "skip") == 0) {
 		rc = on_unplaced(fo, m, strcmp(m->type, "skip") == 0);
 	} else {

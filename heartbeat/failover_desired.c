@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -150,7 +151,6 @@ void fo_vm_lost(struct vmha_failover *fo, struct fo_vm *v, const char *host)
 
 void fo_vm_found(struct fo_vm *v)
 {
-	v->forgotten = false;
 	v->lost = false;
 	v->lost_reads = 0;
 }
@@ -161,6 +161,81 @@ void fo_count_restart(struct fo_vm *v, const char *target)
 		v->n_restarts++;
 	}
 	fo_vm_found(v);
+}
+
+/* This member's answer to a placement of v (ack). */
+static void send_ack(struct vmha_failover *fo, struct fo_vm *v, bool ok, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void send_ack(struct vmha_failover *fo, struct fo_vm *v, bool ok, const char *fmt, ...)
+{
+	struct fo_queue_item *before = fo->tail;
+	char text[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fo_send_msg(fo, "ack", fo->self, v->spec.name, "%s", text);
+	if (fo->tail != NULL && fo->tail != before) {
+		fo->tail->a.msg.ok = ok;
+	}
+}
+
+int fo_on_ack(struct vmha_failover *fo, const char *sender, const struct vmha_failover_msg *m)
+{
+	struct fo_vm *v = fo_find_vm(fo, m->vm);
+	size_t i;
+	bool all = true;
+
+	if (v == NULL || !v->placing) {
+		return 0; /* no placement waits (cancelled, or done) */
+	}
+	if (!m->ok) {
+		/* retried after more registry reads (an objection is not a loop) */
+		v->placing = false;
+		v->proposed = false;
+		v->lost_reads = 0;
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, sender, m->vm,
+		        "vm '%s' is not placed: host '%s' objects (%s)", m->vm, sender, m->text);
+		return 0;
+	}
+	for (i = 0; i < fo->n_hosts && i < FO_MAX_ACKS; i++) {
+		if (strcmp(fo->hosts[i].name, sender) == 0) {
+			v->acked[i] = true;
+		}
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->down && !h->fenced && (i >= FO_MAX_ACKS || !v->acked[i])) {
+			all = false;
+		}
+	}
+	if (!all) {
+		return 0;
+	}
+	v->placing = false;
+	v->proposed = false;
+	fo_vm_found(v);
+	v->state = FO_VM_DISPLACED;
+	snprintf(v->host, sizeof(v->host), "%s", sender);
+	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, NULL, m->vm,
+	        "vm '%s' is placed: every online host agrees it runs nowhere", m->vm);
+	return 0;
+}
+
+void fo_cancel_placing(struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_vms; i++) {
+		if (fo->vms[i].placing) {
+			fo->vms[i].placing = false;
+			fo->vms[i].proposed = false;
+			fo->vms[i].lost_reads = 0;
+		}
+	}
 }
 
 int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
@@ -189,7 +264,20 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	}
 	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
+		if (!v->lost && v->protected_vm) {
+			/* this table has it running, pending or starting: object */
+			send_ack(fo, v, false, "it is %s here%s", fo_vm_state_name(v->state),
+			         v->starting ? " (starting)" : "");
+		}
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+	}
+	if (!v->lost) {
+		/* it ran nowhere in the coordinator's table: placed once every online
+		 * host's table agrees (a table that diverged may hold its assignment) */
+		v->placing = true;
+		memset(v->acked, 0, sizeof(v->acked));
+		send_ack(fo, v, true, "runs nowhere here");
+		return 0;
 	}
 	if (v->lost) {
 		/* planned elsewhere than where it stopped */
@@ -309,11 +397,9 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 	}
 	if (!v->lost) {
 		/* runs nowhere and never stopped here (a coordinator that started
-		 * since, a VM enabled again): planned as displaced; never one whose
-		 * failover this table forgot at a merge (another partition's table may
-		 * hold its assignment) */
-		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart && !v->forgotten &&
-		    v->state == FO_VM_NOT_RESTARTED) {
+		 * since, a failover forgotten at a merge, a VM enabled again): placed
+		 * once every online host's table agrees (fo_on_ack) */
+		if (v->spec.desired == VMHA_DESIRED_STARTED && v->spec.restart && !v->placing) {
 			v->proposed = true;
 			fo_send_msg(fo, "relocate", fo->self, v->spec.name,
 			            FO_REASON_DESIRED "started and it runs nowhere");

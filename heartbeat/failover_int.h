@@ -14,6 +14,8 @@
 #include "planner/plan.h"
 
 #define FO_MAX_EXCLUDED 8
+/* hosts whose "ack" a placement of a VM that runs nowhere can wait for */
+#define FO_MAX_ACKS 128
 /* a vmhad that has announced fewer times is fresh: not coordinator while a mature one is online */
 #define FO_MATURE_SEQ 3
 
@@ -88,9 +90,10 @@ struct fo_vm {
 	/* restarts in place and relocations since an operator last started it */
 	unsigned int n_restarts;
 	unsigned int n_relocations;
-	/* its failover was forgotten when this inquorate partition merged: another
-	 * partition's table may hold it, so it is never placed as "runs nowhere" */
-	bool forgotten;
+	/* the coordinator places it ("relocate", it ran nowhere): waiting for every
+	 * online host's "ack" (acked: by host index) */
+	bool placing;
+	bool acked[FO_MAX_ACKS];
 	/* local: registry snapshots applied since it was lost (one read began after) */
 	unsigned int lost_reads;
 };
@@ -208,6 +211,12 @@ void fo_recover(struct vmha_failover *fo);
 
 /* A delivered "relocate" decision: the VM is displaced from the host it stopped on. */
 int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m);
+
+/* A delivered "ack" of a placement. */
+int fo_on_ack(struct vmha_failover *fo, const char *sender, const struct vmha_failover_msg *m);
+
+/* The online hosts changed: placements waiting for acks are cancelled (retried). */
+void fo_cancel_placing(struct vmha_failover *fo);
 
 /* A delivered "stopped" (state transfer): the VM stopped on that live host. */
 int fo_on_stopped(struct vmha_failover *fo, const struct vmha_failover_msg *m);

@@ -19,6 +19,9 @@
  *                                the live HOST (restarted R times, relocated L times); an
  *                                observation, not a decision: a VM located elsewhere
  *                                stays there
+ *   ack VM HOST OK TEXT          HOST's own vmhad: its table agrees (OK) that VM, which the
+ *                                coordinator places ("relocate" with its own name), runs
+ *                                nowhere and holds no start of it, or objects
  *   start VM HOST OK TEXT        HOST's own vmhad: the start of VM there ran (ok) or failed
  */
 #ifndef VMHA_HEARTBEAT_FAILOVER_MSG_H
@@ -35,7 +38,7 @@
 
 /** A decoded failover message. */
 struct vmha_failover_msg {
-	/** "down", "fenced", "assign", "stranded", "skip", "relocate", "stopped" or "start" */
+	/** "down", "fenced", "assign", "stranded", "skip", "relocate", "stopped", "ack" or "start" */
 	char type[16];
 	/** down, fenced: the host; start: where the VM was started; assign: the target;
 	 *  stranded, skip: where the VM ran */

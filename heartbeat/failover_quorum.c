@@ -103,7 +103,6 @@ static void fo_forget_pending(struct vmha_failover *fo)
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
-		v->forgotten = true;
 	}
 }
 

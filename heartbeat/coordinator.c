@@ -234,6 +234,13 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 		/* a host in standby is a live member: it only takes no VMs */
 		vmha_failover_host_online(c->fo, h,
 		                          state == VMHA_HOST_ONLINE || state == VMHA_HOST_STANDBY);
+		/* a host the view holds lost, isolated, joining or daemon_down, or
+		 * alarming, holds restarts back (one it does not know: the table rules) */
+		vmha_failover_host_unclear(c->fo, h,
+		                           (state >= 0 && state != VMHA_HOST_ONLINE &&
+		                            state != VMHA_HOST_STANDBY &&
+		                            state != VMHA_HOST_FENCED) ||
+		                                   vmha_view_host_alarm(view, h));
 		if (state == VMHA_HOST_FENCED && !vmha_failover_host_is_fenced(c->fo, h)) {
 			/* the view accepts a self-fenced slot only when fresh */
 			vmha_failover_host_self_fenced(c->fo, now_ms, h);

@@ -79,6 +79,8 @@ struct vmha_failover *vmha_failover_new(const struct vmha_failover_config *confi
 	fo->fence_device = config->fence_device;
 	fo->restart_delay_ms = config->restart_delay_ms;
 	fo->fence_retry_ms = config->fence_retry_ms ? config->fence_retry_ms : FO_DEFAULT_RETRY_MS;
+	fo->max_restart = config->recover_limits ? config->max_restart : 1;
+	fo->max_relocate = config->recover_limits ? config->max_relocate : 1;
 	return fo;
 }
 
@@ -115,7 +117,7 @@ struct fo_host *fo_find_host(const struct vmha_failover *fo, const char *name)
 	return NULL;
 }
 
-static struct fo_host *get_host(struct vmha_failover *fo, const char *name)
+struct fo_host *fo_get_host(struct vmha_failover *fo, const char *name)
 {
 	struct fo_host *h = fo_find_host(fo, name);
 	struct fo_host *p = NULL;
@@ -156,7 +158,7 @@ struct fo_vm *fo_find_vm(const struct vmha_failover *fo, const char *name)
 	return NULL;
 }
 
-static struct fo_vm *get_vm(struct vmha_failover *fo, const char *name)
+struct fo_vm *fo_get_vm(struct vmha_failover *fo, const char *name)
 {
 	struct fo_vm *v = fo_find_vm(fo, name);
 	struct fo_vm *p = NULL;
@@ -303,10 +305,14 @@ static void seen_active(struct vmha_failover *fo, struct fo_vm *v, const char *h
 		        "vm '%s' is active on host '%s' while %s: not restarted", v->spec.name,
 		        host, fo_vm_state_name(v->state));
 	}
-	if (v->state == FO_VM_ASSIGNED && strcmp(v->target, host) == 0) {
-		/* it came up there: the start result may come after */
-		return;
+	/* assigned there and announced active there: it runs (a start result may
+	 * follow, or never come when the vmhad that started it restarted) */
+	if (v->state == FO_VM_NOT_RESTARTED) {
+		/* started again by an operator: the restart and relocation counts begin anew */
+		v->n_restarts = 0;
+		v->n_relocations = 0;
 	}
+	fo_vm_found(v);
 	v->state = FO_VM_RUNNING;
 	snprintf(v->host, sizeof(v->host), "%s", host);
 	v->target[0] = '\0';
@@ -328,7 +334,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 		return -EINVAL;
 	}
 	fo->now_ms = now_ms;
-	h = get_host(fo, a->host);
+	h = fo_get_host(fo, a->host);
 	if (h == NULL) {
 		return fo_take_oom(fo);
 	}
@@ -352,6 +358,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->has_safety = a->has_safety;
 	h->safety = a->safety;
 	h->standby = a->standby;
+	h->health_ok = a->health == VMHA_HEALTH_OK;
 	/* a host that announces again (through the view: its vmhad is a member)
 	 * came back: it takes VMs again, but the VMs that moved away stay */
 	h->down = false;
@@ -382,11 +389,8 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 
 		if (v->protected_vm && v->state == FO_VM_RUNNING && strcmp(v->host, a->host) == 0 &&
 		    !announced_active(a, v->spec.name)) {
-			v->state = FO_VM_UNKNOWN;
-			v->host[0] = '\0';
 			freed = true;
-			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, a->host, v->spec.name,
-			        "vm '%s' no longer runs on host '%s'", v->spec.name, a->host);
+			fo_vm_lost(fo, v, a->host);
 		}
 	}
 	for (i = 0; i < h->n_other; i++) {
@@ -420,45 +424,6 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	return fo_take_oom(fo);
 }
 
-int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm)
-{
-	struct fo_vm *v = NULL;
-	size_t i;
-	size_t j;
-
-	if (fo == NULL || vm == NULL || !vmha_util_name_is_valid(vm->name)) {
-		return -EINVAL;
-	}
-	v = get_vm(fo, vm->name);
-	if (v == NULL) {
-		return fo_take_oom(fo);
-	}
-	v->spec = *vm;
-	v->protected_vm = true;
-	if (v->state == FO_VM_UNKNOWN) {
-		/* announced before it was known as protected */
-		for (i = 0; i < fo->n_hosts; i++) {
-			if (fo->hosts[i].down || fo->hosts[i].fenced) {
-				continue; /* its list is stale */
-			}
-			for (j = 0; j < fo->hosts[i].n_other; j++) {
-				if (strcmp(fo->hosts[i].other[j].name, vm->name) == 0) {
-					v->state = FO_VM_RUNNING;
-					snprintf(v->host, sizeof(v->host), "%s", fo->hosts[i].name);
-				}
-			}
-		}
-	}
-	return 0;
-}
-
-void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen)
-{
-	if (fo != NULL) {
-		fo->registry_gen = gen;
-	}
-}
-
 int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool online)
 {
 	struct fo_host *h = NULL;
@@ -474,6 +439,7 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 		return 0;
 	}
 	h->online = online;
+	fo_cancel_placing(fo);
 	if (online && fo->was_inquorate) {
 		fo->merged = true;
 	}
@@ -483,29 +449,6 @@ int vmha_failover_host_online(struct vmha_failover *fo, const char *host, bool o
 	}
 	/* the coordinator may have changed: the new one takes over the duties */
 	fo_coordinate(fo);
-	return fo_take_oom(fo);
-}
-
-int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm)
-{
-	struct fo_vm *v = NULL;
-
-	if (fo == NULL || vm == NULL) {
-		return -EINVAL;
-	}
-	v = fo_find_vm(fo, vm);
-	if (v == NULL || !v->protected_vm) {
-		return -ENOENT;
-	}
-	if (v->state == FO_VM_DISPLACED || v->state == FO_VM_ASSIGNED ||
-	    v->state == FO_VM_STRANDED) {
-		/* a pending VM stays until it is placed */
-		return -EBUSY;
-	}
-	v->protected_vm = false;
-	v->reason[0] = '\0';
-	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, NULL, vm,
-	        "vm '%s' left the registry: no longer protected", vm);
 	return fo_take_oom(fo);
 }
 
@@ -526,6 +469,11 @@ static int refuse(struct vmha_failover *fo, const struct vmha_failover_msg *m, c
 	return -EINVAL;
 }
 
+int fo_refuse(struct vmha_failover *fo, const struct vmha_failover_msg *m, const char *why)
+{
+	return refuse(fo, m, "%s", why);
+}
+
 static int on_down(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_host *h = fo_find_host(fo, m->host);
@@ -533,7 +481,7 @@ static int on_down(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 	if (h == NULL) {
 		/* the coordinator's table has it (state transfer to a member that
 		 * (re)joined after the host was lost): known from now on, offline */
-		h = get_host(fo, m->host);
+		h = fo_get_host(fo, m->host);
 		if (h == NULL) {
 			return refuse(fo, m, "unknown host and the host table is full");
 		}
@@ -609,6 +557,7 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		/* a start begun before quorum was lost (its pending state forgotten) */
 		v->starting = false;
 		v->state = FO_VM_RUNNING;
+		fo_vm_found(v);
 		snprintf(v->host, sizeof(v->host), "%s", m->host);
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, m->host, m->vm,
 		        "vm '%s' runs on host '%s'", m->vm, m->host);
@@ -664,7 +613,7 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	}
 	if (v == NULL) {
 		/* not in this member's registry snapshot: the coordinator's plan rules */
-		v = get_vm(fo, m->vm);
+		v = fo_get_vm(fo, m->vm);
 		if (v == NULL) {
 			return fo_take_oom(fo);
 		}
@@ -677,6 +626,7 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 		              v->state == FO_VM_RUNNING ? " on " : "",
 		              v->state == FO_VM_RUNNING ? v->host : "");
 	}
+	fo_count_restart(v, m->host);
 	v->state = FO_VM_ASSIGNED;
 	snprintf(v->target, sizeof(v->target), "%s", m->host);
 	v->spec.priority = m->priority;
@@ -694,6 +644,7 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg *m, bool never)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
+	bool was_lost = false;
 
 	if (v != NULL) {
 		v->proposed = false;
@@ -703,7 +654,7 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 	}
 	if (v == NULL && !never) {
 		/* not in this member's registry snapshot: the coordinator's table rules */
-		v = get_vm(fo, m->vm);
+		v = fo_get_vm(fo, m->vm);
 		if (v == NULL) {
 			return fo_take_oom(fo);
 		}
@@ -711,17 +662,23 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 	}
 	if (v == NULL || !v->protected_vm ||
 	    (v->state != FO_VM_DISPLACED && v->state != FO_VM_STRANDED &&
-	     !(v->state == FO_VM_UNKNOWN && !never))) {
+	     !(v->state == FO_VM_UNKNOWN && (!never || v->lost)))) {
 		return refuse(fo, m, "it is not pending");
 	}
+	was_lost = v->lost;
+	fo_vm_found(v);
 	if (v->host[0] == '\0') {
 		snprintf(v->host, sizeof(v->host), "%s", m->host);
 	}
 	snprintf(v->reason, sizeof(v->reason), "%s", m->text);
 	if (never) {
 		v->state = FO_VM_NOT_RESTARTED;
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, v->host, v->spec.name,
-		        "vm '%s' is not restarted: %s", v->spec.name, v->reason);
+		fo_emit(fo, VMHA_FAILOVER_EVENT,
+		        was_lost && v->spec.restart && v->spec.desired == VMHA_DESIRED_STARTED
+		                ? LOG_ERR
+		                : LOG_NOTICE,
+		        v->host, v->spec.name, "vm '%s' is not restarted: %s", v->spec.name,
+		        v->reason);
 		return 0;
 	}
 	v->state = FO_VM_STRANDED;
@@ -748,7 +705,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	} else if (vmha_failover_msg_is_decision(m->type) &&
 	           (coord == NULL || strcmp(coord, sender) != 0)) {
 		rc = refuse(fo, m, "host '%s' is not the coordinator", sender);
-	} else if (strcmp(m->type, "start") == 0 && strcmp(m->host, sender) != 0) {
+	} else if ((strcmp(m->type, "start") == 0 || strcmp(m->type, "ack") == 0) &&
+	           strcmp(m->host, sender) != 0) {
 		rc = refuse(fo, m, "sent by host '%s'", sender);
 	} else if (strcmp(m->type, "down") == 0) {
 		rc = on_down(fo, m);
@@ -758,6 +716,12 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 		rc = on_start(fo, m);
 	} else if (strcmp(m->type, "assign") == 0) {
 		rc = on_assign(fo, m);
+	} else if (strcmp(m->type, "relocate") == 0) {
+		rc = fo_on_relocate(fo, m);
+	} else if (strcmp(m->type, "stopped") == 0) {
+		rc = fo_on_stopped(fo, m);
+	} else if (strcmp(m->type, "ack") == 0) {
+		rc = fo_on_ack(fo, sender, m);
 	} else if (strcmp(m->type, "stranded") == 0 || strcmp(m->type, "skip") == 0) {
 		rc = on_unplaced(fo, m, strcmp(m->type, "skip") == 0);
 	} else {

@@ -19,6 +19,19 @@
  *   "assign VM HOST" one per displaced VM, planned by the coordinator alone
  *                    (with the registry generation it planned from); "stranded"
  *                    and "skip" for VMs that cannot or must not restart.
+ *   "relocate VM HOST" a protected VM that stopped on the live HOST and was
+ *                    restarted there max_restart times is planned elsewhere
+ *                    (HOST the coordinator: a VM skipped for its desired state
+ *                    that is started again).
+ * Desired state (failover_desired.c): a protected VM whose desired state is
+ * "started" and that stopped on a live host (its announcement no longer
+ * lists it) is restarted: "assign VM HOST" to that host max_restart times,
+ * then "relocate" (max_relocate times), then "skip" (left stopped, an error).
+ * Only when the table is clear: every known host online and announced since
+ * it (re)joined and since quorum returned, with a healthy inventory, or
+ * fenced; no host lost, down and not fenced; and after a registry read that
+ * began after the stop (so that an operator's "stopped" is seen). Stopped
+ * and disabled VMs are never restarted nor failed over ("skip").
  * A member starts a VM only on a delivered assignment to itself from the
  * coordinator of that moment, tier by tier, at most max_parallel_starts at
  * once, and publishes the result ("start VM HOST ok|failed"). Decisions from
@@ -63,6 +76,7 @@
 
 #include "heartbeat/failover_msg.h"
 #include "heartbeat/msg.h"
+#include "registry.h"
 
 struct vmha_failover;
 
@@ -80,6 +94,12 @@ struct vmha_failover_config {
 	uint64_t restart_delay_ms;
 	/** after a failed fence, wait this long before the next attempt (0: 5 s) */
 	uint64_t fence_retry_ms;
+	/** false: max_restart and max_relocate are 1 (their defaults) */
+	bool recover_limits;
+	/** a protected VM that stopped on a live host is restarted there this many times */
+	unsigned int max_restart;
+	/** ... and then relocated to another host this many times, then left stopped */
+	unsigned int max_relocate;
 };
 
 /** A protected VM, as the registry describes it. */
@@ -97,6 +117,8 @@ struct vmha_failover_vm {
 	char preferred[512];
 	uint32_t vcpus;
 	uint64_t memory_mib;
+	/** started: kept running; stopped: never started; disabled: left alone */
+	enum vmha_registry_desired desired;
 };
 
 /** What the coordinator asks its caller to do. */
@@ -148,6 +170,27 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms,
  * @return 0, -EINVAL or -ENOMEM
  */
 int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_vm *vm);
+
+/**
+ * A host of the cluster (corosync's nodelist): known from now on, offline
+ * until it announces. VMs that stopped or run nowhere are restarted only
+ * after the cluster's hosts were given, and only while each is clear
+ * (online and announced, or fenced).
+ *
+ * @return 0, -EINVAL, -ENOMEM (or the host table is full)
+ */
+int vmha_failover_cluster_host(struct vmha_failover *fo, const char *host);
+
+/**
+ * This member's view of host (a local input, for the coordinator's recovery
+ * alone): unclear when the view holds it lost, isolated, joining or down
+ * without a fence, or raises its alarm (its slot advances after it was
+ * reported fenced). No VM that runs nowhere is restarted while a host is
+ * unclear.
+ *
+ * @return 0, -EINVAL, -ENOENT for a host not in the table
+ */
+int vmha_failover_host_unclear(struct vmha_failover *fo, const char *host, bool unclear);
 
 /** @return the coordinator as this table derives it (NULL: none online) */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo);
@@ -273,7 +316,8 @@ size_t vmha_failover_vm_count(const struct vmha_failover *fo);
 /** @return the name of the i-th VM known */
 const char *vmha_failover_vm_name(const struct vmha_failover *fo, size_t i);
 
-/** @return a JSON array of the protected VMs: name, state, host, target, reason */
+/** @return a JSON array of the protected VMs: name, state, host, target, reason,
+ *          desired, restarts, relocations */
 json_object *vmha_failover_to_json(const struct vmha_failover *fo);
 
 #endif /* VMHA_HEARTBEAT_FAILOVER_H */

@@ -179,6 +179,7 @@ void fo_coordinate(struct vmha_failover *fo)
 	if (displaced) {
 		fo_replan(fo, "plan");
 	}
+	fo_recover(fo);
 }
 
 int vmha_failover_tick(struct vmha_failover *fo, uint64_t now_ms)
@@ -211,6 +212,15 @@ void fo_replan(struct vmha_failover *fo, const char *why)
 		return;
 	}
 	fo->plan_why = why;
+	for (i = 0; i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		/* stopped or disabled: never failed over */
+		if (v->protected_vm &&
+		    (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED)) {
+			(void)fo_skip_undesired(fo, v);
+		}
+	}
 	/* spread the starts over the survivors, unless that strands more */
 	rc = fo_plan_once(fo, true, &m, &p);
 	if (rc == 0 && vmha_plan_stranded_count(p) > 0) {
@@ -345,6 +355,10 @@ void fo_replay(struct vmha_failover *fo)
 		}
 	}
 	fo->replay_pending = false;
+	if (fo_may_act(fo)) {
+		/* every member: what its table saw stop may be known to it alone */
+		fo_replay_stopped(fo);
+	}
 	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
 		return;
 	}

@@ -14,6 +14,8 @@
 #include "planner/plan.h"
 
 #define FO_MAX_EXCLUDED 8
+/* hosts whose "ack" a placement of a VM that runs nowhere can wait for */
+#define FO_MAX_ACKS 128
 /* a vmhad that has announced fewer times is fresh: not coordinator while a mature one is online */
 #define FO_MATURE_SEQ 3
 
@@ -60,6 +62,10 @@ struct fo_host {
 	uint64_t fence_retry_ms;
 	/* local, coordinator: the "no safe timer" error was logged */
 	bool timer_refused;
+	/* its last announcement listed its VMs (a host that cannot see them keeps its list) */
+	bool health_ok;
+	/* local: this member's view holds it neither online nor fenced, or alarms */
+	bool view_unclear;
 };
 
 /* One VM. Replicated: everything but the fields marked local. */
@@ -80,6 +86,18 @@ struct fo_vm {
 	bool proposed;
 	/* local, coordinator: where it was proposed (counts there in the next plan) */
 	char proposed_host[VMHA_NAME_SIZE];
+	/* it stopped on the live host last_host (its announcement no longer lists it) */
+	bool lost;
+	char last_host[VMHA_NAME_SIZE];
+	/* restarts in place and relocations since an operator last started it */
+	unsigned int n_restarts;
+	unsigned int n_relocations;
+	/* the coordinator places it ("relocate", it ran nowhere): waiting for every
+	 * online host's "ack" (acked: by host index) */
+	bool placing;
+	bool acked[FO_MAX_ACKS];
+	/* local: registry snapshots applied since it was lost (one read began after) */
+	unsigned int lost_reads;
 };
 
 struct fo_queue_item {
@@ -94,6 +112,8 @@ struct vmha_failover {
 	bool fence_device;
 	uint64_t restart_delay_ms;
 	uint64_t fence_retry_ms;
+	unsigned int max_restart;
+	unsigned int max_relocate;
 	bool quorate;
 	/* a membership changed: its quorum is not known yet (nothing acts) */
 	bool quorum_unknown;
@@ -107,6 +127,8 @@ struct vmha_failover {
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
 	bool hosts_full_logged;
+	/* the cluster's hosts were given (vmha_failover_cluster_host): recovery may act */
+	bool cluster_known;
 	uint64_t registry_gen;
 	uint64_t now_ms;
 	/* why the coordinator plans now (for the log) */
@@ -128,6 +150,12 @@ void fo_emit(struct vmha_failover *fo, enum vmha_failover_action_kind kind, int 
 /* @return the host or VM named, NULL when unknown */
 struct fo_host *fo_find_host(const struct vmha_failover *fo, const char *name);
 struct fo_vm *fo_find_vm(const struct vmha_failover *fo, const char *name);
+
+/* @return the host named, added (offline) when unknown; NULL when full or on ENOMEM */
+struct fo_host *fo_get_host(struct vmha_failover *fo, const char *name);
+
+/* @return the VM named, added (unprotected) when unknown; NULL on ENOMEM */
+struct fo_vm *fo_get_vm(struct vmha_failover *fo, const char *name);
 
 /*
  * Plan the displaced and stranded VMs that have no decision in flight onto
@@ -171,6 +199,42 @@ void fo_coordinate(struct vmha_failover *fo);
 
 /* The coordinator replays the table for a vmhad that (re)joined, once it can apply it. */
 void fo_replay(struct vmha_failover *fo);
+
+/* Desired state (failover_desired.c). */
+
+/* An accepted announcement of its live host no longer lists VM v: it stopped there. */
+void fo_vm_lost(struct vmha_failover *fo, struct fo_vm *v, const char *host);
+
+/* VM v is active again (announced, started): its stop is over. */
+void fo_vm_found(struct fo_vm *v);
+
+/* The coordinator restarts, relocates or gives up the VMs that stopped on live hosts. */
+void fo_recover(struct vmha_failover *fo);
+
+/* A delivered "relocate" decision: the VM is displaced from the host it stopped on. */
+int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m);
+
+/* A delivered "ack" of a placement. */
+int fo_on_ack(struct vmha_failover *fo, const char *sender, const struct vmha_failover_msg *m);
+
+/* The online hosts changed: placements waiting for acks are cancelled (retried). */
+void fo_cancel_placing(struct vmha_failover *fo);
+
+/* A delivered "stopped" (state transfer): the VM stopped on that live host. */
+int fo_on_stopped(struct vmha_failover *fo, const struct vmha_failover_msg *m);
+
+/* State transfer: the coordinator publishes the VMs that stopped on live hosts. */
+void fo_replay_stopped(struct vmha_failover *fo);
+
+/* A delivered "assign" of a VM that stopped: a restart in place is counted. */
+void fo_count_restart(struct fo_vm *v, const char *target);
+
+/* The coordinator does not fail over a displaced VM whose desired state is not started:
+ * "skip" (true when it sent one). */
+bool fo_skip_undesired(struct vmha_failover *fo, struct fo_vm *v);
+
+/* The refuse() of failover.c: log and drop a message (-EINVAL). */
+int fo_refuse(struct vmha_failover *fo, const struct vmha_failover_msg *m, const char *why);
 
 /* The planner's reason, and where a start already failed. */
 void fo_stranded_reason(const struct fo_vm *v, const char *reason, char *buf, size_t size);

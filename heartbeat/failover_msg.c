@@ -26,6 +26,7 @@ struct fo_type {
 	bool has_vm;
 	bool has_ok;
 	bool has_plan;
+	bool has_counts;
 };
 
 static const struct fo_type fo_types[] = {
@@ -34,6 +35,9 @@ static const struct fo_type fo_types[] = {
         {.name = "assign", .decision = true, .has_vm = true, .has_plan = true},
         {.name = "stranded", .decision = true, .has_vm = true},
         {.name = "skip", .decision = true, .has_vm = true},
+        {.name = "relocate", .decision = true, .has_vm = true},
+        {.name = "stopped", .has_vm = true, .has_counts = true},
+        {.name = "ack", .has_vm = true, .has_ok = true},
         {.name = "start", .has_vm = true, .has_ok = true},
         /* host maintenance (heartbeat/maint.h): any vmhad member, for any host */
         {.name = "standby", .has_ok = true},
@@ -122,6 +126,10 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 		json_object_object_add(o, "priority", json_object_new_int64(m->priority));
 		json_object_object_add(o, "gen", json_object_new_int64((int64_t)m->gen));
 	}
+	if (t->has_counts) {
+		json_object_object_add(o, "restarts", json_object_new_int64(m->restarts));
+		json_object_object_add(o, "relocations", json_object_new_int64(m->relocations));
+	}
 	json_object_object_add(o, "text", json_object_new_string(m->text));
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	*out = s != NULL ? strdup(s) : NULL;
@@ -192,7 +200,9 @@ static int check_keys(json_object *o, const struct fo_type *t, char *err, size_t
 		if (strcmp(k, FO_MSG_KEY) == 0 || strcmp(k, "type") == 0 ||
 		    strcmp(k, "host") == 0 || strcmp(k, "text") == 0 ||
 		    (t->has_vm && strcmp(k, "vm") == 0) || (t->has_ok && strcmp(k, "ok") == 0) ||
-		    (t->has_plan && (strcmp(k, "priority") == 0 || strcmp(k, "gen") == 0))) {
+		    (t->has_plan && (strcmp(k, "priority") == 0 || strcmp(k, "gen") == 0)) ||
+		    (t->has_counts &&
+		     (strcmp(k, "restarts") == 0 || strcmp(k, "relocations") == 0))) {
 			continue;
 		}
 		set_err(err, err_size, "failover message of type '%s' has an unknown key", t->name);
@@ -258,6 +268,23 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 			rc = get_int(o, "gen", 0, &n, err, err_size);
 			m->gen = (uint64_t)n;
 		}
+	}
+	if (rc == 0 && t->has_counts) {
+		rc = get_int(o, "restarts", 0, &n, err, err_size);
+		if (rc == 0 && n > UINT32_MAX) {
+			set_err(err, err_size, "failover message field 'restarts' is out of range");
+			rc = -EINVAL;
+		}
+		m->restarts = (uint32_t)n;
+		if (rc == 0) {
+			rc = get_int(o, "relocations", 0, &n, err, err_size);
+		}
+		if (rc == 0 && n > UINT32_MAX) {
+			set_err(err, err_size,
+			        "failover message field 'relocations' is out of range");
+			rc = -EINVAL;
+		}
+		m->relocations = (uint32_t)n;
 	}
 	return rc;
 }

@@ -11,7 +11,17 @@
  *   assign VM HOST PRIO GEN TEXT the coordinator: VM restarts on HOST (planned
  *                                from registry generation GEN)
  *   stranded VM HOST TEXT        the coordinator: VM has no place (HOST: where it ran)
- *   skip VM HOST TEXT            the coordinator: VM is not restarted (policy)
+ *   skip VM HOST TEXT            the coordinator: VM is not restarted (policy, desired state)
+ *   relocate VM HOST TEXT        the coordinator: VM, stopped on the live HOST (or running
+ *                                nowhere: HOST is the coordinator), is planned
+ *                                elsewhere
+ *   stopped VM HOST R L TEXT     any member (state transfer): its table says VM stopped on
+ *                                the live HOST (restarted R times, relocated L times); an
+ *                                observation, not a decision: a VM located elsewhere
+ *                                stays there
+ *   ack VM HOST OK TEXT          HOST's own vmhad: its table agrees (OK) that VM, which the
+ *                                coordinator places ("relocate" with its own name), runs
+ *                                nowhere and holds no start of it, or objects
  *   start VM HOST OK TEXT        HOST's own vmhad: the start of VM there ran (ok) or failed
  *   standby HOST OK              any vmhad: HOST enters (ok) or leaves standby
  *                                (heartbeat/maint.h; not part of the failover table)
@@ -30,7 +40,7 @@
 
 /** A decoded failover message. */
 struct vmha_failover_msg {
-	/** "down", "fenced", "assign", "stranded", "skip", "start" or "standby" */
+	/** "down", "fenced", "assign", "stranded", "skip", "relocate", "stopped", "ack", "start" or "standby" */
 	char type[16];
 	/** down, fenced: the host; start: where the VM was started; assign: the target;
 	 *  stranded, skip: where the VM ran */
@@ -43,6 +53,9 @@ struct vmha_failover_msg {
 	int64_t priority;
 	/** assign: the registry generation the coordinator planned from */
 	uint64_t gen;
+	/** stopped: restarts in place and relocations so far */
+	uint32_t restarts;
+	uint32_t relocations;
 	/** fenced: how; start: why it failed; assign: why; stranded: the reason */
 	char text[256];
 };

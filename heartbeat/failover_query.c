@@ -149,6 +149,11 @@ json_object *vmha_failover_to_json(const struct vmha_failover *fo)
 		json_object_object_add(o, "priority", json_object_new_int64(v->spec.priority));
 		json_object_object_add(o, "reason",
 		                       v->reason[0] ? json_object_new_string(v->reason) : NULL);
+		json_object_object_add(
+		        o, "desired",
+		        json_object_new_string(vmha_registry_desired_name(v->spec.desired)));
+		json_object_object_add(o, "restarts", json_object_new_int64(v->n_restarts));
+		json_object_object_add(o, "relocations", json_object_new_int64(v->n_relocations));
 		json_object_array_add(arr, o);
 	}
 	free(sorted);

@@ -29,6 +29,8 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	snprintf(conf->registry_dir, sizeof(conf->registry_dir), "%s",
 	         "/var/lib/vmha/shared/registry");
 	conf->max_parallel_starts = 2;
+	conf->max_restart = 1;
+	conf->max_relocate = 1;
 	conf->restart_delay_ms = 60000;
 	conf->start_timeout_ms = 60000;
 	conf->mode = VMHA_HB_MODE_MONITOR;
@@ -202,6 +204,13 @@ static int apply(struct vmha_hbconf *conf, const char *key, const char *value, c
 			return -EINVAL;
 		}
 		conf->max_parallel_starts = (unsigned int)n;
+	} else if (strcmp(key, "max_restart") == 0 || strcmp(key, "max_relocate") == 0) {
+		if (vmha_util_parse_u64(value, &n) < 0 || n > 100) {
+			*why = "is not a number from 0 to 100";
+			return -EINVAL;
+		}
+		*(strcmp(key, "max_restart") == 0 ? &conf->max_restart : &conf->max_relocate) =
+		        (unsigned int)n;
 	} else if (strcmp(key, "restart_delay") == 0) {
 		rc = set_duration(value, 0, 3600000, &conf->restart_delay_ms, why);
 	} else if (strcmp(key, "start_timeout") == 0) {

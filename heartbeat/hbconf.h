@@ -42,6 +42,10 @@ struct vmha_hbconf {
 	char fence_config[1024];
 	/** most VM starts at once on this host during a failover */
 	unsigned int max_parallel_starts;
+	/** a protected VM that stopped on a live host: restarts there (default 1) */
+	unsigned int max_restart;
+	/** ... then relocations to another host (default 1), then it is left stopped */
+	unsigned int max_relocate;
 	/**
 	 * how long after a host was declared down the survivors wait for a proof
 	 * (fencing or the self-fence flag); must exceed self_fence_delay

@@ -142,6 +142,8 @@ static void bind_nodelist(struct daemon *d)
 		return;
 	}
 	for (i = 0; i < n; i++) {
+		/* the failover restarts a VM that runs nowhere only once each host is clear */
+		(void)vmha_failover_cluster_host(d->fo, nodes[i].name);
 		rc = vmha_view_bind_node(d->view, nodes[i].nodeid, nodes[i].name);
 		if (rc < 0) {
 			vmha_warn("corosync's nodelist: node %" PRIu32 " '%s' not bound: %s",

@@ -276,6 +276,9 @@ int vmhad_setup_failover(struct daemon *d)
 	fc.fence_device = d->fence_cfg != NULL;
 	fc.restart_delay_ms = d->conf.restart_delay_ms;
 	fc.fence_retry_ms = FENCE_RETRY_MS;
+	fc.recover_limits = true;
+	fc.max_restart = d->conf.max_restart;
+	fc.max_relocate = d->conf.max_relocate;
 	d->co = vmha_coordinator_new(&fc, &ops);
 	d->fo = vmha_coordinator_failover(d->co);
 	d->act = vmha_actuator_new();

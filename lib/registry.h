@@ -28,8 +28,28 @@ enum vmha_registry_key {
 	VMHA_REGISTRY_PREFERRED,     /**< comma-separated hosts preferred for a restart */
 	VMHA_REGISTRY_CPU,           /**< CPU demand (default: the domain's vCPUs) */
 	VMHA_REGISTRY_MEMORY,        /**< memory demand in MiB (default: the domain's memory) */
+	VMHA_REGISTRY_STATE,         /**< desired state: started, stopped or disabled */
 	VMHA_REGISTRY_N_KEYS,
 };
+
+/** The desired state of a VM (the "state" setting; an entry without one is started). */
+enum vmha_registry_desired {
+	VMHA_DESIRED_STARTED = 0, /**< vmhad keeps it running (restarts, relocates, fails over) */
+	VMHA_DESIRED_STOPPED,     /**< an operator stopped it: vmhad never starts it */
+	VMHA_DESIRED_DISABLED,    /**< vmhad leaves it alone entirely */
+};
+
+/**
+ * Parse a desired state ("started", "stopped", "disabled").
+ * @return 0 and *out set, or -EINVAL
+ */
+int vmha_registry_desired_parse(const char *text, enum vmha_registry_desired *out);
+
+/** @return the name of a desired state as written in the .ha file */
+const char *vmha_registry_desired_name(enum vmha_registry_desired desired);
+
+/** @return the VM's desired state (started when the entry has none) */
+enum vmha_registry_desired vmha_registry_vm_desired(const struct vmha_registry_vm *vm);
 
 /**
  * Open the registry in dir, creating the directory if needed.

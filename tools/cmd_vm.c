@@ -35,6 +35,7 @@ static void usage(FILE *out)
 	        "       vmha vm show NAME [--json]\n"
 	        "       vmha vm start NAME [--policy P] [--force] [--on HOST] [--dry-run]\n"
 	        "       vmha vm stop NAME [--on HOST]\n"
+	        "       vmha vm disable|enable NAME\n"
 	        "       vmha vm migrate NAME HOST [--timeout T] [--bandwidth MIB_S] [--policy P]\n"
 	        "                       [--copy-storage all|inc] [--force] [--dry-run] [--json]\n"
 	        "       vmha vm move NAME HOST --offline [--keep-source] [--timeout T]\n\n"
@@ -47,7 +48,10 @@ static void usage(FILE *out)
 	        "  --allowed H,...     hosts the VM may run on (default: all)\n"
 	        "  --preferred H,...   hosts preferred for a restart\n"
 	        "  --cpu N             CPU demand (default: the domain's vCPUs)\n"
-	        "  --memory MIB        memory demand in MiB (default: the domain's memory)\n\n"
+	        "  --memory MIB        memory demand in MiB (default: the domain's memory)\n"
+	        "  --state S           desired state: started (default: vmhad keeps it\n"
+	        "                      running), stopped (never started) or disabled (left\n"
+	        "                      alone)\n\n"
 	        "Options:\n"
 	        "  --dir DIR           registry directory (default: $VMHA_REGISTRY_DIR or\n"
 	        "                      " DEFAULT_REGISTRY_DIR ")\n"
@@ -82,6 +86,10 @@ static void usage(FILE *out)
 	        "--policy) and pre-checks on HOST (not active there, memory, networks,\n"
 	        "bridges, disk paths, CPU); Ctrl-C or --timeout aborts it, leaving the VM\n"
 	        "running where it was.\n"
+	        "stop records the desired state 'stopped' before it stops the VM (vmhad does\n"
+	        "not undo it); start records 'started' once the VM runs; disable records\n"
+	        "'disabled' (vmhad leaves the VM alone), enable 'started' (vmhad starts it\n"
+	        "when it runs nowhere).\n"
 	        "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n");
 }
 
@@ -131,6 +139,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	        {"preferred", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_PREFERRED},
 	        {"cpu", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_CPU},
 	        {"memory", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_MEMORY},
+	        {"state", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_STATE},
 	        {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -527,7 +536,8 @@ int vmha_cmd_vm(int argc, char **argv)
 	}
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "set") != 0 &&
 	    strcmp(sub, "remove") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "start") != 0 &&
-	    strcmp(sub, "stop") != 0 && strcmp(sub, "migrate") != 0 && strcmp(sub, "move") != 0) {
+	    strcmp(sub, "stop") != 0 && strcmp(sub, "migrate") != 0 && strcmp(sub, "move") != 0 &&
+	    strcmp(sub, "disable") != 0 && strcmp(sub, "enable") != 0) {
 		fprintf(stderr, "vmha vm: unknown subcommand '%s' (see 'vmha vm --help')\n", sub);
 		goto out;
 	}
@@ -567,6 +577,8 @@ int vmha_cmd_vm(int argc, char **argv)
 		rc = vmha_cmd_vm_migrate(reg, name, target, &o);
 	} else if (strcmp(sub, "move") == 0) {
 		rc = vmha_cmd_vm_move(reg, name, target, &o);
+	} else if (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0) {
+		rc = vmha_cmd_vm_enable(reg, name, strcmp(sub, "enable") == 0);
 	} else {
 		rc = do_add_or_set(reg, sub, name, &o);
 	}

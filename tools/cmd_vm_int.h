@@ -128,4 +128,14 @@ int vmha_cmd_vm_storage_prepare(struct vmha_migration *mig, struct vmha_virt *sr
                                 const char *mode, uint64_t bandwidth_mibs, struct vmha_virt **dst,
                                 struct vmha_storage_copy **out);
 
+/**
+ * Record VM name's desired state in the registry (under its lock).
+ * @return 0, -ENOENT when it is not registered, or -errno (a message was printed)
+ */
+int vmha_cmd_vm_set_desired(struct vmha_registry *reg, const char *name,
+                            enum vmha_registry_desired desired, const char *action);
+
+/** vmha vm disable|enable NAME: @return an exit status */
+int vmha_cmd_vm_enable(struct vmha_registry *reg, const char *name, bool enable);
+
 #endif /* VMHA_TOOLS_CMD_VM_INT_H */

@@ -281,6 +281,38 @@ int vmha_cmd_vm_virt_on(const char *host, const char *self, struct vmha_virt **v
 	return rc;
 }
 
+/*
+ * Whether vmhad starts VM name itself: its failover table has it running
+ * nowhere with the desired state started (a start by hand could race it).
+ */
+static bool vmhad_starts_it(json_object *status, const char *name)
+{
+	json_object *fo = NULL;
+	size_t i;
+
+	if (!json_object_object_get_ex(status, "failover", &fo) ||
+	    !json_object_is_type(fo, json_type_array)) {
+		return false;
+	}
+	for (i = 0; i < json_object_array_length(fo); i++) {
+		json_object *e = json_object_array_get_idx(fo, i);
+		const char *n = vmha_cmd_vm_jstr(e, "name");
+		const char *state = vmha_cmd_vm_jstr(e, "state");
+		const char *desired = vmha_cmd_vm_jstr(e, "desired");
+		const char *reason = vmha_cmd_vm_jstr(e, "reason");
+
+		if (n == NULL || strcmp(n, name) != 0) {
+			continue;
+		}
+		/* unknown, or not restarted only for a desired state that is started now */
+		return state != NULL && desired != NULL && strcmp(desired, "started") == 0 &&
+		       (strcmp(state, "unknown") == 0 ||
+		        (strcmp(state, "not_restarted") == 0 && reason != NULL &&
+		         strncmp(reason, "desired state is ", 17) == 0));
+	}
+	return false;
+}
+
 int vmha_cmd_vm_start(struct vmha_registry *reg, const char *name, const struct vm_opts *o)
 {
 	json_object *status = NULL;
@@ -315,6 +347,14 @@ int vmha_cmd_vm_start(struct vmha_registry *reg, const char *name, const struct 
 	where = vmha_cmd_vm_running_on(status, name);
 	if (where != NULL) {
 		fprintf(stderr, "vmha vm start: '%s' already runs on host '%s'\n", name, where);
+		rc = VMHA_EXIT_NO;
+		goto out;
+	}
+	if (vmhad_starts_it(status, name)) {
+		fprintf(stderr,
+		        "vmha vm start: refused: '%s' runs nowhere and its desired state is "
+		        "started: vmhad starts it ('vmha vm stop %s' first to start it by hand)\n",
+		        name, name);
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}
@@ -385,7 +425,9 @@ int vmha_cmd_vm_start(struct vmha_registry *reg, const char *name, const struct 
 		goto out;
 	}
 	printf("started '%s' on host '%s'\n", name, target);
-	rc = VMHA_EXIT_OK;
+	/* recorded once it runs: vmhad never starts it beside this start */
+	err_rc = vmha_cmd_vm_set_desired(reg, name, VMHA_DESIRED_STARTED, "start");
+	rc = err_rc < 0 && err_rc != -ENOENT ? VMHA_EXIT_NO : VMHA_EXIT_OK;
 out:
 	free(rerr);
 	vmha_virt_free(v);
@@ -408,9 +450,13 @@ int vmha_cmd_vm_stop(struct vmha_registry *reg, const char *name, const struct v
 	int rc = VMHA_EXIT_NO;
 	int err_rc;
 
-	(void)reg;
 	status = vmha_cmd_vm_read_status(o);
 	if (status == NULL || vmha_cmd_vm_guard(status, name, "stop") != 0) {
+		goto out;
+	}
+	/* recorded before the stop: vmhad does not undo an operator's stop */
+	err_rc = vmha_cmd_vm_set_desired(reg, name, VMHA_DESIRED_STOPPED, "stop");
+	if (err_rc < 0 && err_rc != -ENOENT) {
 		goto out;
 	}
 	if (json_object_object_get_ex(status, "daemon", &daemon)) {

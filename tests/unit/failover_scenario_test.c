@@ -11,14 +11,16 @@
  * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
  *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
- *                                  coordinator
+ *      [max-restart=N] [max-relocate=N]   coordinator (and its settings)
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
  *      [watchdog=MS] [self-fence-delay=MS] [fence-device] [standby]
  *                                  H's announcement (incarnation, seq: of its vmhad;
  *                                  its safety settings when any of the last three is given)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
- *      [preferred=H,...]
- *      [only=H,...]                the registry (only=: in these observers' snapshots only)
+ *      [preferred=H,...] [desired=started|stopped|disabled] [only=H,...]
+ *                                  the registry (only=: in these observers' snapshots only)
+ *   cluster H...                   corosync's nodelist: the cluster's hosts
+ *   registry-read N                N registry snapshots applied on every observer
  *   unprotect VM                   VM left the registry
  *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
  *   leave H                        H left the membership (offline in every observer's view)
@@ -82,6 +84,8 @@ struct replay {
 	char names[MAX_OBS][VMHA_NAME_SIZE];
 	struct vmha_failover *fo[MAX_OBS];
 	struct vmha_failover_config config;
+	/* registry snapshots applied so far ("registry-read") */
+	uint64_t registry_gen;
 	/* the registry so far, for observers that join later */
 	size_t n_specs;
 	struct vmha_failover_vm specs[MAX_SPECS];
@@ -398,6 +402,10 @@ static void vm_cmd(struct replay *r, char **args, size_t n)
 			snprintf(v.preferred, sizeof(v.preferred), "%s", args[k] + 10);
 		} else if (strncmp(args[k], "only=", 5) == 0) {
 			only = args[k] + 5;
+		} else if (strncmp(args[k], "desired=", 8) == 0) {
+			if (vmha_registry_desired_parse(args[k] + 8, &v.desired) < 0) {
+				fail_at(r, "bad desired state '%s'", args[k] + 8);
+			}
 		} else {
 			fail_at(r, "vm: unknown '%s'", args[k]);
 		}
@@ -459,6 +467,14 @@ static void run_line(struct replay *r, char *line)
 				r->config.restart_delay_ms = strtoull(args[k] + 14, NULL, 10);
 			} else if (strncmp(args[k], "max-hosts=", 10) == 0) {
 				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
+			} else if (strncmp(args[k], "max-restart=", 12) == 0) {
+				r->config.recover_limits = true;
+				r->config.max_restart =
+				        (unsigned int)strtoul(args[k] + 12, NULL, 10);
+			} else if (strncmp(args[k], "max-relocate=", 13) == 0) {
+				r->config.recover_limits = true;
+				r->config.max_relocate =
+				        (unsigned int)strtoul(args[k] + 13, NULL, 10);
 			}
 		}
 		r->config.max_parallel_starts = 2;
@@ -549,6 +565,22 @@ static void run_line(struct replay *r, char *line)
 		r->now_ms += strtoull(args[1], NULL, 10);
 		for (i = 0; i < r->n_obs; i++) {
 			vmha_failover_tick(r->fo[i], r->now_ms);
+		}
+	} else if (strcmp(args[0], "cluster") == 0 && n >= 2) {
+		/* corosync's nodelist */
+		for (i = 0; i < r->n_obs; i++) {
+			for (k = 1; k < n; k++) {
+				assert_int_equal(vmha_failover_cluster_host(r->fo[i], args[k]), 0);
+			}
+		}
+	} else if (strcmp(args[0], "registry-read") == 0 && n == 2) {
+		/* N registry snapshots applied on every observer */
+		for (k = strtoul(args[1], NULL, 10); k > 0; k--) {
+			r->registry_gen++;
+			for (i = 0; i < r->n_obs; i++) {
+				vmha_failover_set_registry_gen(r->fo[i], r->registry_gen);
+				vmha_failover_tick(r->fo[i], r->now_ms);
+			}
 		}
 	} else if (strcmp(args[0], "hold") == 0 && n == 2) {
 		r->hold = strcmp(args[1], "on") == 0;

@@ -245,6 +245,13 @@ static void *c_start(struct sim_member *m)
 		abort();
 	}
 	d->fo = vmha_coordinator_failover(d->co);
+	/* as vmhad: the cluster's hosts from corosync's nodelist */
+	for (unsigned int i = 0; i < d->cfg->n_hosts && i < SIM_MAX_HOSTS; i++) {
+		char name[SIM_NAME_SIZE];
+
+		snprintf(name, sizeof(name), "h%u", i + 1);
+		vmha_failover_cluster_host(d->fo, name);
+	}
 	registry_refresh(d);
 	return d;
 }

@@ -72,6 +72,22 @@ static void test_values(void **state)
 	assert_string_equal(conf.migration_transport, "ssh");
 }
 
+static void test_restart_limits(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64];
+
+	vmha_hbconf_defaults(&conf);
+	assert_int_equal(conf.max_restart, 1);
+	assert_int_equal(conf.max_relocate, 1);
+	assert_int_equal(load_text("max_restart = 3\nmax_relocate = 0\n", &conf, err, sizeof(err),
+	                           path, sizeof(path)),
+	                 0);
+	assert_int_equal(conf.max_restart, 3);
+	assert_int_equal(conf.max_relocate, 0);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -98,6 +114,11 @@ static void test_errors(void **state)
 	        {"watchdog_timeout = 1500ms\n",
 	         ":1: key 'watchdog_timeout': value '1500ms' is not a whole number of seconds"},
 	        {"watchdog_timeout = 0s\n", ":1: key 'watchdog_timeout': value '0s' is out"},
+	        {"max_restart = -1\n",
+	         ":1: key 'max_restart': value '-1' is not a number from 0 to 100"},
+	        {"\nmax_relocate = 101\n",
+	         ":2: key 'max_relocate': value '101' is not a number from 0 to 100"},
+	        {"max_restart = many\n", "is not a number from 0 to 100"},
 	};
 	size_t i;
 
@@ -214,10 +235,10 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_example_file),  cmocka_unit_test(test_values),
-	        cmocka_unit_test(test_errors),        cmocka_unit_test(test_watchdog),
-	        cmocka_unit_test(test_observability), cmocka_unit_test(test_nul_byte),
-	        cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_example_file),   cmocka_unit_test(test_values),
+	        cmocka_unit_test(test_restart_limits), cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_watchdog),       cmocka_unit_test(test_observability),
+	        cmocka_unit_test(test_nul_byte),       cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);

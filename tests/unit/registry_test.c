@@ -195,7 +195,53 @@ static void test_bad_settings_file_names_line_and_field(void **state)
 	assert_non_null(strstr(err, "app.ha:1: expected key=value"));
 	free(err);
 
+	write_file(f->dir, "app.ha", "priority=high\nstate=paused\n");
+	assert_int_equal(vmha_registry_load(f->reg, "app", &back, &err), -EINVAL);
+	assert_null(back);
+	assert_non_null(strstr(err, "app.ha:2: state: invalid value 'paused' (expected started, "
+	                            "stopped or disabled)"));
+	free(err);
+
 	assert_int_equal(vmha_registry_load(f->reg, "absent", &back, &err), -ENOENT);
+	vmha_registry_vm_free(vm);
+}
+
+/* The desired state: "started" for an entry without one, kept through a save and a load. */
+static void test_desired_state(void **state)
+{
+	struct fixture *f = *state;
+	struct vmha_registry_vm *vm = make_vm("db", 4, 1);
+	struct vmha_registry_vm *back = NULL;
+	enum vmha_registry_desired d = VMHA_DESIRED_STARTED;
+	char *err = NULL;
+
+	assert_int_equal(vmha_registry_vm_desired(vm), VMHA_DESIRED_STARTED);
+	assert_null(vmha_registry_vm_get(vm, VMHA_REGISTRY_STATE));
+	assert_int_equal(vmha_registry_lock(f->reg, vmha_deadline_in_ms(1000)), 0);
+	assert_int_equal(vmha_registry_add(f->reg, vm, false), 0);
+	write_file(f->dir, "db.ha", "# written before desired states existed\npriority=high\n");
+	assert_int_equal(vmha_registry_load(f->reg, "db", &back, &err), 0);
+	assert_int_equal(vmha_registry_vm_desired(back), VMHA_DESIRED_STARTED);
+	vmha_registry_vm_free(back);
+	back = NULL;
+
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_STATE, "stopped"), 0);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_STATE, "Stopped"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_STATE, ""), -EINVAL);
+	assert_int_equal(vmha_registry_add(f->reg, vm, true), 0);
+	assert_int_equal(vmha_registry_load(f->reg, "db", &back, &err), 0);
+	assert_int_equal(vmha_registry_vm_desired(back), VMHA_DESIRED_STOPPED);
+	assert_string_equal(vmha_registry_vm_get(back, VMHA_REGISTRY_STATE), "stopped");
+	vmha_registry_vm_free(back);
+
+	assert_int_equal(vmha_registry_desired_parse("disabled", &d), 0);
+	assert_int_equal(d, VMHA_DESIRED_DISABLED);
+	assert_int_equal(vmha_registry_desired_parse("off", &d), -EINVAL);
+	assert_int_equal(vmha_registry_desired_parse(NULL, &d), -EINVAL);
+	assert_string_equal(vmha_registry_desired_name(VMHA_DESIRED_STOPPED), "stopped");
+	assert_string_equal(vmha_registry_desired_name((enum vmha_registry_desired)9), "?");
+	assert_string_equal(vmha_registry_key_name(VMHA_REGISTRY_STATE), "state");
+	assert_int_equal(vmha_registry_vm_desired(NULL), VMHA_DESIRED_STARTED);
 	vmha_registry_vm_free(vm);
 }
 
@@ -283,6 +329,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_list_sorted_and_remove, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_settings_file_names_line_and_field, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_desired_state, setup, teardown),
 	        cmocka_unit_test(test_setting_values),
 	        cmocka_unit_test(test_domain_xml_checks),
 	};

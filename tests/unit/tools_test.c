@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -520,6 +521,64 @@ static void test_vm_without_shared_storage(void **state)
 	virConnectClose(conn);
 }
 
+/* Whether the .ha file of VM name in registry reg has the line want. */
+static bool ha_has(const char *reg, const char *name, const char *want)
+{
+	char path[256];
+	char text[1024];
+
+	snprintf(path, sizeof(path), "%s/%s.ha", reg, name);
+	slurp(path, text, sizeof(text));
+	return strstr(text, want) != NULL;
+}
+
+/*
+ * The desired state: stop records "stopped" before it stops (even when the
+ * stop then fails), start "started" once the VM runs, disable and enable
+ * theirs; a VM that vmhad starts itself (running nowhere, started) is not
+ * started by hand.
+ */
+static void test_vm_desired_state(void **state)
+{
+	char reg[128];
+	char xml[128];
+	struct run r;
+
+	(void)state;
+	snprintf(reg, sizeof(reg), "%s/registry-desired", dir);
+	snprintf(xml, sizeof(xml), "%s/solo.xml", dir);
+	write_domain(xml, "solo", "6d7c0000-0000-4000-8000-000000000301");
+	RUN(&r, vmha_cmd_vm, "vm", "add", "solo", "--xml", xml, "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_false(ha_has(reg, "solo", "state="));
+	/* it runs nowhere: the stop fails, but the operator's intent is recorded first */
+	RUN(&r, vmha_cmd_vm, "vm", "stop", "solo", "--status", DATA_DIR "/vm-status.json", "--dir",
+	    reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_true(ha_has(reg, "solo", "\nstate=stopped\n"));
+	RUN(&r, vmha_cmd_vm, "vm", "start", "solo", "--status", DATA_DIR "/vm-status.json", "--on",
+	    "h1", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_true(ha_has(reg, "solo", "\nstate=started\n"));
+	RUN(&r, vmha_cmd_vm, "vm", "disable", "solo", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_non_null(strstr(r.out, "desired state disabled"));
+	assert_true(ha_has(reg, "solo", "\nstate=disabled\n"));
+	RUN(&r, vmha_cmd_vm, "vm", "enable", "solo", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_OK);
+	assert_true(ha_has(reg, "solo", "\nstate=started\n"));
+	RUN(&r, vmha_cmd_vm, "vm", "enable", "ghost", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "'ghost' is not in the registry"));
+	RUN(&r, vmha_cmd_vm, "vm", "set", "solo", "--state", "paused", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_USAGE);
+	assert_non_null(strstr(r.err, "invalid value 'paused' for --state"));
+	RUN(&r, vmha_cmd_vm, "vm", "start", "crashed", "--status",
+	    DATA_DIR "/vm-status-desired.json", "--dir", reg);
+	assert_int_equal(r.rc, VMHA_EXIT_NO);
+	assert_non_null(strstr(r.err, "'crashed' runs nowhere and its desired state is started"));
+}
+
 static void test_program(void **state)
 {
 	struct run r;
@@ -557,6 +616,7 @@ int main(void)
 	        cmocka_unit_test(test_vm_start_stop),
 	        cmocka_unit_test(test_program),
 	        cmocka_unit_test(test_vm_without_shared_storage),
+	        cmocka_unit_test(test_vm_desired_state),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

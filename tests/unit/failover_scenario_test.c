@@ -73,6 +73,8 @@
 #define MAX_OBS   8
 #define MAX_SPECS 64
 #define MAX_WIRE  256
+/* deliveries one drain may make before the case fails as a livelock */
+#define MAX_DELIVERIES 100000
 
 struct wire_msg {
 	char sender[VMHA_NAME_SIZE];
@@ -153,6 +155,7 @@ static void deliver(struct replay *r, const char *sender, const struct vmha_fail
 static void drain(struct replay *r)
 {
 	struct vmha_failover_action a;
+	size_t delivered = 0;
 	size_t i;
 
 	for (;;) {
@@ -178,6 +181,13 @@ static void drain(struct replay *r)
 		{
 			struct wire_msg w = r->wire[0];
 
+			/* members that answer each other for ever never settle: a failure, not a hang */
+			if (++delivered > MAX_DELIVERIES) {
+				fail_at(r,
+				        "no quiet after %d deliveries: the members keep answering "
+				        "each other",
+				        MAX_DELIVERIES);
+			}
 			memmove(&r->wire[0], &r->wire[1], (r->n_wire - 1) * sizeof(r->wire[0]));
 			r->n_wire--;
 			fprintf(r->log, "~ deliver %s %s %s from %s\n", w.m.type, w.m.host, w.m.vm,

@@ -21,9 +21,10 @@ static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A URI's scheme and authority: "scheme:" then, after "//", an optional
- * "user@", a host name, IPv4 or [IPv6] address (may be empty, may hold %n)
- * and an optional ":port" of 1 to 65535. No blanks or control characters. */
+/* A URI's scheme and authority: "scheme:" then (after "//", or directly as
+ * in tcp:HOST:PORT) an optional "user@", a host name, IPv4 or [IPv6]
+ * address (may be empty, may hold %n) and an optional ":port" of 1 to
+ * 65535. No blanks or control characters. */
 int vmha_uri_check(const char *what, const char *uri, char *reason, size_t reason_len)
 {
 	const char *s = uri;
@@ -48,10 +49,10 @@ int vmha_uri_check(const char *what, const char *uri, char *reason, size_t reaso
 		problem = "has no scheme";
 		goto out;
 	}
-	if (strncmp(s, "://", 3) != 0) {
-		goto out; /* e.g. tcp:host:port: no authority */
-	}
-	host = s + 3;
+	/* "scheme://[user@]host[:port]/...", or "scheme:host:port" (QEMU's
+	 * migration URIs, tcp:HOST:PORT): the host and port are checked alike,
+	 * as vmha_uri_host_port() reads them */
+	host = strncmp(s, "://", 3) == 0 ? s + 3 : s + 1;
 	end = host + strcspn(host, "/?#");
 	at = NULL;
 	for (c = host; c < end; c++) {

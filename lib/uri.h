@@ -5,8 +5,8 @@
 #include <stddef.h>
 
 /**
- * Check a URI's scheme and authority: "scheme:" and, after "//", an
- * optional "user@", a host name, IPv4 or [IPv6] address (may be empty, may
+ * Check a URI's scheme and authority: "scheme:" and, after "//" (or at
+ * once, as in QEMU's tcp:HOST:PORT), an optional "user@", a host name, IPv4 or [IPv6] address (may be empty, may
  * hold the %n placeholder) and an optional ":port" from 1 to 65535; no
  * blanks or control characters (so "qemu+ssh://host:/system" is refused).
  *

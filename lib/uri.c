@@ -54,12 +54,9 @@ int vmha_uri_check(const char *what, const char *uri, char *reason, size_t reaso
 	 * as vmha_uri_host_port() reads them */
 	host = strncmp(s, "://", 3) == 0 ? s + 3 : s + 1;
 	end = host + strcspn(host, "/?#");
-	at = NULL;
-	for (c = host; c < end; c++) {
-		if (*c == '@') {
-			at = c;
-		}
-	}
+	/* the user part ends at the first '@' (RFC 3986: none in it); a later
+	 * one is then an invalid host character */
+	at = memchr(host, '@', (size_t)(end - host));
 	if (at != NULL) {
 		host = at + 1;
 	}

@@ -18,6 +18,8 @@
 #define KEEPALIVE_S 2
 /* Longest the target's libvirtd may take to accept a connection. */
 #define OPEN_TIMEOUT_MS 10000
+/* the first look at a running migration's progress (then every poll_ms) */
+#define FIRST_POLL_MS 200
 
 struct vmha_migration_progress {
 	uint64_t elapsed_ms;
@@ -301,6 +303,7 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 	bool downtime_set = false;
 	bool postcopy_started = false;
 	virTypedParameterPtr params;
+	unsigned int polls;
 	int nparams = 0;
 	int rc;
 
@@ -319,8 +322,10 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 		          m->target, vmha_virt_domain_error(m->dom));
 		goto out;
 	}
-	for (;;) {
-		uint64_t wait_ms = vmha_deadline_in_ms(m->poll_ms);
+	for (polls = 0;; polls++) {
+		/* the first look comes early: a short migration still shows progress */
+		uint64_t wait_ms = vmha_deadline_in_ms(
+		        polls == 0 && m->poll_ms > FIRST_POLL_MS ? FIRST_POLL_MS : m->poll_ms);
 
 		rc = vmha_virt_job_wait(m->job, wait_ms < abort_ms ? wait_ms : abort_ms);
 		if (rc != -EINPROGRESS) {

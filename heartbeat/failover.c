@@ -291,9 +291,18 @@ static bool announced_active(const struct vmha_announce *a, const char *vm)
 static void seen_active(struct vmha_failover *fo, struct fo_vm *v, const char *host)
 {
 	if (v->state == FO_VM_RUNNING && strcmp(v->host, host) != 0) {
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, host, v->spec.name,
-		        "vm '%s' announced by host '%s' while it runs on host '%s'", v->spec.name,
-		        host, v->host);
+		/* a live migration arrives before its source's next announcement;
+		 * if the source announces it again, this fires there as an error */
+		bool moved = !v->seen_elsewhere;
+
+		fo_emit(fo, VMHA_FAILOVER_EVENT, moved ? LOG_NOTICE : LOG_ERR, host, v->spec.name,
+		        moved ? "vm '%s' now announced by host '%s' (last on host '%s'): moved, "
+		                "unless that host announces it again"
+		              : "vm '%s' announced by host '%s' while it runs on host '%s'",
+		        v->spec.name, host, v->host);
+		v->seen_elsewhere = true;
+	} else if (v->state == FO_VM_RUNNING) {
+		v->seen_elsewhere = false;
 	}
 	if (v->state == FO_VM_ASSIGNED && strcmp(v->target, host) != 0) {
 		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_ERR, host, v->spec.name,

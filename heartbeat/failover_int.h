@@ -84,6 +84,9 @@ struct fo_vm {
 	bool starting;
 	/* local, coordinator: a decision about it was sent and not delivered yet */
 	bool proposed;
+	/* announced by a host other than the one it ran on since its host last
+	 * announced it: a second such sighting is an error (it runs twice) */
+	bool seen_elsewhere;
 	/* local, coordinator: where it was proposed (counts there in the next plan) */
 	char proposed_host[VMHA_NAME_SIZE];
 	/* it stopped on the live host last_host (its announcement no longer lists it) */

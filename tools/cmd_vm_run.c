@@ -285,6 +285,26 @@ int vmha_cmd_vm_virt_on(const char *host, const char *self, struct vmha_virt **v
  * Whether vmhad starts VM name itself: its failover table has it running
  * nowhere with the desired state started (a start by hand could race it).
  */
+/*
+ * Whether the registry itself (read now) still wants name started: vmhad's
+ * table may not have read an operator's 'vmha vm stop' yet, and its
+ * coordinator waits for a registry read that began after the stop before
+ * it restarts anything, so a stop recorded here is what counts.
+ */
+static bool registry_says_started(struct vmha_registry *reg, const char *name)
+{
+	struct vmha_registry_vm *vm = NULL;
+	char *err = NULL;
+	bool started = true;
+
+	if (vmha_registry_load(reg, name, &vm, &err) == 0) {
+		started = vmha_registry_vm_desired(vm) == VMHA_DESIRED_STARTED;
+	}
+	vmha_registry_vm_free(vm);
+	free(err);
+	return started;
+}
+
 static bool vmhad_starts_it(json_object *status, const char *name)
 {
 	json_object *fo = NULL;
@@ -350,7 +370,7 @@ int vmha_cmd_vm_start(struct vmha_registry *reg, const char *name, const struct 
 		rc = VMHA_EXIT_NO;
 		goto out;
 	}
-	if (vmhad_starts_it(status, name)) {
+	if (vmhad_starts_it(status, name) && registry_says_started(reg, name)) {
 		fprintf(stderr,
 		        "vmha vm start: refused: '%s' runs nowhere and its desired state is "
 		        "started: vmhad starts it ('vmha vm stop %s' first to start it by hand)\n",

@@ -254,16 +254,17 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	if (m->progress_fn != NULL) {
 		m->progress_fn(&m->last, m->progress_opaque);
 	}
-	if (!(vmha_migspec_flags(m->spec) & VIR_MIGRATE_POSTCOPY) || *postcopy_started ||
-	    iteration < 1) {
+	if (!(vmha_migspec_flags(m->spec) & VIR_MIGRATE_POSTCOPY) || *postcopy_started) {
 		goto out;
 	}
-	after_n = vmha_migspec_postcopy_after(m->spec) > 0 &&
+	/* the iteration rules wait for the first pass; the deadline does not (a
+	 * slow first pass, e.g. after slow pre-checks, would end in an abort) */
+	after_n = iteration >= 1 && vmha_migspec_postcopy_after(m->spec) > 0 &&
 	          iteration >= vmha_migspec_postcopy_after(m->spec);
 	eta_late =
 	        rate_bps > 0 &&
 	        vmha_clock_now_ms() + vmha_migration_eta_ms(remaining_bytes, rate_bps) > abort_ms;
-	if (after_n || vmha_migspec_postcopy_after_first(m->spec) || eta_late) {
+	if (after_n || (iteration >= 1 && vmha_migspec_postcopy_after_first(m->spec)) || eta_late) {
 		vmha_notice("switching the migration of '%s' to post-copy (%s)", m->name,
 		            eta_late ? "would miss the deadline" : "iterations");
 		if (vmha_virt_domain_start_postcopy(m->dom, deadline_ms) == 0) {

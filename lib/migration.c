@@ -46,6 +46,11 @@ struct vmha_migration {
 	void *progress_opaque;
 	volatile sig_atomic_t *cancel;
 	struct vmha_migration_progress last;
+	/* the most left in the current pass, and in the one before */
+	uint64_t first_iteration;
+	uint64_t pass_iteration;
+	uint64_t pass_peak_bytes;
+	uint64_t prev_pass_peak_bytes;
 	char reason[1024];
 };
 
@@ -209,6 +214,43 @@ uint64_t vmha_migration_eta_ms(uint64_t remaining_bytes, uint64_t rate_bps)
 	return remaining_bytes * 1000 / rate_bps;
 }
 
+bool vmha_migration_would_miss(uint64_t now_ms, uint64_t abort_ms, uint64_t pass_bytes,
+                               uint64_t rate_bps, uint64_t slack_ms)
+{
+	uint64_t eta_ms = vmha_migration_eta_ms(pass_bytes, rate_bps);
+
+	if (rate_bps == 0) {
+		return false;
+	}
+	return eta_ms >= abort_ms || now_ms + eta_ms + slack_ms > abort_ms;
+}
+
+/* Track the most left per pass (see vmha_migration_would_miss()). */
+static uint64_t pass_bytes(struct vmha_migration *m, uint64_t iteration, uint64_t remaining)
+{
+	if (m->first_iteration == UINT64_MAX) {
+		m->first_iteration = iteration;
+		m->pass_iteration = iteration;
+	}
+	if (iteration != m->pass_iteration) {
+		/* the first pass's peak is the whole memory, not what a pass resends */
+		m->prev_pass_peak_bytes =
+		        m->pass_iteration == m->first_iteration ? 0 : m->pass_peak_bytes;
+		m->pass_peak_bytes = 0;
+		m->pass_iteration = iteration;
+	}
+	if (remaining > m->pass_peak_bytes) {
+		m->pass_peak_bytes = remaining;
+	}
+	/* the first pass sends everything once: what is left of it is the estimate
+	 * (libvirt counts it as iteration 0 or 1, depending on the version) */
+	if (iteration == m->first_iteration) {
+		return remaining;
+	}
+	return m->pass_peak_bytes > m->prev_pass_peak_bytes ? m->pass_peak_bytes
+	                                                    : m->prev_pass_peak_bytes;
+}
+
 /* One poll while the job runs: progress, downtime, post-copy. */
 static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t deadline_ms,
                           bool *downtime_set, bool *postcopy_started)
@@ -261,9 +303,10 @@ static void poll_progress(struct vmha_migration *m, uint64_t abort_ms, uint64_t 
 	 * slow first pass, e.g. after slow pre-checks, would end in an abort) */
 	after_n = iteration >= 1 && vmha_migspec_postcopy_after(m->spec) > 0 &&
 	          iteration >= vmha_migspec_postcopy_after(m->spec);
-	eta_late =
-	        rate_bps > 0 &&
-	        vmha_clock_now_ms() + vmha_migration_eta_ms(remaining_bytes, rate_bps) > abort_ms;
+	/* slack: two polls and the switch itself */
+	eta_late = vmha_migration_would_miss(vmha_clock_now_ms(), abort_ms,
+	                                     pass_bytes(m, iteration, remaining_bytes), rate_bps,
+	                                     2 * m->poll_ms + 1000);
 	if (after_n || (iteration >= 1 && vmha_migspec_postcopy_after_first(m->spec)) || eta_late) {
 		vmha_notice("switching the migration of '%s' to post-copy (%s)", m->name,
 		            eta_late ? "would miss the deadline" : "iterations");
@@ -310,6 +353,10 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 
 	m->reason[0] = '\0';
 	memset(&m->last, 0, sizeof(m->last));
+	m->first_iteration = UINT64_MAX;
+	m->pass_iteration = 0;
+	m->pass_peak_bytes = 0;
+	m->prev_pass_peak_bytes = 0;
 	if (abort_ms > deadline_ms) {
 		abort_ms = deadline_ms;
 	}
@@ -327,8 +374,10 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 		/* the first look comes early: a short migration still shows progress */
 		uint64_t wait_ms = vmha_deadline_in_ms(
 		        polls == 0 && m->poll_ms > FIRST_POLL_MS ? FIRST_POLL_MS : m->poll_ms);
+		/* a migration in post-copy cannot be aborted: it may use the deadline */
+		uint64_t until_ms = postcopy_started ? deadline_ms : abort_ms;
 
-		rc = vmha_virt_job_wait(m->job, wait_ms < abort_ms ? wait_ms : abort_ms);
+		rc = vmha_virt_job_wait(m->job, wait_ms < until_ms ? wait_ms : until_ms);
 		if (rc != -EINPROGRESS) {
 			break;
 		}
@@ -338,7 +387,7 @@ int vmha_migration_run(struct vmha_migration *m, uint64_t abort_ms, uint64_t dea
 			rc = abort_job(m, -ECANCELED, deadline_ms);
 			goto out;
 		}
-		if (vmha_deadline_expired(abort_ms)) {
+		if (vmha_deadline_expired(until_ms)) {
 			vmha_err(
 			        "migration of '%s' to '%s' would outlast its deadline: aborting it",
 			        m->name, m->target);

@@ -164,4 +164,15 @@ bool vmha_migration_progress_postcopy(const struct vmha_migration_progress *p);
  */
 uint64_t vmha_migration_eta_ms(uint64_t remaining_bytes, uint64_t rate_bps);
 
+/**
+ * Whether a pre-copy that still has pass_bytes to send at rate_bps would end
+ * after abort_ms, counting slack_ms for the switch to post-copy and the polls
+ * in between (pure). pass_bytes is the largest amount left in the current or
+ * the previous pass: inside a pass the amount left falls towards 0 before the
+ * next pass finds the pages dirtied meanwhile, so the current value alone
+ * would often look early enough. A rate of 0 (not measured yet) says no.
+ */
+bool vmha_migration_would_miss(uint64_t now_ms, uint64_t abort_ms, uint64_t pass_bytes,
+                               uint64_t rate_bps, uint64_t slack_ms);
+
 #endif /* VMHA_MIGRATION_H */

@@ -264,6 +264,22 @@ static void test_eta(void **state)
 	assert_true(vmha_migration_eta_ms(UINT64_MAX, 1) > 0);
 }
 
+static void test_would_miss(void **state)
+{
+	(void)state;
+	/* 64 MiB at 8 MiB/s: 8 s, plus 3 s of slack, against an abort at 20 s */
+	assert_false(vmha_migration_would_miss(8000, 20000, 64 << 20, 8 << 20, 3000));
+	assert_false(vmha_migration_would_miss(9000, 20000, 64 << 20, 8 << 20, 3000));
+	assert_true(vmha_migration_would_miss(9001, 20000, 64 << 20, 8 << 20, 3000));
+	/* the slack counts: without it 11.9 s is early enough */
+	assert_false(vmha_migration_would_miss(11900, 20000, 64 << 20, 8 << 20, 0));
+	assert_true(vmha_migration_would_miss(11900, 20000, 64 << 20, 8 << 20, 3000));
+	/* no rate measured yet: no decision */
+	assert_false(vmha_migration_would_miss(19999, 20000, 64 << 20, 0, 3000));
+	/* an ETA beyond any clock: late */
+	assert_true(vmha_migration_would_miss(0, 20000, UINT64_MAX, 1, 0));
+}
+
 static void test_progress_starts_empty(void **state)
 {
 	struct fixture *fx = *state;
@@ -324,6 +340,7 @@ int main(void)
 	        cmocka_unit_test(test_precheck_unreachable),
 	        cmocka_unit_test(test_run_failure_has_reason),
 	        cmocka_unit_test(test_eta),
+	        cmocka_unit_test(test_would_miss),
 	        cmocka_unit_test(test_progress_starts_empty),
 	        cmocka_unit_test(test_verify_arrival),
 	};

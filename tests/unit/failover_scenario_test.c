@@ -639,26 +639,6 @@ static void run_line(struct replay *r, char *line)
 	drain(r);
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-	size_t n;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	buf = malloc(1 << 20);
-	if (buf != NULL) {
-		n = fread(buf, 1, (1 << 20) - 1, f);
-		len = n;
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
 static void run_case(void **state)
 {
 	const struct cases_list_case *c = *state;
@@ -666,8 +646,6 @@ static void run_case(void **state)
 	char path[600], expected_path[600], actual_path[600];
 	char line[2048];
 	FILE *in = NULL;
-	char *expected = NULL;
-	const char *regen = getenv("VMHA_REGENERATE");
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -697,36 +675,8 @@ static void run_case(void **state)
 	for (i = 0; i < r.n_obs; i++) {
 		vmha_failover_free(r.fo[i]);
 	}
-	if (regen != NULL && strcmp(regen, "1") == 0) {
-		FILE *out = fopen(expected_path, "we");
-
-		assert_non_null(out);
-		fputs(r.log_buf, out);
-		fclose(out);
-	}
-	expected = read_all(expected_path);
-	if (expected == NULL || strcmp(expected, r.log_buf) != 0) {
-		FILE *out = NULL;
-		char cmd[1400];
-
-		snprintf(actual_path, sizeof(actual_path), "%s.actual", c->name);
-		out = fopen(actual_path, "we");
-		if (out != NULL) {
-			fputs(r.log_buf, out);
-			fclose(out);
-			snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /'",
-			         expected_path, actual_path);
-			if (system(cmd) < 0) {
-				perror("diff");
-			}
-		}
-		free(expected);
-		free(r.log_buf);
-		fail_msg("case '%s': the action log differs from '%s' (VMHA_REGENERATE=1 "
-		         "rewrites it)",
-		         c->name, expected_path);
-	}
-	free(expected);
+	snprintf(actual_path, sizeof(actual_path), "%s.actual", c->name);
+	cases_list_expect(c->name, expected_path, actual_path, r.log_buf);
 	free(r.log_buf);
 }
 

@@ -22,36 +22,13 @@
 #include <cmocka.h>
 
 #include "deadline.h"
+#include "cases_list.h"
 #include "fence_config.h"
 #include "log.h"
 
 #define DATA_DIR   VMHA_TOP_SRCDIR "/tests/unit/fence_config"
 #define TEST_AGENT VMHA_TOP_SRCDIR "/tests/integration/fence_vmhatest"
 
-struct fcase {
-	char name[128];
-	char description[256];
-};
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = NULL;
-	int c;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	m = open_memstream(&text, &len);
-	while ((c = fgetc(f)) != EOF) {
-		fputc(c, m);
-	}
-	fclose(m);
-	fclose(f);
-	return text;
-}
 
 /* Replace every from by to in text (returns a new string, frees text). */
 static char *replace(char *text, const char *from, const char *to)
@@ -76,7 +53,7 @@ static char *replace(char *text, const char *from, const char *to)
 static char *run_case(const char *name)
 {
 	struct vmha_fence_config *cfg = NULL;
-	char path[512];
+	char path[1100];
 	char err[1024] = "";
 	char *conf = NULL;
 	char *out = NULL;
@@ -88,7 +65,7 @@ static char *run_case(const char *name)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s.conf", DATA_DIR, name);
-	conf = read_file(path);
+	conf = cases_list_read_file(path);
 	assert_non_null(conf);
 	conf = replace(conf, "@TESTAGENT@", TEST_AGENT);
 	m = open_memstream(&out, &len);
@@ -140,39 +117,14 @@ done:
 
 static void test_case(void **state)
 {
-	const struct fcase *c = *state;
-	char expected_path[512];
-	char actual_path[512];
-	char cmd[1200];
+	const struct cases_list_case *c = *state;
+	char expected_path[1024];
+	char actual_path[1024];
 	char *actual = run_case(c->name);
-	char *expected = NULL;
-	FILE *f = NULL;
 
 	snprintf(expected_path, sizeof(expected_path), "%s/%s.expected", DATA_DIR, c->name);
-	if (getenv("VMHA_REGENERATE") != NULL && strcmp(getenv("VMHA_REGENERATE"), "1") == 0) {
-		f = fopen(expected_path, "we");
-		assert_non_null(f);
-		fputs(actual, f);
-		fclose(f);
-	}
-	expected = read_file(expected_path);
-	if (expected == NULL || strcmp(expected, actual) != 0) {
-		snprintf(actual_path, sizeof(actual_path), "fence_config-%s.actual", c->name);
-		f = fopen(actual_path, "we");
-		assert_non_null(f);
-		fputs(actual, f);
-		fclose(f);
-		snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /'", expected_path,
-		         actual_path);
-		if (system(cmd) < 0) {
-			/* the diff is only a help */
-		}
-		print_error("case '%s' (%s) differs from %s\n", c->name, c->description,
-		            expected_path);
-	}
-	assert_non_null(expected);
-	assert_string_equal(expected, actual);
-	free(expected);
+	snprintf(actual_path, sizeof(actual_path), "fence_config-%s.actual", c->name);
+	cases_list_expect(c->name, expected_path, actual_path, actual);
 	free(actual);
 }
 
@@ -233,43 +185,14 @@ static void test_file_errors(void **state)
 
 int main(void)
 {
-	struct CMUnitTest *tests = NULL;
-	struct fcase *cases = NULL;
-	size_t n = 0;
-	char line[512];
-	FILE *list = NULL;
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_file_errors),
+	};
 	int rc;
 
 	vmha_log_init("fence_config_test", 0);
-	list = fopen(DATA_DIR "/cases.list", "re");
-	if (list == NULL) {
-		fprintf(stderr, "cannot open %s/cases.list\n", DATA_DIR);
-		return 1;
-	}
-	tests = calloc(200, sizeof(*tests));
-	cases = calloc(200, sizeof(*cases));
-	while (fgets(line, sizeof(line), list) != NULL && n < 199) {
-		char *sp;
-		line[strcspn(line, "\n")] = '\0';
-		if (line[0] == '#' || line[0] == '\0') {
-			continue;
-		}
-		sp = strchr(line, ' ');
-		if (sp != NULL) {
-			*sp = '\0';
-			snprintf(cases[n].description, sizeof(cases[n].description), "%.250s",
-			         sp + 1);
-		}
-		snprintf(cases[n].name, sizeof(cases[n].name), "%.120s", line);
-		tests[n] = (struct CMUnitTest){
-		        .name = cases[n].name, .test_func = test_case, .initial_state = &cases[n]};
-		n++;
-	}
-	fclose(list);
-	tests[n++] = (struct CMUnitTest){.name = "file_errors", .test_func = test_file_errors};
-	rc = _cmocka_run_group_tests("fence_config", tests, n, NULL, NULL);
-	free(tests);
-	free(cases);
+	rc = cases_list_run_with("fence_config", DATA_DIR "/cases.list", test_case, tests,
+	                         sizeof(tests) / sizeof(tests[0]));
 	vmha_log_fini();
 	return rc;
 }

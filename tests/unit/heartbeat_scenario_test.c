@@ -585,37 +585,6 @@ static void run_line(struct replay *r, char *line)
 	}
 }
 
-static char *read_all(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0;
-	size_t cap = 0;
-	size_t n;
-
-	if (f == NULL) {
-		return NULL;
-	}
-	do {
-		if (cap - len < 4096) {
-			char *p = realloc(buf, cap + 8192);
-
-			if (p == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = p;
-			cap += 8192;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void run_case(void **state)
 {
 	const struct cases_list_case *c = *state;
@@ -623,7 +592,6 @@ static void run_case(void **state)
 	char path[1024], expected_path[1024], actual_path[1024];
 	char line[2048];
 	FILE *in = NULL;
-	char *expected = NULL;
 	size_t i;
 
 	memset(&r, 0, sizeof(r));
@@ -657,36 +625,8 @@ static void run_case(void **state)
 	for (i = 0; i < r.n_obs; i++) {
 		vmha_view_free(r.views[i]);
 	}
-	if (getenv("VMHA_REGENERATE") != NULL && strcmp(getenv("VMHA_REGENERATE"), "1") == 0) {
-		FILE *out = fopen(expected_path, "we");
-
-		assert_non_null(out);
-		fputs(r.log_buf, out);
-		fclose(out);
-	}
-	expected = read_all(expected_path);
-	if (expected == NULL || strcmp(expected, r.log_buf) != 0) {
-		FILE *out = NULL;
-		char cmd[2200];
-
-		snprintf(actual_path, sizeof(actual_path), "%s.actual", c->name);
-		out = fopen(actual_path, "we");
-		if (out != NULL) {
-			fputs(r.log_buf, out);
-			fclose(out);
-			snprintf(cmd, sizeof(cmd), "diff -u '%s' '%s' | sed 's/^/# /'",
-			         expected_path, actual_path);
-			if (system(cmd) < 0) {
-				perror("diff");
-			}
-		}
-		free(expected);
-		free(r.log_buf);
-		fail_msg("case '%s': the event log differs from '%s' (VMHA_REGENERATE=1 rewrites "
-		         "it)",
-		         c->name, expected_path);
-	}
-	free(expected);
+	snprintf(actual_path, sizeof(actual_path), "%s.actual", c->name);
+	cases_list_expect(c->name, expected_path, actual_path, r.log_buf);
 	free(r.log_buf);
 }
 

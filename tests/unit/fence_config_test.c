@@ -29,7 +29,6 @@
 #define DATA_DIR   VMHA_TOP_SRCDIR "/tests/unit/fence_config"
 #define TEST_AGENT VMHA_TOP_SRCDIR "/tests/integration/fence_vmhatest"
 
-
 /* Replace every from by to in text (returns a new string, frees text). */
 static char *replace(char *text, const char *from, const char *to)
 {

@@ -21,38 +21,9 @@
 #include "deadline.h"
 #include "migration.h"
 #include "virt.h"
+#include "virt_fixture.h"
 
-#define TIMEOUT_MS 10000
-
-/* A target node: pools, networks and domains as XML fragments. */
-static char *target_uri(const char *body)
-{
-	char path[] = "/tmp/vmha-migration-test.XXXXXX";
-	char *uri = NULL;
-	FILE *f;
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fprintf(f,
-	        "<node>\n"
-	        "  <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads>"
-	        "<active>4</active><mhz>2000</mhz><model>i686</model></cpu>\n"
-	        "  <memory>67108864</memory>\n"
-	        "%s"
-	        "</node>\n",
-	        body);
-	fclose(f);
-	assert_true(asprintf(&uri, "test://%s", path) > 0);
-	return uri;
-}
-
-static void target_done(char *uri)
-{
-	unlink(uri + strlen("test://"));
-	free(uri);
-}
+#define TIMEOUT_MS VIRT_FIXTURE_TIMEOUT_MS
 
 static const char net_default[] = "  <network><name>default</name><bridge name='virbr0'/>"
                                   "<forward/><ip address='192.168.122.1' netmask='255.255.255.0'>"
@@ -68,39 +39,10 @@ static const char pool_without_disk[] = "  <pool type='dir'><name>guest</name>"
                                         "<volume type='file'><name>other.img</name>"
                                         "<capacity unit='MiB'>8</capacity></volume></pool>\n";
 
-struct fixture {
-	struct vmha_virt *src;
-	struct vmha_virt_domain *dom;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	assert_int_equal(
-	        vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(TIMEOUT_MS), &fx->src), 0);
-	assert_int_equal(vmha_virt_domain_lookup(fx->src, NULL, "test",
-	                                         vmha_deadline_in_ms(TIMEOUT_MS), &fx->dom),
-	                 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	vmha_virt_domain_free(fx->dom);
-	vmha_virt_free(fx->src);
-	free(fx);
-	return 0;
-}
-
 /* Run the pre-checks of domain "test" against a target node body. */
-static int precheck(struct fixture *fx, const char *body, char *reason, size_t reason_len)
+static int precheck(struct virt_fixture *fx, const char *body, char *reason, size_t reason_len)
 {
-	char *uri = target_uri(body);
+	char *uri = virt_fixture_node_uri(body);
 	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", uri);
 	int rc;
 
@@ -108,13 +50,13 @@ static int precheck(struct fixture *fx, const char *body, char *reason, size_t r
 	rc = vmha_migration_precheck(m, vmha_deadline_in_ms(TIMEOUT_MS));
 	snprintf(reason, reason_len, "%s", vmha_migration_reason(m));
 	vmha_migration_free(m);
-	target_done(uri);
+	virt_fixture_node_done(uri);
 	return rc;
 }
 
 static void test_disk_check(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	char *uri = NULL;
 	char body[1024];
 	char pool[64];
@@ -123,7 +65,7 @@ static void test_disk_check(void **state)
 
 	(void)fx;
 	snprintf(body, sizeof(body), "%s", pool_with_disk);
-	uri = target_uri(body);
+	uri = virt_fixture_node_uri(body);
 	assert_int_equal(vmha_virt_open(uri, 0, vmha_deadline_in_ms(TIMEOUT_MS), &v), 0);
 	assert_int_equal(vmha_virt_disk_check(v, "/guest/diskimage1",
 	                                      vmha_deadline_in_ms(TIMEOUT_MS), &found, pool,
@@ -153,7 +95,7 @@ static void test_disk_check(void **state)
 	                                      &found, NULL, 0),
 	                 -ETIMEDOUT);
 	vmha_virt_free(v);
-	target_done(uri);
+	virt_fixture_node_done(uri);
 }
 
 static void test_precheck_passes(void **state)
@@ -209,7 +151,7 @@ static void test_precheck_already_active(void **state)
 
 static void test_precheck_unreachable(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	struct vmha_migration *m =
 	        vmha_migration_new(fx->dom, "host9", "test:///nonexistent/target.xml");
 
@@ -222,7 +164,7 @@ static void test_precheck_unreachable(void **state)
 
 static void test_run_failure_has_reason(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", "test:///default");
 	virTypedParameterPtr params = NULL;
 	int nparams = 0;
@@ -282,7 +224,7 @@ static void test_would_miss(void **state)
 
 static void test_progress_starts_empty(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", "test:///default");
 	const struct vmha_migration_progress *p;
 
@@ -303,8 +245,8 @@ static void test_progress_starts_empty(void **state)
 /* After a run: the domain must be found running on the target. */
 static void test_verify_arrival(void **state)
 {
-	struct fixture *fx = *state;
-	char *uri = target_uri("");
+	struct virt_fixture *fx = *state;
+	char *uri = virt_fixture_node_uri("");
 	struct vmha_migration *m = vmha_migration_new(fx->dom, "host2", uri);
 	struct vmha_migration *here = NULL;
 
@@ -313,7 +255,7 @@ static void test_verify_arrival(void **state)
 	assert_int_equal(vmha_migration_verify_arrival(m, vmha_deadline_in_ms(TIMEOUT_MS)), -ESRCH);
 	assert_non_null(strstr(vmha_migration_reason(m), "did not arrive on 'host2'"));
 	vmha_migration_free(m);
-	target_done(uri);
+	virt_fixture_node_done(uri);
 	/* the shared default driver, where 'test' runs: it is there */
 	here = vmha_migration_new(fx->dom, "host3", "test:///default");
 	assert_non_null(here);
@@ -345,5 +287,5 @@ int main(void)
 	        cmocka_unit_test(test_verify_arrival),
 	};
 
-	return cmocka_run_group_tests_name("migration", tests, setup, teardown);
+	return cmocka_run_group_tests_name("migration", tests, virt_fixture_setup, virt_fixture_teardown);
 }

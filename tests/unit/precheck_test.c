@@ -28,8 +28,9 @@
 #include "precheck.h"
 #include "uri.h"
 #include "virt.h"
+#include "virt_fixture.h"
 
-#define TIMEOUT_MS 10000
+#define TIMEOUT_MS VIRT_FIXTURE_TIMEOUT_MS
 
 /* One comparison: source and target facts, the check expected to fail
  * (NULL: none) and words its reason must hold. */
@@ -301,39 +302,10 @@ static void test_config(void **state)
 	}
 }
 
-struct fixture {
-	struct vmha_virt *src;
-	struct vmha_virt_domain *dom;
-};
-
-static int setup(void **state)
-{
-	struct fixture *fx = calloc(1, sizeof(*fx));
-
-	assert_non_null(fx);
-	assert_int_equal(
-	        vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(TIMEOUT_MS), &fx->src), 0);
-	assert_int_equal(vmha_virt_domain_lookup(fx->src, NULL, "test",
-	                                         vmha_deadline_in_ms(TIMEOUT_MS), &fx->dom),
-	                 0);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *fx = *state;
-
-	vmha_virt_domain_free(fx->dom);
-	vmha_virt_free(fx->src);
-	free(fx);
-	return 0;
-}
-
 /* A whole run: a malformed URI stops at 'uri', before any connection. */
 static void test_run_bad_uri(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	struct vmha_migspec *s = vmha_migspec_new("test://:/default");
 	struct vmha_precheck *pc = NULL;
 
@@ -356,7 +328,7 @@ static void test_run_bad_uri(void **state)
  * a URI that reaches the source itself meets first). */
 static void test_run_costs(void **state)
 {
-	struct fixture *fx = *state;
+	struct virt_fixture *fx = *state;
 	struct vmha_migspec *s = vmha_migspec_new("test:///default");
 	struct vmha_precheck *pc = NULL;
 	struct vmha_virt *dv = NULL;
@@ -445,8 +417,8 @@ int main(void)
 	        cmocka_unit_test(test_port),
 	        cmocka_unit_test(test_config),
 	        cmocka_unit_test(test_migspec),
-	        cmocka_unit_test_setup_teardown(test_run_bad_uri, setup, teardown),
-	        cmocka_unit_test_setup_teardown(test_run_costs, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_run_bad_uri, virt_fixture_setup, virt_fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_run_costs, virt_fixture_setup, virt_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("precheck", tests, NULL, NULL);

@@ -24,8 +24,9 @@
 #include "sha256.h"
 #include "storage_copy.h"
 #include "virt.h"
+#include "virt_fixture.h"
 
-#define TIMEOUT_MS 10000
+#define TIMEOUT_MS VIRT_FIXTURE_TIMEOUT_MS
 #define MIB        (1024ULL * 1024ULL)
 
 /* ---- SHA-256: FIPS 180-4 examples and a million 'a' ---- */
@@ -103,34 +104,6 @@ static void test_sha256_chunks(void **state)
 
 /* ---- storage copy on the test driver ---- */
 
-/* A target node with a pool body (or none). */
-static char *target_uri(const char *pools)
-{
-	char path[] = "/tmp/vmha-storage-copy-test.XXXXXX";
-	char *uri = NULL;
-	FILE *f;
-	int fd = mkstemp(path);
-
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
-	fprintf(f,
-	        "<node>\n"
-	        "  <cpu><nodes>1</nodes><sockets>1</sockets><cores>4</cores><threads>1</threads>"
-	        "<active>4</active><mhz>2000</mhz><model>i686</model></cpu>\n"
-	        "  <memory>67108864</memory>\n%s</node>\n",
-	        pools);
-	fclose(f);
-	assert_true(asprintf(&uri, "test://%s", path) > 0);
-	return uri;
-}
-
-static void target_done(char *uri)
-{
-	unlink(uri + strlen("test://"));
-	free(uri);
-}
-
 /* A target pool "images" at /default-pool (the test driver's pools hold
  * 100 GiB) with the volumes of body. */
 static char *target_with_pool(const char *volumes)
@@ -141,7 +114,7 @@ static char *target_with_pool(const char *volumes)
 	         "  <pool type='dir'><name>images</name><uuid>35bb2ad9-388a-cdfe-461a-b8907f6e5301"
 	         "</uuid><target><path>/default-pool</path></target>%s</pool>\n",
 	         volumes);
-	return target_uri(body);
+	return virt_fixture_node_uri(body);
 }
 
 struct fixture {
@@ -198,7 +171,7 @@ static void fixture_close(struct fixture *f)
 	vmha_storage_copy_free(f->sc);
 	vmha_virt_free(f->dst);
 	vmha_virt_free(f->src);
-	target_done(f->dst_uri);
+	virt_fixture_node_done(f->dst_uri);
 	virConnectClose(f->raw);
 }
 
@@ -283,7 +256,7 @@ static void test_no_target_pool(void **state)
 	uint64_t d = vmha_deadline_in_ms(TIMEOUT_MS);
 
 	(void)state;
-	fixture_open(&f, target_uri(""));
+	fixture_open(&f, virt_fixture_node_uri(""));
 	source_volume(&f, "n.img", 16, "raw");
 	assert_int_equal(vmha_storage_copy_add_disk(f.sc, "/default-pool/n.img", "vda", d),
 	                 -EINVAL);

@@ -287,5 +287,6 @@ int main(void)
 	        cmocka_unit_test(test_verify_arrival),
 	};
 
-	return cmocka_run_group_tests_name("migration", tests, virt_fixture_setup, virt_fixture_teardown);
+	return cmocka_run_group_tests_name("migration", tests, virt_fixture_setup,
+	                                   virt_fixture_teardown);
 }

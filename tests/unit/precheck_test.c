@@ -417,8 +417,10 @@ int main(void)
 	        cmocka_unit_test(test_port),
 	        cmocka_unit_test(test_config),
 	        cmocka_unit_test(test_migspec),
-	        cmocka_unit_test_setup_teardown(test_run_bad_uri, virt_fixture_setup, virt_fixture_teardown),
-	        cmocka_unit_test_setup_teardown(test_run_costs, virt_fixture_setup, virt_fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_run_bad_uri, virt_fixture_setup,
+	                                        virt_fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_run_costs, virt_fixture_setup,
+	                                        virt_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests_name("precheck", tests, NULL, NULL);

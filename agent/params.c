@@ -2,69 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include <libvirt/libvirt.h>
 
 #include "params.h"
-#include "util.h"
-
-/* Parsed parameters (plain values; strings are owned, NULL when unset). */
-struct vmha_params {
-	char *config;
-	char *hypervisor;
-	bool force_stop;
-	char *migration_transport;
-	char *migration_user;
-	uint64_t migration_downtime_ms;
-	uint64_t migration_speed_mibs;
-	char *migration_network_suffix;
-	char *migrateuri;
-	char *migrate_options;
-	uint64_t migrateport; /* 0: unset (a random high port when needed) */
-	char *remoteuri;
-	char *monitor_scripts;
-	bool autoset_utilization_cpu;
-	bool autoset_utilization_host_memory;
-	bool autoset_utilization_hv_memory;
-	bool unset_utilization_cpu;
-	bool unset_utilization_host_memory;
-	bool unset_utilization_hv_memory;
-	bool save_config_on_stop;
-	bool sync_config_on_stop;
-	char *snapshot;
-	char *backingfile;
-	bool stateless;
-	char *copyindirs;
-	char *shutdown_mode;
-	bool start_resources;
-	/* vmha's own */
-	uint64_t shutdown_timeout_share; /* percent of the stop timeout for graceful shutdown */
-	bool migration_postcopy;
-	uint64_t migration_postcopy_after; /* precopy iterations, 0: only on ETA */
-	bool migration_auto_converge;
-	char *migration_compression;
-	uint64_t migration_parallel_connections;
-	bool migration_tls;
-	bool migration_precheck;
-	char *copy_storage; /* "", "all" or "inc" */
-	/* from Pacemaker */
-	uint64_t timeout_ms;  /* OCF_RESKEY_CRM_meta_timeout, default 90000 */
-	uint64_t interval_ms; /* OCF_RESKEY_CRM_meta_interval (0: probe for monitor) */
-	char *migrate_target;
-	char *migrate_source;
-	char *instance; /* OCF_RESOURCE_INSTANCE */
-	char *rsctmp;   /* HA_RSCTMP, default /run/resource-agents */
-};
-
-struct param_def {
-	struct vmha_param_info info;
-	size_t offset;
-};
+#include "params_int.h"
 
 #define S         VMHA_PARAM_STRING
 #define B         VMHA_PARAM_BOOLEAN
@@ -72,7 +15,7 @@ struct param_def {
 #define AT(field) offsetof(struct vmha_params, field)
 
 /* name, type, default, required, unique, reloadable, short, long, field */
-static const struct param_def defs[] = {
+const struct param_def params_defs[] = {
         {{"config", S, NULL, true, true, false, "Domain XML file",
           "Absolute path of the libvirt domain XML that defines this guest. The agent reads the "
           "domain's name and UUID from it and records them under HA_RSCTMP when it starts the "
@@ -234,12 +177,12 @@ static const struct param_def defs[] = {
 
 size_t vmha_params_count(void)
 {
-	return sizeof(defs) / sizeof(defs[0]);
+	return sizeof(params_defs) / sizeof(params_defs[0]);
 }
 
 const struct vmha_param_info *vmha_params_info(size_t i)
 {
-	return i < vmha_params_count() ? &defs[i].info : NULL;
+	return i < vmha_params_count() ? &params_defs[i].info : NULL;
 }
 
 int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t buf_len)
@@ -250,8 +193,8 @@ int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t b
 
 	if (i >= vmha_params_count())
 		return -ERANGE;
-	field = (const char *)p + defs[i].offset;
-	switch (defs[i].info.type) {
+	field = (const char *)p + params_defs[i].offset;
+	switch (params_defs[i].info.type) {
 	case VMHA_PARAM_STRING:
 		s = *(char *const *)field;
 		n = snprintf(buf, buf_len, "%s", s != NULL ? s : "");
@@ -266,25 +209,13 @@ int vmha_params_value(const struct vmha_params *p, size_t i, char *buf, size_t b
 	return n >= 0 && (size_t)n < buf_len ? 0 : -ENOSPC;
 }
 
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
-
-/* Free the strings of p and zero it. */
-static void params_clear(struct vmha_params *p)
+void params_clear(struct vmha_params *p)
 {
 	size_t i;
 
 	for (i = 0; i < vmha_params_count(); i++) {
-		if (defs[i].info.type == VMHA_PARAM_STRING)
-			free(*(char **)((char *)p + defs[i].offset));
+		if (params_defs[i].info.type == VMHA_PARAM_STRING)
+			free(*(char **)((char *)p + params_defs[i].offset));
 	}
 	free(p->migrate_target);
 	free(p->migrate_source);
@@ -520,328 +451,4 @@ const char *vmha_params_instance(const struct vmha_params *p)
 const char *vmha_params_rsctmp(const struct vmha_params *p)
 {
 	return p->rsctmp;
-}
-
-static int dup_env(vmha_params_getenv_fn get, void *opaque, const char *name, char **out)
-{
-	const char *v = get(name, opaque);
-
-	*out = NULL;
-	if (v == NULL || v[0] == '\0')
-		return 0;
-	*out = strdup(v);
-	return *out == NULL ? -ENOMEM : 0;
-}
-
-static int parse_one(struct vmha_params *p, const struct param_def *d, const char *value,
-                     char *reason, size_t reason_len)
-{
-	void *field = (char *)p + d->offset;
-	uint64_t u = 0;
-	bool b = false;
-	int rc = 0;
-
-	switch (d->info.type) {
-	case VMHA_PARAM_STRING:
-		if (value != NULL && value[0] != '\0') {
-			*(char **)field = strdup(value);
-			if (*(char **)field == NULL)
-				rc = -ENOMEM;
-		}
-		break;
-	case VMHA_PARAM_BOOLEAN:
-		if (value == NULL || value[0] == '\0')
-			break;
-		rc = vmha_util_parse_bool(value, &b);
-		if (rc < 0) {
-			set_reason(reason, reason_len,
-			           "parameter '%s' must be a boolean (yes/no, true/false, 1/0), "
-			           "not '%s'",
-			           d->info.name, value);
-			break;
-		}
-		*(bool *)field = b;
-		break;
-	case VMHA_PARAM_INTEGER:
-		if (value == NULL || value[0] == '\0')
-			break;
-		rc = vmha_util_parse_u64(value, &u);
-		if (rc < 0) {
-			set_reason(
-			        reason, reason_len,
-			        "parameter '%s' must be a non-negative decimal integer, not '%s'",
-			        d->info.name, value);
-			rc = -EINVAL;
-			break;
-		}
-		*(uint64_t *)field = u;
-		break;
-	}
-	return rc;
-}
-
-int vmha_params_shutdown_flags(const char *mode, unsigned int *flags, char *reason,
-                               size_t reason_len)
-{
-	static const struct {
-		const char *name;
-		unsigned int flag;
-	} modes[] = {
-	        {"acpi", VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN},
-	        {"agent", VIR_DOMAIN_SHUTDOWN_GUEST_AGENT},
-	        {"initctl", VIR_DOMAIN_SHUTDOWN_INITCTL},
-	        {"signal", VIR_DOMAIN_SHUTDOWN_SIGNAL},
-	        {"paravirt", VIR_DOMAIN_SHUTDOWN_PARAVIRT},
-	};
-	const char *s = mode;
-	int rc = 0;
-
-	*flags = 0;
-	while (s != NULL && *s != '\0') {
-		size_t len = strcspn(s, ",");
-		size_t i;
-		bool found = false;
-
-		for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-			if (strlen(modes[i].name) == len && strncmp(modes[i].name, s, len) == 0) {
-				*flags |= modes[i].flag;
-				found = true;
-			}
-		}
-		if (!found) {
-			set_reason(reason, reason_len,
-			           "parameter 'shutdown_mode': unknown mode '%.*s' (known: acpi, "
-			           "agent, initctl, signal, paravirt)",
-			           (int)len, s);
-			rc = -EINVAL;
-			goto out;
-		}
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-out:
-	return rc;
-}
-
-int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *opaque, char *reason,
-                      size_t reason_len)
-{
-	char name[128];
-	const char *v;
-	size_t i;
-	int rc = 0;
-
-	params_clear(p);
-	/* defaults first, then the environment */
-	for (i = 0; i < vmha_params_count() && rc == 0; i++) {
-		if (defs[i].info.default_value != NULL)
-			rc = parse_one(p, &defs[i], defs[i].info.default_value, NULL, 0);
-	}
-	for (i = 0; i < vmha_params_count() && rc == 0; i++) {
-		snprintf(name, sizeof(name), "OCF_RESKEY_%s", defs[i].info.name);
-		v = get(name, opaque);
-		if (v == NULL || v[0] == '\0')
-			continue;
-		if (defs[i].info.type == VMHA_PARAM_STRING) {
-			free(*(char **)((char *)p + defs[i].offset));
-			*(char **)((char *)p + defs[i].offset) = NULL;
-		}
-		rc = parse_one(p, &defs[i], v, reason, reason_len);
-	}
-	if (rc < 0)
-		goto out;
-	p->timeout_ms = 90000;
-	v = get("OCF_RESKEY_CRM_meta_timeout", opaque);
-	if (v != NULL && v[0] != '\0') {
-		if (vmha_util_parse_u64(v, &p->timeout_ms) < 0 || p->timeout_ms == 0) {
-			set_reason(reason, reason_len,
-			           "OCF_RESKEY_CRM_meta_timeout must be a positive number of "
-			           "milliseconds, not '%s'",
-			           v);
-			rc = -EINVAL;
-			goto out;
-		}
-	}
-	v = get("OCF_RESKEY_CRM_meta_interval", opaque);
-	if (v != NULL && v[0] != '\0' && vmha_util_parse_u64(v, &p->interval_ms) < 0) {
-		set_reason(
-		        reason, reason_len,
-		        "OCF_RESKEY_CRM_meta_interval must be a number of milliseconds, not '%s'",
-		        v);
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = dup_env(get, opaque, "OCF_RESKEY_CRM_meta_migrate_target", &p->migrate_target);
-	if (rc == 0)
-		rc = dup_env(get, opaque, "OCF_RESKEY_CRM_meta_migrate_source", &p->migrate_source);
-	if (rc == 0)
-		rc = dup_env(get, opaque, "OCF_RESOURCE_INSTANCE", &p->instance);
-	if (rc == 0)
-		rc = dup_env(get, opaque, "HA_RSCTMP", &p->rsctmp);
-	if (rc == 0 && p->rsctmp == NULL) {
-		p->rsctmp = strdup("/run/resource-agents");
-		if (p->rsctmp == NULL)
-			rc = -ENOMEM;
-	}
-out:
-	return rc;
-}
-
-/* Known libvirt URI schemes (driver part, before any +transport). */
-static bool uri_scheme_is_known(const char *uri)
-{
-	static const char *const drivers[] = {
-	        "qemu",         "kvm",      "xen",          "libxl",     "lxc",    "test", "vbox",
-	        "vmwareplayer", "vmwarews", "vmwarefusion", "esx",       "gsx",    "vpx",  "bhyve",
-	        "ch",           "openvz",   "vz",           "parallels", "hyperv", "uml"};
-	size_t len = strcspn(uri, "+:");
-	size_t i;
-
-	if (strncmp(uri + len, "+", 1) != 0 && strncmp(uri + len, "://", 3) != 0 &&
-	    strncmp(uri + len, ":", 1) != 0)
-		return false;
-	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++) {
-		if (strlen(drivers[i]) == len && strncasecmp(drivers[i], uri, len) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* backingfile, stateless and copyindirs together. */
-static int check_copy_on_write(const struct vmha_params *p, char *reason, size_t reason_len)
-{
-	char *copy = NULL;
-	char *save = NULL;
-	char *entry = NULL;
-	int rc = 0;
-
-	if (p->stateless && p->backingfile == NULL) {
-		set_reason(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->copyindirs != NULL && p->backingfile == NULL) {
-		set_reason(reason, reason_len,
-		           "parameter 'copyindirs' needs 'backingfile' (it fills the copy-on-write "
-		           "image created from it)");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->backingfile != NULL && p->backingfile[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile' must be an absolute path, not '%s'",
-		           p->backingfile);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->stateless && p->snapshot != NULL) {
-		set_reason(reason, reason_len,
-		           "parameters 'stateless' and 'snapshot' cannot be used together (a saved "
-		           "state needs the disk it was saved with)");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->copyindirs == NULL)
-		goto out;
-	copy = strdup(p->copyindirs);
-	if (copy == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	for (entry = strtok_r(copy, " \t", &save); entry != NULL;
-	     entry = strtok_r(NULL, " \t", &save)) {
-		if (entry[0] != '/') {
-			set_reason(reason, reason_len,
-			           "parameter 'copyindirs': '%s' is not an absolute path", entry);
-			rc = -EINVAL;
-			goto out;
-		}
-	}
-out:
-	free(copy);
-	return rc;
-}
-
-int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_len)
-{
-	unsigned int flags = 0;
-	int rc = 0;
-
-	if (p->config == NULL) {
-		set_reason(reason, reason_len, "parameter 'config' is required");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->config[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'config' must be an absolute path, not '%s'", p->config);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->hypervisor != NULL && !uri_scheme_is_known(p->hypervisor)) {
-		set_reason(reason, reason_len,
-		           "parameter 'hypervisor': '%s' is not a libvirt URI with a known driver",
-		           p->hypervisor);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->force_stop && p->snapshot != NULL) {
-		set_reason(reason, reason_len,
-		           "parameters 'force_stop' and 'snapshot' cannot be used together");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->snapshot != NULL && p->snapshot[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'snapshot' must be an absolute directory, not '%s'",
-		           p->snapshot);
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = vmha_params_shutdown_flags(p->shutdown_mode, &flags, reason, reason_len);
-	if (rc < 0)
-		goto out;
-	if (p->copy_storage != NULL && strcmp(p->copy_storage, "all") != 0 &&
-	    strcmp(p->copy_storage, "inc") != 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'copy_storage' must be 'all' or 'inc' (or empty), not '%s'",
-		           p->copy_storage);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->shutdown_timeout_share < 1 || p->shutdown_timeout_share > 95) {
-		set_reason(reason, reason_len,
-		           "parameter 'shutdown_timeout_share' must be between 1 and 95 (percent), "
-		           "not %llu",
-		           (unsigned long long)p->shutdown_timeout_share);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->migrateport > 65535) {
-		set_reason(reason, reason_len, "parameter 'migrateport' must be at most 65535");
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->migration_transport != NULL &&
-	    strspn(p->migration_transport, "abcdefghijklmnopqrstuvwxyz0123456789") !=
-	            strlen(p->migration_transport)) {
-		set_reason(reason, reason_len,
-		           "parameter 'migration_transport' must be a transport name such as ssh, "
-		           "tcp or tls, not '%s'",
-		           p->migration_transport);
-		rc = -EINVAL;
-		goto out;
-	}
-	if (p->migration_parallel_connections > 255) {
-		set_reason(reason, reason_len,
-		           "parameter 'migration_parallel_connections' must be at most 255");
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = check_copy_on_write(p, reason, reason_len);
-	if (rc < 0)
-		goto out;
-out:
-	return rc;
 }

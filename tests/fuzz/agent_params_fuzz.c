@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: the resource agent's parameters (agent/params.c), read
+ * libFuzzer target: the resource agent's parameters (agent/params_parse.c), read
  * from an environment-like blob: one NAME=VALUE per line, NAME the full
  * variable name (OCF_RESKEY_config=...). Lines without '=' are ignored.
  *

@@ -1,0 +1,83 @@
+/*
+ * Helpers of the planner's unit tests (plan_test.c, plan_property_test.c):
+ * models from scenario text, lookups by name, a deterministic generator and
+ * random clusters.
+ */
+#ifndef VMHA_TESTS_UNIT_PLAN_TESTLIB_H
+#define VMHA_TESTS_UNIT_PLAN_TESTLIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "planner/model.h"
+
+/** The state of rnd(): a test sets it first, so that its clusters are the same every run. */
+extern uint64_t rng_state;
+
+/**
+ * A small deterministic generator (tests must not depend on libc's rand).
+ * @param n bound
+ * @return a number in [0, n), 0 when n is 0
+ */
+uint32_t rnd(uint32_t n);
+
+/**
+ * A finished model from scenario text; fails the test on bad text.
+ * @param text scenario lines
+ * @return the model (never NULL)
+ */
+struct vmha_model *model_from(const char *text);
+
+/**
+ * The index of host @p name; fails the test when there is none.
+ * @param m model
+ * @param name host name
+ * @return host index
+ */
+size_t host(const struct vmha_model *m, const char *name);
+
+/**
+ * The index of VM @p name; fails the test when there is none.
+ * @param m model
+ * @param name VM name
+ * @return VM index
+ */
+size_t vm(const struct vmha_model *m, const char *name);
+
+/* ---- random clusters ---- */
+
+/** A random cluster as scenario lines. */
+struct text {
+	char lines[128][256];
+	size_t n;
+};
+
+/**
+ * Fill @p t with a random cluster (from rnd()).
+ * @param t receives the lines
+ * @param nh hosts
+ * @param nd dimensions
+ * @param nv VMs
+ * @param small small demands and few constraints
+ */
+void random_cluster(struct text *t, size_t nh, size_t nd, size_t nv, bool small);
+
+/**
+ * The model of @p t, its lines in the order @p perm gives (NULL: as they are).
+ * @param t lines
+ * @param perm permutation of the line indexes, or NULL
+ * @return the model (never NULL)
+ */
+struct vmha_model *model_of(const struct text *t, const size_t *perm);
+
+/**
+ * Whether VMs @p a and @p b share an anti-affinity group.
+ * @param m model
+ * @param a VM index
+ * @param b VM index
+ * @return true when they do
+ */
+bool share_group(const struct vmha_model *m, size_t a, size_t b);
+
+#endif

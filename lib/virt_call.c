@@ -308,19 +308,37 @@ struct vmha_virt_call *vmha_virt_call_on_dom(struct vmha_virt_domain *d, vmha_vi
 }
 
 /* Run a domain call that has no outputs beyond its status. */
+/* Make the call (c may be NULL: no memory), give it its inputs and run it. */
+static int run_made(struct vmha_virt *v, struct vmha_virt_call *c, unsigned int flags,
+                    const char *s1, uint64_t deadline_ms)
+{
+	if (c == NULL || (s1 != NULL && (c->s1 = strdup(s1)) == NULL)) {
+		return -ENOMEM;
+	}
+	c->flags = flags;
+	return vmha_virt_call_run(v, c, deadline_ms);
+}
+
+int vmha_virt_call_conn_run(struct vmha_virt *v, vmha_virt_call_fn fn, unsigned int flags,
+                            const char *s1, uint64_t deadline_ms, struct vmha_virt_call **done)
+{
+	*done = vmha_virt_call_on_conn(v, fn);
+	return run_made(v, *done, flags, s1, deadline_ms);
+}
+
+int vmha_virt_call_dom_run(struct vmha_virt_domain *d, vmha_virt_call_fn fn, unsigned int flags,
+                           const char *s1, uint64_t deadline_ms, struct vmha_virt_call **done)
+{
+	*done = vmha_virt_call_on_dom(d, fn);
+	return run_made(d->v, *done, flags, s1, deadline_ms);
+}
+
 int vmha_virt_call_dom_simple(struct vmha_virt_domain *d, vmha_virt_call_fn fn, unsigned int flags,
                               const char *s1, uint64_t deadline_ms)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_dom(d, fn);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_dom_run(d, fn, flags, s1, deadline_ms, &c);
 
-	if (c == NULL || (s1 != NULL && (c->s1 = strdup(s1)) == NULL)) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	c->flags = flags;
-	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }

@@ -116,4 +116,18 @@ int vmha_virt_call_run(struct vmha_virt *v, struct vmha_virt_call *c, uint64_t d
 int vmha_virt_call_dom_simple(struct vmha_virt_domain *d, vmha_virt_call_fn fn, unsigned int flags,
                               const char *s1, uint64_t deadline_ms);
 
+/**
+ * The shape of every wrapper on a connection: run fn on v's connection with
+ * flags and an optional string input s1 (copied), until deadline_ms.
+ *
+ * @return 0 or -errno; *done is the call either way (NULL only when it could
+ *         not be made): read its outputs, then vmha_virt_call_unref() it
+ */
+int vmha_virt_call_conn_run(struct vmha_virt *v, vmha_virt_call_fn fn, unsigned int flags,
+                            const char *s1, uint64_t deadline_ms, struct vmha_virt_call **done);
+
+/** As vmha_virt_call_conn_run(), on domain d. */
+int vmha_virt_call_dom_run(struct vmha_virt_domain *d, vmha_virt_call_fn fn, unsigned int flags,
+                           const char *s1, uint64_t deadline_ms, struct vmha_virt_call **done);
+
 #endif /* VMHA_VIRT_CALL_H */

@@ -186,20 +186,13 @@ static int fn_get_state(struct vmha_virt_call *c)
 int vmha_virt_domain_get_state(struct vmha_virt_domain *d, uint64_t deadline_ms, int *state,
                                int *reason)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_dom(d, fn_get_state);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_dom_run(d, fn_get_state, 0, NULL, deadline_ms, &c);
 
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	if (rc == 0) {
+		*state = c->out_i1;
+		*reason = c->out_i2;
 	}
-	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0) {
-		goto out;
-	}
-	*state = c->out_i1;
-	*reason = c->out_i2;
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -233,22 +226,14 @@ static int fn_get_xml(struct vmha_virt_call *c)
 int vmha_virt_domain_get_xml(struct vmha_virt_domain *d, unsigned int flags, uint64_t deadline_ms,
                              char **xml)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_dom(d, fn_get_xml);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_dom_run(d, fn_get_xml, flags, NULL, deadline_ms, &c);
 
 	*xml = NULL;
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	if (rc == 0) {
+		*xml = c->out_str;
+		c->out_str = NULL;
 	}
-	c->flags = flags;
-	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0) {
-		goto out;
-	}
-	*xml = c->out_str;
-	c->out_str = NULL;
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -268,20 +253,13 @@ static int fn_get_info(struct vmha_virt_call *c)
 int vmha_virt_domain_get_info(struct vmha_virt_domain *d, uint64_t deadline_ms, unsigned int *vcpus,
                               uint64_t *max_memory_kib)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_dom(d, fn_get_info);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_dom_run(d, fn_get_info, 0, NULL, deadline_ms, &c);
 
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
+	if (rc == 0) {
+		*vcpus = c->out_u2;
+		*max_memory_kib = c->out_u1;
 	}
-	rc = vmha_virt_call_run(d->v, c, deadline_ms);
-	if (rc < 0) {
-		goto out;
-	}
-	*vcpus = c->out_u2;
-	*max_memory_kib = c->out_u1;
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -303,15 +281,9 @@ static int fn_restore(struct vmha_virt_call *c)
 
 int vmha_virt_domain_restore(struct vmha_virt *v, const char *path, uint64_t deadline_ms)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_restore);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_conn_run(v, fn_restore, 0, path, deadline_ms, &c);
 
-	if (c == NULL || (c->s1 = strdup(path)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = vmha_virt_call_run(v, c, deadline_ms);
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }

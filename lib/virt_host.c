@@ -32,18 +32,12 @@ static int fn_interface(struct vmha_virt_call *c)
 int vmha_virt_interface_exists(struct vmha_virt *v, const char *name, uint64_t deadline_ms,
                                bool *exists)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_interface);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_conn_run(v, fn_interface, 0, name, deadline_ms, &c);
 
-	if (c == NULL || (c->s1 = strdup(name)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = vmha_virt_call_run(v, c, deadline_ms);
 	if (rc == 0) {
 		*exists = c->out_i1 > 0;
 	}
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -56,18 +50,12 @@ static int fn_free_memory(struct vmha_virt_call *c)
 
 int vmha_virt_node_free_memory(struct vmha_virt *v, uint64_t deadline_ms, uint64_t *free_bytes)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_free_memory);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_conn_run(v, fn_free_memory, 0, NULL, deadline_ms, &c);
 
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = vmha_virt_call_run(v, c, deadline_ms);
 	if (rc == 0) {
 		*free_bytes = c->out_u1;
 	}
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -94,34 +82,22 @@ static int fn_network(struct vmha_virt_call *c)
 int vmha_virt_network_is_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms,
                                 bool *active)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_network);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_conn_run(v, fn_network, 0, name, deadline_ms, &c);
 
-	if (c == NULL || (c->s1 = strdup(name)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = vmha_virt_call_run(v, c, deadline_ms);
 	if (rc == 0) {
 		*active = c->out_i1 > 0;
 	}
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
 
 int vmha_virt_network_ensure_active(struct vmha_virt *v, const char *name, uint64_t deadline_ms)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_network);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	/* flags 1: start it when inactive */
+	int rc = vmha_virt_call_conn_run(v, fn_network, 1, name, deadline_ms, &c);
 
-	if (c == NULL || (c->s1 = strdup(name)) == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	c->flags = 1;
-	rc = vmha_virt_call_run(v, c, deadline_ms);
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }
@@ -189,19 +165,13 @@ static int fn_node_info(struct vmha_virt_call *c)
 int vmha_virt_node_info(struct vmha_virt *v, uint64_t deadline_ms, unsigned int *cpus,
                         uint64_t *memory_kib)
 {
-	struct vmha_virt_call *c = vmha_virt_call_on_conn(v, fn_node_info);
-	int rc = 0;
+	struct vmha_virt_call *c = NULL;
+	int rc = vmha_virt_call_conn_run(v, fn_node_info, 0, NULL, deadline_ms, &c);
 
-	if (c == NULL) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = vmha_virt_call_run(v, c, deadline_ms);
 	if (rc == 0) {
 		*cpus = c->out_u2;
 		*memory_kib = c->out_u1;
 	}
-out:
 	vmha_virt_call_unref(c);
 	return rc;
 }

@@ -390,8 +390,7 @@ static bool member_listed(const struct vmha_member *list, size_t n, uint32_t nod
  * same on every member): the members agree on who is online, so on the
  * coordinator.
  */
-static void merged_rejoin(struct vmha_view *view, const struct vmha_member *joined,
-                          size_t n_joined)
+static void merged_rejoin(struct vmha_view *view, const struct vmha_member *joined, size_t n_joined)
 {
 	bool merge = false;
 	size_t i;
@@ -404,8 +403,8 @@ static void merged_rejoin(struct vmha_view *view, const struct vmha_member *join
 
 		if (h->in_group &&
 		    (h->state == VMHA_HOST_ONLINE || h->state == VMHA_HOST_STANDBY)) {
-			set_state(view, h, VMHA_HOST_JOINING,
-			          LOG_NOTICE, "partitions merged: it announces again");
+			set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE,
+			          "partitions merged: it announces again");
 		}
 	}
 }

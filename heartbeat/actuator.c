@@ -91,6 +91,41 @@ out:
 	vmha_fence_result_free(res);
 }
 
+/*
+ * A refused create does not prove the VM is not running here: another start
+ * of it (by a vmhad that crashed meanwhile, or still in flight in libvirtd)
+ * makes the create fail while that start goes on. The registry's domains are
+ * transient: a domain of that name present here (in any state) runs or is
+ * starting. Only "no such domain" makes the refusal final; a domain that
+ * runs is a start done; anything else leaves the outcome unknown (never
+ * re-planned: the announcements will show where it runs).
+ */
+static void after_refusal(struct job *j, struct vmha_virt *v, uint64_t deadline,
+                          struct vmha_actuator_result *r)
+{
+	struct vmha_virt_domain *dom = NULL;
+	int state = 0;
+	int reason = 0;
+	int rc;
+
+	rc = vmha_virt_domain_lookup(v, NULL, j->vm, deadline, &dom);
+	if (rc == -ENOENT) {
+		goto out;
+	}
+	if (rc == 0 && vmha_virt_domain_get_state(dom, deadline, &state, &reason) == 0 &&
+	    (state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_PAUSED)) {
+		r->ok = true;
+		snprintf(r->text, sizeof(r->text), "already running here (started meanwhile)");
+		goto out;
+	}
+	r->unknown = true;
+	vmha_warn("vm '%s': %s; but %s", j->vm, r->text,
+	          rc == 0 ? "a domain of that name is here: it may be starting"
+	                  : "it cannot be looked up again");
+out:
+	vmha_virt_domain_free(dom);
+}
+
 static void run_start(struct job *j, struct vmha_actuator_result *r)
 {
 	uint64_t deadline = vmha_deadline_in_ms(j->timeout_ms);
@@ -143,6 +178,7 @@ static void run_start(struct job *j, struct vmha_actuator_result *r)
 	if (rc < 0) {
 		snprintf(r->text, sizeof(r->text), "libvirt refused the start: %s",
 		         vmha_virt_error(v));
+		after_refusal(j, v, deadline, r);
 		goto out;
 	}
 	r->ok = true;

@@ -558,12 +558,37 @@ static int on_fenced(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	return 0;
 }
 
+/*
+ * A start that succeeded on a host this table did not expect it on: a start
+ * begun before quorum was lost (its pending state forgotten), or the start of
+ * a quorate side's assignment while this table (from an inquorate partition
+ * that merged) has the VM pending, or on a host that is lost, down or fenced.
+ * It runs there: nothing plans or starts it elsewhere. (A result that
+ * contradicts a live host running it is stale: refused.)
+ */
+static bool started_unexpected(const struct vmha_failover *fo, const struct fo_vm *v,
+                               const struct vmha_failover_msg *m)
+{
+	const struct fo_host *was = NULL;
+
+	if (v == NULL || !v->protected_vm || !m->ok) {
+		return false;
+	}
+	if (v->state == FO_VM_RUNNING && strcmp(v->host, m->host) != 0) {
+		was = fo_find_host(fo, v->host);
+		return was == NULL || !was->online || was->down || was->fenced;
+	}
+	return v->state == FO_VM_UNKNOWN || v->state == FO_VM_DISPLACED ||
+	       v->state == FO_VM_STRANDED;
+}
+
 static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
 
-	if (v != NULL && v->protected_vm && v->state == FO_VM_UNKNOWN && m->ok) {
-		/* a start begun before quorum was lost (its pending state forgotten) */
+	if (started_unexpected(fo, v, m)) {
+		v->target[0] = '\0';
+		v->reason[0] = '\0';
 		v->starting = false;
 		v->state = FO_VM_RUNNING;
 		fo_vm_found(v);

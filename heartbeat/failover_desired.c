@@ -262,6 +262,13 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
 	}
+	if (v->protected_vm && v->state == FO_VM_DISPLACED) {
+		/* the same divergence: displaced here (to be planned by the
+		 * coordinator), while the coordinator of the moment places it */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm,
+		        "vm '%s' was displaced here: the coordinator places it", m->vm);
+		v->state = FO_VM_UNKNOWN;
+	}
 	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
 		if (!v->lost && v->protected_vm) {

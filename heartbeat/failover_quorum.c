@@ -82,7 +82,10 @@ static void fo_hold_back(struct vmha_failover *fo, const char *state, const char
  * plans or starts it from this table again; an assignment of a quorate
  * coordinator, a start result or an announcement that shows the VM running
  * places it again. A start already begun on this host goes on and its
- * result counts.
+ * result counts. A VM that stopped on a host of this partition (its
+ * self-fence) is forgotten as stopped there alike: the quorate side may hold
+ * it assigned or starting, so it is not restarted in place but placed as one
+ * that runs nowhere, once every online host acks (a start in flight objects).
  */
 static void fo_forget_pending(struct vmha_failover *fo)
 {
@@ -91,6 +94,14 @@ static void fo_forget_pending(struct vmha_failover *fo)
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
+		if (v->protected_vm && v->state == FO_VM_UNKNOWN && v->lost) {
+			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
+			        "vm '%s' stopped on host '%s': forgotten, this partition was "
+			        "inquorate (the quorate side may have failed it over)",
+			        v->spec.name, v->last_host);
+			fo_vm_found(v);
+			continue;
+		}
 		if (!v->protected_vm ||
 		    (v->state != FO_VM_ASSIGNED && v->state != FO_VM_DISPLACED &&
 		     v->state != FO_VM_STRANDED)) {

@@ -382,6 +382,33 @@ static bool member_listed(const struct vmha_member *list, size_t n, uint32_t nod
 	return false;
 }
 
+/*
+ * Partitions merged (a member joined with its node): each side saw only the
+ * other side join, so each would hold itself online and the other joining,
+ * and each side's lowest host would coordinate. Every member of the merged
+ * group is joining alike, until its next announcement (in CPG's order, the
+ * same on every member): the members agree on who is online, so on the
+ * coordinator.
+ */
+static void merged_rejoin(struct vmha_view *view, const struct vmha_member *joined, size_t n_joined)
+{
+	bool merge = false;
+	size_t i;
+
+	for (i = 0; i < n_joined; i++) {
+		merge = merge || joined[i].reason == VMHA_REASON_NODEUP;
+	}
+	for (i = 0; merge && i < view->n_hosts; i++) {
+		struct host *h = &view->hosts[i];
+
+		if (h->in_group &&
+		    (h->state == VMHA_HOST_ONLINE || h->state == VMHA_HOST_STANDBY)) {
+			set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE,
+			          "partitions merged: it announces again");
+		}
+	}
+}
+
 int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha_member *members,
                       size_t n_members, const struct vmha_member *left, size_t n_left,
                       const struct vmha_member *joined, size_t n_joined)
@@ -419,6 +446,7 @@ int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha
 			i = (size_t)-1; /* member_left may remove a host: start again */
 		}
 	}
+	merged_rejoin(view, joined, n_joined);
 	if (n_joined > 0) {
 		emit(view, VMHA_ACTION_ANNOUNCE, LOG_DEBUG, NULL, "members joined: announce");
 	}

@@ -111,11 +111,10 @@ static void test_fence(void **state)
 	vmha_actuator_free(NULL);
 }
 
-static void add_vm(const char *name, const char *uuid)
+static void add_vm_xml(const char *name, const char *xml)
 {
 	struct vmha_registry *reg;
 	struct vmha_registry_vm *vm = vmha_registry_vm_new(name);
-	char xml[1024];
 	char path[256];
 	char *err = NULL;
 
@@ -123,16 +122,31 @@ static void add_vm(const char *name, const char *uuid)
 	reg = vmha_registry_open(path);
 	assert_non_null(reg);
 	assert_non_null(vm);
-	snprintf(xml, sizeof(xml),
-	         "<domain type='test'><name>%s</name><uuid>%s</uuid>"
-	         "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>",
-	         name, uuid);
 	assert_int_equal(vmha_registry_vm_set_xml(vm, xml, &err), 0);
 	assert_int_equal(vmha_registry_lock(reg, vmha_deadline_in_ms(1000)), 0);
 	assert_int_equal(vmha_registry_add(reg, vm, true), 0);
 	vmha_registry_unlock(reg);
 	vmha_registry_vm_free(vm);
 	vmha_registry_free(reg);
+}
+
+/* a domain of the test driver, devices appended */
+static void domain_xml(char *xml, size_t size, const char *name, const char *uuid,
+                       const char *devices)
+{
+	snprintf(xml, size,
+	         "<domain type='test'><name>%s</name><uuid>%s</uuid>"
+	         "<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os>"
+	         "<devices>%s</devices></domain>",
+	         name, uuid, devices);
+}
+
+static void add_vm(const char *name, const char *uuid)
+{
+	char xml[1024];
+
+	domain_xml(xml, sizeof(xml), name, uuid, "");
+	add_vm_xml(name, xml);
 }
 
 static void test_start(void **state)
@@ -186,11 +200,64 @@ static void test_start(void **state)
 	virConnectClose(keep);
 }
 
+/* A refused create is final only when no domain of that name is here. */
+static void test_start_refused(void **state)
+{
+	struct vmha_actuator *act = vmha_actuator_new();
+	struct vmha_actuator_result r;
+	char registry[256];
+	char xml[1024];
+	virConnectPtr keep = virConnectOpen(URI);
+	virDomainPtr dom = NULL;
+
+	(void)state;
+	assert_non_null(act);
+	assert_non_null(keep);
+	snprintf(registry, sizeof(registry), "%s/registry", dir);
+
+	/* libvirt refuses the definition and has no such domain: a failure */
+	domain_xml(xml, sizeof(xml), "web4", "6d7c0000-0000-4000-8000-000000000104",
+	           "<disk type='file' device='disk'><source file='/nonexistent'/>"
+	           "<target dev='vda' bus='nosuchbus'/></disk>");
+	add_vm_xml("web4", xml);
+	assert_int_equal(vmha_actuator_start(act, URI, "h1", "web4", registry, 20000), 0);
+	take(act, &r);
+	assert_false(r.ok);
+	assert_false(r.unknown);
+	assert_non_null(strstr(r.text, "libvirt refused the start"));
+
+	/* a domain of that name is here, not running (as while another start of
+	 * it is in flight): the create is refused, the outcome is unknown */
+	add_vm("web3", "6d7c0000-0000-4000-8000-000000000103");
+	domain_xml(xml, sizeof(xml), "web3", "6d7c0000-0000-4000-8000-000000000f03", "");
+	dom = virDomainDefineXML(keep, xml);
+	assert_non_null(dom);
+	assert_int_equal(virDomainIsActive(dom), 0);
+	assert_int_equal(vmha_actuator_start(act, URI, "h1", "web3", registry, 20000), 0);
+	take(act, &r);
+	assert_false(r.ok);
+	assert_true(r.unknown);
+	assert_non_null(strstr(r.text, "libvirt refused the start"));
+	assert_int_equal(virDomainIsActive(dom), 0);
+	assert_int_equal(virDomainUndefine(dom), 0);
+	virDomainFree(dom);
+
+	/* gone again: the same start succeeds */
+	assert_int_equal(vmha_actuator_start(act, URI, "h1", "web3", registry, 20000), 0);
+	take(act, &r);
+	assert_true(r.ok);
+	assert_false(r.unknown);
+	assert_string_equal(r.text, "started");
+	vmha_actuator_free(act);
+	virConnectClose(keep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fence),
 	        cmocka_unit_test(test_start),
+	        cmocka_unit_test(test_start_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -118,7 +118,9 @@ struct sim_engine_ops {
 	/** a registry read asked for by sim_registry_request() finished */
 	void (*registry)(void *e, uint64_t now_ms, uint64_t seq, const struct sim_vm_spec *vms,
 	                 size_t n_vms);
-	void (*start_done)(void *e, uint64_t now_ms, const char *vm, bool ok, const char *text);
+	/** unknown: the start may still come up (heartbeat/actuator.c's r->unknown) */
+	void (*start_done)(void *e, uint64_t now_ms, const char *vm, bool ok, bool unknown,
+	                   const char *text);
 	void (*fence_done)(void *e, uint64_t now_ms, const char *host, bool ok);
 	/**
 	 * quorum has been lost for self_fence_delay: the self-fence runs now.

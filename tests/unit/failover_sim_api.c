@@ -110,6 +110,9 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 		}
 	}
 	sim_aim(s, m->idx);
+	if (v >= 0) {
+		s->vms[v].starting[m->idx]++;
+	}
 	/* now and then libvirt takes its time: the start may outlive a self-fence */
 	sim_at(s,
 	       s->now + (sim_chance(s, 30) ? sim_range(s, 5000, 15000) : sim_range(s, 200, 3000)),

@@ -448,12 +448,13 @@ static void c_registry(void *e, uint64_t now, uint64_t seq, const struct sim_vm_
 	vmha_coordinator_apply_registry(d->co, &snap);
 }
 
-static void c_start_done(void *e, uint64_t now, const char *vm, bool ok, const char *text)
+static void c_start_done(void *e, uint64_t now, const char *vm, bool ok, bool unknown,
+                         const char *text)
 {
 	struct coord *d = e;
 
 	d->now = now;
-	vmha_coordinator_start_done(d->co, now, vm, ok, false, text);
+	vmha_coordinator_start_done(d->co, now, vm, ok, unknown, text);
 }
 
 static void c_fence_done(void *e, uint64_t now, const char *host, bool ok)

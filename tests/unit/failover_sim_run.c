@@ -23,10 +23,14 @@ static void start_done(struct sim *s, const struct sim_ev *ev)
 	struct sim_wvm *v = known ? &s->vms[ev->b] : NULL;
 	const char *text = "";
 	bool ok = false;
+	bool unknown = false;
 	size_t h;
 
 	if (!host->up || (ev->x >> 32) != host->boot_epoch) {
 		return; /* the host went down meanwhile */
+	}
+	if (v != NULL && v->starting[ev->a] > 0) {
+		v->starting[ev->a]--;
 	}
 	if (v == NULL) {
 		text = "no such domain in the registry";
@@ -36,6 +40,9 @@ static void start_done(struct sim *s, const struct sim_ev *ev)
 		text = "already running here";
 	} else if (sim_chance(s, 40)) {
 		text = "libvirt: internal error";
+		/* heartbeat/actuator.c looks the domain up again after a refused
+		 * create: another start of it still in flight here shows it */
+		unknown = v->starting[ev->a] > 0;
 	} else {
 		ok = true;
 		v->running |= 1u << ev->a;
@@ -50,10 +57,12 @@ static void start_done(struct sim *s, const struct sim_ev *ev)
 		}
 	}
 	if (!ok) {
-		sim_trace(s, "world: start on %s failed: %s", host->name, text);
+		sim_trace(s, "world: start on %s failed: %s%s", host->name, text,
+		          unknown ? " (unknown: another start of it is in flight)" : "");
 	}
 	if (m != NULL) {
-		s->ops->start_done(m->engine, s->now, known ? v->spec.name : "?", ok, text);
+		s->ops->start_done(m->engine, s->now, known ? v->spec.name : "?", ok, unknown,
+		                   text);
 	}
 }
 

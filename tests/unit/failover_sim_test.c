@@ -404,8 +404,8 @@ SAB_FWD(tick, (void *e, uint64_t now, const struct sim_slot *s, size_t n), (m[1]
 SAB_FWD(announce, (void *e, uint64_t now), (m[1], now))
 SAB_FWD(registry, (void *e, uint64_t now, uint64_t s, const struct sim_vm_spec *v, size_t n),
         (m[1], now, s, v, n))
-SAB_FWD(start_done, (void *e, uint64_t now, const char *vm, bool ok, const char *t),
-        (m[1], now, vm, ok, t))
+SAB_FWD(start_done, (void *e, uint64_t now, const char *vm, bool ok, bool u, const char *t),
+        (m[1], now, vm, ok, u, t))
 SAB_FWD(fence_done, (void *e, uint64_t now, const char *h, bool ok), (m[1], now, h, ok))
 
 static size_t sab_self_fence(void *e, uint64_t now, char (*vms)[SIM_NAME_SIZE], size_t max)

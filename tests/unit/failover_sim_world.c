@@ -717,6 +717,9 @@ void sim_node_down(struct sim *s, size_t h, const char *why)
 	sim_trace(s, "world: node %s goes down (%s)", host->name, why);
 	sim_kill_vms(s, h, why);
 	host->boot_epoch++;
+	for (i = 0; i < s->n_vms; i++) {
+		s->vms[i].starting[h] = 0;
+	}
 	if (host->m.alive) {
 		host->m.alive = false;
 		s->ops->stop(host->m.engine);

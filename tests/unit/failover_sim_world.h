@@ -108,6 +108,9 @@ struct sim_wvm {
 	/* the group knew where it ran (an announcement listing it was ordered):
 	 * it must run again after a failover */
 	bool wanted;
+	/* per host: the starts of it in flight in libvirtd (they outlive the
+	 * vmhad that issued them; a reboot ends them) */
+	unsigned int starting[SIM_MAX_HOSTS];
 };
 
 enum sim_ev_kind {

@@ -53,8 +53,8 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
 	if (v->state == FO_VM_UNKNOWN) {
 		/* announced before it was known as protected */
 		for (i = 0; i < fo->n_hosts; i++) {
-			if (fo->hosts[i].down || fo->hosts[i].fenced) {
-				continue; /* its list is stale */
+			if (!fo->hosts[i].online || fo->hosts[i].down || fo->hosts[i].fenced) {
+				continue; /* its list is stale (an offline host's too) */
 			}
 			for (j = 0; j < fo->hosts[i].n_other; j++) {
 				if (strcmp(fo->hosts[i].other[j].name, vm->name) == 0) {
@@ -261,6 +261,15 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		        m->vm, v->target);
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
+	} else if (v->protected_vm && (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED)) {
+		/* as above: a failover pending here that the coordinator's table
+		 * forgot (it ran on a host the merging partition lost); it runs
+		 * nowhere here either, the coordinator places it */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, v->host, m->vm,
+		        "vm '%s' was %s here: the coordinator places it again", m->vm,
+		        fo_vm_state_name(v->state));
+		v->state = FO_VM_UNKNOWN;
+		v->reason[0] = '\0';
 	}
 	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {

@@ -57,15 +57,14 @@ static struct coord *log_member;
 static void log_to_trace(int32_t t, struct qb_log_callsite *cs, struct timespec *ts,
                          const char *msg)
 {
-	static const char *const levels[] = {"emerg", "alert", "crit",   "err",
+	static const char *const levels[] = {"emerg", "alert",  "crit", "err",
 	                                     "warn",  "notice", "info", "debug"};
 
 	(void)t;
 	(void)ts;
 	if (log_member != NULL) {
 		sim_note(log_member->m, "log %s: %s",
-		         cs->priority <= LOG_DEBUG ? levels[cs->priority] : "trace",
-		         msg);
+		         cs->priority <= LOG_DEBUG ? levels[cs->priority] : "trace", msg);
 	}
 }
 

@@ -238,6 +238,19 @@ void fo_cancel_placing(struct vmha_failover *fo)
 	}
 }
 
+/* The first host this member's view holds unclear or alarming (NULL: none). */
+static const char *unclear_host(const struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_hosts; i++) {
+		if (fo->hosts[i].view_unclear) {
+			return fo->hosts[i].name;
+		}
+	}
+	return NULL;
+}
+
 int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
@@ -279,6 +292,13 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 			         v->starting ? " (starting)" : "");
 		}
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+	}
+	if (!v->lost && unclear_host(fo) != NULL) {
+		/* this member's view holds a host unclear or alarming that the
+		 * coordinator's view may not know (a fresh vmhad never saw it): that
+		 * host may run v */
+		send_ack(fo, v, false, "host '%s' is unclear here", unclear_host(fo));
+		return 0;
 	}
 	if (!v->lost) {
 		/* it ran nowhere in the coordinator's table: placed once every online

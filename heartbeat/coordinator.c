@@ -215,6 +215,11 @@ void vmha_coordinator_announce(struct vmha_coordinator *c, uint64_t now_ms,
 		return;
 	}
 	vmha_failover_announce(c->fo, now_ms, a);
+	if (c->view != NULL) {
+		/* the view took the announcement first: it may be the last one
+		 * unheard, and the table knows its host now */
+		vmha_failover_set_unheard(c->fo, vmha_view_unheard_members(c->view));
+	}
 	run_actions(c, now_ms);
 }
 
@@ -227,6 +232,8 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 		return;
 	}
 	c->view = view;
+	/* first: whether this member may coordinate at all, with these hosts */
+	vmha_failover_set_unheard(c->fo, vmha_view_unheard_members(view));
 	for (i = 0; i < vmha_failover_host_count(c->fo); i++) {
 		const char *h = vmha_failover_host_name(c->fo, i);
 		int state = vmha_view_host_state(view, h);

@@ -222,7 +222,9 @@ bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
 {
 	const char *c = vmha_failover_coordinator(fo);
 
-	return c != NULL && strcmp(c, fo->self) == 0;
+	/* a member that has not heard every member of its configuration may
+	 * take itself for the coordinator while another one is */
+	return c != NULL && strcmp(c, fo->self) == 0 && fo->n_unheard == 0;
 }
 
 /* Queue a message for the caller to multicast (the coordinator's decisions, start results). */

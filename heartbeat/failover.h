@@ -195,8 +195,23 @@ int vmha_failover_host_unclear(struct vmha_failover *fo, const char *host, bool 
 /** @return the coordinator as this table derives it (NULL: none online) */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo);
 
-/** @return whether this host is the coordinator now */
+/**
+ * @return whether this host is the coordinator now and acts as one: not while
+ *         a member of its CPG configuration has not announced since this
+ *         vmhad joined (vmha_failover_set_unheard)
+ */
 bool vmha_failover_is_coordinator(const struct vmha_failover *fo);
+
+/**
+ * How many members of this member's CPG configuration (itself too) have not
+ * announced since this vmhad joined (a local input from the view, which
+ * knows them by nodeid alone). The table of a member that has not heard them
+ * all may lack a host that every other member knows: it could take itself
+ * for the coordinator while another member is it, and both would decide.
+ * Until every member announced, this member does not act as coordinator (it
+ * still applies the decisions it accepts).
+ */
+void vmha_failover_set_unheard(struct vmha_failover *fo, size_t n_unheard);
 
 /** The generation of the registry snapshot the coordinator plans from (sent with "assign"). */
 void vmha_failover_set_registry_gen(struct vmha_failover *fo, uint64_t gen);

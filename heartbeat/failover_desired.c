@@ -53,8 +53,8 @@ int vmha_failover_protect(struct vmha_failover *fo, const struct vmha_failover_v
 	if (v->state == FO_VM_UNKNOWN) {
 		/* announced before it was known as protected */
 		for (i = 0; i < fo->n_hosts; i++) {
-			if (fo->hosts[i].down || fo->hosts[i].fenced) {
-				continue; /* its list is stale */
+			if (!fo->hosts[i].online || fo->hosts[i].down || fo->hosts[i].fenced) {
+				continue; /* its list is stale (an offline host's too) */
 			}
 			for (j = 0; j < fo->hosts[i].n_other; j++) {
 				if (strcmp(fo->hosts[i].other[j].name, vm->name) == 0) {
@@ -238,6 +238,19 @@ void fo_cancel_placing(struct vmha_failover *fo)
 	}
 }
 
+/* The first host this member's view holds unclear or alarming (NULL: none). */
+static const char *unclear_host(const struct vmha_failover *fo)
+{
+	size_t i;
+
+	for (i = 0; i < fo->n_hosts; i++) {
+		if (fo->hosts[i].view_unclear) {
+			return fo->hosts[i].name;
+		}
+	}
+	return NULL;
+}
+
 int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
@@ -261,13 +274,15 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		        m->vm, v->target);
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
-	}
-	if (v->protected_vm && v->state == FO_VM_DISPLACED) {
-		/* the same divergence: displaced here (to be planned by the
-		 * coordinator), while the coordinator of the moment places it */
-		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, m->host, m->vm,
-		        "vm '%s' was displaced here: the coordinator places it", m->vm);
+	} else if (v->protected_vm && (v->state == FO_VM_DISPLACED || v->state == FO_VM_STRANDED)) {
+		/* as above: a failover pending here that the coordinator's table
+		 * forgot (it ran on a host the merging partition lost); it runs
+		 * nowhere here either, the coordinator places it */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, v->host, m->vm,
+		        "vm '%s' was %s here: the coordinator places it again", m->vm,
+		        fo_vm_state_name(v->state));
 		v->state = FO_VM_UNKNOWN;
+		v->reason[0] = '\0';
 	}
 	if (!v->protected_vm || !runs_nowhere(v) ||
 	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
@@ -277,6 +292,13 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 			         v->starting ? " (starting)" : "");
 		}
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+	}
+	if (!v->lost && unclear_host(fo) != NULL) {
+		/* this member's view holds a host unclear or alarming that the
+		 * coordinator's view may not know (a fresh vmhad never saw it): that
+		 * host may run v */
+		send_ack(fo, v, false, "host '%s' is unclear here", unclear_host(fo));
+		return 0;
 	}
 	if (!v->lost) {
 		/* it ran nowhere in the coordinator's table: placed once every online

@@ -346,8 +346,10 @@ void fo_replay(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!fo->replay_pending || fo->stale) {
-		return; /* a stale table is replayed once it is current again */
+	if (!fo->replay_pending || fo->stale || fo->n_unheard > 0) {
+		/* a stale table is replayed once it is current again, and one
+		 * that may lack a member's host once every member was heard */
+		return;
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		if (fo->hosts[i].online && !fo->hosts[i].announced_since_join) {

@@ -127,6 +127,10 @@ struct vmha_failover {
 	/* this member was inquorate and merged: its table may have diverged from
 	 * the quorate side's; nothing acts until every online host announced again */
 	bool stale;
+	/* local: members of this member's CPG configuration (itself too) not
+	 * heard since this vmhad joined: while any is, this member does not act
+	 * as coordinator (its table may lack a host the others know) */
+	size_t n_unheard;
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
 	bool hosts_full_logged;

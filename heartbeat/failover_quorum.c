@@ -78,8 +78,9 @@ static void fo_hold_back(struct vmha_failover *fo, const char *state, const char
 /*
  * This inquorate partition merged with another: the quorate side may have
  * failed over any VM meanwhile. Every pending failover (assigned, displaced,
- * stranded) becomes unknown on every member of the partition alike: nobody
- * plans or starts it from this table again; an assignment of a quorate
+ * stranded), and every VM that ran on a host now offline, becomes unknown on
+ * every member of the partition alike: nobody plans, starts or fails it over
+ * from this table again; an assignment of a quorate
  * coordinator, a start result or an announcement that shows the VM running
  * places it again. A start already begun on this host goes on and its
  * result counts. A VM that stopped on a host of this partition (its
@@ -93,6 +94,7 @@ static void fo_forget_pending(struct vmha_failover *fo)
 
 	for (i = 0; i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
+		const struct fo_host *h = fo_find_host(fo, v->host);
 
 		if (v->protected_vm && v->state == FO_VM_UNKNOWN && v->lost) {
 			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
@@ -100,6 +102,16 @@ static void fo_forget_pending(struct vmha_failover *fo)
 			        "inquorate (the quorate side may have failed it over)",
 			        v->spec.name, v->last_host);
 			fo_vm_found(v);
+			continue;
+		}
+		if (v->protected_vm && v->state == FO_VM_RUNNING && (h == NULL || !h->online)) {
+			/* where it ran is out of sight: the quorate side may have
+			 * failed it over (a start result or an announcement places it) */
+			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
+			        "vm '%s' ran on host '%s', which is offline: forgotten, this "
+			        "partition was inquorate (the quorate side decided)",
+			        v->spec.name, v->host);
+			v->state = FO_VM_UNKNOWN;
 			continue;
 		}
 		if (!v->protected_vm ||
@@ -196,6 +208,25 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 	}
 	if (!self_fenced) {
 		fo_schedule(fo);
+		fo_coordinate(fo);
+	}
+}
+
+void vmha_failover_set_unheard(struct vmha_failover *fo, size_t n_unheard)
+{
+	if (fo == NULL || fo->n_unheard == n_unheard) {
+		return;
+	}
+	if ((fo->n_unheard == 0) != (n_unheard == 0)) {
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, fo->self, NULL,
+		        n_unheard > 0 ? "host '%s' has not heard every member of its "
+		                        "configuration: it does not coordinate"
+		                      : "host '%s' has heard every member of its configuration",
+		        fo->self);
+	}
+	fo->n_unheard = n_unheard;
+	if (n_unheard == 0) {
+		fo_replay(fo);
 		fo_coordinate(fo);
 	}
 }

@@ -204,6 +204,14 @@ bool vmha_view_next_action(struct vmha_view *view, struct vmha_view_action *out)
  */
 bool vmha_view_decision_pending(const struct vmha_view *view);
 
+/**
+ * @return how many members of the CPG configuration (this vmhad too) this
+ *         view knows by nodeid alone: none of their announcements was
+ *         delivered here since this vmhad joined. Until they announce, the
+ *         failover table may lack a host that the other members know.
+ */
+size_t vmha_view_unheard_members(const struct vmha_view *view);
+
 /** @return whether the partition is quorate, as last reported */
 bool vmha_view_is_quorate(const struct vmha_view *view);
 

@@ -75,6 +75,21 @@ bool vmha_view_decision_pending(const struct vmha_view *view)
 	return false;
 }
 
+size_t vmha_view_unheard_members(const struct vmha_view *view)
+{
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; view != NULL && i < view->n_hosts; i++) {
+		const struct host *h = &view->hosts[i];
+
+		if (h->in_group && h->name[0] == '\0') {
+			n++;
+		}
+	}
+	return n;
+}
+
 bool vmha_view_is_quorate(const struct vmha_view *view)
 {
 	return view != NULL && view->quorate;

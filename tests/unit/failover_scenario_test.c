@@ -32,6 +32,9 @@
  *   quorum yes|no [H...]           quorum of these observers (default all)
  *   membership [only=H,...]        a membership change: quorum unknown until the next quorum
  *   self-fence H yes|no            observer H fenced itself (or not any more)
+ *   unheard H N                    observer H's view knows N members of its configuration
+ *                                  by nodeid alone (not heard since its vmhad joined)
+ *   unclear H H2 yes|no            observer H's view holds host H2 unclear or alarming
  *   tick MS                        the virtual clock advances by MS; every observer ticks
  *   hold on|off                    keep multicast messages queued / deliver them as they come
  *   flush                          deliver the queued messages now
@@ -571,6 +574,22 @@ static void run_line(struct replay *r, char *line)
 			fail_at(r, "no observer '%s'", args[1]);
 		}
 		vmha_failover_set_self_fenced(r->fo[j], strcmp(args[2], "yes") == 0);
+	} else if (strcmp(args[0], "unheard") == 0 && n == 3) {
+		ssize_t j = obs_index(r, args[1]);
+
+		if (j < 0) {
+			fail_at(r, "no observer '%s'", args[1]);
+		}
+		vmha_failover_set_unheard(r->fo[j], strtoul(args[2], NULL, 10));
+	} else if (strcmp(args[0], "unclear") == 0 && n == 4) {
+		ssize_t j = obs_index(r, args[1]);
+
+		if (j < 0) {
+			fail_at(r, "no observer '%s'", args[1]);
+		}
+		assert_int_equal(
+		        vmha_failover_host_unclear(r->fo[j], args[2], strcmp(args[3], "yes") == 0),
+		        0);
 	} else if (strcmp(args[0], "tick") == 0 && n == 2) {
 		r->now_ms += strtoull(args[1], NULL, 10);
 		for (i = 0; i < r->n_obs; i++) {

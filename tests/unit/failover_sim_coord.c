@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
+
+#include <qb/qblog.h>
 
 #include "failover_sim.h"
 #include "failover_sim_engines.h"
@@ -44,6 +47,48 @@ struct coord {
 	uint64_t ring_seq;
 	uint64_t registry_loaded_ms;
 };
+
+/*
+ * The member whose engine runs now: the engine's log (qb_log: refused
+ * messages, the coordinator's events) goes to its lines of the trace.
+ */
+static struct coord *log_member;
+
+static void log_to_trace(int32_t t, struct qb_log_callsite *cs, struct timespec *ts,
+                         const char *msg)
+{
+	static const char *const levels[] = {"emerg", "alert",  "crit", "err",
+	                                     "warn",  "notice", "info", "debug"};
+
+	(void)t;
+	(void)ts;
+	if (log_member != NULL) {
+		sim_note(log_member->m, "log %s: %s",
+		         cs->priority <= LOG_DEBUG ? levels[cs->priority] : "trace", msg);
+	}
+}
+
+/* Once per process: qb_log to the trace only (no syslog, no stderr). */
+static void log_setup(void)
+{
+	static bool done;
+	int32_t t;
+
+	if (done) {
+		return;
+	}
+	done = true;
+	qb_log_init("failover_sim", LOG_DAEMON, LOG_INFO);
+	qb_log_ctl(QB_LOG_SYSLOG, QB_LOG_CONF_ENABLED, QB_FALSE);
+	qb_log_ctl(QB_LOG_STDERR, QB_LOG_CONF_ENABLED, QB_FALSE);
+	t = qb_log_custom_open(log_to_trace, NULL, NULL, NULL);
+	if (t < 0) {
+		return;
+	}
+	qb_log_format_set(t, "%b");
+	qb_log_filter_ctl(t, QB_LOG_FILTER_ADD, QB_LOG_FILTER_FILE, "*", LOG_INFO);
+	qb_log_ctl(t, QB_LOG_CONF_ENABLED, QB_TRUE);
+}
 
 static void uuid_of(const char *name, char *out, size_t size)
 {
@@ -220,7 +265,9 @@ static void *c_start(struct sim_member *m)
 	if (d == NULL) {
 		abort();
 	}
+	log_setup();
 	d->m = m;
+	log_member = d;
 	d->cfg = sim_member_settings(m);
 	vc.self_name = sim_member_name(m);
 	vc.storage_enabled = d->cfg->storage_enabled;
@@ -263,9 +310,11 @@ static void c_stop(void *e)
 	if (d == NULL) {
 		return;
 	}
+	log_member = d;
 	vmha_coordinator_free(d->co);
 	vmha_view_free(d->view);
 	free(d);
+	log_member = NULL;
 }
 
 /* As vmhad.c: quorum is unknown until votequorum reports on ring_seq. */
@@ -293,6 +342,7 @@ static void c_ring(void *e, uint64_t now, uint64_t ring_seq, const uint32_t *nod
 	struct coord *d = e;
 
 	d->now = now;
+	log_member = d;
 	/* a new ring: votequorum decides again; nothing acts on the quorum before */
 	d->ring_seq = ring_seq;
 	await_quorum(d, ring_seq);
@@ -322,6 +372,7 @@ static void c_confchg(void *e, uint64_t now, const struct sim_proc *members, siz
 	memset(ml, 0, sizeof(ml));
 	memset(mj, 0, sizeof(mj));
 	d->now = now;
+	log_member = d;
 	to_members(members, n_members, mm);
 	to_members(left, n_left, ml);
 	to_members(joined, n_joined, mj);
@@ -338,6 +389,7 @@ static void c_quorum(void *e, uint64_t now, bool quorate)
 	struct coord *d = e;
 
 	d->now = now;
+	log_member = d;
 	if (quorate) {
 		d->self_fenced = false;
 		vmha_coordinator_set_self_fenced(d->co, false);
@@ -362,6 +414,7 @@ static void c_message(void *e, uint64_t now, uint32_t nodeid, uint32_t pid, cons
 	int rc;
 
 	d->now = now;
+	log_member = d;
 	rc = vmha_coordinator_deliver(d->co, now, vmha_view_sender_host(d->view, nodeid, pid), buf,
 	                              len, &m);
 	if (rc == 0 && strcmp(m.type, "fenced") == 0) {
@@ -389,6 +442,7 @@ static void c_tick(void *e, uint64_t now, const struct sim_slot *slots, size_t n
 	size_t i;
 
 	d->now = now;
+	log_member = d;
 	for (i = 0; i < n; i++) {
 		unsigned int f =
 		        ((slots[i].flags & SIM_SLOT_QUORATE) ? VMHA_SLOT_QUORATE : 0) |
@@ -415,6 +469,7 @@ static void c_announce(void *e, uint64_t now)
 	struct coord *d = e;
 
 	d->now = now;
+	log_member = d;
 	announce(d);
 }
 
@@ -432,6 +487,7 @@ static void c_registry(void *e, uint64_t now, uint64_t seq, const struct sim_vm_
 	size_t i;
 
 	d->now = now;
+	log_member = d;
 	memset(&snap, 0, sizeof(snap));
 	memset(specs, 0, sizeof(specs));
 	for (i = 0; i < n && i < SIM_MAX_VMS; i++) {
@@ -454,6 +510,7 @@ static void c_start_done(void *e, uint64_t now, const char *vm, bool ok, bool un
 	struct coord *d = e;
 
 	d->now = now;
+	log_member = d;
 	vmha_coordinator_start_done(d->co, now, vm, ok, unknown, text);
 }
 
@@ -462,6 +519,7 @@ static void c_fence_done(void *e, uint64_t now, const char *host, bool ok)
 	struct coord *d = e;
 
 	d->now = now;
+	log_member = d;
 	vmha_coordinator_fence_done(d->co, now, host, ok, ok ? "agents" : "fence device failed");
 }
 
@@ -472,6 +530,7 @@ static size_t c_self_fence(void *e, uint64_t now, char (*vms)[SIM_NAME_SIZE], si
 	size_t i;
 
 	d->now = now;
+	log_member = d;
 	for (i = 0; i < vmha_failover_vm_count(d->fo) && n < max; i++) {
 		const char *name = vmha_failover_vm_name(d->fo, i);
 		const char *where = vmha_failover_vm_location(d->fo, name);

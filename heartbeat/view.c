@@ -88,11 +88,8 @@ int vmha_view_set_self_nodeid(struct vmha_view *view, uint32_t nodeid)
 	return 0;
 }
 
-static void emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
-                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static void emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
-                 const char *fmt, ...)
+void vmha_view_emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
+                    const char *fmt, ...)
 {
 	struct vmha_view_action *a = NULL;
 	va_list ap;
@@ -135,7 +132,7 @@ bool vmha_view_next_action(struct vmha_view *view, struct vmha_view_action *out)
 	return true;
 }
 
-static int take_oom(struct vmha_view *view)
+int vmha_view_take_oom(struct vmha_view *view)
 {
 	int rc = view->oom ? -ENOMEM : 0;
 
@@ -153,7 +150,7 @@ const char *vmha_view_host_label(const struct host *h, char *buf, size_t size)
 	return buf;
 }
 
-static struct host *find_nodeid(struct vmha_view *view, uint32_t nodeid)
+struct host *vmha_view_find_nodeid(struct vmha_view *view, uint32_t nodeid)
 {
 	size_t i;
 
@@ -177,7 +174,8 @@ struct host *vmha_view_find_name(const struct vmha_view *view, const char *name)
 	return NULL;
 }
 
-static struct host *add_host(struct vmha_view *view, uint32_t nodeid, uint32_t pid, uint64_t now_ms)
+struct host *vmha_view_add_host(struct vmha_view *view, uint32_t nodeid, uint32_t pid,
+                                uint64_t now_ms)
 {
 	struct host *h = NULL;
 
@@ -205,7 +203,7 @@ static struct host *add_host(struct vmha_view *view, uint32_t nodeid, uint32_t p
 	return h;
 }
 
-static void remove_host(struct vmha_view *view, struct host *h)
+void vmha_view_remove_host(struct vmha_view *view, struct host *h)
 {
 	size_t i = (size_t)(h - view->hosts);
 
@@ -214,8 +212,8 @@ static void remove_host(struct vmha_view *view, struct host *h)
 	view->n_hosts--;
 }
 
-static void set_state(struct vmha_view *view, struct host *h, enum vmha_host_state state, int level,
-                      const char *why)
+void vmha_view_set_state(struct vmha_view *view, struct host *h, enum vmha_host_state state,
+                         int level, const char *why)
 {
 	char buf[32];
 	const char *label = vmha_view_host_label(h, buf, sizeof(buf));
@@ -223,8 +221,8 @@ static void set_state(struct vmha_view *view, struct host *h, enum vmha_host_sta
 	if (h->state == state) {
 		return;
 	}
-	emit(view, VMHA_ACTION_EVENT, level, label, "host '%s' %s -> %s: %s", label,
-	     vmha_view_state_name(h->state), vmha_view_state_name(state), why);
+	vmha_view_emit(view, VMHA_ACTION_EVENT, level, label, "host '%s' %s -> %s: %s", label,
+	               vmha_view_state_name(h->state), vmha_view_state_name(state), why);
 	h->state = state;
 }
 
@@ -237,19 +235,20 @@ static void decide_down(struct vmha_view *view, struct host *h, const char *why)
 	h->down_decided = true;
 	if (view->quorate) {
 		h->down_pending_quorum = false;
-		emit(view, VMHA_ACTION_HOST_DOWN, LOG_WARNING, label,
-		     "host '%s' is down (%s): fence it and restart its %zu vms", label, why,
-		     h->last.n_vms);
+		vmha_view_emit(view, VMHA_ACTION_HOST_DOWN, LOG_WARNING, label,
+		               "host '%s' is down (%s): fence it and restart its %zu vms", label,
+		               why, h->last.n_vms);
 	} else {
 		h->down_pending_quorum = true;
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
-		     "host '%s' is down (%s) but this partition is inquorate: no failover decision",
-		     label, why);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+		               "host '%s' is down (%s) but this partition is inquorate: no "
+		               "failover decision",
+		               label, why);
 	}
 }
 
-static void mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
-                      enum vmha_cpg_reason reason, const char *why)
+void vmha_view_mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
+                         enum vmha_cpg_reason reason, const char *why)
 {
 	h->in_group = false;
 	h->lost_reason = reason;
@@ -258,199 +257,18 @@ static void mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
 	h->down_pending_quorum = false;
 	h->slot_written_since_lost = false;
 	h->stale_flag_reported = false;
-	set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
+	vmha_view_set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
 	if (!view->storage_enabled) {
 		/* decided once the quorum of the new membership is known, never on
 		 * the quorum of the one before (vmha_view_quorum) */
 		h->down_pending_quorum = true;
 		view->quorum_stale = true;
-		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
-		     "host '%s' lost without a storage heartbeat: down once the quorum of the "
-		     "new membership is known",
-		     h->name);
+		vmha_view_emit(
+		        view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+		        "host '%s' lost without a storage heartbeat: down once the quorum of the "
+		        "new membership is known",
+		        h->name);
 	}
-}
-
-int vmha_view_ring(struct vmha_view *view, uint64_t now_ms, uint32_t ring_nodeid, uint64_t ring_seq,
-                   const uint32_t *nodes, size_t n_nodes)
-{
-	size_t i, j;
-	char why[96];
-
-	if (view == NULL || (n_nodes > 0 && nodes == NULL)) {
-		return -EINVAL;
-	}
-	view->ring_known = true;
-	view->ring_nodeid = ring_nodeid;
-	view->ring_seq = ring_seq;
-	emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL, "ring %" PRIx32 ".%" PRIx64 " has %zu nodes",
-	     ring_nodeid, ring_seq, n_nodes);
-	for (i = 0; i < view->n_hosts; i++) {
-		struct host *h = &view->hosts[i];
-		bool in = false;
-
-		for (j = 0; j < n_nodes; j++) {
-			if (nodes[j] == h->nodeid) {
-				in = true;
-			}
-		}
-		h->in_ring = in;
-		if (!in && h->state == VMHA_HOST_DAEMON_DOWN) {
-			snprintf(why, sizeof(why),
-			         "node left ring %" PRIx32 ".%" PRIx64 " after its vmhad stopped",
-			         ring_nodeid, ring_seq);
-			mark_lost(view, h, now_ms, VMHA_REASON_NODEDOWN, why);
-		}
-	}
-	return take_oom(view);
-}
-
-static void member_left(struct vmha_view *view, const struct vmha_member *m, uint64_t now_ms)
-{
-	struct host *h = find_nodeid(view, m->nodeid);
-	char why[96];
-
-	if (h == NULL || m->nodeid == view->self_nodeid || h->pid != m->pid || !h->in_group) {
-		return;
-	}
-	if (h->name[0] == '\0') {
-		/* never announced: nothing is known to track */
-		emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL,
-		     "node %" PRIu32 " left (%s) before announcing itself", m->nodeid,
-		     vmha_view_reason_name(m->reason));
-		remove_host(view, h);
-		return;
-	}
-	snprintf(why, sizeof(why), "%s in ring %" PRIx32 ".%" PRIx64,
-	         vmha_view_reason_name(m->reason), view->ring_nodeid, view->ring_seq);
-	if (m->reason == VMHA_REASON_NODEDOWN) {
-		mark_lost(view, h, now_ms, m->reason, why);
-		return;
-	}
-	/* PROCDOWN, or a clean leave: the node and its VMs are still there */
-	h->in_group = false;
-	h->lost_reason = m->reason;
-	set_state(view, h, VMHA_HOST_DAEMON_DOWN, LOG_NOTICE, why);
-}
-
-static void member_joined(struct vmha_view *view, const struct vmha_member *m, uint64_t now_ms)
-{
-	struct host *h = find_nodeid(view, m->nodeid);
-	char why[64];
-
-	if (h == NULL) {
-		h = add_host(view, m->nodeid, m->pid, now_ms);
-		if (h != NULL) {
-			emit(view, VMHA_ACTION_EVENT, LOG_INFO, NULL,
-			     "node %" PRIu32 " joined (%s)", m->nodeid,
-			     vmha_view_reason_name(m->reason));
-		}
-		return;
-	}
-	if (h->in_group && h->pid != m->pid) {
-		/* one vmhad per node: a second process in the group is not trusted */
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "second process pid %" PRIu32 " of node %" PRIu32
-		     " in the group ignored: pid %" PRIu32 " is its vmhad",
-		     m->pid, m->nodeid, h->pid);
-		return;
-	}
-	h->pid = m->pid;
-	h->in_group = true;
-	h->in_ring = true;
-	h->expect_new_incarnation = true;
-	h->joined_ms = now_ms;
-	h->last_net_ms = now_ms;
-	h->silent_reported = false;
-	h->storage_stale_reported = false;
-	h->down_decided = false;
-	h->down_pending_quorum = false;
-	h->alarm = false;
-	snprintf(why, sizeof(why), "rejoined (%s)", vmha_view_reason_name(m->reason));
-	set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE, why);
-}
-
-static bool member_listed(const struct vmha_member *list, size_t n, uint32_t nodeid)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (list[i].nodeid == nodeid) {
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Partitions merged (a member joined with its node): each side saw only the
- * other side join, so each would hold itself online and the other joining,
- * and each side's lowest host would coordinate. Every member of the merged
- * group is joining alike, until its next announcement (in CPG's order, the
- * same on every member): the members agree on who is online, so on the
- * coordinator.
- */
-static void merged_rejoin(struct vmha_view *view, const struct vmha_member *joined, size_t n_joined)
-{
-	bool merge = false;
-	size_t i;
-
-	for (i = 0; i < n_joined; i++) {
-		merge = merge || joined[i].reason == VMHA_REASON_NODEUP;
-	}
-	for (i = 0; merge && i < view->n_hosts; i++) {
-		struct host *h = &view->hosts[i];
-
-		if (h->in_group &&
-		    (h->state == VMHA_HOST_ONLINE || h->state == VMHA_HOST_STANDBY)) {
-			set_state(view, h, VMHA_HOST_JOINING, LOG_NOTICE,
-			          "partitions merged: it announces again");
-		}
-	}
-}
-
-int vmha_view_confchg(struct vmha_view *view, uint64_t now_ms, const struct vmha_member *members,
-                      size_t n_members, const struct vmha_member *left, size_t n_left,
-                      const struct vmha_member *joined, size_t n_joined)
-{
-	size_t i;
-
-	if (view == NULL || (n_members > 0 && members == NULL) || (n_left > 0 && left == NULL) ||
-	    (n_joined > 0 && joined == NULL)) {
-		return -EINVAL;
-	}
-	for (i = 0; i < n_left; i++) {
-		member_left(view, &left[i], now_ms);
-	}
-	for (i = 0; i < n_joined; i++) {
-		member_joined(view, &joined[i], now_ms);
-	}
-	/* members already in the group when this host joined */
-	for (i = 0; i < n_members; i++) {
-		struct host *h = find_nodeid(view, members[i].nodeid);
-
-		if (h == NULL) {
-			add_host(view, members[i].nodeid, members[i].pid, now_ms);
-		} else if (!h->in_group) {
-			member_joined(view, &members[i], now_ms);
-		}
-	}
-	/* a host the group no longer lists but no left list named */
-	for (i = 0; i < view->n_hosts; i++) {
-		struct host *h = &view->hosts[i];
-		struct vmha_member gone = {h->nodeid, h->pid, VMHA_REASON_LEAVE};
-
-		if (h->in_group && !member_listed(members, n_members, h->nodeid) &&
-		    h->nodeid != view->self_nodeid) {
-			member_left(view, &gone, now_ms);
-			i = (size_t)-1; /* member_left may remove a host: start again */
-		}
-	}
-	merged_rejoin(view, joined, n_joined);
-	if (n_joined > 0) {
-		emit(view, VMHA_ACTION_ANNOUNCE, LOG_DEBUG, NULL, "members joined: announce");
-	}
-	return take_oom(view);
 }
 
 static void report_vm_changes(struct vmha_view *view, const struct vmha_announce *old,
@@ -501,8 +319,8 @@ static void report_vm_changes(struct vmha_view *view, const struct vmha_announce
 		}
 	}
 	if (text[0] != '\0') {
-		emit(view, VMHA_ACTION_EVENT, LOG_INFO, new->host, "host '%s' vms:%s", new->host,
-		     text);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_INFO, new->host, "host '%s' vms:%s",
+		               new->host, text);
 	}
 }
 
@@ -540,11 +358,12 @@ static int check_binding(struct vmha_view *view, uint32_t nodeid, const char *ho
 		const struct view_binding *b = &view->bindings[i];
 
 		if ((b->nodeid == nodeid) != (strcmp(b->name, host) == 0)) {
-			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-			     "message from node %" PRIu32
-			     " dropped: it announces host '%s' but corosync's nodelist names node "
-			     "%" PRIu32 " '%s'",
-			     nodeid, host, b->nodeid, b->name);
+			vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+			               "message from node %" PRIu32
+			               " dropped: it announces host '%s' but corosync's nodelist "
+			               "names node "
+			               "%" PRIu32 " '%s'",
+			               nodeid, host, b->nodeid, b->name);
 			return -EBADMSG;
 		}
 	}
@@ -563,12 +382,12 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 	if (view == NULL) {
 		return -EINVAL;
 	}
-	h = find_nodeid(view, nodeid);
+	h = vmha_view_find_nodeid(view, nodeid);
 	if (h == NULL || !h->in_group || h->pid != pid) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "message from node %" PRIu32 " pid %" PRIu32
-		     " dropped: not the vmhad of a group member",
-		     nodeid, pid);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		               "message from node %" PRIu32 " pid %" PRIu32
+		               " dropped: not the vmhad of a group member",
+		               nodeid, pid);
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -577,15 +396,16 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 		goto out;
 	}
 	if (rc < 0) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "message from node %" PRIu32 " dropped: %s", nodeid, err);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		               "message from node %" PRIu32 " dropped: %s", nodeid, err);
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (h->name[0] != '\0' && strcmp(h->name, a.host) != 0) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "message from node %" PRIu32 " dropped: it announces host '%s' but is '%s'",
-		     nodeid, a.host, h->name);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		               "message from node %" PRIu32
+		               " dropped: it announces host '%s' but is '%s'",
+		               nodeid, a.host, h->name);
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -595,38 +415,41 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 	}
 	other = vmha_view_find_name(view, a.host);
 	if (other != NULL && other != h) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
-		     "message from node %" PRIu32
-		     " dropped: host name '%s' belongs to node %" PRIu32,
-		     nodeid, a.host, other->nodeid);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, NULL,
+		               "message from node %" PRIu32
+		               " dropped: host name '%s' belongs to node %" PRIu32,
+		               nodeid, a.host, other->nodeid);
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (!h->expect_new_incarnation && a.incarnation != h->last.incarnation) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
-		     "announcement from host '%s' dropped: incarnation changed without rejoining",
-		     a.host);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
+		               "announcement from host '%s' dropped: incarnation changed without "
+		               "rejoining",
+		               a.host);
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (!h->expect_new_incarnation && a.seq <= h->last.seq) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
-		     "announcement from host '%s' dropped: seq %" PRIu64
-		     " is not newer than %" PRIu64 " (duplicate or out of order)",
-		     a.host, a.seq, h->last.seq);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, a.host,
+		               "announcement from host '%s' dropped: seq %" PRIu64
+		               " is not newer than %" PRIu64 " (duplicate or out of order)",
+		               a.host, a.seq, h->last.seq);
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (h->name[0] == '\0') {
 		snprintf(h->name, sizeof(h->name), "%s", a.host);
-		emit(view, VMHA_ACTION_EVENT, LOG_INFO, a.host, "node %" PRIu32 " is host '%s'",
-		     nodeid, a.host);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_INFO, a.host,
+		               "node %" PRIu32 " is host '%s'", nodeid, a.host);
 	}
 	report_vm_changes(view, &h->last, &a);
 	if (h->last.health != a.health && h->announced) {
-		emit(view, VMHA_ACTION_EVENT, a.health == VMHA_HEALTH_OK ? LOG_NOTICE : LOG_WARNING,
-		     a.host, "host '%s' health %s -> %s", a.host,
-		     vmha_msg_health_name(h->last.health), vmha_msg_health_name(a.health));
+		vmha_view_emit(view, VMHA_ACTION_EVENT,
+		               a.health == VMHA_HEALTH_OK ? LOG_NOTICE : LOG_WARNING, a.host,
+		               "host '%s' health %s -> %s", a.host,
+		               vmha_msg_health_name(h->last.health),
+		               vmha_msg_health_name(a.health));
 	}
 	vmha_msg_announce_clear(&h->last);
 	h->last = a;
@@ -636,16 +459,16 @@ int vmha_view_message(struct vmha_view *view, uint64_t now_ms, uint32_t nodeid, 
 	h->last_net_ms = now_ms;
 	if (h->silent_reported) {
 		h->silent_reported = false;
-		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name, "host '%s' heard again",
-		     h->name);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+		               "host '%s' heard again", h->name);
 	}
-	set_state(view, h, h->last.standby ? VMHA_HOST_STANDBY : VMHA_HOST_ONLINE, LOG_NOTICE,
-	          "announced");
+	vmha_view_set_state(view, h, h->last.standby ? VMHA_HOST_STANDBY : VMHA_HOST_ONLINE,
+	                    LOG_NOTICE, "announced");
 	rc = 0;
 out:
 	vmha_msg_announce_clear(&a);
 	if (rc == 0) {
-		rc = take_oom(view);
+		rc = vmha_view_take_oom(view);
 	}
 	return rc;
 }
@@ -667,10 +490,11 @@ static void decide_pending(struct vmha_view *view, const char *why)
 
 		if (h->down_pending_quorum && h->state == VMHA_HOST_LOST && !h->down_decided) {
 			h->down_decided = true;
-			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
-			     "host '%s' is down but this partition is inquorate: no failover "
-			     "decision",
-			     h->name);
+			vmha_view_emit(
+			        view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			        "host '%s' is down but this partition is inquorate: no failover "
+			        "decision",
+			        h->name);
 		}
 	}
 }
@@ -686,25 +510,26 @@ int vmha_view_quorum(struct vmha_view *view, uint64_t now_ms, bool quorate)
 			view->quorum_stale = false;
 			decide_pending(view, quorate ? "quorum of the new membership known" : NULL);
 		}
-		return take_oom(view);
+		return vmha_view_take_oom(view);
 	}
 	view->quorum_stale = false;
 	if (!quorate) {
-		emit(view, VMHA_ACTION_EVENT, LOG_WARNING, view->self_name,
-		     "host '%s' is inquorate: no failover decisions", view->self_name);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, view->self_name,
+		               "host '%s' is inquorate: no failover decisions", view->self_name);
 		if (view->quorum_known) {
-			emit(view, VMHA_ACTION_QUORUM_LOST, LOG_WARNING, view->self_name,
-			     "host '%s' lost quorum: its protected vms must stop", view->self_name);
+			vmha_view_emit(view, VMHA_ACTION_QUORUM_LOST, LOG_WARNING, view->self_name,
+			               "host '%s' lost quorum: its protected vms must stop",
+			               view->self_name);
 		}
 	} else {
-		emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, view->self_name, "host '%s' is quorate",
-		     view->self_name);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, view->self_name,
+		               "host '%s' is quorate", view->self_name);
 	}
 	view->quorum_known = true;
 	view->quorate = quorate;
 	decide_pending(view, quorate ? "quorum regained" : NULL);
 	(void)now_ms;
-	return take_oom(view);
+	return vmha_view_take_oom(view);
 }
 
 int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
@@ -730,18 +555,19 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	}
 	if (changed && h->state == VMHA_HOST_FENCED) {
 		h->alarm = true;
-		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
-		     "alarm: host '%s' writes to storage after it was reported fenced: its vms "
-		     "are not restarted, check the fence device",
-		     h->name);
+		vmha_view_emit(
+		        view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		        "alarm: host '%s' writes to storage after it was reported fenced: its vms "
+		        "are not restarted, check the fence device",
+		        h->name);
 	}
 	if (changed) {
 		h->slot_changed_known = true;
 		h->slot_changed_ms = now_ms;
 		if (h->storage_stale_reported) {
 			h->storage_stale_reported = false;
-			emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
-			     "host '%s' writes to storage again", h->name);
+			vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_NOTICE, h->name,
+			               "host '%s' writes to storage again", h->name);
 		}
 	}
 	if ((flags & VMHA_SLOT_SELF_FENCED) &&
@@ -749,24 +575,25 @@ int vmha_view_storage(struct vmha_view *view, uint64_t now_ms, const char *host,
 	    (!h->slot_written_since_lost || incarnation != h->last.incarnation)) {
 		if (!h->stale_flag_reported) {
 			h->stale_flag_reported = true;
-			emit(view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
-			     "host '%s': its slot says self-fenced but was not written since it "
-			     "was "
-			     "lost by its announced incarnation: not a proof",
-			     h->name);
+			vmha_view_emit(
+			        view, VMHA_ACTION_EVENT, LOG_WARNING, h->name,
+			        "host '%s': its slot says self-fenced but was not written since it "
+			        "was "
+			        "lost by its announced incarnation: not a proof",
+			        h->name);
 		}
 	} else if ((flags & VMHA_SLOT_SELF_FENCED) &&
 	           (h->state == VMHA_HOST_LOST || h->state == VMHA_HOST_ISOLATED)) {
-		set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE,
-		          "its storage slot says it fenced itself");
+		vmha_view_set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE,
+		                    "its storage slot says it fenced itself");
 	} else if (changed && h->state == VMHA_HOST_LOST && !h->down_decided) {
-		set_state(view, h, VMHA_HOST_ISOLATED, LOG_WARNING,
-		          "still writes to storage after leaving the membership");
+		vmha_view_set_state(view, h, VMHA_HOST_ISOLATED, LOG_WARNING,
+		                    "still writes to storage after leaving the membership");
 	} else if (changed && h->state == VMHA_HOST_LOST && h->down_decided) {
-		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
-		     "host '%s' was declared down but writes to storage again", h->name);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		               "host '%s' was declared down but writes to storage again", h->name);
 	}
-	return take_oom(view);
+	return vmha_view_take_oom(view);
 }
 
 int vmha_view_fenced(struct vmha_view *view, uint64_t now_ms, const char *host)
@@ -782,15 +609,15 @@ int vmha_view_fenced(struct vmha_view *view, uint64_t now_ms, const char *host)
 	}
 	if (h->state != VMHA_HOST_LOST && h->state != VMHA_HOST_ISOLATED &&
 	    h->state != VMHA_HOST_DAEMON_DOWN) {
-		emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
-		     "fencing of host '%s' reported while it is %s: ignored", h->name,
-		     vmha_view_state_name(h->state));
-		take_oom(view);
+		vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_ERR, h->name,
+		               "fencing of host '%s' reported while it is %s: ignored", h->name,
+		               vmha_view_state_name(h->state));
+		vmha_view_take_oom(view);
 		return -EINVAL;
 	}
-	set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE, "fencing confirmed");
+	vmha_view_set_state(view, h, VMHA_HOST_FENCED, LOG_NOTICE, "fencing confirmed");
 	(void)now_ms;
-	return take_oom(view);
+	return vmha_view_take_oom(view);
 }
 
 int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
@@ -815,9 +642,9 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 			    h->nodeid != view->self_nodeid &&
 			    now_ms - h->last_net_ms >= view->silence_timeout_ms) {
 				h->silent_reported = true;
-				emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
-				     "host '%s' has not announced for %" PRIu64 " ms", label,
-				     now_ms - h->last_net_ms);
+				vmha_view_emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+				               "host '%s' has not announced for %" PRIu64 " ms",
+				               label, now_ms - h->last_net_ms);
 			}
 			since = h->slot_changed_known && h->slot_changed_ms > h->joined_ms
 			                ? h->slot_changed_ms
@@ -827,10 +654,11 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 			    !(h->slot_changed_known && h->slot_changed_ms > h->joined_ms &&
 			      now_ms - h->slot_changed_ms < view->storage_timeout_ms)) {
 				h->storage_stale_reported = true;
-				emit(view, VMHA_ACTION_EVENT, LOG_WARNING, label,
-				     "host '%s' is online but has not written to storage for "
-				     "%" PRIu64 " ms",
-				     label, now_ms - since);
+				vmha_view_emit(
+				        view, VMHA_ACTION_EVENT, LOG_WARNING, label,
+				        "host '%s' is online but has not written to storage for "
+				        "%" PRIu64 " ms",
+				        label, now_ms - since);
 			}
 			break;
 		case VMHA_HOST_LOST:
@@ -852,7 +680,7 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 				snprintf(why, sizeof(why),
 				         "stopped writing to storage %" PRIu64 " ms ago",
 				         now_ms - h->slot_changed_ms);
-				set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
+				vmha_view_set_state(view, h, VMHA_HOST_LOST, LOG_WARNING, why);
 				snprintf(why, sizeof(why),
 				         "isolated, then no storage heartbeat for %" PRIu64 " ms",
 				         now_ms - h->slot_changed_ms);
@@ -864,5 +692,5 @@ int vmha_view_tick(struct vmha_view *view, uint64_t now_ms)
 			break;
 		}
 	}
-	return take_oom(view);
+	return vmha_view_take_oom(view);
 }

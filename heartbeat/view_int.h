@@ -85,4 +85,29 @@ struct host *vmha_view_find_name(const struct vmha_view *view, const char *name)
 /* @return the host's name, or "node N" before it announced (in buf) */
 const char *vmha_view_host_label(const struct host *h, char *buf, size_t size);
 
+/* Queue an action (an event, a decision) for the caller. */
+void vmha_view_emit(struct vmha_view *view, enum vmha_action_kind kind, int level, const char *host,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* @return -ENOMEM once when an allocation failed since the last call, else 0 */
+int vmha_view_take_oom(struct vmha_view *view);
+
+/* @return the host of nodeid, NULL when none */
+struct host *vmha_view_find_nodeid(struct vmha_view *view, uint32_t nodeid);
+
+/* @return a new host for a member not seen before (NULL: no memory) */
+struct host *vmha_view_add_host(struct vmha_view *view, uint32_t nodeid, uint32_t pid,
+                                uint64_t now_ms);
+
+/* Forget a host that never announced itself. */
+void vmha_view_remove_host(struct vmha_view *view, struct host *h);
+
+/* Move h to state, with an event of level saying why. */
+void vmha_view_set_state(struct vmha_view *view, struct host *h, enum vmha_host_state state,
+                         int level, const char *why);
+
+/* h is gone from the membership (reason): lost, and down once that is safe to decide. */
+void vmha_view_mark_lost(struct vmha_view *view, struct host *h, uint64_t now_ms,
+                         enum vmha_cpg_reason reason, const char *why);
+
 #endif /* VMHA_HEARTBEAT_VIEW_INT_H */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <stdint.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,18 +108,6 @@ static const struct opt_def opts[] = {
         {"--desturi", OPT_REJECT, 0, NULL, "use 'remoteuri' instead"},
 };
 
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
-
 /* Replace every "%n" in tmpl by node (when node is non-NULL). */
 static char *subst_node(const char *tmpl, const char *node)
 {
@@ -205,7 +192,7 @@ static int build_remote_uri(const struct vmha_params *p, const char *target, con
 		goto out;
 	}
 	if (local == NULL || (sep = strstr(local, "://")) == NULL) {
-		set_reason(
+		vmha_util_set_text(
 		        reason, reason_len,
 		        "cannot build the target's URI from hypervisor URI '%s'; set 'remoteuri'",
 		        local != NULL ? local : "");
@@ -278,7 +265,7 @@ static int add_param(struct build *plan, const struct opt_def *d, const char *va
 	case OPT_INT:
 	case OPT_ULLONG:
 		if (vmha_util_parse_u64(value, &u) < 0 || (d->kind == OPT_INT && u > INT32_MAX)) {
-			set_reason(
+			vmha_util_set_text(
 			        reason, reason_len,
 			        "parameter 'migrate_options': option '%s' needs a number, not '%s'",
 			        opt, value);
@@ -296,9 +283,10 @@ static int add_param(struct build *plan, const struct opt_def *d, const char *va
 		size_t len = 0;
 
 		if (f == NULL) {
-			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s': cannot read '%s'",
-			           opt, value);
+			vmha_util_set_text(
+			        reason, reason_len,
+			        "parameter 'migrate_options': option '%s': cannot read '%s'", opt,
+			        value);
 			return -EINVAL;
 		}
 		text = calloc(1, 1024 * 1024 + 1);
@@ -353,15 +341,16 @@ static int parse_options(struct build *plan, const char *options, const char *ta
 			}
 		}
 		if (d == NULL) {
-			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': unknown option '%s'", tok);
+			vmha_util_set_text(reason, reason_len,
+			                   "parameter 'migrate_options': unknown option '%s'", tok);
 			rc = -EINVAL;
 			break;
 		}
 		if (d->kind == OPT_REJECT) {
-			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s' is not supported: %s",
-			           tok, d->why);
+			vmha_util_set_text(
+			        reason, reason_len,
+			        "parameter 'migrate_options': option '%s' is not supported: %s",
+			        tok, d->why);
 			rc = -EINVAL;
 			break;
 		}
@@ -369,7 +358,7 @@ static int parse_options(struct build *plan, const char *options, const char *ta
 		    d->kind == OPT_POSTCOPY_AFTER_PRECOPY || d->kind == OPT_TIMEOUT_SUSPEND ||
 		    d->kind == OPT_TIMEOUT_POSTCOPY) {
 			if (value != NULL) {
-				set_reason(
+				vmha_util_set_text(
 				        reason, reason_len,
 				        "parameter 'migrate_options': option '%s' takes no value",
 				        tok);
@@ -392,8 +381,9 @@ static int parse_options(struct build *plan, const char *options, const char *ta
 			value = strtok_r(NULL, " \t\n", &save);
 		}
 		if (value == NULL || value[0] == '\0') {
-			set_reason(reason, reason_len,
-			           "parameter 'migrate_options': option '%s' needs a value", tok);
+			vmha_util_set_text(reason, reason_len,
+			                   "parameter 'migrate_options': option '%s' needs a value",
+			                   tok);
 			rc = -EINVAL;
 			break;
 		}
@@ -402,7 +392,7 @@ static int parse_options(struct build *plan, const char *options, const char *ta
 			uint64_t t = 0;
 
 			if (vmha_util_parse_u64(value, &t) < 0 || t == 0 || t > 86400) {
-				set_reason(
+				vmha_util_set_text(
 				        reason, reason_len,
 				        "parameter 'migrate_options': option '--timeout' needs a "
 				        "number of seconds from 1 to 86400, not '%s'",
@@ -434,21 +424,23 @@ static int check_timeout(const struct build *plan, char *reason, size_t reason_l
 	int rc = -EINVAL;
 
 	if ((plan->timeout_suspend_given || plan->timeout_postcopy) && plan->timeout_s == 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'migrate_options': '--timeout-%s' needs '--timeout N'",
-		           plan->timeout_postcopy ? "postcopy" : "suspend");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'migrate_options': '--timeout-%s' needs '--timeout N'",
+		        plan->timeout_postcopy ? "postcopy" : "suspend");
 		goto out;
 	}
 	if (plan->timeout_suspend_given && plan->timeout_postcopy) {
-		set_reason(reason, reason_len,
-		           "parameter 'migrate_options': '--timeout-suspend' and "
-		           "'--timeout-postcopy' exclude each other");
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'migrate_options': '--timeout-suspend' and "
+		                   "'--timeout-postcopy' exclude each other");
 		goto out;
 	}
 	if (plan->timeout_postcopy && !(vmha_migspec_flags(plan->spec) & VIR_MIGRATE_POSTCOPY)) {
-		set_reason(reason, reason_len,
-		           "parameter 'migrate_options': '--timeout-postcopy' needs '--postcopy' "
-		           "(or migration_postcopy=true)");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'migrate_options': '--timeout-postcopy' needs '--postcopy' "
+		        "(or migration_postcopy=true)");
 		goto out;
 	}
 	rc = 0;
@@ -601,10 +593,11 @@ int vmha_migrate_spec_new(const struct vmha_params *p, const char *target_node,
 				known = known || strcmp(methods[i], m) == 0;
 			}
 			if (!known) {
-				set_reason(reason, reason_len,
-				           "parameter 'migration_compression': unknown method '%s' "
-				           "(known: xbzrle, mt, zlib, zstd)",
-				           m);
+				vmha_util_set_text(
+				        reason, reason_len,
+				        "parameter 'migration_compression': unknown method '%s' "
+				        "(known: xbzrle, mt, zlib, zstd)",
+				        m);
 				rc = -EINVAL;
 			} else if (vmha_migspec_add_string(b.spec, VIR_MIGRATE_PARAM_COMPRESSION,
 			                                   m) < 0) {
@@ -636,17 +629,18 @@ int vmha_migrate_spec_new(const struct vmha_params *p, const char *target_node,
 	}
 	if ((vmha_migspec_flags(b.spec) & VIR_MIGRATE_NON_SHARED_DISK) &&
 	    (vmha_migspec_flags(b.spec) & VIR_MIGRATE_NON_SHARED_INC)) {
-		set_reason(reason, reason_len,
-		           "parameter 'migrate_options': '--copy-storage-all' and "
-		           "'--copy-storage-inc' exclude each other");
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'migrate_options': '--copy-storage-all' and "
+		                   "'--copy-storage-inc' exclude each other");
 		rc = -EINVAL;
 		goto out;
 	}
 	if ((vmha_migspec_flags(b.spec) & VIR_MIGRATE_TUNNELLED) &&
 	    (vmha_migspec_flags(b.spec) & VIR_MIGRATE_PARALLEL)) {
-		set_reason(reason, reason_len,
-		           "parameter 'migrate_options': '--tunnelled' cannot be combined with "
-		           "parallel connections");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'migrate_options': '--tunnelled' cannot be combined with "
+		        "parallel connections");
 		rc = -EINVAL;
 		goto out;
 	}

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,22 +14,12 @@
 #include "domxml.h"
 #include "log.h"
 #include "overlay.h"
+#include "util.h"
 
 /* Room for qemu-img info's JSON and the tools' error messages. */
 #define OUTPUT_LEN 16384
 /* Suffix of the image while it is being built. */
 #define NEW_SUFFIX ".vmha-new"
-
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
 
 /* The last line of a tool's output, for a one-line reason. */
 static const char *last_line(char *text)
@@ -74,7 +63,7 @@ int vmha_overlay_path(const char *config, const struct vmha_domxml *dx, const ch
 	else
 		snprintf(path, path_len, "%s", stock);
 	if (dx != NULL && !domain_has_disk(dx, path)) {
-		set_reason(
+		vmha_util_set_text(
 		        reason, reason_len,
 		        "parameter 'backingfile': domain '%s' has no disk '%s', the copy-on-write "
 		        "image created from '%s' (named after config '%s')",
@@ -83,10 +72,10 @@ int vmha_overlay_path(const char *config, const struct vmha_domxml *dx, const ch
 		goto out;
 	}
 	if (strcmp(path, backingfile) == 0 || strcmp(path, config) == 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': the copy-on-write image '%s' would replace %s",
-		           path,
-		           strcmp(path, config) == 0 ? "the config file" : "the backing file");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'backingfile': the copy-on-write image '%s' would replace %s",
+		        path, strcmp(path, config) == 0 ? "the config file" : "the backing file");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -116,40 +105,44 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 
 	if (stat(backingfile, &st) < 0 || access(backingfile, R_OK) < 0) {
 		rc = errno == EACCES ? -EACCES : -ENOENT;
-		set_reason(reason, reason_len, "parameter 'backingfile': '%s' is not readable: %s",
-		           backingfile, strerror(errno));
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile': '%s' is not readable: %s", backingfile,
+		                   strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
 		rc = -EINVAL;
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': '%s' is not a file or a block device",
-		           backingfile);
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile': '%s' is not a file or a block device",
+		                   backingfile);
 		goto out;
 	}
 	dir_len = (size_t)(strrchr(path, '/') - path);
 	snprintf(dir, sizeof(dir), "%.*s", (int)(dir_len == 0 ? 1 : dir_len), path);
 	if (access(dir, W_OK) < 0) {
 		rc = errno == ENOENT ? -ENOENT : -EACCES;
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': cannot create the image '%s' in '%s': %s",
-		           path, dir, strerror(errno));
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'backingfile': cannot create the image '%s' in '%s': %s", path,
+		        dir, strerror(errno));
 		goto out;
 	}
 	if (!vmha_cmd_exists("qemu-img")) {
 		rc = -ENOENT;
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile' needs qemu-img (Debian package qemu-utils), "
-		           "which is not installed");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'backingfile' needs qemu-img (Debian package qemu-utils), "
+		        "which is not installed");
 		goto out;
 	}
 	if (copyindirs == NULL)
 		goto out;
 	if (!vmha_cmd_exists("virt-copy-in")) {
 		rc = -ENOENT;
-		set_reason(reason, reason_len,
-		           "parameter 'copyindirs' needs virt-copy-in (Debian package guestfish), "
-		           "which is not installed");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'copyindirs' needs virt-copy-in (Debian package guestfish), "
+		        "which is not installed");
 		goto out;
 	}
 	copy = strdup(copyindirs);
@@ -161,8 +154,8 @@ int vmha_overlay_check(const char *backingfile, const char *path, const char *co
 	     entry = strtok_r(NULL, " \t", &save)) {
 		if (stat(entry, &st) < 0) {
 			rc = -ENOENT;
-			set_reason(reason, reason_len,
-			           "parameter 'copyindirs': '%s' does not exist", entry);
+			vmha_util_set_text(reason, reason_len,
+			                   "parameter 'copyindirs': '%s' does not exist", entry);
 			goto out;
 		}
 	}
@@ -188,17 +181,19 @@ static int backing_format(const char *file, uint64_t deadline_ms, char *fmt, siz
 	}
 	rc = vmha_cmd_run(argv, deadline_ms, output, OUTPUT_LEN);
 	if (rc != 0) {
-		set_reason(reason, reason_len, "parameter 'backingfile': qemu-img info '%s' %s%s",
-		           file, rc == -ETIMEDOUT ? "timed out" : "failed: ",
-		           rc == -ETIMEDOUT ? "" : (rc < 0 ? strerror(-rc) : last_line(output)));
+		vmha_util_set_text(
+		        reason, reason_len, "parameter 'backingfile': qemu-img info '%s' %s%s",
+		        file, rc == -ETIMEDOUT ? "timed out" : "failed: ",
+		        rc == -ETIMEDOUT ? "" : (rc < 0 ? strerror(-rc) : last_line(output)));
 		rc = rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;
 		goto out;
 	}
 	root = json_tokener_parse(output);
 	if (root == NULL || !json_object_object_get_ex(root, "format", &format) ||
 	    !json_object_is_type(format, json_type_string)) {
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': qemu-img info '%s' names no format", file);
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile': qemu-img info '%s' names no format",
+		                   file);
 		rc = -EIO;
 		goto out;
 	}
@@ -237,10 +232,10 @@ static int copy_in(const char *image, const char *copyindirs, uint64_t deadline_
 	argv[n] = NULL;
 	rc = vmha_cmd_run(argv, deadline_ms, output, OUTPUT_LEN);
 	if (rc != 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'copyindirs': virt-copy-in into '%s' %s%s", image,
-		           rc == -ETIMEDOUT ? "timed out" : "failed: ",
-		           rc == -ETIMEDOUT ? "" : (rc < 0 ? strerror(-rc) : last_line(output)));
+		vmha_util_set_text(
+		        reason, reason_len, "parameter 'copyindirs': virt-copy-in into '%s' %s%s",
+		        image, rc == -ETIMEDOUT ? "timed out" : "failed: ",
+		        rc == -ETIMEDOUT ? "" : (rc < 0 ? strerror(-rc) : last_line(output)));
 		rc = rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;
 	}
 out:
@@ -272,10 +267,11 @@ int vmha_overlay_create(const char *backingfile, const char *path, const char *c
 	unlink(tmp);
 	rc = vmha_cmd_run(argv, deadline_ms, output, OUTPUT_LEN);
 	if (rc != 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': qemu-img create '%s' on '%s' %s%s", path,
-		           backingfile, rc == -ETIMEDOUT ? "timed out" : "failed: ",
-		           rc == -ETIMEDOUT ? "" : (rc < 0 ? strerror(-rc) : last_line(output)));
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile': qemu-img create '%s' on '%s' %s%s",
+		                   path, backingfile, rc == -ETIMEDOUT ? "timed out" : "failed: ",
+		                   rc == -ETIMEDOUT ? ""
+		                                    : (rc < 0 ? strerror(-rc) : last_line(output)));
 		rc = rc == -ENOENT || rc == -ETIMEDOUT ? rc : -EIO;
 		goto out;
 	}
@@ -286,9 +282,9 @@ int vmha_overlay_create(const char *backingfile, const char *path, const char *c
 	}
 	if (rename(tmp, path) < 0) {
 		rc = -EIO;
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile': cannot rename '%s' to '%s': %s", tmp, path,
-		           strerror(errno));
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile': cannot rename '%s' to '%s': %s", tmp,
+		                   path, strerror(errno));
 		goto out;
 	}
 	vmha_notice("created copy-on-write image '%s' on '%s' (%s)%s%s", path, backingfile, fmt,

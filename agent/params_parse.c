@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 #include "params.h"
 #include "params_int.h"
 #include "util.h"
-
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
 
 static int dup_env(vmha_params_getenv_fn get, void *opaque, const char *name, char **out)
 {
@@ -57,10 +45,11 @@ static int parse_one(struct vmha_params *p, const struct param_def *d, const cha
 			break;
 		rc = vmha_util_parse_bool(value, &b);
 		if (rc < 0) {
-			set_reason(reason, reason_len,
-			           "parameter '%s' must be a boolean (yes/no, true/false, 1/0), "
-			           "not '%s'",
-			           d->info.name, value);
+			vmha_util_set_text(
+			        reason, reason_len,
+			        "parameter '%s' must be a boolean (yes/no, true/false, 1/0), "
+			        "not '%s'",
+			        d->info.name, value);
 			break;
 		}
 		*(bool *)field = b;
@@ -70,7 +59,7 @@ static int parse_one(struct vmha_params *p, const struct param_def *d, const cha
 			break;
 		rc = vmha_util_parse_u64(value, &u);
 		if (rc < 0) {
-			set_reason(
+			vmha_util_set_text(
 			        reason, reason_len,
 			        "parameter '%s' must be a non-negative decimal integer, not '%s'",
 			        d->info.name, value);
@@ -112,10 +101,11 @@ int vmha_params_shutdown_flags(const char *mode, unsigned int *flags, char *reas
 			}
 		}
 		if (!found) {
-			set_reason(reason, reason_len,
-			           "parameter 'shutdown_mode': unknown mode '%.*s' (known: acpi, "
-			           "agent, initctl, signal, paravirt)",
-			           (int)len, s);
+			vmha_util_set_text(
+			        reason, reason_len,
+			        "parameter 'shutdown_mode': unknown mode '%.*s' (known: acpi, "
+			        "agent, initctl, signal, paravirt)",
+			        (int)len, s);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -159,17 +149,18 @@ int vmha_params_parse(struct vmha_params *p, vmha_params_getenv_fn get, void *op
 	v = get("OCF_RESKEY_CRM_meta_timeout", opaque);
 	if (v != NULL && v[0] != '\0') {
 		if (vmha_util_parse_u64(v, &p->timeout_ms) < 0 || p->timeout_ms == 0) {
-			set_reason(reason, reason_len,
-			           "OCF_RESKEY_CRM_meta_timeout must be a positive number of "
-			           "milliseconds, not '%s'",
-			           v);
+			vmha_util_set_text(
+			        reason, reason_len,
+			        "OCF_RESKEY_CRM_meta_timeout must be a positive number of "
+			        "milliseconds, not '%s'",
+			        v);
 			rc = -EINVAL;
 			goto out;
 		}
 	}
 	v = get("OCF_RESKEY_CRM_meta_interval", opaque);
 	if (v != NULL && v[0] != '\0' && vmha_util_parse_u64(v, &p->interval_ms) < 0) {
-		set_reason(
+		vmha_util_set_text(
 		        reason, reason_len,
 		        "OCF_RESKEY_CRM_meta_interval must be a number of milliseconds, not '%s'",
 		        v);
@@ -221,28 +212,30 @@ static int check_copy_on_write(const struct vmha_params *p, char *reason, size_t
 	int rc = 0;
 
 	if (p->stateless && p->backingfile == NULL) {
-		set_reason(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
+		vmha_util_set_text(reason, reason_len, "parameter 'stateless' needs 'backingfile'");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->copyindirs != NULL && p->backingfile == NULL) {
-		set_reason(reason, reason_len,
-		           "parameter 'copyindirs' needs 'backingfile' (it fills the copy-on-write "
-		           "image created from it)");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'copyindirs' needs 'backingfile' (it fills the copy-on-write "
+		        "image created from it)");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->backingfile != NULL && p->backingfile[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'backingfile' must be an absolute path, not '%s'",
-		           p->backingfile);
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'backingfile' must be an absolute path, not '%s'",
+		                   p->backingfile);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->stateless && p->snapshot != NULL) {
-		set_reason(reason, reason_len,
-		           "parameters 'stateless' and 'snapshot' cannot be used together (a saved "
-		           "state needs the disk it was saved with)");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameters 'stateless' and 'snapshot' cannot be used together (a saved "
+		        "state needs the disk it was saved with)");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -256,8 +249,9 @@ static int check_copy_on_write(const struct vmha_params *p, char *reason, size_t
 	for (entry = strtok_r(copy, " \t", &save); entry != NULL;
 	     entry = strtok_r(NULL, " \t", &save)) {
 		if (entry[0] != '/') {
-			set_reason(reason, reason_len,
-			           "parameter 'copyindirs': '%s' is not an absolute path", entry);
+			vmha_util_set_text(reason, reason_len,
+			                   "parameter 'copyindirs': '%s' is not an absolute path",
+			                   entry);
 			rc = -EINVAL;
 			goto out;
 		}
@@ -273,33 +267,36 @@ int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_l
 	int rc = 0;
 
 	if (p->config == NULL) {
-		set_reason(reason, reason_len, "parameter 'config' is required");
+		vmha_util_set_text(reason, reason_len, "parameter 'config' is required");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->config[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'config' must be an absolute path, not '%s'", p->config);
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'config' must be an absolute path, not '%s'",
+		                   p->config);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->hypervisor != NULL && !uri_scheme_is_known(p->hypervisor)) {
-		set_reason(reason, reason_len,
-		           "parameter 'hypervisor': '%s' is not a libvirt URI with a known driver",
-		           p->hypervisor);
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'hypervisor': '%s' is not a libvirt URI with a known driver",
+		        p->hypervisor);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->force_stop && p->snapshot != NULL) {
-		set_reason(reason, reason_len,
-		           "parameters 'force_stop' and 'snapshot' cannot be used together");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameters 'force_stop' and 'snapshot' cannot be used together");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->snapshot != NULL && p->snapshot[0] != '/') {
-		set_reason(reason, reason_len,
-		           "parameter 'snapshot' must be an absolute directory, not '%s'",
-		           p->snapshot);
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'snapshot' must be an absolute directory, not '%s'",
+		                   p->snapshot);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -308,38 +305,43 @@ int vmha_params_check(const struct vmha_params *p, char *reason, size_t reason_l
 		goto out;
 	if (p->copy_storage != NULL && strcmp(p->copy_storage, "all") != 0 &&
 	    strcmp(p->copy_storage, "inc") != 0) {
-		set_reason(reason, reason_len,
-		           "parameter 'copy_storage' must be 'all' or 'inc' (or empty), not '%s'",
-		           p->copy_storage);
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'copy_storage' must be 'all' or 'inc' (or empty), not '%s'",
+		        p->copy_storage);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->shutdown_timeout_share < 1 || p->shutdown_timeout_share > 95) {
-		set_reason(reason, reason_len,
-		           "parameter 'shutdown_timeout_share' must be between 1 and 95 (percent), "
-		           "not %llu",
-		           (unsigned long long)p->shutdown_timeout_share);
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'shutdown_timeout_share' must be between 1 and 95 (percent), "
+		        "not %llu",
+		        (unsigned long long)p->shutdown_timeout_share);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->migrateport > 65535) {
-		set_reason(reason, reason_len, "parameter 'migrateport' must be at most 65535");
+		vmha_util_set_text(reason, reason_len,
+		                   "parameter 'migrateport' must be at most 65535");
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->migration_transport != NULL &&
 	    strspn(p->migration_transport, "abcdefghijklmnopqrstuvwxyz0123456789") !=
 	            strlen(p->migration_transport)) {
-		set_reason(reason, reason_len,
-		           "parameter 'migration_transport' must be a transport name such as ssh, "
-		           "tcp or tls, not '%s'",
-		           p->migration_transport);
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'migration_transport' must be a transport name such as ssh, "
+		        "tcp or tls, not '%s'",
+		        p->migration_transport);
 		rc = -EINVAL;
 		goto out;
 	}
 	if (p->migration_parallel_connections > 255) {
-		set_reason(reason, reason_len,
-		           "parameter 'migration_parallel_connections' must be at most 255");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "parameter 'migration_parallel_connections' must be at most 255");
 		rc = -EINVAL;
 		goto out;
 	}

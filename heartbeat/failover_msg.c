@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,21 +64,6 @@ bool vmha_failover_msg_is_decision(const char *type)
 	const struct fo_type *t = type_of(type);
 
 	return t != NULL && t->decision;
-}
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || size == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, size, fmt, ap);
-	va_end(ap);
 }
 
 static bool text_is_clean(const char *s)
@@ -150,21 +134,22 @@ static int get_string(json_object *o, const char *key, char *dst, size_t size, c
 	const char *s = NULL;
 
 	if (!json_object_object_get_ex(o, key, &v)) {
-		set_err(err, err_size, "failover message lacks '%s'", key);
+		vmha_util_set_text(err, err_size, "failover message lacks '%s'", key);
 		return -EINVAL;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		set_err(err, err_size, "failover message field '%s' is not a string", key);
+		vmha_util_set_text(err, err_size, "failover message field '%s' is not a string",
+		                   key);
 		return -EINVAL;
 	}
 	s = json_object_get_string(v);
 	if (strlen(s) >= size) {
-		set_err(err, err_size, "failover message field '%s' is too long", key);
+		vmha_util_set_text(err, err_size, "failover message field '%s' is too long", key);
 		return -EINVAL;
 	}
 	if (!text_is_clean(s)) {
-		set_err(err, err_size, "failover message field '%s' contains control characters",
-		        key);
+		vmha_util_set_text(err, err_size,
+		                   "failover message field '%s' contains control characters", key);
 		return -EINVAL;
 	}
 	snprintf(dst, size, "%s", s);
@@ -177,13 +162,14 @@ static int get_int(json_object *o, const char *key, int64_t min, int64_t *dst, c
 	json_object *v = NULL;
 
 	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int)) {
-		set_err(err, err_size, "failover message field '%s' is missing or not an integer",
-		        key);
+		vmha_util_set_text(err, err_size,
+		                   "failover message field '%s' is missing or not an integer", key);
 		return -EINVAL;
 	}
 	*dst = json_object_get_int64(v);
 	if (*dst < min) {
-		set_err(err, err_size, "failover message field '%s' is out of range", key);
+		vmha_util_set_text(err, err_size, "failover message field '%s' is out of range",
+		                   key);
 		return -EINVAL;
 	}
 	return 0;
@@ -205,7 +191,8 @@ static int check_keys(json_object *o, const struct fo_type *t, char *err, size_t
 		     (strcmp(k, "restarts") == 0 || strcmp(k, "relocations") == 0))) {
 			continue;
 		}
-		set_err(err, err_size, "failover message of type '%s' has an unknown key", t->name);
+		vmha_util_set_text(err, err_size,
+		                   "failover message of type '%s' has an unknown key", t->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -222,7 +209,7 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 		return -ENOMSG;
 	}
 	if (!json_object_is_type(v, json_type_int) || json_object_get_int(v) != FO_MSG_VERSION) {
-		set_err(err, err_size, "failover message of unknown version");
+		vmha_util_set_text(err, err_size, "failover message of unknown version");
 		return -EINVAL;
 	}
 	rc = get_string(o, "type", m->type, sizeof(m->type), err, err_size);
@@ -231,7 +218,7 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 	}
 	t = type_of(m->type);
 	if (t == NULL) {
-		set_err(err, err_size, "failover message of unknown type");
+		vmha_util_set_text(err, err_size, "failover message of unknown type");
 		return -EINVAL;
 	}
 	rc = check_keys(o, t, err, err_size);
@@ -239,7 +226,7 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 		rc = get_string(o, "host", m->host, sizeof(m->host), err, err_size);
 	}
 	if (rc == 0 && !vmha_util_name_is_valid(m->host)) {
-		set_err(err, err_size, "failover message: invalid host name");
+		vmha_util_set_text(err, err_size, "failover message: invalid host name");
 		rc = -EINVAL;
 	}
 	if (rc == 0 && json_object_object_get_ex(o, "text", NULL)) {
@@ -248,14 +235,15 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 	if (rc == 0 && t->has_vm) {
 		rc = get_string(o, "vm", m->vm, sizeof(m->vm), err, err_size);
 		if (rc == 0 && !vmha_util_name_is_valid(m->vm)) {
-			set_err(err, err_size, "failover message: invalid vm name");
+			vmha_util_set_text(err, err_size, "failover message: invalid vm name");
 			rc = -EINVAL;
 		}
 	}
 	if (rc == 0 && t->has_ok) {
 		if (!json_object_object_get_ex(o, "ok", &v) ||
 		    !json_object_is_type(v, json_type_boolean)) {
-			set_err(err, err_size,
+			vmha_util_set_text(
+			        err, err_size,
 			        "failover message field 'ok' is missing or not a boolean");
 			rc = -EINVAL;
 		} else {
@@ -272,7 +260,8 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 	if (rc == 0 && t->has_counts) {
 		rc = get_int(o, "restarts", 0, &n, err, err_size);
 		if (rc == 0 && n > UINT32_MAX) {
-			set_err(err, err_size, "failover message field 'restarts' is out of range");
+			vmha_util_set_text(err, err_size,
+			                   "failover message field 'restarts' is out of range");
 			rc = -EINVAL;
 		}
 		m->restarts = (uint32_t)n;
@@ -280,8 +269,8 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 			rc = get_int(o, "relocations", 0, &n, err, err_size);
 		}
 		if (rc == 0 && n > UINT32_MAX) {
-			set_err(err, err_size,
-			        "failover message field 'relocations' is out of range");
+			vmha_util_set_text(err, err_size,
+			                   "failover message field 'relocations' is out of range");
 			rc = -EINVAL;
 		}
 		m->relocations = (uint32_t)n;
@@ -311,7 +300,7 @@ int vmha_failover_msg_decode(const void *buf, size_t len, struct vmha_failover_m
 		return -ENOMSG;
 	}
 	if (memchr(buf, '\0', n) != NULL) {
-		set_err(err, err_size, "failover message contains a NUL byte");
+		vmha_util_set_text(err, err_size, "failover message contains a NUL byte");
 		return -EINVAL;
 	}
 	tok = json_tokener_new_ex(FO_MSG_MAX_DEPTH);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,18 +213,6 @@ out:
 	return rc;
 }
 
-static void set_err(char *err, size_t err_size, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || err_size == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(err, err_size, fmt, ap);
-	va_end(ap);
-}
-
 /* An integer field in [0, max]. */
 static int get_uint(json_object *obj, const char *key, uint64_t max, uint64_t *out, char *err,
                     size_t err_size)
@@ -234,16 +221,16 @@ static int get_uint(json_object *obj, const char *key, uint64_t max, uint64_t *o
 	int64_t n;
 
 	if (!json_object_object_get_ex(obj, key, &v)) {
-		set_err(err, err_size, "field '%s' is missing", key);
+		vmha_util_set_text(err, err_size, "field '%s' is missing", key);
 		return -EBADMSG;
 	}
 	if (!json_object_is_type(v, json_type_int)) {
-		set_err(err, err_size, "field '%s' is not an integer", key);
+		vmha_util_set_text(err, err_size, "field '%s' is not an integer", key);
 		return -EBADMSG;
 	}
 	n = json_object_get_int64(v);
 	if (n < 0 || (uint64_t)n > max || n >= MSG_MAX_INT) {
-		set_err(err, err_size, "field '%s' is out of range", key);
+		vmha_util_set_text(err, err_size, "field '%s' is out of range", key);
 		return -EBADMSG;
 	}
 	*out = (uint64_t)n;
@@ -256,16 +243,16 @@ static int get_string(json_object *obj, const char *key, const char **out, char 
 	json_object *v = NULL;
 
 	if (!json_object_object_get_ex(obj, key, &v)) {
-		set_err(err, err_size, "field '%s' is missing", key);
+		vmha_util_set_text(err, err_size, "field '%s' is missing", key);
 		return -EBADMSG;
 	}
 	if (!json_object_is_type(v, json_type_string)) {
-		set_err(err, err_size, "field '%s' is not a string", key);
+		vmha_util_set_text(err, err_size, "field '%s' is not a string", key);
 		return -EBADMSG;
 	}
 	*out = json_object_get_string(v);
 	if ((size_t)json_object_get_string_len(v) != strlen(*out)) {
-		set_err(err, err_size, "field '%s' contains a NUL character", key);
+		vmha_util_set_text(err, err_size, "field '%s' contains a NUL character", key);
 		return -EBADMSG;
 	}
 	return 0;
@@ -280,7 +267,7 @@ static int get_name(json_object *obj, const char *key, char *dst, char *err, siz
 		return rc;
 	}
 	if (!vmha_util_name_is_valid(s)) {
-		set_err(err, err_size, "field '%s' is not a valid name", key);
+		vmha_util_set_text(err, err_size, "field '%s' is not a valid name", key);
 		return -EBADMSG;
 	}
 	snprintf(dst, VMHA_NAME_SIZE, "%s", s);
@@ -304,7 +291,8 @@ static int check_keys(json_object *obj, const char *const *allowed, const char *
 			}
 		}
 		if (!known) {
-			set_err(err, err_size, "unknown field '%.64s' in %s", it.key, what);
+			vmha_util_set_text(err, err_size, "unknown field '%.64s' in %s", it.key,
+			                   what);
 			return -EBADMSG;
 		}
 	}
@@ -323,7 +311,7 @@ static int decode_vm(json_object *o, size_t index, struct vmha_vm_info *vm, char
 
 	snprintf(what, sizeof(what), "vms[%zu]", index);
 	if (!json_object_is_type(o, json_type_object)) {
-		set_err(err, err_size, "%s is not an object", what);
+		vmha_util_set_text(err, err_size, "%s is not an object", what);
 		return -EBADMSG;
 	}
 	rc = check_keys(o, keys, what, err, err_size);
@@ -334,7 +322,7 @@ static int decode_vm(json_object *o, size_t index, struct vmha_vm_info *vm, char
 		rc = get_string(o, "uuid", &s, err, err_size);
 	}
 	if (rc == 0 && !vmha_msg_uuid_is_valid(s)) {
-		set_err(err, err_size, "field 'uuid' of %s is not a UUID", what);
+		vmha_util_set_text(err, err_size, "field 'uuid' of %s is not a UUID", what);
 		rc = -EBADMSG;
 	}
 	if (rc == 0) {
@@ -350,7 +338,8 @@ static int decode_vm(json_object *o, size_t index, struct vmha_vm_info *vm, char
 			}
 		}
 		if (rc < 0) {
-			set_err(err, err_size, "field 'state' of %s is not a known state", what);
+			vmha_util_set_text(err, err_size,
+			                   "field 'state' of %s is not a known state", what);
 		}
 	}
 	if (rc == 0) {
@@ -376,14 +365,15 @@ static int decode_safety(json_object *root, struct vmha_announce *a, char *err, 
 		goto out;
 	}
 	if (!json_object_is_type(o, json_type_object)) {
-		set_err(err, err_size, "field 'safety' is not an object");
+		vmha_util_set_text(err, err_size, "field 'safety' is not an object");
 		rc = -EBADMSG;
 		goto out;
 	}
 	rc = check_keys(o, keys, "safety", err, err_size);
 	if (rc == 0 && (!json_object_object_get_ex(o, "fence_device", &v) ||
 	                !json_object_is_type(v, json_type_boolean))) {
-		set_err(err, err_size, "field 'safety.fence_device' is missing or not a boolean");
+		vmha_util_set_text(err, err_size,
+		                   "field 'safety.fence_device' is missing or not a boolean");
 		rc = -EBADMSG;
 	}
 	if (rc == 0) {
@@ -414,19 +404,20 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 	int rc = 0;
 
 	if (!json_object_is_type(root, json_type_object)) {
-		set_err(err, err_size, "message is not a JSON object");
+		vmha_util_set_text(err, err_size, "message is not a JSON object");
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "v", &v) || !json_object_is_type(v, json_type_int)) {
-		set_err(err, err_size, "field 'v' (version) is missing or not an integer");
+		vmha_util_set_text(err, err_size,
+		                   "field 'v' (version) is missing or not an integer");
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (json_object_get_int64(v) != VMHA_MSG_VERSION) {
-		set_err(err, err_size,
-		        "message version %lld is not supported (this vmhad speaks %d)",
-		        (long long)json_object_get_int64(v), VMHA_MSG_VERSION);
+		vmha_util_set_text(err, err_size,
+		                   "message version %lld is not supported (this vmhad speaks %d)",
+		                   (long long)json_object_get_int64(v), VMHA_MSG_VERSION);
 		rc = -EPROTONOSUPPORT;
 		goto out;
 	}
@@ -435,7 +426,7 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 		rc = get_string(root, "type", &s, err, err_size);
 	}
 	if (rc == 0 && strcmp(s, "announce") != 0) {
-		set_err(err, err_size, "message type '%.32s' is not known", s);
+		vmha_util_set_text(err, err_size, "message type '%.32s' is not known", s);
 		rc = -EBADMSG;
 	}
 	if (rc == 0) {
@@ -467,7 +458,8 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 		} else if (strcmp(s, "degraded") == 0) {
 			a->health = VMHA_HEALTH_DEGRADED;
 		} else {
-			set_err(err, err_size, "field 'health' is not 'ok' or 'degraded'");
+			vmha_util_set_text(err, err_size,
+			                   "field 'health' is not 'ok' or 'degraded'");
 			rc = -EBADMSG;
 		}
 	}
@@ -476,7 +468,7 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 	}
 	if (!json_object_object_get_ex(root, "standby", &v) ||
 	    !json_object_is_type(v, json_type_boolean)) {
-		set_err(err, err_size, "field 'standby' is missing or not a boolean");
+		vmha_util_set_text(err, err_size, "field 'standby' is missing or not a boolean");
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -487,14 +479,14 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 	}
 	if (!json_object_object_get_ex(root, "vms", &vms) ||
 	    !json_object_is_type(vms, json_type_array)) {
-		set_err(err, err_size, "field 'vms' is missing or not an array");
+		vmha_util_set_text(err, err_size, "field 'vms' is missing or not an array");
 		rc = -EBADMSG;
 		goto out;
 	}
 	a->n_vms = json_object_array_length(vms);
 	if (a->n_vms > VMHA_MSG_MAX_VMS) {
-		set_err(err, err_size, "field 'vms' lists %zu VMs, more than %d", a->n_vms,
-		        VMHA_MSG_MAX_VMS);
+		vmha_util_set_text(err, err_size, "field 'vms' lists %zu VMs, more than %d",
+		                   a->n_vms, VMHA_MSG_MAX_VMS);
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -510,8 +502,9 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 		for (j = 0; j < i && rc == 0; j++) {
 			if (strcmp(a->vms[j].name, a->vms[i].name) == 0 ||
 			    strcasecmp(a->vms[j].uuid, a->vms[i].uuid) == 0) {
-				set_err(err, err_size,
-				        "vms[%zu] repeats the name or UUID of vms[%zu]", i, j);
+				vmha_util_set_text(err, err_size,
+				                   "vms[%zu] repeats the name or UUID of vms[%zu]",
+				                   i, j);
 				rc = -EBADMSG;
 			}
 		}
@@ -529,19 +522,20 @@ int vmha_msg_decode(const void *buf, size_t len, struct vmha_announce *a, char *
 	int rc = 0;
 
 	memset(a, 0, sizeof(*a));
-	set_err(err, err_size, "no error");
+	vmha_util_set_text(err, err_size, "no error");
 	if (buf == NULL || len == 0) {
-		set_err(err, err_size, "message is empty");
+		vmha_util_set_text(err, err_size, "message is empty");
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (len > VMHA_MSG_MAX_BYTES) {
-		set_err(err, err_size, "message of %zu bytes exceeds %d", len, VMHA_MSG_MAX_BYTES);
+		vmha_util_set_text(err, err_size, "message of %zu bytes exceeds %d", len,
+		                   VMHA_MSG_MAX_BYTES);
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		set_err(err, err_size, "message contains a NUL byte");
+		vmha_util_set_text(err, err_size, "message contains a NUL byte");
 		rc = -EBADMSG;
 		goto out;
 	}
@@ -554,15 +548,16 @@ int vmha_msg_decode(const void *buf, size_t len, struct vmha_announce *a, char *
 	root = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (root == NULL || jerr != json_tokener_success) {
-		set_err(err, err_size, "message is not valid JSON (%s)",
-		        root == NULL && jerr == json_tokener_continue
-		                ? "truncated"
-		                : json_tokener_error_desc(jerr));
+		vmha_util_set_text(err, err_size, "message is not valid JSON (%s)",
+		                   root == NULL && jerr == json_tokener_continue
+		                           ? "truncated"
+		                           : json_tokener_error_desc(jerr));
 		rc = -EBADMSG;
 		goto out;
 	}
 	if (json_tokener_get_parse_end(tok) != len) {
-		set_err(err, err_size, "message has trailing bytes after the JSON object");
+		vmha_util_set_text(err, err_size,
+		                   "message has trailing bytes after the JSON object");
 		rc = -EBADMSG;
 		goto out;
 	}

@@ -2,13 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "migspec.h"
 #include "uri.h"
+#include "util.h"
 
 struct vmha_migspec {
 	char *remote_uri;
@@ -277,25 +277,13 @@ bool vmha_migspec_copies_storage(const struct vmha_migspec *s)
 	return (s->flags & (VIR_MIGRATE_NON_SHARED_DISK | VIR_MIGRATE_NON_SHARED_INC)) != 0;
 }
 
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
-
 int vmha_migspec_check(const struct vmha_migspec *s, char *reason, size_t reason_len)
 {
 	const char *disks_uri = vmha_migspec_string_param(s, VIR_MIGRATE_PARAM_DISKS_URI);
 	int rc = 0;
 
 	if (s->remote_uri == NULL) {
-		set_reason(reason, reason_len, "no target libvirt URI");
+		vmha_util_set_text(reason, reason_len, "no target libvirt URI");
 		rc = -EINVAL;
 		goto out;
 	}
@@ -310,14 +298,15 @@ int vmha_migspec_check(const struct vmha_migspec *s, char *reason, size_t reason
 		goto out;
 	}
 	if ((s->flags & VIR_MIGRATE_NON_SHARED_DISK) && (s->flags & VIR_MIGRATE_NON_SHARED_INC)) {
-		set_reason(reason, reason_len,
-		           "copying all storage and copying it incrementally exclude each other");
+		vmha_util_set_text(
+		        reason, reason_len,
+		        "copying all storage and copying it incrementally exclude each other");
 		rc = -EINVAL;
 		goto out;
 	}
 	if ((s->flags & VIR_MIGRATE_TUNNELLED) && (s->flags & VIR_MIGRATE_PARALLEL)) {
-		set_reason(reason, reason_len,
-		           "a tunnelled migration cannot use parallel connections");
+		vmha_util_set_text(reason, reason_len,
+		                   "a tunnelled migration cannot use parallel connections");
 		rc = -EINVAL;
 		goto out;
 	}

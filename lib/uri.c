@@ -2,24 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "uri.h"
-
-static void set_reason(char *reason, size_t reason_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason == NULL || reason_len == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(reason, reason_len, fmt, ap);
-	va_end(ap);
-}
+#include "util.h"
 
 /* A URI's scheme and authority: "scheme:" then (after "//", or directly as
  * in tcp:HOST:PORT) an optional "user@", a host name, IPv4 or [IPv6]
@@ -109,7 +97,7 @@ int vmha_uri_check(const char *what, const char *uri, char *reason, size_t reaso
 	}
 out:
 	if (problem != NULL) {
-		set_reason(reason, reason_len, "%s: URI '%s' %s", what, uri, problem);
+		vmha_util_set_text(reason, reason_len, "%s: URI '%s' %s", what, uri, problem);
 		return -EINVAL;
 	}
 	return 0;

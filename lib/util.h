@@ -6,6 +6,7 @@
 #define VMHA_UTIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /**
@@ -44,5 +45,12 @@ int vmha_util_parse_duration_ms(const char *text, uint64_t *out_ms);
  * group names): 1..64 characters of [A-Za-z0-9._-], not starting with '.'.
  */
 bool vmha_util_name_is_valid(const char *name);
+
+/**
+ * printf into buf (size bytes, always terminated): the one way a function
+ * fills its caller's error or reason buffer. buf NULL or size 0: nothing.
+ */
+void vmha_util_set_text(char *buf, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 #endif /* VMHA_UTIL_H */

@@ -188,34 +188,34 @@ int fo_take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
-/* Whether this member may fence, plan, assign or start now. */
 /*
- * The online host with the lowest name, neither down nor fenced, among the
- * mature ones (whose vmhad has announced FO_MATURE_SEQ times: a vmhad that
- * just restarted has not received the table yet); among all when none is.
- * Derived from ordered inputs only, so the same on every member.
+ * The coordinator: the online host, neither down nor fenced, whose vmhad
+ * ranks highest, the lowest name among equals. A vmhad that announced that it
+ * holds the table (it coordinated, or the state transfer to it was delivered)
+ * ranks above one that does not, and a mature one (announced FO_MATURE_SEQ
+ * times) above a fresh one: a vmhad that just restarted coordinates only once
+ * it has the table, or when nobody has it. Derived from ordered inputs only,
+ * so the same on every member.
  */
 const char *vmha_failover_coordinator(const struct vmha_failover *fo)
 {
 	const char *best = NULL;
-	const char *best_mature = NULL;
+	int best_rank = -1;
 	size_t i;
 
 	for (i = 0; fo != NULL && i < fo->n_hosts; i++) {
 		const struct fo_host *h = &fo->hosts[i];
+		int rank = (h->synced ? 2 : 0) + (h->seq >= FO_MATURE_SEQ ? 1 : 0);
 
 		if (!h->online || h->down || h->fenced) {
 			continue;
 		}
-		if (best == NULL || strcmp(h->name, best) < 0) {
+		if (rank > best_rank || (rank == best_rank && strcmp(h->name, best) < 0)) {
 			best = h->name;
-		}
-		if (h->seq >= FO_MATURE_SEQ &&
-		    (best_mature == NULL || strcmp(h->name, best_mature) < 0)) {
-			best_mature = h->name;
+			best_rank = rank;
 		}
 	}
-	return best_mature != NULL ? best_mature : best;
+	return best;
 }
 
 bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
@@ -362,6 +362,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	}
 	h->incarnation = a->incarnation;
 	h->seq = a->seq;
+	h->synced = a->synced;
 	h->announced_since_join = true;
 	h->announced_since_quorum = true;
 	h->cpus = a->cpus;
@@ -758,6 +759,8 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 		rc = fo_on_stopped(fo, m);
 	} else if (strcmp(m->type, "ack") == 0) {
 		rc = fo_on_ack(fo, sender, m);
+	} else if (strcmp(m->type, "sync") == 0) {
+		rc = fo_on_sync(fo, sender, m);
 	} else if (strcmp(m->type, "stranded") == 0 || strcmp(m->type, "skip") == 0) {
 		rc = on_unplaced(fo, m, strcmp(m->type, "skip") == 0);
 	} else {

@@ -203,6 +203,15 @@ const char *vmha_failover_coordinator(const struct vmha_failover *fo);
 bool vmha_failover_is_coordinator(const struct vmha_failover *fo);
 
 /**
+ * @return whether this vmhad holds the replicated table: it acted as the
+ *         coordinator, or the coordinator's state transfer to it ("sync"
+ *         naming this host) was delivered. Its announcements carry this
+ *         ("synced"); a vmhad that does not hold the table is coordinator
+ *         only while no online vmhad does.
+ */
+bool vmha_failover_synced(const struct vmha_failover *fo);
+
+/**
  * How many members of this member's CPG configuration (itself too) have not
  * announced since this vmhad joined (a local input from the view, which
  * knows them by nodeid alone). The table of a member that has not heard them

@@ -146,13 +146,58 @@ static void fo_timer_restart(struct vmha_failover *fo, struct fo_host *h)
 	}
 }
 
+/*
+ * A new coordinator replays the table to the vmhads that do not hold it yet:
+ * the last one may have left before its state transfer to them was delivered.
+ */
+static void track_coordinator(struct vmha_failover *fo)
+{
+	const char *c = vmha_failover_coordinator(fo);
+	size_t i;
+
+	if (c == NULL || strcmp(c, fo->last_coordinator) == 0) {
+		return;
+	}
+	snprintf(fo->last_coordinator, sizeof(fo->last_coordinator), "%s", c);
+	for (i = 0; i < fo->n_hosts; i++) {
+		if (fo->hosts[i].online && !fo->hosts[i].synced) {
+			fo->replay_pending = true;
+		}
+	}
+}
+
+bool vmha_failover_synced(const struct vmha_failover *fo)
+{
+	return fo != NULL && fo->self_synced;
+}
+
+int fo_on_sync(struct vmha_failover *fo, const char *sender, const struct vmha_failover_msg *m)
+{
+	if (strcmp(m->host, fo->self) != 0 || fo->self_synced) {
+		return 0;
+	}
+	/* the state transfer before it was delivered: this table is the group's */
+	fo->self_synced = true;
+	fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL,
+	        "this vmhad holds the table now (state transfer from host '%s')", sender);
+	return 0;
+}
+
 void fo_coordinate(struct vmha_failover *fo)
 {
 	size_t i;
 	bool displaced = false;
 
+	track_coordinator(fo);
+	fo_replay(fo);
 	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
 		return;
+	}
+	if (!fo->self_synced) {
+		/* nobody online holds the table: this one is it from now on */
+		fo->self_synced = true;
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_NOTICE, fo->self, NULL,
+		        "this vmhad coordinates: its table is the group's");
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
 		struct fo_host *h = &fo->hosts[i];
@@ -384,6 +429,14 @@ void fo_replay(struct vmha_failover *fo)
 			fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
 		} else if (v->state == FO_VM_STRANDED) {
 			fo_send_msg(fo, "stranded", v->host, v->spec.name, "%s", v->reason);
+		}
+	}
+	/* last, in the same order: whoever applies it has the whole table */
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->synced && strcmp(h->name, fo->self) != 0) {
+			fo_send_msg(fo, "sync", h->name, NULL, "state transfer");
 		}
 	}
 }

@@ -43,6 +43,9 @@ struct fo_host {
 	/* its vmhad's incarnation and announcement seq (a fresh vmhad is not coordinator) */
 	uint64_t incarnation;
 	uint64_t seq;
+	/* its last announcement says its vmhad holds the table (it coordinated or
+	 * received a state transfer): only such a vmhad is coordinator while any is online */
+	bool synced;
 	/* announced since a vmhad (re)joined: the table is replayed once all online hosts did */
 	bool announced_since_join;
 	/* announced since this member regained quorum (ends a stale table) */
@@ -133,6 +136,12 @@ struct vmha_failover {
 	size_t n_unheard;
 	/* a vmhad (re)joined: replay the table once every online host announced again */
 	bool replay_pending;
+	/* local: this vmhad holds the table (it acted as coordinator, or the
+	 * coordinator's state transfer to it was delivered: "sync" naming it) */
+	bool self_synced;
+	/* local: the coordinator when this member last looked (a new one replays
+	 * the table to the vmhads that do not hold it yet) */
+	char last_coordinator[VMHA_NAME_SIZE];
 	bool hosts_full_logged;
 	/* the cluster's hosts were given (vmha_failover_cluster_host): recovery may act */
 	bool cluster_known;
@@ -206,6 +215,9 @@ void fo_coordinate(struct vmha_failover *fo);
 
 /* The coordinator replays the table for a vmhad that (re)joined, once it can apply it. */
 void fo_replay(struct vmha_failover *fo);
+
+/* A delivered "sync" (the end of a state transfer): the vmhad it names holds the table. */
+int fo_on_sync(struct vmha_failover *fo, const char *sender, const struct vmha_failover_msg *m);
 
 /* Desired state (failover_desired.c). */
 

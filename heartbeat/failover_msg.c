@@ -35,6 +35,7 @@ static const struct fo_type fo_types[] = {
         {.name = "stranded", .decision = true, .has_vm = true},
         {.name = "skip", .decision = true, .has_vm = true},
         {.name = "relocate", .decision = true, .has_vm = true},
+        {.name = "sync", .decision = true},
         {.name = "stopped", .has_vm = true, .has_counts = true},
         {.name = "ack", .has_vm = true, .has_ok = true},
         {.name = "start", .has_vm = true, .has_ok = true},

@@ -15,6 +15,8 @@
  *   relocate VM HOST TEXT        the coordinator: VM, stopped on the live HOST (or running
  *                                nowhere: HOST is the coordinator), is planned
  *                                elsewhere
+ *   sync HOST                    the coordinator: the end of its state transfer to HOST's
+ *                                vmhad (the table messages before it): HOST holds the table
  *   stopped VM HOST R L TEXT     any member (state transfer): its table says VM stopped on
  *                                the live HOST (restarted R times, relocated L times); an
  *                                observation, not a decision: a VM located elsewhere
@@ -40,7 +42,8 @@
 
 /** A decoded failover message. */
 struct vmha_failover_msg {
-	/** "down", "fenced", "assign", "stranded", "skip", "relocate", "stopped", "ack", "start" or "standby" */
+	/** "down", "fenced", "assign", "stranded", "skip", "relocate", "sync", "stopped", "ack",
+	 *  "start" or "standby" */
 	char type[16];
 	/** down, fenced: the host; start: where the VM was started; assign: the target;
 	 *  stranded, skip: where the VM ran */

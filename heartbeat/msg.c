@@ -155,6 +155,7 @@ int vmha_msg_encode(const struct vmha_announce *a, char **out, size_t *out_len)
 	json_object_object_add(root, "health",
 	                       json_object_new_string(vmha_msg_health_name(a->health)));
 	json_object_object_add(root, "standby", json_object_new_boolean(a->standby));
+	json_object_object_add(root, "synced", json_object_new_boolean(a->synced));
 	if (a->has_safety) {
 		json_object *o = json_object_new_object();
 
@@ -394,8 +395,8 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 {
 	static const char *const keys[] = {"v",      "type",    "host",       "incarnation",
 	                                   "seq",    "cpus",    "memory_kib", "memory_free_kib",
-	                                   "health", "standby", "safety",     "vms",
-	                                   NULL};
+	                                   "health", "standby", "synced",     "safety",
+	                                   "vms",    NULL};
 	json_object *v = NULL;
 	json_object *vms = NULL;
 	const char *s = NULL;
@@ -473,6 +474,16 @@ static int decode_object(json_object *root, struct vmha_announce *a, char *err, 
 		goto out;
 	}
 	a->standby = json_object_get_boolean(v);
+	/* an older vmhad leaves it out: it coordinates as before */
+	a->synced = true;
+	if (json_object_object_get_ex(root, "synced", &v)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			vmha_util_set_text(err, err_size, "field 'synced' is not a boolean");
+			rc = -EBADMSG;
+			goto out;
+		}
+		a->synced = json_object_get_boolean(v);
+	}
 	rc = decode_safety(root, a, err, err_size);
 	if (rc < 0) {
 		goto out;

@@ -80,6 +80,9 @@ struct vmha_announce {
 	enum vmha_health health;
 	/** the host takes no VMs (maintenance) */
 	bool standby;
+	/** its vmhad holds the replicated failover table (it coordinated, or
+	 *  received a coordinator's state transfer); a fresh vmhad does not */
+	bool synced;
 	/** safety was announced (an older vmhad leaves it out) */
 	bool has_safety;
 	/** the host's self-fence settings, when has_safety */

@@ -2,10 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "deadline.h"
 #include "fencing/selffence.h"
@@ -18,6 +21,10 @@
 #define LIBVIRT_TIMEOUT_MS 5000
 /* the guard's timer: feeds are spaced by vmha_wdfeed_interval_ms(), the self-fence is late by at most this */
 #define TICK_MS 250
+/* in state_dir while this host's watchdog is armed: a vmhad that starts and
+ * finds it neither probes the watchdog (the probe would disarm it) nor feeds
+ * it before it has seen quorum */
+#define ARMED_FILE "watchdog-armed"
 
 struct vmha_selfguard {
 	struct vmha_hbconf conf;
@@ -30,6 +37,9 @@ struct vmha_selfguard {
 	struct vmha_watchdog *wd;
 	/* the watchdog opened when probed */
 	bool wd_usable;
+	/* vmha_selfguard_start() ran: the watchdog is armed at the first quorum */
+	bool arm_pending;
+	char armed_path[sizeof(((struct vmha_hbconf *)0)->state_dir) + sizeof(ARMED_FILE) + 1];
 	bool corosync_up;
 	bool quorate;
 	bool fatal;
@@ -171,6 +181,79 @@ static void on_tick(void *data)
 	}
 }
 
+/* Note (or forget) in state_dir that the watchdog is armed; -errno. */
+static int mark_armed(const struct vmha_selfguard *g, bool armed)
+{
+	int fd = -1;
+	int rc = 0;
+
+	if (!armed) {
+		if (unlink(g->armed_path) < 0 && errno != ENOENT) {
+			rc = -errno;
+		}
+		goto out;
+	}
+	fd = open(g->armed_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, g->conf.watchdog_device, strlen(g->conf.watchdog_device)) < 0 ||
+	    fsync(fd) < 0) {
+		rc = -errno;
+	}
+out:
+	if (fd >= 0) {
+		close(fd);
+	}
+	if (rc < 0) {
+		vmha_warn("cannot %s '%s': %s", armed ? "write" : "remove", g->armed_path,
+		          strerror(-rc));
+	}
+	return rc;
+}
+
+/* Whether state_dir says that the vmhad before left this watchdog armed. */
+static bool left_armed(const struct vmha_selfguard *g)
+{
+	char text[sizeof(g->conf.watchdog_device)] = "";
+	FILE *f = fopen(g->armed_path, "re");
+	bool same = false;
+
+	if (f != NULL) {
+		same = fgets(text, sizeof(text), f) != NULL &&
+		       strcmp(text, g->conf.watchdog_device) == 0;
+		fclose(f);
+	}
+	return same;
+}
+
+/* Open the watchdog for good (it counts from now on); -errno. */
+static int arm(struct vmha_selfguard *g)
+{
+	int rc;
+
+	g->arm_pending = false;
+	rc = vmha_watchdog_open(g->conf.watchdog_device,
+	                        (unsigned int)(g->conf.watchdog_timeout_ms / 1000), &g->wd);
+	if (rc < 0 && g->conf.fence_config[0] == '\0') {
+		vmha_err("watchdog_device '%s' does not open any more: %s; without a watchdog or "
+		         "a fence device no restart of this host's vms is safe: no vm starts here",
+		         g->conf.watchdog_device, strerror(-rc));
+		g->fatal = true;
+		g->starts_refused = true;
+		return rc;
+	}
+	if (rc < 0) {
+		vmha_warn("watchdog_device '%s' does not open any more (%s): fence_config proves "
+		          "lost hosts dead",
+		          g->conf.watchdog_device, strerror(-rc));
+		return rc;
+	}
+	(void)mark_armed(g, true);
+	vmha_notice("watchdog '%s' armed: fed every %" PRIu64 " ms while quorate and "
+	            "healthy, timeout %" PRIu64 " ms",
+	            g->conf.watchdog_device, vmha_wdfeed_interval_ms(g->conf.watchdog_timeout_ms),
+	            g->conf.watchdog_timeout_ms);
+	return 0;
+}
+
 int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb_loop_t *loop,
                        struct vmha_selfguard **out)
 {
@@ -186,6 +269,7 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
 	}
 	g->conf = *conf;
 	g->loop = loop;
+	/* until told: vmhad learns the quorum once connected (vmhad_events.c) */
 	g->quorate = true;
 	g->corosync_up = true;
 	g->last_verdict = VMHA_WDFEED_FEED;
@@ -194,8 +278,16 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (conf->watchdog_device[0] != '\0') {
-		/* a probe only: armed by vmha_selfguard_start(), once the main loop can feed it */
+	snprintf(g->armed_path, sizeof(g->armed_path), "%s/%s", conf->state_dir, ARMED_FILE);
+	if (conf->watchdog_device[0] != '\0' && left_armed(g)) {
+		/* the vmhad before left it armed (it crashed, or vms ran): a probe
+		 * would disarm it, and this vmhad feeds it only once it has seen
+		 * quorum, so that a host cut off is reset on the first one's clock */
+		vmha_notice("watchdog '%s' was left armed ('%s'): not opened before quorum is seen",
+		            conf->watchdog_device, g->armed_path);
+		g->wd_usable = true;
+	} else if (conf->watchdog_device[0] != '\0') {
+		/* a probe only: armed at the first quorum after vmha_selfguard_start() */
 		rc = vmha_watchdog_open(conf->watchdog_device,
 		                        (unsigned int)(conf->watchdog_timeout_ms / 1000), &g->wd);
 		if (rc < 0 && !fence) {
@@ -237,29 +329,15 @@ out:
 
 int vmha_selfguard_start(struct vmha_selfguard *g)
 {
-	int rc = 0;
-
-	if (g->wd_usable) {
-		rc = vmha_watchdog_open(g->conf.watchdog_device,
-		                        (unsigned int)(g->conf.watchdog_timeout_ms / 1000), &g->wd);
-		if (rc < 0 && g->conf.fence_config[0] == '\0') {
-			vmha_err("watchdog_device '%s' does not open any more: %s",
-			         g->conf.watchdog_device, strerror(-rc));
-			return rc;
-		}
-		if (rc == 0) {
-			vmha_notice("watchdog '%s' armed: fed every %" PRIu64
-			            " ms while quorate and "
-			            "healthy, timeout %" PRIu64 " ms",
-			            g->conf.watchdog_device,
-			            vmha_wdfeed_interval_ms(g->conf.watchdog_timeout_ms),
-			            g->conf.watchdog_timeout_ms);
-		}
-		rc = 0;
+	/* armed at the first quorum: a vmhad started in a partition cut off
+	 * does not extend the life of a host its peers restart on a timer */
+	g->arm_pending = g->wd_usable;
+	if (g->arm_pending) {
+		vmha_info("watchdog '%s' is armed once quorum is seen", g->conf.watchdog_device);
 	}
 	g->last_tick_ms = vmha_clock_now_ms();
 	on_tick(g);
-	return rc;
+	return 0;
 }
 
 void vmha_selfguard_free(struct vmha_selfguard *g, size_t protected_running)
@@ -287,6 +365,9 @@ void vmha_selfguard_free(struct vmha_selfguard *g, size_t protected_running)
 			          g->fatal ? ", fatal error" : "", g->conf.watchdog_timeout_ms);
 		}
 		(void)vmha_watchdog_close(g->wd, disarm);
+		if (disarm) {
+			(void)mark_armed(g, false);
+		}
 	}
 	vmha_sfworker_free(g->worker);
 	vmha_selffence_free(g->sf);
@@ -302,6 +383,9 @@ void vmha_selfguard_set_quorate(struct vmha_selfguard *g, bool quorate, uint64_t
 		return;
 	}
 	vmha_selffence_set_quorate(g->sf, quorate, now_ms);
+	if (quorate && g->arm_pending) {
+		(void)arm(g);
+	}
 	if (!quorate) {
 		g->starts_refused = true;
 	} else {

@@ -41,7 +41,9 @@ struct vmha_selfguard;
  * Set up (standalone mode), before any connection to the cluster: check
  * that the watchdog opens when one is configured (opened and closed again,
  * disarmed: a watchdog that does not open is an error without fence_config,
- * a warning with), start the worker. Call after vmha_wdfeed_check_config(),
+ * a warning with), start the worker. When state_dir says that the vmhad
+ * before left the watchdog armed (it crashed, or protected VMs ran), the
+ * watchdog is not probed: it keeps counting from that vmhad's last feed. Call after vmha_wdfeed_check_config(),
  * then vmha_selfguard_start() once the main loop is about to run.
  *
  * @param conf       the settings (copied)
@@ -55,11 +57,15 @@ int vmha_selfguard_new(const struct vmha_hbconf *conf, const char *conf_path, qb
                        struct vmha_selfguard **out);
 
 /**
- * Arm the watchdog (open it for good) and start feeding it from the main
- * loop; from now on a stalled loop starves it.
+ * Start the guard's timer. The watchdog is armed (opened for good, noted in
+ * state_dir) at the first quorum vmha_selfguard_set_quorate() reports, not
+ * before: a vmhad that (re)starts in a partition cut off neither feeds a
+ * watchdog left armed nor arms a new one, so its host is reset on the
+ * schedule its peers assume. From then on a stalled loop starves it. A
+ * watchdog that no longer opens then, without fence_config, refuses every
+ * start on this host (logged).
  *
- * @return 0, or -errno when the watchdog no longer opens and there is no
- *         fence_config
+ * @return 0
  */
 int vmha_selfguard_start(struct vmha_selfguard *g);
 

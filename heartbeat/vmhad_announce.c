@@ -26,6 +26,8 @@ static void announce_send(struct daemon *d, struct vmha_announce *a)
 	a->incarnation = d->incarnation;
 	a->seq = d->seq + 1;
 	a->standby = vmha_maint_standby(d->maint);
+	/* a vmhad without the table coordinates only while no other holds it */
+	a->synced = d->fo == NULL || vmha_failover_synced(d->fo);
 	if (d->guard != NULL) {
 		a->has_safety = true;
 		vmha_selfguard_safety(d->guard, &a->safety);

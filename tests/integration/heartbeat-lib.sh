@@ -125,6 +125,7 @@ storage_dir = $HB_WORK/storage
 storage_interval = 500ms
 storage_timeout = 3s
 libvirt_uri = test:///default
+state_dir = $HB_WORK/state
 EOC
 		)
 		printf '%s\n' "${2:-}"

@@ -13,16 +13,21 @@
  *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
  *      [max-restart=N] [max-relocate=N]   coordinator (and its settings)
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
- *      [watchdog=MS] [self-fence-delay=MS] [fence-device] [standby]
+ *      [watchdog=MS] [self-fence-delay=MS] [fence-device] [standby] [synced]
  *                                  H's announcement (incarnation, seq: of its vmhad;
- *                                  its safety settings when any of the last three is given)
+ *                                  its safety settings when any of watchdog=,
+ *                                  self-fence-delay=, fence-device is given; whether
+ *                                  it holds the table: an observer's as its engine
+ *                                  says, another host's only when synced is given)
  *   vm NAME cpu=N memory=MIB [priority=P] [restart=never] [group=G] [allowed=H,...]
  *      [preferred=H,...] [desired=started|stopped|disabled] [only=H,...]
  *                                  the registry (only=: in these observers' snapshots only)
  *   cluster H...                   corosync's nodelist: the cluster's hosts
  *   registry-read N                N registry snapshots applied on every observer
  *   unprotect VM                   VM left the registry
- *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes
+ *   join H                         a fresh vmhad on H (no history; the registry's VMs) observes;
+ *                                  its view has not heard the members (itself too) until
+ *                                  each announces
  *   leave H                        H left the membership (offline in every observer's view)
  *   down H [only=H2,...]           H left; every observer's view (or only those) says down
  *   view-down H only=H2,...        only these observers' views say H is down (still a member
@@ -33,7 +38,8 @@
  *   membership [only=H,...]        a membership change: quorum unknown until the next quorum
  *   self-fence H yes|no            observer H fenced itself (or not any more)
  *   unheard H N                    observer H's view knows N members of its configuration
- *                                  by nodeid alone (not heard since its vmhad joined)
+ *                                  by nodeid alone (not heard since its vmhad joined;
+ *                                  set by hand from now on)
  *   unclear H H2 yes|no            observer H's view holds host H2 unclear or alarming
  *   tick MS                        the virtual clock advances by MS; every observer ticks
  *   hold on|off                    keep multicast messages queued / deliver them as they come
@@ -76,6 +82,7 @@
 #define MAX_OBS   8
 #define MAX_SPECS 64
 #define MAX_WIRE  256
+#define MAX_HOSTS 32
 /* deliveries one drain may make before the case fails as a livelock */
 #define MAX_DELIVERIES 100000
 
@@ -99,6 +106,14 @@ struct replay {
 	size_t n_wire;
 	struct wire_msg wire[MAX_WIRE];
 	bool hold;
+	/* hosts that announced and did not leave since (CPG members) */
+	size_t n_online;
+	char online[MAX_HOSTS][VMHA_NAME_SIZE];
+	/* per observer that joined: the members its view has not heard yet (as
+	 * vmhad's view: itself too); "unheard" sets the count by hand instead */
+	bool tracking[MAX_OBS];
+	size_t n_unheard[MAX_OBS];
+	char unheard[MAX_OBS][MAX_HOSTS][VMHA_NAME_SIZE];
 	uint64_t now_ms;
 	FILE *log;
 	char *log_buf;
@@ -342,13 +357,63 @@ static void message_cmd(struct replay *r, const char *type, char **args, size_t 
 	deliver(r, sender, &m);
 }
 
+/* Remove name from list (n entries); @return whether it was there. */
+static bool list_remove(char list[][VMHA_NAME_SIZE], size_t *n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(list[i], name) == 0) {
+			memmove(list[i], list[i + 1], (*n - i - 1) * sizeof(list[0]));
+			(*n)--;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Host name announced: a member now, heard by every observer that joined. */
+static void heard(struct replay *r, const char *name)
+{
+	size_t i;
+
+	list_remove(r->online, &r->n_online, name);
+	assert_true(r->n_online < MAX_HOSTS);
+	snprintf(r->online[r->n_online++], VMHA_NAME_SIZE, "%s", name);
+	for (i = 0; i < r->n_obs; i++) {
+		if (r->tracking[i] && list_remove(r->unheard[i], &r->n_unheard[i], name)) {
+			vmha_failover_set_unheard(r->fo[i], r->n_unheard[i]);
+		}
+	}
+}
+
+/* Observer j's vmhad joined: its view has heard no member yet, itself neither. */
+static void joined(struct replay *r, size_t j)
+{
+	size_t i;
+
+	r->tracking[j] = true;
+	r->n_unheard[j] = 0;
+	for (i = 0; i < r->n_online; i++) {
+		if (strcmp(r->online[i], r->names[j]) != 0) {
+			snprintf(r->unheard[j][r->n_unheard[j]++], VMHA_NAME_SIZE, "%s",
+			         r->online[i]);
+		}
+	}
+	snprintf(r->unheard[j][r->n_unheard[j]++], VMHA_NAME_SIZE, "%s", r->names[j]);
+	vmha_failover_set_unheard(r->fo[j], r->n_unheard[j]);
+}
+
 static void host_cmd(struct replay *r, char **args, size_t n)
 {
 	struct vmha_announce a = {0};
+	ssize_t self = obs_index(r, args[1]);
 	size_t i;
 	size_t k;
 
 	snprintf(a.host, sizeof(a.host), "%s", args[1]);
+	/* as vmhad announces it (heartbeat/vmhad_announce.c) */
+	a.synced = self >= 0 && vmha_failover_synced(r->fo[self]);
 	for (k = 2; k < n; k++) {
 		if (strncmp(args[k], "cpus=", 5) == 0) {
 			a.cpus = (uint32_t)strtoul(args[k] + 5, NULL, 10);
@@ -360,6 +425,8 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 			a.health = VMHA_HEALTH_DEGRADED;
 		} else if (strcmp(args[k], "standby") == 0) {
 			a.standby = true;
+		} else if (strcmp(args[k], "synced") == 0) {
+			a.synced = true;
 		} else if (strncmp(args[k], "inc=", 4) == 0) {
 			a.incarnation = strtoull(args[k] + 4, NULL, 10);
 		} else if (strncmp(args[k], "seq=", 4) == 0) {
@@ -381,6 +448,7 @@ static void host_cmd(struct replay *r, char **args, size_t n)
 		assert_int_equal(vmha_failover_announce(r->fo[i], r->now_ms, &a), 0);
 		vmha_failover_host_online(r->fo[i], a.host, true);
 	}
+	heard(r, a.host);
 	vmha_msg_announce_clear(&a);
 }
 
@@ -520,7 +588,9 @@ static void run_line(struct replay *r, char *line)
 		}
 		vmha_failover_free(r->fo[j]);
 		r->fo[j] = new_observer(r, args[1]);
+		joined(r, (size_t)j);
 	} else if ((strcmp(args[0], "leave") == 0 || strcmp(args[0], "down") == 0) && n >= 2) {
+		list_remove(r->online, &r->n_online, args[1]);
 		for (i = 0; i < r->n_obs; i++) {
 			vmha_failover_host_online(r->fo[i], args[1], false);
 		}
@@ -580,6 +650,7 @@ static void run_line(struct replay *r, char *line)
 		if (j < 0) {
 			fail_at(r, "no observer '%s'", args[1]);
 		}
+		r->tracking[j] = false;
 		vmha_failover_set_unheard(r->fo[j], strtoul(args[2], NULL, 10));
 	} else if (strcmp(args[0], "unclear") == 0 && n == 4) {
 		ssize_t j = obs_index(r, args[1]);

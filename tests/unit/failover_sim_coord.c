@@ -101,7 +101,7 @@ static void uuid_of(const char *name, char *out, size_t size)
 	         (uint64_t)(h & 0xffffffffffffULL));
 }
 
-static int encode_announce(const char *host, uint64_t incarnation, uint64_t seq,
+static int encode_announce(const char *host, uint64_t incarnation, uint64_t seq, bool synced,
                            const struct sim_settings *cfg, const struct sim_running *run, size_t n,
                            char **buf, size_t *len)
 {
@@ -112,6 +112,7 @@ static int encode_announce(const char *host, uint64_t incarnation, uint64_t seq,
 	snprintf(a.host, sizeof(a.host), "%s", host);
 	a.incarnation = incarnation;
 	a.seq = seq;
+	a.synced = synced;
 	a.cpus = cfg->host_cpus;
 	a.memory_kib = cfg->host_memory_mib * 1024;
 	a.memory_free_kib = a.memory_kib / 2;
@@ -171,7 +172,8 @@ int sim_forge_coordinator(enum sim_forge_kind k, const char *host, const char *v
 		snprintf(run.name, sizeof(run.name), "%s", vm);
 		run.vcpus = 1;
 		run.memory_mib = 512;
-		return encode_announce(host, (nonce >> 16) | 1, 1000000 + nonce % 1000, &cfg, &run,
+		return encode_announce(host, (nonce >> 16) | 1, 1000000 + nonce % 1000,
+		                       (nonce & 4) != 0, &cfg, &run,
 		                       (nonce & 2) ? 1 : 0, buf, len);
 	}
 	return vmha_failover_msg_encode(&m, buf, len);
@@ -184,8 +186,8 @@ static void announce(struct coord *d)
 	char *buf = NULL;
 	size_t len = 0;
 
-	if (encode_announce(sim_member_name(d->m), sim_member_incarnation(d->m), ++d->seq, d->cfg,
-	                    run, n, &buf, &len) == 0) {
+	if (encode_announce(sim_member_name(d->m), sim_member_incarnation(d->m), ++d->seq,
+	                    vmha_failover_synced(d->fo), d->cfg, run, n, &buf, &len) == 0) {
 		(void)sim_send(d->m, buf, len);
 	}
 	free(buf);

@@ -571,7 +571,12 @@ void sim_vmhad_start(struct sim *s, size_t h)
 	m->unknown_inquorate = false;
 	m->q_seen = false;
 	m->self_fenced = false;
-	m->last_fed_ms = s->now;
+	/* as vmhad (heartbeat/selfguard.h): a watchdog left armed by the vmhad
+	 * before runs on, not fed until this one sees quorum; a cold one is
+	 * armed then too, so the world starts counting now */
+	if (!host->wd_armed) {
+		m->last_fed_ms = s->now;
+	}
 	m->n_readings = 0;
 	m->reg_busy_until_ms = s->now;
 	m->stall_until_ms = 0;

@@ -59,8 +59,29 @@ static void test_round_trip(void **state)
 	assert_int_equal(b.n_vms, 2);
 	assert_memory_equal(b.vms, vms, sizeof(vms));
 	assert_false(b.has_safety);
+	assert_false(b.synced);
 	vmha_msg_announce_clear(&b);
 	free(buf);
+
+	/* Whether the vmhad holds the table travels; an older one's (no field) counts as synced. */
+	a.synced = true;
+	assert_int_equal(vmha_msg_encode(&a, &buf, &len), 0);
+	assert_non_null(strstr(buf, "\"synced\":true"));
+	assert_int_equal(vmha_msg_decode(buf, len, &b, err, sizeof(err)), 0);
+	assert_true(b.synced);
+	vmha_msg_announce_clear(&b);
+	free(buf);
+	a.synced = false;
+	{
+		static const char old[] =
+		        "{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,"
+		        "\"seq\":1,\"cpus\":1,\"memory_kib\":1,\"memory_free_kib\":1,"
+		        "\"health\":\"ok\",\"standby\":false,\"vms\":[]}";
+
+		assert_int_equal(vmha_msg_decode(old, strlen(old), &b, err, sizeof(err)), 0);
+		assert_true(b.synced);
+		vmha_msg_announce_clear(&b);
+	}
 
 	/* The optional self-fence settings travel too. */
 	a.has_safety = true;
@@ -172,6 +193,11 @@ static void test_rejects(void **state)
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
 	         "\"safety\":1,\"vms\":[]}",
 	         -EBADMSG, "safety not an object", NULL},
+	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
+	         "\"cpus\":1,"
+	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"
+	         "\"synced\":\"yes\",\"vms\":[]}",
+	         -EBADMSG, "synced not a boolean", "'synced'"},
 	        {"{\"v\":1,\"type\":\"announce\",\"host\":\"h1\",\"incarnation\":1,\"seq\":1,"
 	         "\"cpus\":1,"
 	         "\"memory_kib\":1,\"memory_free_kib\":1,\"health\":\"ok\",\"standby\":false,"

@@ -69,6 +69,16 @@ static void conf_for(struct vmha_hbconf *conf, const char *wd)
 	conf->self_fence_delay_ms = 600;
 	conf->restart_delay_ms = 7000;
 	conf->libvirt_uri[0] = '\0'; /* /proc only */
+	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s", dir);
+}
+
+/* Whether state_dir notes the watchdog armed. */
+static bool marked_armed(void)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/watchdog-armed", dir);
+	return access(path, F_OK) == 0;
 }
 
 static void test_guard(void **state)
@@ -111,7 +121,14 @@ static void test_guard(void **state)
 	assert_int_equal(drain(reader, &last), 1);
 	assert_int_equal(last, 'V');
 	assert_int_equal(vmha_selfguard_start(g), 0);
+	/* armed at the first quorum, not before */
+	assert_false(vmha_selfguard_watchdog_open(g));
+	vmha_selfguard_safety(g, &safety);
+	assert_int_equal(safety.watchdog_timeout_ms, 0);
+	assert_false(marked_armed());
+	vmha_selfguard_set_quorate(g, true, vmha_clock_now_ms());
 	assert_true(vmha_selfguard_watchdog_open(g));
+	assert_true(marked_armed());
 	vmha_selfguard_safety(g, &safety);
 	assert_int_equal(safety.watchdog_timeout_ms, 1000);
 	assert_false(safety.fence_device);
@@ -164,14 +181,25 @@ static void test_guard(void **state)
 	vmha_selfguard_free(g, 1);
 	drain(reader, &last);
 	assert_int_not_equal(last, 'V');
+	assert_true(marked_armed());
+	/* the next vmhad starts cut off: no probe (it would disarm), no feed,
+	 * past self_fence_delay: the host resets on the first vmhad's clock */
 	assert_int_equal(vmha_selfguard_new(&conf, "vmhad.conf", loop, &g), 0);
+	assert_int_equal(drain(reader, &last), 0);
 	assert_int_equal(vmha_selfguard_start(g), 0);
+	vmha_selfguard_set_quorate(g, false, vmha_clock_now_ms());
+	run_for(800);
+	assert_int_equal(drain(reader, &last), 0);
+	assert_false(vmha_selfguard_watchdog_open(g));
+	/* quorum seen: armed and fed again */
+	vmha_selfguard_set_quorate(g, true, vmha_clock_now_ms());
 	run_for(300);
 	drain(reader, &last);
 	assert_int_equal(last, '.');
 	vmha_selfguard_free(g, 0);
 	drain(reader, &last);
 	assert_int_equal(last, 'V');
+	assert_false(marked_armed());
 	vmha_selfguard_free(NULL, 0);
 	close(reader);
 }

@@ -81,11 +81,10 @@ json_object *vmhad_status_object(struct daemon *d)
 	json_object_object_add(daemon, "uptime_ms",
 	                       json_object_new_int64((int64_t)(now - d->started_ms)));
 	json_object_object_add(daemon, "announce_seq", json_object_new_int64((int64_t)d->seq));
-	json_object_object_add(
-	        daemon, "coordinator",
-	        d->fo != NULL && vmha_failover_coordinator(d->fo) != NULL
-	                ? json_object_new_string(vmha_failover_coordinator(d->fo))
-	                : NULL);
+	json_object_object_add(daemon, "coordinator",
+	                       d->fo != NULL && vmha_failover_coordinator(d->fo) != NULL
+	                               ? json_object_new_string(vmha_failover_coordinator(d->fo))
+	                               : NULL);
 	json_object_object_add(daemon, "table_synced",
 	                       d->fo != NULL ? json_object_new_boolean(vmha_failover_synced(d->fo))
 	                                     : NULL);

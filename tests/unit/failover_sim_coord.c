@@ -173,8 +173,7 @@ int sim_forge_coordinator(enum sim_forge_kind k, const char *host, const char *v
 		run.vcpus = 1;
 		run.memory_mib = 512;
 		return encode_announce(host, (nonce >> 16) | 1, 1000000 + nonce % 1000,
-		                       (nonce & 4) != 0, &cfg, &run,
-		                       (nonce & 2) ? 1 : 0, buf, len);
+		                       (nonce & 4) != 0, &cfg, &run, (nonce & 2) ? 1 : 0, buf, len);
 	}
 	return vmha_failover_msg_encode(&m, buf, len);
 }

@@ -238,6 +238,9 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 		const char *h = vmha_failover_host_name(c->fo, i);
 		int state = vmha_view_host_state(view, h);
 
+		if (state == VMHA_HOST_JOINING) {
+			vmha_failover_host_joining(c->fo, h);
+		}
 		/* a host in standby is a live member: it only takes no VMs */
 		vmha_failover_host_online(c->fo, h,
 		                          state == VMHA_HOST_ONLINE || state == VMHA_HOST_STANDBY);

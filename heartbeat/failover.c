@@ -81,6 +81,7 @@ struct vmha_failover *vmha_failover_new(const struct vmha_failover_config *confi
 	fo->fence_retry_ms = config->fence_retry_ms ? config->fence_retry_ms : FO_DEFAULT_RETRY_MS;
 	fo->max_restart = config->recover_limits ? config->max_restart : 1;
 	fo->max_relocate = config->recover_limits ? config->max_relocate : 1;
+	fo->start_grace_ms = config->start_grace_ms;
 	return fo;
 }
 
@@ -344,7 +345,7 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	if (fo == NULL || a == NULL || !vmha_util_name_is_valid(a->host)) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	h = fo_get_host(fo, a->host);
 	if (h == NULL) {
 		return fo_take_oom(fo);
@@ -734,7 +735,7 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	if (fo == NULL || m == NULL) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	from = sender != NULL ? fo_find_host(fo, sender) : NULL;
 	coord = vmha_failover_coordinator(fo);
 	if (from == NULL || !from->online) {

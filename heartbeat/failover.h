@@ -100,6 +100,10 @@ struct vmha_failover_config {
 	unsigned int max_restart;
 	/** ... and then relocated to another host this many times, then left stopped */
 	unsigned int max_relocate;
+	/** a start that the vmhad before this one began (it crashed) may still be
+	 *  in flight this long after this one's first input: until then this
+	 *  member objects to placing a VM that runs nowhere (0: it does not) */
+	uint64_t start_grace_ms;
 };
 
 /** A protected VM, as the registry describes it. */
@@ -255,6 +259,14 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced);
  * @return 0, -ENOENT when it was not protected, -EBUSY when pending
  */
 int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm);
+
+/**
+ * Host host is a member of the membership but has not announced since it
+ * joined (the view holds it joining). After quorum was lost this counts as
+ * a merge (as a host coming online does): when quorum returns, the table is
+ * stale until every online host announced again. Unknown hosts are ignored.
+ */
+void vmha_failover_host_joining(struct vmha_failover *fo, const char *host);
 
 /** @return whether VM vm is protected (from the registry) */
 bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm);

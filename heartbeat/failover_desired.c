@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -293,6 +294,22 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		}
 		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
 	}
+	if (!v->lost) {
+		/* it ran nowhere in the coordinator's table: placed once every online
+		 * host's table agrees (a table that diverged may hold its assignment);
+		 * an objection, this member's own too, ends the placement */
+		v->placing = true;
+		memset(v->acked, 0, sizeof(v->acked));
+	}
+	if (!v->lost && fo->start_grace_ms > 0 && fo->now_ms - fo->born_ms < fo->start_grace_ms) {
+		/* the vmhad before this one may have begun a start of v that
+		 * libvirt still runs: its table does not know */
+		send_ack(fo, v, false,
+		         "this vmhad started %" PRIu64 " ms ago (start grace %" PRIu64
+		         " ms): a start the one before began may be in flight",
+		         fo->now_ms - fo->born_ms, fo->start_grace_ms);
+		return 0;
+	}
 	if (!v->lost && unclear_host(fo) != NULL) {
 		/* this member's view holds a host unclear or alarming that the
 		 * coordinator's view may not know (a fresh vmhad never saw it): that
@@ -301,10 +318,6 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		return 0;
 	}
 	if (!v->lost) {
-		/* it ran nowhere in the coordinator's table: placed once every online
-		 * host's table agrees (a table that diverged may hold its assignment) */
-		v->placing = true;
-		memset(v->acked, 0, sizeof(v->acked));
 		send_ack(fo, v, true, "runs nowhere here");
 		return 0;
 	}

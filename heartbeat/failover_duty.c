@@ -26,7 +26,7 @@ int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const cha
 	if (fo == NULL || host == NULL || !vmha_util_name_is_valid(host)) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	h = fo_find_host(fo, host);
 	if (h == NULL) {
 		return -ENOENT;
@@ -57,7 +57,7 @@ int vmha_failover_host_self_fenced(struct vmha_failover *fo, uint64_t now_ms, co
 	if (fo == NULL || host == NULL) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	h = fo_find_host(fo, host);
 	if (h == NULL) {
 		return -ENOENT;
@@ -82,7 +82,7 @@ int vmha_failover_fence_done(struct vmha_failover *fo, uint64_t now_ms, const ch
 	if (fo == NULL || host == NULL || text == NULL) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	h = fo_find_host(fo, host);
 	if (h == NULL) {
 		return -ENOENT;
@@ -232,7 +232,7 @@ int vmha_failover_tick(struct vmha_failover *fo, uint64_t now_ms)
 	if (fo == NULL) {
 		return -EINVAL;
 	}
-	fo->now_ms = now_ms;
+	fo_set_now(fo, now_ms);
 	fo_coordinate(fo);
 	return fo_take_oom(fo);
 }

@@ -139,6 +139,11 @@ struct vmha_failover {
 	/* local: this vmhad holds the table (it acted as coordinator, or the
 	 * coordinator's state transfer to it was delivered: "sync" naming it) */
 	bool self_synced;
+	/* local: when this vmhad's table got its first input, and how long after
+	 * that a start the vmhad before began may still be in flight */
+	bool born;
+	uint64_t born_ms;
+	uint64_t start_grace_ms;
 	/* local: the coordinator when this member last looked (a new one replays
 	 * the table to the vmhads that do not hold it yet) */
 	char last_coordinator[VMHA_NAME_SIZE];
@@ -212,6 +217,16 @@ void fo_schedule(struct vmha_failover *fo);
 
 /* The coordinator's duties, derived from the table: fence, announce, plan. */
 void fo_coordinate(struct vmha_failover *fo);
+
+/* The monotonic time of the input being applied (the first one: this vmhad's start). */
+static inline void fo_set_now(struct vmha_failover *fo, uint64_t now_ms)
+{
+	fo->now_ms = now_ms;
+	if (!fo->born) {
+		fo->born = true;
+		fo->born_ms = now_ms;
+	}
+}
 
 /* The coordinator replays the table for a vmhad that (re)joined, once it can apply it. */
 void fo_replay(struct vmha_failover *fo);

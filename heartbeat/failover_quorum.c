@@ -165,6 +165,18 @@ void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 	fo_coordinate(fo);
 }
 
+void vmha_failover_host_joining(struct vmha_failover *fo, const char *host)
+{
+	const struct fo_host *h = fo != NULL && host != NULL ? fo_find_host(fo, host) : NULL;
+
+	/* a member of the new membership that has not announced yet: when this
+	 * partition was inquorate, another one merges, even if the quorum of
+	 * the merged membership comes before its announcement */
+	if (h != NULL && strcmp(host, fo->self) != 0 && fo->was_inquorate && !fo->merged) {
+		fo->merged = true;
+	}
+}
+
 void vmha_failover_await_quorum(struct vmha_failover *fo)
 {
 	if (fo == NULL || fo->quorum_unknown) {

@@ -279,6 +279,8 @@ int vmhad_setup_failover(struct daemon *d)
 	fc.recover_limits = true;
 	fc.max_restart = d->conf.max_restart;
 	fc.max_relocate = d->conf.max_relocate;
+	/* a start of the vmhad before (it crashed) ends within its start_timeout */
+	fc.start_grace_ms = d->conf.start_timeout_ms;
 	d->co = vmha_coordinator_new(&fc, &ops);
 	d->fo = vmha_coordinator_failover(d->co);
 	d->act = vmha_actuator_new();

@@ -11,7 +11,7 @@
  * Every observer starts quorate, with a fence device.
  * Commands (one per line, '#' comments):
  *   observers H... [no-fence-device] [restart-delay=MS] [max-hosts=N]   hosts that run a
- *      [max-restart=N] [max-relocate=N]   coordinator (and its settings)
+ *      [max-restart=N] [max-relocate=N] [start-grace=MS]   coordinator (and its settings)
  *   host H cpus=N memory=MIB [vms=NAME[:VCPUS:MIB],...] [health=degraded] [inc=N] [seq=N]
  *      [watchdog=MS] [self-fence-delay=MS] [fence-device] [standby] [synced]
  *                                  H's announcement (incarnation, seq: of its vmhad;
@@ -29,6 +29,7 @@
  *                                  its view has not heard the members (itself too) until
  *                                  each announces
  *   leave H                        H left the membership (offline in every observer's view)
+ *   joining H                      H is a member again (nodeup) and has not announced yet
  *   down H [only=H2,...]           H left; every observer's view (or only those) says down
  *   view-down H only=H2,...        only these observers' views say H is down (still a member
  *                                  elsewhere: timers differ)
@@ -546,6 +547,8 @@ static void run_line(struct replay *r, char *line)
 				r->config.fence_device = false;
 			} else if (strncmp(args[k], "restart-delay=", 14) == 0) {
 				r->config.restart_delay_ms = strtoull(args[k] + 14, NULL, 10);
+			} else if (strncmp(args[k], "start-grace=", 12) == 0) {
+				r->config.start_grace_ms = strtoull(args[k] + 12, NULL, 10);
 			} else if (strncmp(args[k], "max-hosts=", 10) == 0) {
 				r->config.max_hosts = strtoull(args[k] + 10, NULL, 10);
 			} else if (strncmp(args[k], "max-restart=", 12) == 0) {
@@ -599,6 +602,10 @@ static void run_line(struct replay *r, char *line)
 			if (selected(args, n, 2, r->names[i])) {
 				vmha_failover_host_down(r->fo[i], r->now_ms, args[1]);
 			}
+		}
+	} else if (strcmp(args[0], "joining") == 0 && n == 2) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_host_joining(r->fo[i], args[1]);
 		}
 	} else if (strcmp(args[0], "view-down") == 0 && n >= 3) {
 		for (i = 0; i < r->n_obs; i++) {

@@ -283,6 +283,8 @@ static void *c_start(struct sim_member *m)
 	fc.fence_device = d->cfg->fence_device;
 	fc.restart_delay_ms = d->cfg->restart_delay_ms;
 	fc.fence_retry_ms = FENCE_RETRY_MS;
+	/* the world's slowest start (sim_start_vm) and some */
+	fc.start_grace_ms = 20000;
 	ops.opaque = d;
 	ops.send = co_send;
 	ops.start = co_start;

@@ -563,7 +563,8 @@ void sim_params_from_seed(uint64_t seed, struct sim_params *p)
 	p->loss_permille = bits < 5 ? 0 : (bits < 8 ? 10 : 50);
 	p->fault_every_ms = 1500 + NEXT() % 4500;
 	p->fault_phase_ms = 40000;
-	p->heal_phase_ms = 90000;
+	/* a reboot (up to 60 s), then the start grace of the fresh vmhads (20 s) */
+	p->heal_phase_ms = 110000;
 	for (k = 0; k < F_COUNT; k++) {
 		if (NEXT() % 10 < 8) {
 			p->faults |= 1u << k;

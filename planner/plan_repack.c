@@ -2,18 +2,22 @@
  * The planner's exact repacking of a few hosts (see plan_int.h), for tight
  * packings where the last VMs stay stranded because the free room ends as
  * small holes spread over many hosts. One stranded VM s, a target host
- * allowed for it, the hosts with the most free room (until together they
- * have room for s in every dimension) and a few others (from a fixed-seed
- * generator): every displaced VM restarted on those hosts is taken off,
- * and they and s are placed back onto the same hosts by a depth-first
- * search (largest first) that prunes on waste: a host that can take none
- * of the VMs still to place keeps its free room for good, and that room
- * summed over such hosts may never exceed what the hosts have left over
- * once everything is placed. Either every VM taken off and s are placed
- * (s restarts, nothing is stranded that was not) or everything goes back
- * where it was: never fewer restarted, never a higher priority stranded.
- * Capacity, anti-affinity and allowed hosts hold for every placement.
- * Deterministic: the budget counts placements tried, not time.
+ * allowed for it (each in turn, the one with the most room first), the
+ * hosts with the most free room until together they have room for s in
+ * every dimension (at most REPACK_MAX_HOSTS) and one more from a fixed-seed
+ * generator: every displaced VM restarted on those hosts is taken off, and
+ * they and s are placed back onto the same hosts by bin completion: one
+ * host at a time takes a set of the VMs left (largest first, a VM the same
+ * as one that just failed there skipped) until its free room is no more
+ * than the room the set will have left over once everything is placed,
+ * which is what bounds the search (zero on a perfect packing: every host
+ * filled exactly). Either every VM taken off and s are placed (s restarts,
+ * nothing is stranded that was not) or everything goes back where it was:
+ * never fewer restarted, never a higher priority stranded. When the room
+ * is spread too thin for any such set, the free room is gathered onto
+ * fewer hosts first (plan_gather.c). Capacity, anti-affinity and allowed
+ * hosts hold for every placement. Deterministic: the budget counts
+ * placements tried, not time.
  */
 #include "config.h"
 

@@ -131,10 +131,10 @@ static bool bc_items(struct rp *r, size_t j, size_t from)
 	for (i = from; i < r->n && r->nodes > 0 && !r->oom; i++) {
 		size_t v = r->items[i];
 
+		r->nodes--; /* every VM looked at counts */
 		if (last != SIZE_MAX && same_kind(p, last, v)) {
 			continue; /* the same as one that failed here: fails the same way */
 		}
-
 		for (d = 0; d < nd && suf[i * nd + d] >= f[d] - r->waste[d]; d++) {
 		}
 		if (d < nd) {
@@ -143,7 +143,6 @@ static bool bc_items(struct rp *r, size_t j, size_t from)
 		if (p->outcome[v] == VMHA_PLAN_RESTART) {
 			continue;
 		}
-		r->nodes--;
 		if (!plan_host_usable(p, v, h, p->extra[v] != 0) || !plan_fits(p, v, h) ||
 		    !plan_aa_ok(p, v, h)) {
 			continue;

@@ -3,9 +3,10 @@
  * packings where the last VMs stay stranded because the free room ends as
  * small holes spread over many hosts. One stranded VM s, a target host
  * allowed for it (each in turn, the one with the most room first), the
- * hosts with the most free room until together they have room for s in
- * every dimension (at most REPACK_MAX_HOSTS) and one more from a fixed-seed
- * generator: every displaced VM restarted on those hosts is taken off, and
+ * hosts with the most free room (after a first round over the targets:
+ * the hosts with room in random order) until together they have room for
+ * s in every dimension (at most REPACK_MAX_HOSTS), and one more host, all
+ * at random from a fixed-seed generator: every displaced VM restarted on those hosts is taken off, and
  * they and s are placed back onto the same hosts by bin completion: one
  * host at a time takes a set of the VMs left (largest first, a VM the same
  * as one that just failed there skipped) until its free room is no more
@@ -291,6 +292,7 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 	int64_t need[VMHA_MODEL_MAX_DIMS];
 	size_t nt = 0;
 	size_t t = 0;
+	uint64_t round;
 	size_t i;
 	size_t d;
 	size_t extra;
@@ -317,6 +319,7 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 	if (nt == 0) {
 		return false;
 	}
+	round = a / nt;
 	a %= nt;
 	for (i = 0; i < p->nlive; i++) {
 		size_t h = r->order[i];
@@ -330,6 +333,20 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 	add_host(r, t);
 	for (d = 0; d < p->nd; d++) {
 		need[d] = p->dem[s * p->nd + d] - p->free[t * p->nd + d];
+	}
+	if (round > 0) {
+		/* after a first round with the most room first: the hosts with room in random order */
+		size_t nr;
+
+		for (nr = 0; nr < p->nlive && r->room[r->order[nr]] > 0; nr++) {
+		}
+		for (i = nr; i > 1; i--) {
+			size_t j = (size_t)rp_rand(r, i);
+			size_t x = r->order[i - 1];
+
+			r->order[i - 1] = r->order[j];
+			r->order[j] = x;
+		}
 	}
 	for (i = 0; i < p->nlive && r->k < REPACK_MAX_HOSTS; i++) {
 		size_t h = r->order[i];

@@ -632,6 +632,10 @@ static int tight_search(struct vmha_plan *p)
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = plan_eject_search(p, EJECT_BUDGET);
 	}
+	/* from the plan so far, and only restarting more: never fewer than without it */
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+		rc = plan_repack_search(p, REPACK_BUDGET);
+	}
 	p->budget_hit = p->budget_hit || hit;
 out:
 	free(keep);

@@ -17,8 +17,10 @@
  * overload (moves and swaps of restarted VMs) and an ejection search (a
  * stranded VM takes the place of at most two others of its priority or
  * lower, with repacking of a few hosts when stuck), each bounded in steps
- * and kept only when it restarts more. Same model, same failed hosts: same
- * plan, on any machine.
+ * and kept only when it restarts more; last, from that plan, an exact
+ * repacking of a few hosts with one stranded VM at a time (the free room
+ * gathered onto fewer hosts first when it is spread thin), which only ever
+ * restarts more. Same model, same failed hosts: same plan, on any machine.
  *
  * A plan object precomputes what does not depend on the failure (free
  * capacity per host, group counts, the order) so that vmha_plan_run() is

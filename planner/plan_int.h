@@ -48,6 +48,9 @@ struct migration {
  */
 #define EJECT_BUDGET 2000000
 
+/* The repacking search (plan_repack.c) stops after this many tried placements. */
+#define REPACK_BUDGET 1000000
+
 /* Pairs of moved VMs are only searched on hosts running at most this many. */
 #define REBALANCE_PAIR_LIMIT 64
 
@@ -168,6 +171,38 @@ int plan_fill(struct vmha_plan *p);
  * @return 0 or -ENOMEM
  */
 int plan_eject_search(struct vmha_plan *p, uint64_t budget);
+/**
+ * Exact repacking of a few hosts with one stranded VM at a time
+ * (plan_repack.c), at most @p budget tried placements; only ever restarts
+ * more. Sets budget_hit when it stops at the budget with VMs still stranded.
+ * @return 0 or -ENOMEM
+ */
+int plan_repack_search(struct vmha_plan *p, uint64_t budget);
+
+/* The stranded VMs the repacking search works on, and its per-host lists. */
+struct plan_pool {
+	size_t *pool; /* stranded VMs that may fit somewhere, in rank order */
+	size_t npool;
+	size_t *head; /* per host: the first search VM restarted there, SIZE_MAX none */
+	size_t *next; /* per VM */
+	bool oom;
+};
+
+/** @return host @p h's free room relative to its capacity, summed over the dimensions */
+double plan_room(const struct vmha_plan *p, size_t h);
+/** @return false when host @p h is short of capacity in some dimension (not repacked) */
+bool plan_host_sane(const struct vmha_plan *p, size_t h);
+/**
+ * Every VM of @p q's pool that fits somewhere now goes there (best fit);
+ * the others stay in the pool. @return 0 or -ENOMEM
+ */
+int plan_place_pool(struct vmha_plan *p, struct plan_pool *q);
+/**
+ * One pass of gathering free room onto fewer hosts (plan_gather.c), placing
+ * pool VMs as they fit; *gained says whether any exchange was made.
+ * @return 0 or -ENOMEM
+ */
+int plan_gather_pass(struct vmha_plan *p, struct plan_pool *q, bool *gained);
 /**
  * @return false when the restartable displaced VMs cannot all fit: their
  *         demand exceeds the survivors' free capacity in some dimension

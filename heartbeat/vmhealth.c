@@ -170,6 +170,15 @@ int vmha_vmhealth_get(const struct vmha_vmhealth *h, const char *vm,
 	return 0;
 }
 
+void vmha_vmhealth_keep(struct vmha_vmhealth *h, const char *vm)
+{
+	struct health_vm *v = h != NULL && vm != NULL ? find(h, vm) : NULL;
+
+	if (v != NULL) {
+		v->seen = true;
+	}
+}
+
 void vmha_vmhealth_end_round(struct vmha_vmhealth *h)
 {
 	size_t i = 0;

@@ -73,6 +73,9 @@ int vmha_vmhealth_observe(struct vmha_vmhealth *h, const char *vm, int64_t run_i
 int vmha_vmhealth_get(const struct vmha_vmhealth *h, const char *vm,
                       enum vmha_vmhealth_state *state, unsigned int *failed);
 
+/** Keep vm through this round without an observation (nothing known about it this time). */
+void vmha_vmhealth_keep(struct vmha_vmhealth *h, const char *vm);
+
 /** Forget the VMs not observed since the last call (a round of the worker ends). */
 void vmha_vmhealth_end_round(struct vmha_vmhealth *h);
 

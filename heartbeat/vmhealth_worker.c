@@ -19,6 +19,13 @@
 #define OPEN_TIMEOUT_MS    10000
 #define LIST_TIMEOUT_MS    10000
 #define DESTROY_TIMEOUT_MS 30000
+/*
+ * libvirt synchronises with the agent (guest-sync) before every command and
+ * waits up to 5 s for that (QEMU_AGENT_WAIT_TIME in libvirt's qemu_agent.c)
+ * besides the command's own timeout: a ping's deadline covers both.
+ */
+#define LIBVIRT_AGENT_SYNC_MS 5000
+#define PING_MARGIN_MS        3000
 
 struct vmha_vmhealth_worker {
 	struct vmha_worker *thread;
@@ -82,11 +89,13 @@ static int connect_virt(struct vmha_vmhealth_worker *w)
 /* Ping one running VM's agent: its input for the rule, and its run (domain id). */
 static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
                                      const struct vmha_virt_domain_info *info, int64_t *run,
-                                     struct vmha_virt_domain **dom, char *why, size_t why_size)
+                                     struct vmha_virt_domain **dom, bool *unknown, char *why,
+                                     size_t why_size)
 {
 	char *reply = NULL;
 	enum vmha_vmhealth_input in = VMHA_VMHEALTH_IN_FAILED;
-	uint64_t deadline = vmha_deadline_in_ms(2ULL * w->timeout_s * 1000 + 5000);
+	uint64_t deadline = vmha_deadline_in_ms((uint64_t)w->timeout_s * 1000 +
+	                                        LIBVIRT_AGENT_SYNC_MS + PING_MARGIN_MS);
 	int rc = vmha_virt_domain_lookup(w->virt, info->uuid, info->name,
 	                                 vmha_deadline_in_ms(LIST_TIMEOUT_MS), dom);
 
@@ -99,6 +108,10 @@ static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
 	rc = vmha_virt_domain_agent_command(*dom, PING_CMD, w->timeout_s, deadline, &reply);
 	if (rc == 0 && reply != NULL && strstr(reply, "\"return\"") != NULL) {
 		in = VMHA_VMHEALTH_IN_OK;
+	} else if (rc == -ETIMEDOUT && vmha_virt_is_wedged(w->virt)) {
+		/* libvirt itself did not answer: nothing is known about the guest */
+		*unknown = true;
+		snprintf(why, why_size, "libvirt did not answer within the deadline");
 	} else if (rc == -ENOTCONN) {
 		in = VMHA_VMHEALTH_IN_NOT_CONNECTED;
 		snprintf(why, why_size, "%s", vmha_virt_error(w->virt));
@@ -126,7 +139,10 @@ static void destroy(struct vmha_vmhealth_worker *w, struct vmha_virt_domain *dom
 	(void)vmha_vmhealth_get(w->table, vm, &st, &ev.failed);
 	ev.rc = rc;
 	ev.first = first;
-	snprintf(ev.why, sizeof(ev.why), "%s", rc < 0 ? vmha_virt_error(w->virt) : why);
+	snprintf(ev.why, sizeof(ev.why), "%s",
+	         rc < 0 && w->virt != NULL ? vmha_virt_error(w->virt)
+	         : rc < 0                  ? "no libvirt connection"
+	                                   : why);
 	vmha_worker_lock(w->thread);
 	push_event(w, &ev);
 	vmha_worker_unlock(w->thread);
@@ -142,15 +158,26 @@ static void check_vm(struct vmha_vmhealth_worker *w, const char *vm,
 	enum vmha_vmhealth_action act = VMHA_VMHEALTH_NOTHING;
 	char why[256] = "";
 	int64_t run = 0;
+	bool unknown = false;
 	size_t i;
 
+	if (connect_virt(w) < 0) {
+		/* no connection (a call outlived its deadline): nothing is judged */
+		vmha_vmhealth_keep(w->table, vm);
+		return;
+	}
 	for (i = 0; i < n_active; i++) {
 		if (strcmp(active[i].name, vm) == 0) {
 			info = &active[i];
 		}
 	}
 	if (info != NULL && info->state == VIR_DOMAIN_RUNNING) {
-		in = ping(w, info, &run, &dom, why, sizeof(why));
+		in = ping(w, info, &run, &dom, &unknown, why, sizeof(why));
+	}
+	if (unknown) {
+		vmha_warn("vm health: vm '%s': %s (not counted)", vm, why);
+		vmha_vmhealth_keep(w->table, vm);
+		goto out;
 	}
 	if (vmha_vmhealth_observe(w->table, vm, run, in, &act) < 0) {
 		goto out;

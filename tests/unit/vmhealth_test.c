@@ -143,6 +143,14 @@ static void test_vms_apart(void **state)
 	assert_int_equal(vmha_vmhealth_observe(h, "b", 2, VMHA_VMHEALTH_IN_OK, &act), 0);
 	vmha_vmhealth_end_round(h);
 	assert_int_equal(vmha_vmhealth_count(h), 1);
+	/* kept without an observation (libvirt did not answer): not forgotten, unchanged */
+	vmha_vmhealth_keep(h, "b");
+	vmha_vmhealth_keep(h, "absent");
+	vmha_vmhealth_keep(NULL, "b");
+	vmha_vmhealth_end_round(h);
+	assert_int_equal(vmha_vmhealth_count(h), 1);
+	assert_int_equal(vmha_vmhealth_get(h, "b", &st, &failed), 0);
+	assert_int_equal(st, VMHA_VMHEALTH_HEALTHY);
 	assert_string_equal(vmha_vmhealth_name(h, 0), "b");
 	assert_null(vmha_vmhealth_name(h, 1));
 	assert_int_equal(vmha_vmhealth_get(h, "a", &st, &failed), -ENOENT);

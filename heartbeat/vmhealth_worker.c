@@ -32,6 +32,8 @@ struct vmha_vmhealth_worker {
 	char uri[256];
 	uint64_t interval_ms;
 	unsigned int timeout_s;
+	int (*agent_call)(struct vmha_virt_domain *d, const char *cmd, unsigned int timeout_s,
+	                  uint64_t deadline_ms, char **result);
 	/* guarded by the worker's lock */
 	char (*names)[VMHA_NAME_SIZE];
 	size_t n_names;
@@ -105,7 +107,7 @@ static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
 		return rc == -ENOENT ? VMHA_VMHEALTH_IN_NOT_RUNNING : VMHA_VMHEALTH_IN_FAILED;
 	}
 	*run = (int64_t)vmha_virt_domain_id(*dom);
-	rc = vmha_virt_domain_agent_command(*dom, PING_CMD, w->timeout_s, deadline, &reply);
+	rc = w->agent_call(*dom, PING_CMD, w->timeout_s, deadline, &reply);
 	if (rc == 0 && reply != NULL && strstr(reply, "\"return\"") != NULL) {
 		in = VMHA_VMHEALTH_IN_OK;
 	} else if (rc == -ETIMEDOUT && vmha_virt_is_wedged(w->virt)) {
@@ -119,6 +121,9 @@ static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
 		snprintf(why, why_size, "unexpected reply '%.200s'", reply != NULL ? reply : "");
 	} else {
 		snprintf(why, why_size, "%s", vmha_virt_error(w->virt));
+	}
+	if (in != VMHA_VMHEALTH_IN_OK && why[0] == '\0') {
+		snprintf(why, why_size, "%s", strerror(rc < 0 ? -rc : EIO));
 	}
 	free(reply);
 	return in;
@@ -291,6 +296,7 @@ struct vmha_vmhealth_worker *vmha_vmhealth_worker_new(const struct vmha_vmhealth
 	snprintf(w->uri, sizeof(w->uri), "%s", o->uri);
 	w->interval_ms = o->interval_ms;
 	w->timeout_s = (unsigned int)((o->timeout_ms + 999) / 1000);
+	w->agent_call = o->agent_call != NULL ? o->agent_call : vmha_virt_domain_agent_command;
 	w->table = vmha_vmhealth_new(o->failures);
 	w->status = calloc(MAX_STATUS, sizeof(*w->status));
 	if (w->table == NULL || w->status == NULL) {

@@ -19,6 +19,8 @@
 #include "heartbeat/msg.h"
 #include "heartbeat/vmhealth.h"
 
+struct vmha_virt_domain;
+
 struct vmha_vmhealth_worker;
 
 /** The worker's settings (vmhad.conf). */
@@ -31,6 +33,12 @@ struct vmha_vmhealth_worker_opts {
 	uint64_t timeout_ms;
 	/** consecutive failed pings that make a VM unhealthy */
 	unsigned int failures;
+	/**
+	 * the agent call (NULL: vmha_virt_domain_agent_command(); unit tests
+	 * give a scripted guest here, on libvirt's test driver, which has no agent)
+	 */
+	int (*agent_call)(struct vmha_virt_domain *d, const char *cmd, unsigned int timeout_s,
+	                  uint64_t deadline_ms, char **result);
 };
 
 /** A VM the worker destroyed (or tried to). */

@@ -88,6 +88,24 @@ static int connect_virt(struct vmha_vmhealth_worker *w)
 	return 0;
 }
 
+/* Whether a job (a migration, a save) runs on the domain; false when it cannot be told. */
+static bool job_runs(struct vmha_vmhealth_worker *w, struct vmha_virt_domain *dom)
+{
+	struct vmha_virt_job_stats *st = NULL;
+	bool runs = false;
+
+	if (vmha_virt_is_wedged(w->virt)) {
+		return false;
+	}
+	st = vmha_virt_job_stats_new();
+	if (st != NULL &&
+	    vmha_virt_domain_get_job_stats(dom, vmha_deadline_in_ms(LIST_TIMEOUT_MS), st) == 0) {
+		runs = vmha_virt_job_stats_type(st) != VIR_DOMAIN_JOB_NONE;
+	}
+	vmha_virt_job_stats_free(st);
+	return runs;
+}
+
 /* Ping one running VM's agent: its input for the rule, and its run (domain id). */
 static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
                                      const struct vmha_virt_domain_info *info, int64_t *run,
@@ -124,6 +142,11 @@ static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
 	}
 	if (in != VMHA_VMHEALTH_IN_OK && why[0] == '\0') {
 		snprintf(why, why_size, "%s", strerror(rc < 0 ? -rc : EIO));
+	}
+	if (in != VMHA_VMHEALTH_IN_OK && !*unknown && job_runs(w, *dom)) {
+		/* a migration (or another job) may slow the guest: not its failure */
+		*unknown = true;
+		snprintf(why, why_size, "a libvirt job (migration) runs");
 	}
 	free(reply);
 	return in;

@@ -121,8 +121,10 @@ static enum vmha_vmhealth_input ping(struct vmha_vmhealth_worker *w,
 
 	*run = 0;
 	if (rc < 0) {
+		/* gone meanwhile; or libvirt failed, which tells nothing about the guest */
 		snprintf(why, why_size, "lookup: %s", vmha_virt_error(w->virt));
-		return rc == -ENOENT ? VMHA_VMHEALTH_IN_NOT_RUNNING : VMHA_VMHEALTH_IN_FAILED;
+		*unknown = rc != -ENOENT;
+		return VMHA_VMHEALTH_IN_NOT_RUNNING;
 	}
 	*run = (int64_t)vmha_virt_domain_id(*dom);
 	rc = w->agent_call(*dom, PING_CMD, w->timeout_s, deadline, &reply);

@@ -512,6 +512,17 @@ void vmha_alerts_start_event(struct vmha_alert_event *ev, const char *vm, const 
 	ev->status = ok ? EXEC_DONE : timed_out ? EXEC_TIMEOUT : EXEC_ERROR;
 }
 
+void vmha_alerts_health_event(struct vmha_alert_event *ev, const char *vm, const char *host,
+                              const char *desc)
+{
+	set_common(ev, VMHA_ALERT_RESOURCE, host, desc != NULL ? desc : "");
+	snprintf(ev->rsc, sizeof(ev->rsc), "%s", vm != NULL ? vm : "");
+	snprintf(ev->task, sizeof(ev->task), "monitor");
+	ev->rc = OCF_ERR_GENERIC;
+	ev->target_rc = OCF_OK;
+	ev->status = EXEC_DONE;
+}
+
 void vmha_alerts_attribute_event(struct vmha_alert_event *ev, const char *host, const char *name,
                                  const char *value)
 {

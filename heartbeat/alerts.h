@@ -158,6 +158,17 @@ void vmha_alerts_start_event(struct vmha_alert_event *ev, const char *vm, const 
                              bool timed_out, const char *text);
 
 /**
+ * A VM found unhealthy by its guest agent's pings as a resource alert (task
+ * "monitor", rc 1 against target rc 0, as Pacemaker reports a failed monitor).
+ *
+ * @param vm    the VM
+ * @param host  the host it ran on (and was destroyed on)
+ * @param desc  what failed (CRM_alert_desc)
+ */
+void vmha_alerts_health_event(struct vmha_alert_event *ev, const char *vm, const char *host,
+                              const char *desc);
+
+/**
  * A host state change as an attribute alert ("vmha-quorate",
  * "vmha-watchdog", "vmha-disk-leases", ...).
  */

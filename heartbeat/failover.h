@@ -123,6 +123,8 @@ struct vmha_failover_vm {
 	uint64_t memory_mib;
 	/** started: kept running; stopped: never started; disabled: left alone */
 	enum vmha_registry_desired desired;
+	/** health=agent: this host pings its guest agent (heartbeat/vmhealth_worker.h) */
+	bool health_agent;
 };
 
 /** What the coordinator asks its caller to do. */

@@ -40,6 +40,9 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	snprintf(conf->watchdog_device, sizeof(conf->watchdog_device), "%s", "/dev/watchdog");
 	conf->watchdog_timeout_ms = 10000;
 	conf->alert_timeout_ms = 30000;
+	conf->health_interval_ms = 10000;
+	conf->health_timeout_ms = 5000;
+	conf->health_failures = 3;
 	snprintf(conf->libvirt_conf_dir, sizeof(conf->libvirt_conf_dir), "%s", "/etc/libvirt");
 	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s", "/var/lib/vmha");
 	snprintf(conf->migration_transport, sizeof(conf->migration_transport), "%s",
@@ -116,7 +119,7 @@ static int set_alert_path(struct vmha_hbconf *conf, const char *value, const cha
 	return set_string(value, conf->alert_path, sizeof(conf->alert_path), why);
 }
 
-/* The keys of alerts, metrics and disk leases; -ENOENT for another key. */
+/* The keys of alerts, metrics, disk leases and VM health; -ENOENT for another key. */
 static int apply_observability(struct vmha_hbconf *conf, const char *key, const char *value,
                                const char **why)
 {
@@ -137,6 +140,22 @@ static int apply_observability(struct vmha_hbconf *conf, const char *key, const 
 		return set_string(value,
 		                  key[0] == 'm' ? conf->metrics_file : conf->libvirt_conf_dir,
 		                  sizeof(conf->metrics_file), why);
+	}
+	if (strcmp(key, "health_interval") == 0) {
+		return set_duration(value, 1000, 3600000, &conf->health_interval_ms, why);
+	}
+	if (strcmp(key, "health_timeout") == 0) {
+		return set_duration(value, 1000, 60000, &conf->health_timeout_ms, why);
+	}
+	if (strcmp(key, "health_failures") == 0) {
+		uint64_t n = 0;
+
+		if (vmha_util_parse_u64(value, &n) < 0 || n < 1 || n > 100) {
+			*why = "is not a number from 1 to 100";
+			return -EINVAL;
+		}
+		conf->health_failures = (unsigned int)n;
+		return 0;
 	}
 	*why = NULL;
 	return -ENOENT;

@@ -80,6 +80,12 @@ struct vmha_hbconf {
 	char libvirt_conf_dir[1024];
 	/** this host's own state (the standby flag), not shared */
 	char state_dir[1024];
+	/** VM health (heartbeat/health.h): how often the guest agent of an opted-in VM is pinged */
+	uint64_t health_interval_ms;
+	/** how long one ping may take */
+	uint64_t health_timeout_ms;
+	/** consecutive failed pings (after a first answer) that make a VM unhealthy */
+	unsigned int health_failures;
 	/** the libvirt transport `vmha` uses to reach other hosts (lib/transport.h) */
 	char migration_transport[16];
 };

@@ -25,6 +25,7 @@ struct vmha_metrics {
 	uint64_t starts_unknown;
 	uint64_t start_ms_sum;
 	uint64_t hosts_down;
+	uint64_t health_failures;
 	uint64_t last_down_ms;
 	bool failover_known;
 	uint64_t last_failover_ms;
@@ -93,6 +94,13 @@ void vmha_metrics_host_down(struct vmha_metrics *m, uint64_t now_ms)
 	m->last_down_ms = now_ms;
 }
 
+void vmha_metrics_vm_health_failure(struct vmha_metrics *m)
+{
+	if (m != NULL) {
+		m->health_failures++;
+	}
+}
+
 void vmha_metrics_alerts(struct vmha_metrics *m, const struct vmha_alerts_stats *st)
 {
 	if (m != NULL && st != NULL) {
@@ -138,6 +146,7 @@ json_object *vmha_metrics_to_json(const struct vmha_metrics *m)
 	add_u64(o, "starts_unknown", m->starts_unknown);
 	add_u64(o, "start_duration_ms_sum", m->start_ms_sum);
 	add_u64(o, "hosts_down", m->hosts_down);
+	add_u64(o, "vm_health_failures", m->health_failures);
 	json_object_object_add(
 	        o, "last_failover_ms",
 	        m->failover_known ? json_object_new_int64((int64_t)m->last_failover_ms) : NULL);
@@ -358,6 +367,12 @@ static void render_counters(FILE *f, json_object *m)
 	               get_num(m, "starts_unknown"));
 	family(f, "vmha_hosts_down_total", "counter", "hosts declared down (failovers begun)");
 	sample(f, "vmha_hosts_down_total", NULL, NULL, NULL, NULL, get_num(m, "hosts_down"));
+	if (get(m, "vm_health_failures") != NULL) {
+		family(f, "vmha_vm_health_failures_total", "counter",
+		       "VMs this host destroyed because their guest agent stopped answering");
+		sample(f, "vmha_vm_health_failures_total", NULL, NULL, NULL, NULL,
+		       get_num(m, "vm_health_failures"));
+	}
 	if (last != NULL) {
 		family(f, "vmha_last_failover_duration_seconds", "gauge",
 		       "from the last host-down decision to the last VM start here after it");

@@ -41,6 +41,9 @@ void vmha_metrics_start(struct vmha_metrics *m, uint64_t now_ms, bool ok, bool u
 /** A host was declared down at now_ms (a failover begins). */
 void vmha_metrics_host_down(struct vmha_metrics *m, uint64_t now_ms);
 
+/** This host destroyed a VM whose guest agent stopped answering (heartbeat/vmhealth.h). */
+void vmha_metrics_vm_health_failure(struct vmha_metrics *m);
+
 /** The alert worker's counters as of now. */
 void vmha_metrics_alerts(struct vmha_metrics *m, const struct vmha_alerts_stats *st);
 

@@ -179,6 +179,18 @@ void vmha_notify_start_result(struct vmha_notify *n, const char *vm, bool ok, bo
 	send(n, &ev);
 }
 
+void vmha_notify_vm_unhealthy(struct vmha_notify *n, const char *vm, const char *desc)
+{
+	struct vmha_alert_event ev;
+
+	if (n == NULL) {
+		return;
+	}
+	vmha_metrics_vm_health_failure(n->metrics);
+	vmha_alerts_health_event(&ev, vm, n->host, desc);
+	send(n, &ev);
+}
+
 void vmha_notify_quorum(struct vmha_notify *n, bool quorate)
 {
 	if (n == NULL) {

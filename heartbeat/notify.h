@@ -46,6 +46,9 @@ void vmha_notify_fence_result(struct vmha_notify *n, const char *target, bool ok
 void vmha_notify_start_result(struct vmha_notify *n, const char *vm, bool ok, bool unknown,
                               uint64_t duration_ms, const char *text);
 
+/** A VM this host destroyed because its guest agent stopped answering (desc: what failed). */
+void vmha_notify_vm_unhealthy(struct vmha_notify *n, const char *vm, const char *desc);
+
 /** Votequorum's verdict: an alert when quorum comes back after a loss. */
 void vmha_notify_quorum(struct vmha_notify *n, bool quorate);
 

@@ -69,6 +69,7 @@ static int spec_of(const struct vmha_registry_vm *vm, const char *name,
 	spec->priority = s.priority;
 	spec->restart = s.restart;
 	spec->desired = vmha_registry_vm_desired(vm);
+	spec->health_agent = vmha_registry_vm_health_agent(vm);
 	spec->vcpus = s.has_vcpus ? s.vcpus : 1;
 	spec->memory_mib = s.has_memory ? s.memory_mib : 0;
 out:

@@ -335,6 +335,7 @@ static void teardown(struct daemon *d)
 	vmha_msg_announce_clear(&d->last_inv);
 	vmha_view_free(d->view);
 	vmha_regload_free(d->rl, 1000);
+	vmha_vmhealth_worker_free(d->health);
 	vmha_coordinator_free(d->co);
 	d->fo = NULL;
 	vmha_actuator_free(d->act);

@@ -93,6 +93,7 @@ static void apply_registry(struct daemon *d, const struct vmha_regload_snapshot 
 		         snap->failed_err);
 	}
 	vmha_coordinator_apply_registry(d->co, snap);
+	vmhad_health_registry(d, snap);
 	vmha_debug("vm registry '%s' read in %" PRIu64 " ms: %zu vms", d->conf.registry_dir,
 	           snap->duration_ms, snap->n_vms);
 }
@@ -303,6 +304,7 @@ int vmhad_watch_failover(struct daemon *d)
 	}
 	if (rc < 0) {
 		vmha_err("cannot watch the failover actuator: %s", strerror(-rc));
+		return rc;
 	}
-	return rc;
+	return vmhad_health_setup(d);
 }

@@ -32,6 +32,7 @@
 #include "heartbeat/storage_hb.h"
 #include "heartbeat/storage_worker.h"
 #include "heartbeat/view.h"
+#include "heartbeat/vmhealth_worker.h"
 
 /* the recent decisions `vmha status` shows */
 #define MAX_DECISIONS 16
@@ -95,6 +96,8 @@ struct daemon {
 	bool registry_error_logged;
 	char registry_vm_error[256];
 	bool registry_stuck_logged;
+	/* VM health: guest agent pings (heartbeat/vmhealth_worker.h) */
+	struct vmha_vmhealth_worker *health;
 	/* alerts, metrics, the disk-lease warning (heartbeat/notify.h) */
 	struct vmha_notify *notify;
 	char notify_err[512];
@@ -126,6 +129,15 @@ int vmhad_watch_failover(struct daemon *d);
 
 /** Ask the loader thread for a registry read (the main loop goes on). */
 void vmhad_registry_refresh(struct daemon *d);
+
+/** Start the VM health worker and watch its descriptor (standalone mode). */
+int vmhad_health_setup(struct daemon *d);
+
+/** A registry read: the VMs whose guest agent the health worker pings. */
+void vmhad_health_registry(struct daemon *d, const struct vmha_regload_snapshot *snap);
+
+/** Add "vm_health" (each opted-in VM here: state, failed pings) to a status object. */
+void vmhad_health_status(struct daemon *d, json_object *root);
 
 /** Each tick: periodic registry reads, a read that hangs. */
 void vmhad_registry_tick(struct daemon *d, uint64_t now);

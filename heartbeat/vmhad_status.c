@@ -114,6 +114,7 @@ json_object *vmhad_status_object(struct daemon *d)
 	if (d->fo != NULL) {
 		json_object_object_add(root, "failover", vmha_failover_to_json(d->fo));
 		vmha_selfguard_status(d->guard, root);
+		vmhad_health_status(d, root);
 	}
 	vmha_notify_status(d->notify, root);
 	return root;

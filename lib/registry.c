@@ -33,6 +33,7 @@ static const char *const key_names[VMHA_REGISTRY_N_KEYS] = {
         [VMHA_REGISTRY_CPU] = "cpu",
         [VMHA_REGISTRY_MEMORY] = "memory",
         [VMHA_REGISTRY_STATE] = "state",
+        [VMHA_REGISTRY_HEALTH] = "health",
 };
 
 static char *path_join(const char *dir, const char *name, const char *suffix)
@@ -385,7 +386,8 @@ static int parse_settings(struct vmha_registry_vm *vm, const char *path, char *t
 			             eq + 1,
 			             key == VMHA_REGISTRY_STATE
 			                     ? " (expected started, stopped or disabled)"
-			                     : "") < 0) {
+			             : key == VMHA_REGISTRY_HEALTH ? " (expected agent or none)"
+			                                           : "") < 0) {
 				*err = NULL;
 			}
 			goto out;
@@ -619,6 +621,8 @@ static bool value_is_valid(enum vmha_registry_key key, const char *value)
 		return vmha_util_parse_u64(value, &u) == 0 && u <= VMHA_VM_SPEC_MAX_MEMORY_MIB;
 	case VMHA_REGISTRY_STATE:
 		return vmha_registry_desired_parse(value, &(enum vmha_registry_desired){0}) == 0;
+	case VMHA_REGISTRY_HEALTH:
+		return strcmp(value, "agent") == 0 || strcmp(value, "none") == 0;
 	case VMHA_REGISTRY_N_KEYS:
 		break;
 	}
@@ -654,4 +658,10 @@ enum vmha_registry_desired vmha_registry_vm_desired(const struct vmha_registry_v
 		(void)vmha_registry_desired_parse(vm->settings[VMHA_REGISTRY_STATE], &d);
 	}
 	return d;
+}
+
+bool vmha_registry_vm_health_agent(const struct vmha_registry_vm *vm)
+{
+	return vm != NULL && vm->settings[VMHA_REGISTRY_HEALTH] != NULL &&
+	       strcmp(vm->settings[VMHA_REGISTRY_HEALTH], "agent") == 0;
 }

@@ -29,6 +29,7 @@ enum vmha_registry_key {
 	VMHA_REGISTRY_CPU,           /**< CPU demand (default: the domain's vCPUs) */
 	VMHA_REGISTRY_MEMORY,        /**< memory demand in MiB (default: the domain's memory) */
 	VMHA_REGISTRY_STATE,         /**< desired state: started, stopped or disabled */
+	VMHA_REGISTRY_HEALTH,        /**< VM health check: agent (the guest agent's ping) or none */
 	VMHA_REGISTRY_N_KEYS,
 };
 
@@ -50,6 +51,9 @@ const char *vmha_registry_desired_name(enum vmha_registry_desired desired);
 
 /** @return the VM's desired state (started when the entry has none) */
 enum vmha_registry_desired vmha_registry_vm_desired(const struct vmha_registry_vm *vm);
+
+/** @return whether the VM opted in to the guest agent health check (health=agent) */
+bool vmha_registry_vm_health_agent(const struct vmha_registry_vm *vm);
 
 /**
  * Open the registry in dir, creating the directory if needed.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/virterror.h>
 
 #include "virt.h"
@@ -395,4 +396,54 @@ int vmha_virt_list_active(struct vmha_virt *v, uint64_t deadline_ms,
 out:
 	vmha_virt_call_unref(c);
 	return rc;
+}
+
+static int fn_agent_command(struct vmha_virt_call *c)
+{
+	c->out_str = virDomainQemuAgentCommand(c->dom, c->s1, (int)c->u1, 0);
+	return c->out_str == NULL ? -1 : 0;
+}
+
+int vmha_virt_domain_agent_command(struct vmha_virt_domain *d, const char *cmd,
+                                   unsigned int timeout_s, uint64_t deadline_ms, char **result)
+{
+	struct vmha_virt_call *c = NULL;
+	int rc = 0;
+
+	*result = NULL;
+	if (cmd == NULL || timeout_s == 0 || timeout_s > 3600) {
+		rc = -EINVAL;
+		goto out;
+	}
+	c = vmha_virt_call_on_dom(d, fn_agent_command);
+	if (c == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	c->s1 = strdup(cmd);
+	c->u1 = timeout_s;
+	if (c->s1 == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = vmha_virt_call_run(d->v, c, deadline_ms);
+	if (rc == 0) {
+		*result = c->out_str;
+		c->out_str = NULL;
+	} else if (rc != -ETIMEDOUT || !d->v->wedged) {
+		/* libvirt gives one code for "not connected" and "no answer in time" */
+		if (strstr(c->error, "not connected") != NULL ||
+		    strstr(c->error, "not configured") != NULL) {
+			rc = -ENOTCONN;
+		}
+	}
+out:
+	vmha_virt_call_unref(c);
+	return rc;
+}
+
+unsigned int vmha_virt_domain_id(const struct vmha_virt_domain *d)
+{
+	/* local: the id is cached in libvirt's object, no RPC */
+	return virDomainGetID(d->dom);
 }

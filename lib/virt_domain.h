@@ -85,6 +85,21 @@ const char *vmha_virt_domain_name(const struct vmha_virt_domain *d);
 /** Copy the UUID string (VIR_UUID_STRING_BUFLEN bytes) into uuid. @return 0 or -errno */
 int vmha_virt_domain_uuid(const struct vmha_virt_domain *d, char *uuid);
 
+/**
+ * Run one QEMU guest agent command (virDomainQemuAgentCommand), JSON in,
+ * JSON out. libvirt waits timeout_s for the agent; the call ends by
+ * deadline_ms either way (then the connection is wedged, see virt.h).
+ *
+ * @return 0 and *result (the agent's reply, malloc'd), -ENOTCONN when the
+ *         domain's agent is not connected (or has no channel), -ETIMEDOUT
+ *         when it did not answer in time, or another -errno
+ */
+int vmha_virt_domain_agent_command(struct vmha_virt_domain *d, const char *cmd,
+                                   unsigned int timeout_s, uint64_t deadline_ms, char **result);
+
+/** @return the domain's id on its host (changes at every start; 0 or -1 when not active) */
+unsigned int vmha_virt_domain_id(const struct vmha_virt_domain *d);
+
 /** Convert a VIR_DOMAIN_* state to a lowercase name ("running", ...). */
 const char *vmha_virt_state_name(int state);
 

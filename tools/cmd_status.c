@@ -98,6 +98,30 @@ static void print_leases(json_object *root)
 	printf("%s\n", vms != NULL && json_object_array_length(vms) > 0 ? "" : " none yet");
 }
 
+/* "vm health: NAME STATE (N failed pings) ..." for the VMs this host watches */
+static void print_vm_health(json_object *root)
+{
+	json_object *h = NULL;
+	json_object *vms = NULL;
+	size_t i;
+
+	if (!json_object_object_get_ex(root, "vm_health", &h) || h == NULL ||
+	    !json_object_object_get_ex(h, "vms", &vms) || vms == NULL ||
+	    json_object_array_length(vms) == 0) {
+		return;
+	}
+	printf("vm health (guest agent pings here):");
+	for (i = 0; i < json_object_array_length(vms); i++) {
+		json_object *v = json_object_array_get_idx(vms, i);
+
+		printf(" %s %s", str_or(v, "name", "?"), str_or(v, "state", "?"));
+		if (int_or(v, "failed_pings", 0) > 0) {
+			printf(" (%" PRId64 " failed pings)", int_or(v, "failed_pings", 0));
+		}
+	}
+	printf("\n");
+}
+
 static void print_text(json_object *root)
 {
 	json_object *hosts = NULL;
@@ -115,6 +139,7 @@ static void print_text(json_object *root)
 	       quorate != NULL && json_object_get_boolean(quorate) ? "quorate" : "INQUORATE",
 	       str_or(root, "ring_id", "none"));
 	print_leases(root);
+	print_vm_health(root);
 	if (json_object_object_get_ex(root, "hosts", &hosts)) {
 		printf("\n%-16s %-11s %-8s %5s %15s %5s %-12s %-12s\n", "HOST", "STATE", "HEALTH",
 		       "CPUS", "MEM FREE/TOTAL", "VMS", "NETWORK", "STORAGE");

@@ -51,7 +51,10 @@ static void usage(FILE *out)
 	        "  --memory MIB        memory demand in MiB (default: the domain's memory)\n"
 	        "  --state S           desired state: started (default: vmhad keeps it\n"
 	        "                      running), stopped (never started) or disabled (left\n"
-	        "                      alone)\n\n"
+	        "                      alone)\n"
+	        "  --health H          agent: vmhad pings the QEMU guest agent and destroys\n"
+	        "                      the VM when it stops answering (then restarts it for\n"
+	        "                      its desired state); none (default): no health check\n\n"
 	        "Options:\n"
 	        "  --dir DIR           registry directory (default: $VMHA_REGISTRY_DIR or\n"
 	        "                      " DEFAULT_REGISTRY_DIR ")\n"
@@ -140,6 +143,7 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 	        {"cpu", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_CPU},
 	        {"memory", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_MEMORY},
 	        {"state", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_STATE},
+	        {"health", required_argument, NULL, OPT_SETTING + VMHA_REGISTRY_HEALTH},
 	        {NULL, 0, NULL, 0},
 	};
 	int c;

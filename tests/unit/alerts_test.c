@@ -111,7 +111,15 @@ static void stable_lines(const char *env, char *out, size_t size)
 	}
 }
 
-enum builder { B_FENCE_OK, B_FENCE_FAIL, B_START_OK, B_START_FAIL, B_START_TIMEOUT, B_QUORUM };
+enum builder {
+	B_FENCE_OK,
+	B_FENCE_FAIL,
+	B_START_OK,
+	B_START_FAIL,
+	B_START_TIMEOUT,
+	B_QUORUM,
+	B_HEALTH,
+};
 
 struct env_case {
 	enum builder b;
@@ -142,6 +150,10 @@ static const struct env_case env_cases[] = {
         {B_QUORUM, "CRM_alert_attribute_name=vmha-quorate;CRM_alert_attribute_value=false;"
                    "CRM_alert_desc=vmha-quorate=false;CRM_alert_kind=attribute;CRM_alert_node=h2;"
                    "CRM_alert_recipient=ops@x;"},
+        {B_HEALTH, "CRM_alert_desc=guest agent did not answer 3 pings: destroyed;"
+                   "CRM_alert_interval=0;CRM_alert_kind=resource;CRM_alert_node=h1;"
+                   "CRM_alert_rc=1;CRM_alert_recipient=ops@x;CRM_alert_rsc=web1;"
+                   "CRM_alert_status=0;CRM_alert_target_rc=0;CRM_alert_task=monitor;"},
 };
 
 static void build(enum builder b, struct vmha_alert_event *ev)
@@ -164,6 +176,10 @@ static void build(enum builder b, struct vmha_alert_event *ev)
 		break;
 	case B_QUORUM:
 		vmha_alerts_attribute_event(ev, "h2", "vmha-quorate", "false");
+		break;
+	case B_HEALTH:
+		vmha_alerts_health_event(ev, "web1", "h1",
+		                         "guest agent did not answer 3 pings: destroyed");
 		break;
 	}
 }

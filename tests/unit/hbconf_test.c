@@ -88,6 +88,42 @@ static void test_restart_limits(void **state)
 	assert_int_equal(conf.max_relocate, 0);
 }
 
+/* VM health: the defaults, set values, and the bounds (a bad value names line and key). */
+static void test_vm_health(void **state)
+{
+	struct vmha_hbconf conf;
+	char err[256] = "";
+	char path[64];
+
+	(void)state;
+	vmha_hbconf_defaults(&conf);
+	assert_int_equal(conf.health_interval_ms, 10000);
+	assert_int_equal(conf.health_timeout_ms, 5000);
+	assert_int_equal(conf.health_failures, 3);
+	assert_int_equal(load_text("health_interval = 2s\nhealth_timeout = 1500ms\n"
+	                           "health_failures = 1\n",
+	                           &conf, err, sizeof(err), path, sizeof(path)),
+	                 0);
+	assert_int_equal(conf.health_interval_ms, 2000);
+	assert_int_equal(conf.health_timeout_ms, 1500);
+	assert_int_equal(conf.health_failures, 1);
+	assert_int_equal(
+	        load_text("health_failures = 0\n", &conf, err, sizeof(err), path, sizeof(path)),
+	        -EINVAL);
+	assert_non_null(strstr(err, ":1:"));
+	assert_non_null(strstr(err, "health_failures"));
+	assert_int_equal(load_text("\nhealth_interval = 500ms\n", &conf, err, sizeof(err), path,
+	                           sizeof(path)),
+	                 -EINVAL);
+	assert_non_null(strstr(err, ":2:"));
+	assert_int_equal(
+	        load_text("health_timeout = 2m\n", &conf, err, sizeof(err), path, sizeof(path)),
+	        -EINVAL);
+	assert_int_equal(
+	        load_text("health_failures = 3x\n", &conf, err, sizeof(err), path, sizeof(path)),
+	        -EINVAL);
+}
+
 static void test_errors(void **state)
 {
 	static const struct {
@@ -239,6 +275,7 @@ int main(void)
 	        cmocka_unit_test(test_restart_limits), cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_watchdog),       cmocka_unit_test(test_observability),
 	        cmocka_unit_test(test_nul_byte),       cmocka_unit_test(test_missing_file),
+	        cmocka_unit_test(test_vm_health),
 	};
 
 	return cmocka_run_group_tests_name("hbconf", tests, NULL, NULL);

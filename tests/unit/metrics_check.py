@@ -83,6 +83,8 @@ def main():
         put("vmha_vm_start_duration_seconds_count",
             m["starts_ok"] + m["starts_failed"] + m["starts_unknown"])
         put("vmha_hosts_down_total", m["hosts_down"])
+        if m.get("vm_health_failures") is not None:
+            put("vmha_vm_health_failures_total", m["vm_health_failures"])
         if m.get("last_failover_ms") is not None:
             put("vmha_last_failover_duration_seconds", m["last_failover_ms"] / 1000)
         for r in ("ok", "failed", "timed_out", "dropped"):

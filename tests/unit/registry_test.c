@@ -245,6 +245,39 @@ static void test_desired_state(void **state)
 	vmha_registry_vm_free(vm);
 }
 
+/* The health check: off unless health=agent; strict values; a bad line names file, line and values. */
+static void test_health_setting(void **state)
+{
+	struct fixture *f = *state;
+	struct vmha_registry_vm *vm = make_vm("hv", 2, 1);
+	struct vmha_registry_vm *back = NULL;
+	char *err = NULL;
+
+	assert_false(vmha_registry_vm_health_agent(vm));
+	assert_false(vmha_registry_vm_health_agent(NULL));
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_HEALTH, "Agent"), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_HEALTH, "agent "), -EINVAL);
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_HEALTH, "none"), 0);
+	assert_false(vmha_registry_vm_health_agent(vm));
+	assert_int_equal(vmha_registry_vm_set(vm, VMHA_REGISTRY_HEALTH, "agent"), 0);
+	assert_true(vmha_registry_vm_health_agent(vm));
+	assert_int_equal(vmha_registry_lock(f->reg, vmha_deadline_in_ms(1000)), 0);
+	assert_int_equal(vmha_registry_add(f->reg, vm, false), 0);
+	assert_int_equal(vmha_registry_load(f->reg, "hv", &back, &err), 0);
+	assert_true(vmha_registry_vm_health_agent(back));
+	assert_string_equal(vmha_registry_key_name(VMHA_REGISTRY_HEALTH), "health");
+	vmha_registry_vm_free(back);
+	back = NULL;
+	write_file(f->dir, "hv.ha", "priority=high\nhealth=ping\n");
+	assert_int_equal(vmha_registry_load(f->reg, "hv", &back, &err), -EINVAL);
+	assert_non_null(err);
+	assert_non_null(
+	        strstr(err, "hv.ha:2: health: invalid value 'ping' (expected agent or none)"));
+	free(err);
+	assert_null(back);
+	vmha_registry_vm_free(vm);
+}
+
 static void test_setting_values(void **state)
 {
 	struct vmha_registry_vm *vm = vmha_registry_vm_new("v");
@@ -330,6 +363,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bad_settings_file_names_line_and_field, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_desired_state, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_health_setting, setup, teardown),
 	        cmocka_unit_test(test_setting_values),
 	        cmocka_unit_test(test_domain_xml_checks),
 	};

@@ -115,6 +115,7 @@ static const char *const status_cases[] = {
         "status",
         "status-inquorate",
         "status-leases",
+        "status-health",
 };
 
 static void test_status_text_cases(void **state)

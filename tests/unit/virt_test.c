@@ -61,6 +61,33 @@ static void test_open_and_lookup(void **state)
 	vmha_virt_domain_free(NULL);
 }
 
+/* The guest agent call: bad arguments refused; the test driver has no agent (an error, no reply). */
+static void test_agent_command(void **state)
+{
+	struct vmha_virt *v = NULL;
+	struct vmha_virt_domain *d = NULL;
+	char *reply = (char *)"x";
+
+	(void)state;
+	assert_int_equal(vmha_virt_open("test:///default", 0, vmha_deadline_in_ms(5000), &v), 0);
+	assert_int_equal(vmha_virt_domain_lookup(v, NULL, "test", vmha_deadline_in_ms(5000), &d),
+	                 0);
+	assert_true(vmha_virt_domain_id(d) > 0);
+	assert_int_equal(
+	        vmha_virt_domain_agent_command(d, NULL, 1, vmha_deadline_in_ms(5000), &reply),
+	        -EINVAL);
+	assert_null(reply);
+	assert_int_equal(vmha_virt_domain_agent_command(d, "{\"execute\":\"guest-ping\"}", 0,
+	                                                vmha_deadline_in_ms(5000), &reply),
+	                 -EINVAL);
+	assert_true(vmha_virt_domain_agent_command(d, "{\"execute\":\"guest-ping\"}", 1,
+	                                           vmha_deadline_in_ms(5000), &reply) < 0);
+	assert_null(reply);
+	assert_false(vmha_virt_is_wedged(v));
+	vmha_virt_domain_free(d);
+	vmha_virt_free(v);
+}
+
 static void test_deadlines(void **state)
 {
 	struct vmha_virt *v = NULL;
@@ -298,6 +325,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_open_and_lookup),
+	        cmocka_unit_test(test_agent_command),
 	        cmocka_unit_test(test_deadlines),
 	        cmocka_unit_test(test_lifecycle),
 	        cmocka_unit_test(test_hung_daemon),

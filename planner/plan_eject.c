@@ -453,28 +453,6 @@ static bool keep_if_better(struct ej *e)
 	return true;
 }
 
-/* Does v fit some usable host before any restart (else it is stranded in every plan)? */
-static bool may_fit(const struct vmha_plan *p, size_t v)
-{
-	size_t k;
-	size_t d;
-
-	for (k = 0; k < p->nlive; k++) {
-		size_t h = p->live[k];
-
-		if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
-			continue;
-		}
-		for (d = 0; d < p->nd && p->base_free[h * p->nd + d] >= p->dem[v * p->nd + d];
-		     d++) {
-		}
-		if (d == p->nd) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static int ej_init(struct ej *e, struct vmha_plan *p)
 {
 	int64_t maxcap[VMHA_MODEL_MAX_DIMS] = {0};
@@ -531,7 +509,7 @@ static int ej_init(struct ej *e, struct vmha_plan *p)
 		}
 		if (p->outcome[v] == VMHA_PLAN_RESTART) {
 			list_add(e, v, (size_t)p->target[v]);
-		} else if (may_fit(p, v)) {
+		} else if (plan_vm_may_fit(p, v)) {
 			e->pool[e->npool++] = v;
 		}
 	}

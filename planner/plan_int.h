@@ -208,6 +208,11 @@ int plan_gather_pass(struct vmha_plan *p, struct plan_pool *q, bool *gained);
  *         demand exceeds the survivors' free capacity in some dimension
  */
 bool plan_all_may_fit(const struct vmha_plan *p);
+/**
+ * @return whether VM v fits some usable host before any restart (else it
+ *         is stranded in every plan)
+ */
+bool plan_vm_may_fit(const struct vmha_plan *p, size_t v);
 /** Propose live migrations for stranded VMs (VMHA_PLAN_REBALANCE). @return 0 or -ENOMEM */
 int plan_rebalance(struct vmha_plan *p);
 /** @return a new string saying why VM @p v is stranded, or NULL when out of memory */

@@ -391,28 +391,6 @@ static int cmp_rank(const void *x, const void *y, void *arg)
 	return a < b ? -1 : a > b;
 }
 
-/* Does v fit some usable host before any restart (else it is stranded in every plan)? */
-static bool may_fit(const struct vmha_plan *p, size_t v)
-{
-	size_t k;
-	size_t d;
-
-	for (k = 0; k < p->nlive; k++) {
-		size_t h = p->live[k];
-
-		if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
-			continue;
-		}
-		for (d = 0; d < p->nd && p->base_free[h * p->nd + d] >= p->dem[v * p->nd + d];
-		     d++) {
-		}
-		if (d == p->nd) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static void rp_free(struct rp *r)
 {
 	free(r->items);
@@ -469,7 +447,7 @@ static int rp_init(struct rp *r, struct vmha_plan *p)
 			r->w[v] += maxcap[d] > 0 ? (double)p->dem[v * p->nd + d] / (double)maxcap[d]
 			                         : 0.0;
 		}
-		if (p->outcome[v] == VMHA_PLAN_STRANDED && may_fit(p, v)) {
+		if (p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v)) {
 			r->q.pool[r->q.npool++] = v;
 		}
 	}

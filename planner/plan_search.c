@@ -588,6 +588,27 @@ out:
 	return rc;
 }
 
+bool plan_vm_may_fit(const struct vmha_plan *p, size_t v)
+{
+	size_t k;
+	size_t d;
+
+	for (k = 0; k < p->nlive; k++) {
+		size_t h = p->live[k];
+
+		if (!plan_host_usable(p, v, h, p->extra[v] != 0)) {
+			continue;
+		}
+		for (d = 0; d < p->nd && p->base_free[h * p->nd + d] >= p->dem[v * p->nd + d];
+		     d++) {
+		}
+		if (d == p->nd) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool plan_all_may_fit(const struct vmha_plan *p)
 {
 	int64_t need[VMHA_MODEL_MAX_DIMS] = {0};

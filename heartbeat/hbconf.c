@@ -44,6 +44,7 @@ void vmha_hbconf_defaults(struct vmha_hbconf *conf)
 	conf->health_timeout_ms = 5000;
 	conf->health_failures = 3;
 	snprintf(conf->libvirt_conf_dir, sizeof(conf->libvirt_conf_dir), "%s", "/etc/libvirt");
+	conf->disk_leases_required = true;
 	snprintf(conf->state_dir, sizeof(conf->state_dir), "%s", "/var/lib/vmha");
 	snprintf(conf->migration_transport, sizeof(conf->migration_transport), "%s",
 	         VMHA_TRANSPORT_DEFAULT);
@@ -140,6 +141,14 @@ static int apply_observability(struct vmha_hbconf *conf, const char *key, const 
 		return set_string(value,
 		                  key[0] == 'm' ? conf->metrics_file : conf->libvirt_conf_dir,
 		                  sizeof(conf->metrics_file), why);
+	}
+	if (strcmp(key, "disk_leases") == 0) {
+		if (strcmp(value, "require") != 0 && strcmp(value, "warn") != 0) {
+			*why = "is not 'require' or 'warn'";
+			return -EINVAL;
+		}
+		conf->disk_leases_required = value[0] == 'r';
+		return 0;
 	}
 	if (strcmp(key, "health_interval") == 0) {
 		return set_duration(value, 1000, 3600000, &conf->health_interval_ms, why);

@@ -78,6 +78,11 @@ struct vmha_hbconf {
 	char metrics_file[1024];
 	/** libvirt's configuration directory, read by the disk-lease check */
 	char libvirt_conf_dir[1024];
+	/**
+	 * standalone mode: vmhad does not start without disk leases on this host
+	 * (disk_leases = require, the default); false (warn): it runs and warns
+	 */
+	bool disk_leases_required;
 	/** this host's own state (the standby flag), not shared */
 	char state_dir[1024];
 	/** VM health (heartbeat/health.h): how often the guest agent of an opted-in VM is pinged */

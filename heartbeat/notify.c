@@ -90,10 +90,21 @@ int vmha_notify_new(const struct vmha_hbconf *conf, struct vmha_notify **out, ch
 		if (rc < 0) {
 			goto out;
 		}
+		if (!vmha_leases_cover_disks(&info) && conf->disk_leases_required) {
+			snprintf(err, err_size,
+			         "disk leases are off on this host (%s): configure libvirt's lockd "
+			         "or "
+			         "sanlock lock manager (vmhad(8), DISK LEASES), or set "
+			         "'disk_leases = warn' to run protected vms without them",
+			         info.why);
+			rc = -EPERM;
+			goto out;
+		}
 		if (!vmha_leases_cover_disks(&info)) {
 			vmha_warn(
 			        "disk leases are off on this host (%s): protected vms run without "
-			        "the last line of defence against a second copy",
+			        "the last line of defence against a second copy (disk_leases = "
+			        "warn)",
 			        info.why);
 		}
 		n->leases = vmha_leases_new(&info);

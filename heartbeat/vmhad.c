@@ -256,6 +256,13 @@ static int setup(struct daemon *d)
 		         strerror(-rc));
 		goto out;
 	}
+	/* alerts, metrics and the disk-lease check, before joining the group */
+	rc = vmha_notify_new(&d->conf, &d->notify, d->notify_err, sizeof(d->notify_err));
+	if (rc < 0) {
+		vmha_err("%s", d->notify_err);
+		d->exit_code = rc == -ENOMEM ? d->exit_code : 2;
+		goto out;
+	}
 	vmha_ipc_set_command(d->ipc, on_ipc_command, d);
 	d->cs = vmha_corosync_new(d->conf.group_name, &cb, d, COROSYNC_CONNECT_TIMEOUT_MS, &rc);
 	if (d->cs == NULL) {
@@ -294,11 +301,6 @@ static int setup(struct daemon *d)
 		if (rc < 0) {
 			goto out;
 		}
-	}
-	rc = vmha_notify_new(&d->conf, &d->notify, d->notify_err, sizeof(d->notify_err));
-	if (rc < 0) {
-		vmha_err("%s", d->notify_err);
-		goto out;
 	}
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGTERM, d, on_signal, NULL);
 	qb_loop_signal_add(d->loop, QB_LOOP_HIGH, SIGINT, d, on_signal, NULL);

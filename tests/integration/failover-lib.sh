@@ -51,11 +51,13 @@ fo_require() {
 fo_shared() { echo "$("$LAB" dir)/shared"; }
 fo_node_log() { echo "$("$LAB" dir)/nodes/$1/log/vmhad.log"; }
 
-# fo_up [--fence|--no-fence] [--leases]: lab up (Corosync only; --leases: with
-# virtlockd disk leases on the shared storage), configuration, vmhad on every node
+# fo_up [--fence|--no-fence] [--no-leases]: lab up (Corosync only, virtlockd
+# disk leases on the shared storage as vmhad's default disk_leases = require
+# wants; --no-leases: none, and disk_leases = warn), configuration, vmhad on
+# every node
 fo_up() {
-	local fence=$1 n sh leases=
-	[ "${2:-}" = --leases ] && leases=--leases
+	local fence=$1 n sh leases=--leases
+	[ "${2:-}" = --no-leases ] && leases=
 	"$LAB" down >/dev/null 2>&1
 	"$LAB" up --no-pacemaker --no-vms $leases >"$work/lab-up.log" 2>&1 || {
 		cat "$work/lab-up.log" >&2
@@ -103,6 +105,7 @@ fo_up() {
 			echo "state_dir = /var/lib/libvirt/vmha"
 			[ "$fence" = --fence ] && echo "fence_config = /var/lib/libvirt/shared/vmha/fence.conf"
 			echo "libvirt_uri = qemu:///system"
+			[ -z "$leases" ] && echo "disk_leases = warn"
 			echo "log_level = $FO_LOG_LEVEL"
 			# more settings of a test, @NODE@ replaced by the node's name
 			if [ -n "${FO_CONF_EXTRA:-}" ]; then printf '%s\n' "${FO_CONF_EXTRA//@NODE@/$n}"; fi
@@ -186,7 +189,7 @@ fo_wait_online() {
 
 # fo_add_vm NAME NODE [--disk] [vmha vm add settings...]: an idle guest in the
 # registry, running on NODE; --disk: with a 16 MiB raw disk on the shared
-# storage (/var/lib/libvirt/shared/disks/NAME.img, leased with `fo_up --leases`)
+# storage (/var/lib/libvirt/shared/disks/NAME.img, leased unless `fo_up --no-leases`)
 fo_add_vm() {
 	local name=$1 node=$2 sh disk=
 	shift 2

@@ -126,6 +126,7 @@ storage_interval = 500ms
 storage_timeout = 3s
 libvirt_uri = test:///default
 state_dir = $HB_WORK/state
+disk_leases = warn
 EOC
 		)
 		printf '%s\n' "${2:-}"

@@ -206,6 +206,8 @@ static void test_observability(void **state)
 	        {"alert_timeout = 10ms\n", ":1: key 'alert_timeout': value '10ms' is out of range"},
 	        {"metrics_file = vmha.prom\n", "is not an absolute path"},
 	        {"libvirt_conf_dir = etc\n", "is not an absolute path"},
+	        {"disk_leases = off\n",
+	         ":1: key 'disk_leases': value 'off' is not 'require' or 'warn'"},
 	};
 	struct vmha_hbconf conf;
 	char err[256] = "";
@@ -218,10 +220,11 @@ static void test_observability(void **state)
 	assert_int_equal(conf.alert_timeout_ms, 30000);
 	assert_string_equal(conf.metrics_file, "");
 	assert_string_equal(conf.libvirt_conf_dir, "/etc/libvirt");
+	assert_true(conf.disk_leases_required);
 	assert_int_equal(load_text("alert_path = /usr/share/pacemaker/alerts/alert_file.sh  /x/b\n"
 	                           "alert_recipient = /var/log/vmha-alerts.log\n"
 	                           "alert_timeout = 5s\nmetrics_file = /var/lib/node/vmha.prom\n"
-	                           "libvirt_conf_dir = /srv/etc\n",
+	                           "libvirt_conf_dir = /srv/etc\ndisk_leases = warn\n",
 	                           &conf, err, sizeof(err), path, sizeof(path)),
 	                 0);
 	assert_string_equal(conf.alert_path, "/usr/share/pacemaker/alerts/alert_file.sh  /x/b");
@@ -229,6 +232,7 @@ static void test_observability(void **state)
 	assert_int_equal(conf.alert_timeout_ms, 5000);
 	assert_string_equal(conf.metrics_file, "/var/lib/node/vmha.prom");
 	assert_string_equal(conf.libvirt_conf_dir, "/srv/etc");
+	assert_false(conf.disk_leases_required);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(
 		        load_text(bad[i].text, &conf, err, sizeof(err), path, sizeof(path)),

@@ -101,8 +101,9 @@ static void conf_for(struct vmha_hbconf *conf)
 	snprintf(conf->alert_recipient, sizeof(conf->alert_recipient), "%s", events);
 	conf->alert_timeout_ms = 5000;
 	snprintf(conf->metrics_file, sizeof(conf->metrics_file), "%s/vmha.prom", dir);
-	/* no qemu.conf there: leases are off */
+	/* no qemu.conf there: leases are off, which these cases accept to see the warning */
 	snprintf(conf->libvirt_conf_dir, sizeof(conf->libvirt_conf_dir), "%s", dir);
+	conf->disk_leases_required = false;
 }
 
 static json_object *status_fixture(void)
@@ -265,12 +266,56 @@ static void test_bad_settings(void **state)
 	unlink(path);
 }
 
+/* disk_leases = require (the default): no start without leases, with the reason and the way out */
+static void test_leases_required(void **state)
+{
+	struct vmha_hbconf conf;
+	struct vmha_notify *n = NULL;
+	char libvirt[600];
+	char path[700];
+	char err[512] = "";
+	FILE *f = NULL;
+
+	vmha_hbconf_defaults(&conf);
+	assert_true(conf.disk_leases_required);
+	snprintf(conf.host_name, sizeof(conf.host_name), "h1");
+	conf.mode = VMHA_HB_MODE_STANDALONE;
+	snprintf(libvirt, sizeof(libvirt), "%s/libvirt", dir);
+	assert_int_equal(mkdir(libvirt, 0755), 0);
+	snprintf(conf.libvirt_conf_dir, sizeof(conf.libvirt_conf_dir), "%s", libvirt);
+	assert_int_equal(vmha_notify_new(&conf, &n, err, sizeof(err)), -EPERM);
+	assert_null(n);
+	assert_non_null(strstr(err, "disk leases are off on this host"));
+	assert_non_null(strstr(err, "disk_leases = warn"));
+
+	/* monitor mode has nothing to lease */
+	conf.mode = VMHA_HB_MODE_MONITOR;
+	assert_int_equal(vmha_notify_new(&conf, &n, err, sizeof(err)), 0);
+	vmha_notify_free(n);
+	n = NULL;
+
+	/* lockd with a lease for every disk: vmhad starts */
+	conf.mode = VMHA_HB_MODE_STANDALONE;
+	snprintf(path, sizeof(path), "%s/qemu.conf", libvirt);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("lock_manager = \"lockd\"\n", f);
+	fclose(f);
+	assert_int_equal(vmha_notify_new(&conf, &n, err, sizeof(err)), 0);
+	assert_non_null(n);
+	vmha_notify_free(n);
+	unlink(path);
+	rmdir(libvirt);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_events),
 	        cmocka_unit_test(test_vm_event_node),
 	        cmocka_unit_test(test_bad_settings),
+	        cmocka_unit_test(test_leases_required),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

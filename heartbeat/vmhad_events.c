@@ -257,9 +257,12 @@ static void storage_take(struct daemon *d, uint64_t now)
 		}
 		d->storage_error = rc;
 	}
+	/* a slot that changed was written before the round that read it ended:
+	 * the round's end, not this later tick, is when its silence starts (no
+	 * earlier than the write, so never too early; up to a tick sooner) */
 	for (i = 0; i < r.n_records; i++) {
-		vmha_view_storage(d->view, now, r.records[i].host, r.records[i].incarnation,
-		                  r.records[i].seq, r.records[i].flags);
+		vmha_view_storage(d->view, last <= now ? last : now, r.records[i].host,
+		                  r.records[i].incarnation, r.records[i].seq, r.records[i].flags);
 	}
 	free(r.records);
 }

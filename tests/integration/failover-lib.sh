@@ -260,6 +260,31 @@ fo_probe_stats() {
 		END {print n + 0, m + 0, g + 0, l + 0}'
 }
 
+# fo_probe_overlap FILE...: the one rule, from probe files named probe.NODE
+# (or probe.NODE.SUFFIX, a node's probe started again after a reboot): "VM
+# NODE_A NODE_B" for each VM seen on two nodes in runs of consecutive
+# samples that overlap in time; nothing when no VM ever ran twice. A run is
+# [first, last] sample that showed the VM, so a VM that left a node and came
+# back later is two runs there, not one
+fo_probe_overlap() {
+	local f n
+	for f in "$@"; do
+		n=${f##*/}
+		n=${n#probe.}
+		n=${n%%.*}
+		awk -v node="$n" '
+			/^T / {for (v in open) if (!(v in now)) {print v, node, first[v], last[v]; delete open[v]}
+			       for (v in now) {if (!(v in open)) {open[v] = 1; first[v] = $2} last[v] = $2}
+			       for (v in now) delete now[v]
+			       next}
+			/^[0-9]/ {now[$2] = 1}
+			END {for (v in open) print v, node, first[v], last[v]}' "$f"
+	done | awk '{n++; vm[n] = $1; at[n] = $2; f[n] = $3; l[n] = $4}
+		END {for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (vm[i] == vm[j] && at[i] != at[j] && f[i] <= l[j] && f[j] <= l[i]) print vm[i], at[i], at[j]}' |
+		sort -u | tr '\n' ';'
+}
+
 # fo_probe_moved T0 GONE VM...: from the probe files "$work/probe.NODE",
 # ms from T0 (epoch ms) until every VM had been seen active on a node other
 # than GONE; "timeout" when one never was, "twice VM" when one was seen on

@@ -285,14 +285,23 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		v->state = FO_VM_UNKNOWN;
 		v->reason[0] = '\0';
 	}
-	if (!v->protected_vm || !runs_nowhere(v) ||
-	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
-		if (!v->lost && v->protected_vm) {
+	if (!v->protected_vm || !runs_nowhere(v)) {
+		if (v->protected_vm) {
 			/* this table has it running, pending or starting: object */
 			send_ack(fo, v, false, "it is %s here%s", fo_vm_state_name(v->state),
 			         v->starting ? " (starting)" : "");
 		}
-		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+		return fo_refuse(fo, m, "it does not run nowhere");
+	}
+	if (v->lost && strcmp(v->last_host, m->host) != 0) {
+		/* it stopped on another live host here: it runs nowhere here either.
+		 * The coordinator's table, which forgot that stop (a fresh vmhad, a
+		 * merge), places it: this member answers like one where it ran
+		 * nowhere (else the placement waits for its ack for good) */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, v->last_host, m->vm,
+		        "vm '%s' stopped on host '%s' here: the coordinator places it", m->vm,
+		        v->last_host);
+		fo_vm_found(v);
 	}
 	if (!v->lost) {
 		/* it ran nowhere in the coordinator's table: placed once every online

@@ -308,6 +308,7 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		 * host's table agrees (a table that diverged may hold its assignment);
 		 * an objection, this member's own too, ends the placement */
 		v->placing = true;
+		v->placing_since_ms = fo->now_ms;
 		memset(v->acked, 0, sizeof(v->acked));
 	}
 	if (!v->lost && fo->start_grace_ms > 0 && fo->now_ms - fo->born_ms < fo->start_grace_ms) {
@@ -485,12 +486,44 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 	}
 }
 
+/*
+ * The coordinator objects to a placement that an online host has not answered
+ * within FO_PLACE_TIMEOUT_MS: a member that dropped the placement (a fresh
+ * vmhad that has not heard the coordinator yet) never answers, and the
+ * placement would wait for it for good. Every member applies the objection:
+ * the placement is retried.
+ */
+static void placing_timeout(struct vmha_failover *fo, struct fo_vm *v)
+{
+	size_t i;
+
+	if (!v->placing || fo->now_ms - v->placing_since_ms < FO_PLACE_TIMEOUT_MS) {
+		return;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->down && !h->fenced && (i >= FO_MAX_ACKS || !v->acked[i])) {
+			break;
+		}
+	}
+	/* once per timeout: the objection is on its way */
+	v->placing_since_ms = fo->now_ms;
+	send_ack(fo, v, false, "host '%s' did not answer within %u ms",
+	         i < fo->n_hosts ? fo->hosts[i].name : "?", FO_PLACE_TIMEOUT_MS);
+}
+
 void fo_recover(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!fo->cluster_known || !vmha_failover_is_coordinator(fo) || !fo_may_act(fo) ||
-	    !table_clear(fo)) {
+	if (!fo->cluster_known || !vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
+		return;
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		placing_timeout(fo, &fo->vms[i]);
+	}
+	if (!table_clear(fo)) {
 		return;
 	}
 	for (i = 0; i < fo->n_vms; i++) {

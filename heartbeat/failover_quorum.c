@@ -208,14 +208,18 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 	for (i = 0; self_fenced && i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
-		/* the survivors fail this host over: its own pending starts are void */
-		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
+		/* the survivors fail this host over: its own pending starts are
+		 * void, on every member alike (voided in this table alone, the
+		 * others held them assigned here, and the lower tiers waited for
+		 * good): published as failed starts, applied in CPG order. A start
+		 * in flight publishes its own result. */
+		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0 &&
+		    !v->starting) {
 			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
 			        "start of vm '%s' cancelled: this host fenced itself",
 			        v->spec.name);
-			v->state = FO_VM_DISPLACED;
-			v->target[0] = '\0';
-			v->starting = false;
+			fo_send_msg(fo, "start", fo->self, v->spec.name,
+			            "cancelled: this host fenced itself");
 		}
 	}
 	if (!self_fenced) {

@@ -235,8 +235,9 @@ static void step(struct sim *s, const struct sim_ev *ev)
 			 * the reboot after it): liveness is judged once the engine
 			 * has had its documented delays since (at most 2 heal phases
 			 * more: a run that never settles fails) */
-			sim_trace(s, "world: the membership changed at %" PRIu64 ".%03" PRIu64
-			             ": liveness judged %" PRIu64 " ms after it",
+			sim_trace(s,
+			          "world: the membership changed at %" PRIu64 ".%03" PRIu64
+			          ": liveness judged %" PRIu64 " ms after it",
 			          s->last_change_ms / 1000, s->last_change_ms % 1000,
 			          sim_settle_ms(&s->p));
 			sim_at(s, s->last_change_ms + sim_settle_ms(&s->p), EV_END, 0, 0, 0, 0);

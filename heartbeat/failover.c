@@ -189,45 +189,6 @@ int fo_take_oom(struct vmha_failover *fo)
 	return 0;
 }
 
-/*
- * The coordinator: the online host, neither down nor fenced, whose vmhad
- * ranks highest, the lowest name among equals. A vmhad that announced that it
- * holds the table (it coordinated, or the state transfer to it was delivered)
- * ranks above one that does not, and a mature one (announced FO_MATURE_SEQ
- * times) above a fresh one: a vmhad that just restarted coordinates only once
- * it has the table, or when nobody has it. Derived from ordered inputs only,
- * so the same on every member.
- */
-const char *vmha_failover_coordinator(const struct vmha_failover *fo)
-{
-	const char *best = NULL;
-	int best_rank = -1;
-	size_t i;
-
-	for (i = 0; fo != NULL && i < fo->n_hosts; i++) {
-		const struct fo_host *h = &fo->hosts[i];
-		int rank = (h->synced ? 2 : 0) + (h->seq >= FO_MATURE_SEQ ? 1 : 0);
-
-		if (!h->online || h->down || h->fenced) {
-			continue;
-		}
-		if (rank > best_rank || (rank == best_rank && strcmp(h->name, best) < 0)) {
-			best = h->name;
-			best_rank = rank;
-		}
-	}
-	return best;
-}
-
-bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
-{
-	const char *c = vmha_failover_coordinator(fo);
-
-	/* a member that has not heard every member of its configuration may
-	 * take itself for the coordinator while another one is */
-	return c != NULL && strcmp(c, fo->self) == 0 && fo->n_unheard == 0;
-}
-
 /* Queue a message for the caller to multicast (the coordinator's decisions, start results). */
 void fo_send_msg(struct vmha_failover *fo, const char *type, const char *host, const char *vm,
                  const char *fmt, ...)
@@ -428,6 +389,10 @@ int vmha_failover_announce(struct vmha_failover *fo, uint64_t now_ms, const stru
 	h->n_other = n_other;
 	fo_check_stale(fo);
 	fo_replay(fo);
+	/* a VM announced active on its target runs: the next tier may start
+	 * (its start result may never come: the vmhad that began it restarted,
+	 * or it was sent while its host was not online in the view) */
+	fo_schedule(fo); /* after an announcement */
 	if (h->online) {
 		retry_stranded(fo, freed  ? "capacity freed on a host"
 		                   : grew ? "a host came back"
@@ -725,11 +690,26 @@ static int on_unplaced(struct vmha_failover *fo, const struct vmha_failover_msg 
 	return 0;
 }
 
+/* A decision of this member's that was refused: it may be taken again. */
+static void forget_proposal(struct vmha_failover *fo, const struct vmha_failover_msg *m)
+{
+	struct fo_vm *v = fo_find_vm(fo, m->vm);
+	struct fo_host *h = fo_find_host(fo, m->host);
+
+	if (v != NULL && m->vm[0] != '\0') {
+		v->proposed = false;
+		v->proposed_host[0] = '\0';
+	} else if (h != NULL && strcmp(m->type, "fenced") == 0) {
+		h->fenced_sent = false;
+	}
+}
+
 int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char *sender,
                           const struct vmha_failover_msg *m)
 {
 	const struct fo_host *from = NULL;
 	const char *coord = NULL;
+	bool own_refused = false;
 	int rc;
 
 	if (fo == NULL || m == NULL) {
@@ -740,9 +720,11 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	coord = vmha_failover_coordinator(fo);
 	if (from == NULL || !from->online) {
 		rc = refuse(fo, m, "not sent by the vmhad of an online host");
+		own_refused = sender != NULL && strcmp(sender, fo->self) == 0;
 	} else if (vmha_failover_msg_is_decision(m->type) &&
 	           (coord == NULL || strcmp(coord, sender) != 0)) {
 		rc = refuse(fo, m, "host '%s' is not the coordinator", sender);
+		own_refused = strcmp(sender, fo->self) == 0;
 	} else if ((strcmp(m->type, "start") == 0 || strcmp(m->type, "ack") == 0) &&
 	           strcmp(m->host, sender) != 0) {
 		rc = refuse(fo, m, "sent by host '%s'", sender);
@@ -766,6 +748,11 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 		rc = on_unplaced(fo, m, strcmp(m->type, "skip") == 0);
 	} else {
 		rc = refuse(fo, m, "unknown type");
+	}
+	if (own_refused) {
+		/* this member's own decision, ordered after the membership changed,
+		 * was refused for its sender (everywhere alike): no longer in flight */
+		forget_proposal(fo, m);
 	}
 	if (rc == 0 || rc == -EINVAL) {
 		/* a refused message changes nothing, but tiers may move on */

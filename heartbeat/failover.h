@@ -22,7 +22,10 @@
  *   "relocate VM HOST" a protected VM that stopped on the live HOST and was
  *                    restarted there max_restart times is planned elsewhere
  *                    (HOST the coordinator: a VM skipped for its desired state
- *                    that is started again).
+ *                    that is started again, or that runs nowhere: placed once
+ *                    every online host answered "ack" that it runs nowhere
+ *                    there; an objection, or no answer from every online host
+ *                    within 10 s, ends the placement, which is retried).
  * Desired state (failover_desired.c): a protected VM whose desired state is
  * "started" and that stopped on a live host (its announcement no longer
  * lists it) is restarted: "assign VM HOST" to that host max_restart times,
@@ -250,7 +253,12 @@ void vmha_failover_await_quorum(struct vmha_failover *fo);
 /** @return false between vmha_failover_await_quorum() and the next quorum */
 bool vmha_failover_quorum_known(const struct vmha_failover *fo);
 
-/** This host has fenced itself: nothing acts until it is cleared. */
+/**
+ * This host has fenced itself: nothing acts until it is cleared. Its
+ * assignments not yet begun are void: published as failed starts ("start VM
+ * HOST failed"), so that every member voids them alike and they are planned
+ * again (a start in flight publishes its own result).
+ */
 void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced);
 
 /**

@@ -285,20 +285,30 @@ int fo_on_relocate(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 		v->state = FO_VM_UNKNOWN;
 		v->reason[0] = '\0';
 	}
-	if (!v->protected_vm || !runs_nowhere(v) ||
-	    (v->lost && strcmp(v->last_host, m->host) != 0)) {
-		if (!v->lost && v->protected_vm) {
+	if (!v->protected_vm || !runs_nowhere(v)) {
+		if (v->protected_vm) {
 			/* this table has it running, pending or starting: object */
 			send_ack(fo, v, false, "it is %s here%s", fo_vm_state_name(v->state),
 			         v->starting ? " (starting)" : "");
 		}
-		return fo_refuse(fo, m, "it does not run nowhere, or stopped on another host");
+		return fo_refuse(fo, m, "it does not run nowhere");
+	}
+	if (v->lost && strcmp(v->last_host, m->host) != 0) {
+		/* it stopped on another live host here: it runs nowhere here either.
+		 * The coordinator's table, which forgot that stop (a fresh vmhad, a
+		 * merge), places it: this member answers like one where it ran
+		 * nowhere (else the placement waits for its ack for good) */
+		fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_INFO, v->last_host, m->vm,
+		        "vm '%s' stopped on host '%s' here: the coordinator places it", m->vm,
+		        v->last_host);
+		fo_vm_found(v);
 	}
 	if (!v->lost) {
 		/* it ran nowhere in the coordinator's table: placed once every online
 		 * host's table agrees (a table that diverged may hold its assignment);
 		 * an objection, this member's own too, ends the placement */
 		v->placing = true;
+		v->placing_since_ms = fo->now_ms;
 		memset(v->acked, 0, sizeof(v->acked));
 	}
 	if (!v->lost && fo->start_grace_ms > 0 && fo->now_ms - fo->born_ms < fo->start_grace_ms) {
@@ -476,12 +486,44 @@ static void recover_one(struct vmha_failover *fo, struct fo_vm *v)
 	}
 }
 
+/*
+ * The coordinator objects to a placement that an online host has not answered
+ * within FO_PLACE_TIMEOUT_MS: a member that dropped the placement (a fresh
+ * vmhad that has not heard the coordinator yet) never answers, and the
+ * placement would wait for it for good. Every member applies the objection:
+ * the placement is retried.
+ */
+static void placing_timeout(struct vmha_failover *fo, struct fo_vm *v)
+{
+	size_t i;
+
+	if (!v->placing || fo->now_ms - v->placing_since_ms < FO_PLACE_TIMEOUT_MS) {
+		return;
+	}
+	for (i = 0; i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+
+		if (h->online && !h->down && !h->fenced && (i >= FO_MAX_ACKS || !v->acked[i])) {
+			break;
+		}
+	}
+	/* once per timeout: the objection is on its way */
+	v->placing_since_ms = fo->now_ms;
+	send_ack(fo, v, false, "host '%s' did not answer within %u ms",
+	         i < fo->n_hosts ? fo->hosts[i].name : "?", FO_PLACE_TIMEOUT_MS);
+}
+
 void fo_recover(struct vmha_failover *fo)
 {
 	size_t i;
 
-	if (!fo->cluster_known || !vmha_failover_is_coordinator(fo) || !fo_may_act(fo) ||
-	    !table_clear(fo)) {
+	if (!fo->cluster_known || !vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
+		return;
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		placing_timeout(fo, &fo->vms[i]);
+	}
+	if (!table_clear(fo)) {
 		return;
 	}
 	for (i = 0; i < fo->n_vms; i++) {

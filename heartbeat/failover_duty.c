@@ -1,8 +1,9 @@
 /*
- * The failover coordinator's duties (see failover.h): the local inputs that
- * only the coordinator turns into decisions (a host looks down, a fresh
- * self-fenced slot, a fence result, time), the duties derived from the
- * replicated table (fence, plan), and the start pacing of this member.
+ * The failover coordinator's duties (see failover.h): who the coordinator
+ * is, the local inputs that only the coordinator turns into decisions (a
+ * host looks down, a fresh self-fenced slot, a fence result, time), the
+ * duties derived from the replicated table (fence, plan), and the start
+ * pacing of this member.
  */
 #include "config.h"
 
@@ -18,6 +19,45 @@
 #include "planner/model.h"
 #include "planner/plan.h"
 #include "util.h"
+
+/*
+ * The coordinator: the online host, neither down nor fenced, whose vmhad
+ * ranks highest, the lowest name among equals. A vmhad that announced that it
+ * holds the table (it coordinated, or the state transfer to it was delivered)
+ * ranks above one that does not, and a mature one (announced FO_MATURE_SEQ
+ * times) above a fresh one: a vmhad that just restarted coordinates only once
+ * it has the table, or when nobody has it. Derived from ordered inputs only,
+ * so the same on every member.
+ */
+const char *vmha_failover_coordinator(const struct vmha_failover *fo)
+{
+	const char *best = NULL;
+	int best_rank = -1;
+	size_t i;
+
+	for (i = 0; fo != NULL && i < fo->n_hosts; i++) {
+		const struct fo_host *h = &fo->hosts[i];
+		int rank = (h->synced ? 2 : 0) + (h->seq >= FO_MATURE_SEQ ? 1 : 0);
+
+		if (!h->online || h->down || h->fenced) {
+			continue;
+		}
+		if (rank > best_rank || (rank == best_rank && strcmp(h->name, best) < 0)) {
+			best = h->name;
+			best_rank = rank;
+		}
+	}
+	return best;
+}
+
+bool vmha_failover_is_coordinator(const struct vmha_failover *fo)
+{
+	const char *c = vmha_failover_coordinator(fo);
+
+	/* a member that has not heard every member of its configuration may
+	 * take itself for the coordinator while another one is */
+	return c != NULL && strcmp(c, fo->self) == 0 && fo->n_unheard == 0;
+}
 
 int vmha_failover_host_down(struct vmha_failover *fo, uint64_t now_ms, const char *host)
 {

@@ -18,6 +18,9 @@
 #define FO_MAX_ACKS 128
 /* a vmhad that has announced fewer times is fresh: not coordinator while a mature one is online */
 #define FO_MATURE_SEQ 3
+/* a placement not answered by every online host this long after it began is
+ * objected to by the coordinator (a member that dropped it never answers) */
+#define FO_PLACE_TIMEOUT_MS 10000
 
 enum fo_vm_state {
 	FO_VM_UNKNOWN = 0,   /* protected, not seen running anywhere */
@@ -102,6 +105,8 @@ struct fo_vm {
 	 * online host's "ack" (acked: by host index) */
 	bool placing;
 	bool acked[FO_MAX_ACKS];
+	/* local: when this member began to wait for the acks (or last objected) */
+	uint64_t placing_since_ms;
 	/* local: registry snapshots applied since it was lost (one read began after) */
 	unsigned int lost_reads;
 };

@@ -208,11 +208,21 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 	for (i = 0; self_fenced && i < fo->n_vms; i++) {
 		struct fo_vm *v = &fo->vms[i];
 
-		/* the survivors fail this host over: its own pending starts are void */
+		/* the survivors fail this host over: its own pending starts are
+		 * void here at once (this host must not start them once quorum
+		 * returns, before its message is delivered), and on every other
+		 * member alike: published as failed starts, applied in CPG order
+		 * (voided in this table alone, the others held them assigned here
+		 * and the lower tiers waited for good). A start in flight
+		 * publishes its own result. */
 		if (v->state == FO_VM_ASSIGNED && strcmp(v->target, fo->self) == 0) {
 			fo_emit(fo, VMHA_FAILOVER_EVENT, LOG_WARNING, fo->self, v->spec.name,
 			        "start of vm '%s' cancelled: this host fenced itself",
 			        v->spec.name);
+			if (!v->starting) {
+				fo_send_msg(fo, "start", fo->self, v->spec.name,
+				            "cancelled: this host fenced itself");
+			}
 			v->state = FO_VM_DISPLACED;
 			v->target[0] = '\0';
 			v->starting = false;

@@ -94,6 +94,13 @@ struct sim_settings {
 	uint64_t self_fence_delay_ms;
 	uint32_t host_cpus;
 	uint64_t host_memory_mib;
+	/* the engine glue's settings (as vmhad.conf and vmhad's timers give them) */
+	/** a fresh vmhad objects to placing a VM that runs nowhere this long */
+	uint64_t start_grace_ms;
+	/** the period of the registry reloads */
+	uint64_t registry_reload_ms;
+	/** the wait before the next fence after a failed one */
+	uint64_t fence_retry_ms;
 };
 
 /** One version of the decision engine, wired as vmhad wires it. */

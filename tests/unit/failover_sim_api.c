@@ -115,7 +115,8 @@ void sim_start_vm(struct sim_member *m, const char *vm)
 	}
 	/* now and then libvirt takes its time: the start may outlive a self-fence */
 	sim_at(s,
-	       s->now + (sim_chance(s, 30) ? sim_range(s, 5000, 15000) : sim_range(s, 200, 3000)),
+	       s->now + (sim_chance(s, 30) ? sim_range(s, 5000, SIM_SLOWEST_START_MS)
+	                                   : sim_range(s, 200, 3000)),
 	       EV_START_DONE, m->idx, (size_t)(v >= 0 ? v : 0), epoch,
 	       ((uint64_t)(v >= 0) << 32) | m->pid);
 }

@@ -30,9 +30,6 @@
 #include "heartbeat/regload.h"
 #include "heartbeat/view.h"
 
-#define REGISTRY_RELOAD_MS 5000
-#define FENCE_RETRY_MS     5000
-
 struct coord {
 	struct sim_member *m;
 	const struct sim_settings *cfg;
@@ -282,9 +279,8 @@ static void *c_start(struct sim_member *m)
 	fc.max_parallel_starts = 2;
 	fc.fence_device = d->cfg->fence_device;
 	fc.restart_delay_ms = d->cfg->restart_delay_ms;
-	fc.fence_retry_ms = FENCE_RETRY_MS;
-	/* the world's slowest start (sim_start_vm) and some */
-	fc.start_grace_ms = 20000;
+	fc.fence_retry_ms = d->cfg->fence_retry_ms;
+	fc.start_grace_ms = d->cfg->start_grace_ms;
 	ops.opaque = d;
 	ops.send = co_send;
 	ops.start = co_start;
@@ -460,7 +456,7 @@ static void c_tick(void *e, uint64_t now, const struct sim_slot *slots, size_t n
 		vmha_view_tick(d->view, now);
 		run_actions(d);
 	}
-	if (now - d->registry_loaded_ms >= REGISTRY_RELOAD_MS) {
+	if (now - d->registry_loaded_ms >= d->cfg->registry_reload_ms) {
 		registry_refresh(d);
 	}
 	vmha_coordinator_sync_view(d->co, now, d->view);

@@ -508,6 +508,42 @@ void sim_world_tick(struct sim *s)
 	}
 }
 
+/* The engine's own waits (heartbeat/failover_desired.c): keep in step. */
+/* a VM that runs nowhere is placed after this many registry reads that began after it */
+#define ENGINE_LOST_READS 3
+/* a placement that a host does not answer is objected to after this long (FO_PLACE_TIMEOUT_MS) */
+#define ENGINE_PLACE_TIMEOUT_MS 10000
+
+/*
+ * How long the engine may take, once the membership no longer changes, to
+ * have every VM that ran started again, from the settings of the run and the
+ * delays the engine documents (heartbeat/failover.h); liveness is judged only
+ * after this much stable time (failover_sim_run.c, EV_END). The chain, each
+ * step at its longest:
+ *   a host that went is declared down (its storage slot times out), then
+ *   fenced: its fence device, and once more after a failure, or without one
+ *   the restart delay; a fresh vmhad objects to placing a VM that runs
+ *   nowhere during its start grace; a placement waits for registry reads that
+ *   began after the stop (and again after an objection, one more for the
+ *   phase of the reloads), or for the timeout of a placement a host did not
+ *   answer; the start itself, and one more after a failed one; every host
+ *   announces once more (the table is clear again after a merge).
+ */
+uint64_t sim_settle_ms(const struct sim_params *p)
+{
+	const struct sim_settings *c = &p->settings;
+	uint64_t t = 0;
+
+	t += c->storage_timeout_ms;
+	t += c->fence_device ? 2 * c->fence_retry_ms : c->restart_delay_ms;
+	t += c->start_grace_ms;
+	t += (ENGINE_LOST_READS + 1) * c->registry_reload_ms;
+	t += ENGINE_PLACE_TIMEOUT_MS;
+	t += 2 * SIM_SLOWEST_START_MS;
+	t += SIM_ANNOUNCE_MAX_MS;
+	return t;
+}
+
 void sim_check_liveness(struct sim *s)
 {
 	size_t i;
@@ -559,6 +595,10 @@ void sim_params_from_seed(uint64_t seed, struct sim_params *p)
 	p->settings.self_fence_delay_ms = 10000;
 	p->settings.host_cpus = 32;
 	p->settings.host_memory_mib = 32768;
+	/* the world's slowest start (sim_start_vm) and some */
+	p->settings.start_grace_ms = SIM_SLOWEST_START_MS + 5000;
+	p->settings.registry_reload_ms = 5000;
+	p->settings.fence_retry_ms = 5000;
 	bits = NEXT() % 10;
 	p->loss_permille = bits < 5 ? 0 : (bits < 8 ? 10 : 50);
 	p->fault_every_ms = 1500 + NEXT() % 4500;

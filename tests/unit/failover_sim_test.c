@@ -14,6 +14,8 @@
  *                         START and FENCE (to see where a gate failure leads)
  *   VMHA_SIM_FAULT_MASK=X keep only the fault kinds of hex mask X (exploration; the
  *                         bit order is that of failover_sim_faults.c)
+ *   VMHA_SIM_HEAL_MS=T    a heal phase of T ms (exploration: does a liveness
+ *                         failure go away with more time?)
  *
  * tests/failover/sim-seeds.list: seeds that found something, replayed on
  * every run: "SEED DESCRIPTION", or "SEED xfail DESCRIPTION" for a known
@@ -103,6 +105,7 @@ static void params(uint64_t seed, struct sim_params *p)
 		p->faults &= (unsigned int)strtoul(mask, NULL, 16);
 	}
 	p->gate_checks = env_u64("VMHA_SIM_GATE", 1) != 0;
+	p->heal_phase_ms = env_u64("VMHA_SIM_HEAL_MS", p->heal_phase_ms);
 }
 
 /* Print the trace of a failed seed: all of it with full, else its last lines. */

@@ -477,6 +477,8 @@ void sim_resync(struct sim *s)
 	size_t h;
 	size_t i;
 
+	s->last_change_ms = s->now;
+
 	for (side = 0; side < SIM_MAX_SIDES; side++) {
 		uint32_t nodes[SIM_MAX_HOSTS];
 		size_t n_nodes = 0;

@@ -11,6 +11,10 @@
 #include "failover_sim.h"
 
 #define SIM_MAX_SIDES 8
+/* the slowest VM start of the world (sim_start_vm) */
+#define SIM_SLOWEST_START_MS 15000
+/* the longest period of a vmhad's announcements */
+#define SIM_ANNOUNCE_MAX_MS 6000
 /* the fault bit of the faults aimed at starts, fences and decisions */
 #define SIM_FAULT_AIMED 9
 
@@ -152,6 +156,8 @@ struct sim {
 	uint64_t now;
 	bool done;
 	bool healed;
+	/* the last membership change (a node or vmhad came or went, a partition) */
+	uint64_t last_change_ms;
 	/* every vmhad was down at once: the replicated table is gone (no liveness check) */
 	bool table_lost;
 	size_t n_hosts;
@@ -206,6 +212,7 @@ void sim_rogue_send(struct sim *s, size_t proc);
 void sim_rogue_leave(struct sim *s, size_t proc);
 void sim_world_tick(struct sim *s);
 void sim_check_liveness(struct sim *s);
+uint64_t sim_settle_ms(const struct sim_params *p);
 void sim_vmhad_kill(struct sim *s, size_t h);
 void sim_aimed(struct sim *s, size_t h, unsigned int kind);
 void sim_aim(struct sim *s, size_t h);

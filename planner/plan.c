@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "plan_int.h"
 
 static int cmp_key(const void *a, const void *b)
@@ -635,6 +636,10 @@ static int tight_search(struct vmha_plan *p)
 	/* from the plan so far, and only restarting more: never fewer than without it */
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = plan_repack_search(p, REPACK_BUDGET);
+	}
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+		rc = vmha_complete_search(p, COMPLETE_BUDGET);
+		rc = rc < 0 ? rc : 0;
 	}
 	p->budget_hit = p->budget_hit || hit;
 out:

@@ -1,0 +1,565 @@
+/*
+ * Bin completion over every survivor with room (see complete.h), after
+ * Korf's bin completion for bin packing, made aware of several dimensions,
+ * anti-affinity and allowed hosts. Every restartable displaced VM that
+ * fits some survivor is taken off; the survivors with room are filled one
+ * at a time, each with a set of those VMs (largest first, a VM the same as
+ * one that just failed there skipped, a VM whose demand is exactly the
+ * room left tried first) until its free room is no more than the room
+ * that will be left over once everything is placed: on a perfect packing
+ * none, so every host is filled exactly, which is what bounds the search.
+ * A host whose completions keep failing further on is given up after a
+ * few (the search goes wide, not only deep), and a VM allowed only on
+ * hosts already filled ends the branch at once. Restarts take the hosts
+ * in other orders (least room first, most room first, then at random from
+ * a fixed seed). Either every VM is placed, or the plan goes back to what
+ * it was. Deterministic: the budget counts VMs looked at, not time.
+ */
+#include "config.h"
+
+#include "complete.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_int.h"
+
+/* Completions tried per host before the search backs off to the host before. */
+#define COMPLETE_BRANCH 1000
+/* Steps per restart (a restart ends sooner when the budget does). */
+#define COMPLETE_RESTART_STEPS 200000
+
+struct cs {
+	struct vmha_plan *p;
+	size_t *items; /* the VMs to place, largest first */
+	long *from;    /* per item: its host in the plan before (-1: stranded) */
+	size_t n;
+	size_t placed;
+	size_t *bydem; /* the items by demand vector (exact-fit lookup) */
+	size_t *hosts; /* the hosts to fill, in this restart's order */
+	size_t k;
+	int64_t *suf;   /* per host position, (n + 1) x nd: demand of items i.. it may take */
+	uint32_t *open; /* per item: hosts not filled yet that it may go to */
+	unsigned char *usable; /* item x host position of the first order: may go there */
+	size_t *pos;           /* per host: its position in the first order */
+	double *w;             /* per VM: size relative to the largest capacity */
+	double *room;
+	unsigned char *inset; /* per host: in hosts */
+	int64_t waste[VMHA_MODEL_MAX_DIMS];
+	uint64_t steps; /* left in this restart */
+	uint64_t rng;
+	bool oom;
+};
+
+static uint64_t cs_rand(struct cs *c, uint64_t n)
+{
+	c->rng ^= c->rng << 13;
+	c->rng ^= c->rng >> 7;
+	c->rng ^= c->rng << 17;
+	return n == 0 ? 0 : c->rng % n;
+}
+
+static void step(struct cs *c, uint64_t n)
+{
+	c->steps = c->steps > n ? c->steps - n : 0;
+}
+
+static bool fill_host(struct cs *c, size_t j);
+
+static bool usable_at(const struct cs *c, size_t i, size_t h)
+{
+	return c->usable[i * c->k + c->pos[h]] != 0;
+}
+
+static int place(struct cs *c, size_t i, size_t h)
+{
+	c->placed++;
+	return plan_assign(c->p, c->items[i], h);
+}
+
+static int take_back(struct cs *c, size_t i)
+{
+	c->placed--;
+	return plan_unassign(c->p, c->items[i]);
+}
+
+/*
+ * Host hosts[j] is filled: every item not placed that may go there loses
+ * one open host. @return false when some item has none left (then the
+ * counts are back as they were)
+ */
+static bool close_host(struct cs *c, size_t j, bool undo)
+{
+	struct vmha_plan *p = c->p;
+	size_t h = c->hosts[j];
+	size_t i;
+	bool ok = true;
+
+	step(c, c->n);
+	for (i = 0; i < c->n; i++) {
+		if (p->outcome[c->items[i]] == VMHA_PLAN_RESTART || !usable_at(c, i, h)) {
+			continue;
+		}
+		if (undo) {
+			c->open[i]++;
+		} else if (--c->open[i] == 0) {
+			ok = false;
+		}
+	}
+	if (!ok) {
+		close_host(c, j, true);
+	}
+	return ok;
+}
+
+/* <0, 0, >0: demand vector @p key against item i's */
+static int cmp_dem(const struct cs *c, const int64_t *key, size_t i)
+{
+	const struct vmha_plan *p = c->p;
+	const int64_t *x = p->dem + c->items[i] * p->nd;
+	size_t d;
+
+	for (d = 0; d < p->nd; d++) {
+		if (key[d] != x[d]) {
+			return key[d] < x[d] ? -1 : 1;
+		}
+	}
+	return 0;
+}
+
+/* An item not placed whose demand is exactly h's free room and that may go there: SIZE_MAX none. */
+static size_t exact_item(struct cs *c, size_t h)
+{
+	struct vmha_plan *p = c->p;
+	const int64_t *key = p->free + h * p->nd;
+	size_t lo = 0;
+	size_t hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		step(c, 1);
+		if (cmp_dem(c, key, c->bydem[mid]) > 0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	for (; lo < c->n && cmp_dem(c, key, c->bydem[lo]) == 0; lo++) {
+		size_t i = c->bydem[lo];
+
+		step(c, 1);
+		if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && usable_at(c, i, h) &&
+		    plan_aa_ok(p, c->items[i], h)) {
+			return i;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* Host hosts[j] is full enough: what it keeps free is lost, and the next host. */
+static bool next_host(struct cs *c, size_t j)
+{
+	const size_t nd = c->p->nd;
+	const int64_t *f = c->p->free + c->hosts[j] * nd;
+	int64_t keep[VMHA_MODEL_MAX_DIMS];
+	bool ok = false;
+	size_t d;
+
+	for (d = 0; d < nd; d++) {
+		if (f[d] > c->waste[d]) {
+			return false;
+		}
+	}
+	if (!close_host(c, j, false)) {
+		return false;
+	}
+	for (d = 0; d < nd; d++) {
+		keep[d] = c->waste[d];
+		c->waste[d] -= f[d];
+	}
+	ok = fill_host(c, j + 1);
+	for (d = 0; d < nd; d++) {
+		c->waste[d] = keep[d];
+	}
+	if (!ok) {
+		close_host(c, j, true);
+	}
+	return ok;
+}
+
+/*
+ * Host hosts[j] takes items from @p from on (largest first) until its free
+ * room is no more than may be lost; *tries counts its completions tried.
+ */
+static bool fill_items(struct cs *c, size_t j, size_t from, unsigned int *tries)
+{
+	struct vmha_plan *p = c->p;
+	const size_t nd = p->nd;
+	size_t h = c->hosts[j];
+	const int64_t *f = p->free + h * nd;
+	const int64_t *suf = c->suf + j * (c->n + 1) * nd;
+	size_t last = SIZE_MAX;
+	size_t ex;
+	size_t i;
+	size_t d;
+
+	for (d = 0; d < nd && f[d] <= c->waste[d]; d++) {
+	}
+	if (d == nd) {
+		(*tries)++;
+		if (next_host(c, j)) {
+			return true;
+		}
+	}
+	/* a VM that fills h exactly first */
+	ex = exact_item(c, h);
+	if (ex != SIZE_MAX && *tries < COMPLETE_BRANCH && !c->oom) {
+		if (place(c, ex, h) < 0) {
+			c->oom = true;
+			return false;
+		}
+		(*tries)++;
+		if (next_host(c, j)) {
+			return true;
+		}
+		if (take_back(c, ex) < 0) {
+			c->oom = true;
+		}
+	}
+	for (i = from; i < c->n && c->steps > 0 && *tries < COMPLETE_BRANCH && !c->oom; i++) {
+		size_t v = c->items[i];
+
+		step(c, 1);
+		if (i == ex || p->outcome[v] == VMHA_PLAN_RESTART) {
+			continue;
+		}
+		for (d = 0; d < nd && suf[i * nd + d] >= f[d] - c->waste[d]; d++) {
+		}
+		if (d < nd) {
+			break; /* the items left cannot fill h enough */
+		}
+		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
+			continue; /* the same as one that failed here: fails the same way */
+		}
+		if (!usable_at(c, i, h) || !plan_fits(p, v, h) || !plan_aa_ok(p, v, h)) {
+			continue;
+		}
+		if (place(c, i, h) < 0) {
+			c->oom = true;
+			break;
+		}
+		if (fill_items(c, j, i + 1, tries)) {
+			return true;
+		}
+		if (take_back(c, i) < 0) {
+			c->oom = true;
+		}
+		last = v;
+	}
+	return false;
+}
+
+/* Fill hosts[j..k) with every item not placed yet. */
+static bool fill_host(struct cs *c, size_t j)
+{
+	struct vmha_plan *p = c->p;
+	const size_t nd = p->nd;
+	unsigned int tries = 0;
+	int64_t *suf;
+	size_t i;
+	size_t d;
+
+	if (c->placed == c->n) {
+		return true; /* the hosts left keep their room: less than may be lost */
+	}
+	if (j == c->k || c->steps == 0 || c->oom) {
+		return false;
+	}
+	step(c, c->n);
+	suf = c->suf + j * (c->n + 1) * nd;
+	for (d = 0; d < nd; d++) {
+		suf[c->n * nd + d] = 0;
+	}
+	for (i = c->n; i-- > 0;) {
+		bool take = p->outcome[c->items[i]] != VMHA_PLAN_RESTART &&
+		            usable_at(c, i, c->hosts[j]);
+
+		for (d = 0; d < nd; d++) {
+			suf[i * nd + d] =
+			        suf[(i + 1) * nd + d] + (take ? p->dem[c->items[i] * nd + d] : 0);
+		}
+	}
+	return fill_items(c, j, 0, &tries);
+}
+
+static int cmp_weight(const void *x, const void *y, void *arg)
+{
+	const double *w = arg;
+	size_t a = *(const size_t *)x;
+	size_t b = *(const size_t *)y;
+
+	if (w[a] != w[b]) {
+		return w[a] > w[b] ? -1 : 1;
+	}
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_bydem(const void *x, const void *y, void *arg)
+{
+	const struct cs *c = arg;
+	size_t a = *(const size_t *)x;
+	size_t b = *(const size_t *)y;
+	int r = cmp_dem(c, c->p->dem + c->items[a] * c->p->nd, b);
+
+	return r != 0 ? r : (a < b ? -1 : a > b);
+}
+
+static int cmp_room(const void *x, const void *y, void *arg)
+{
+	const double *room = arg;
+	size_t a = *(const size_t *)x;
+	size_t b = *(const size_t *)y;
+
+	if (room[a] != room[b]) {
+		return room[a] < room[b] ? -1 : 1;
+	}
+	return a < b ? -1 : a > b;
+}
+
+/* The hosts in restart @p r's order: least room first, most room first, or at random. */
+static void order_hosts(struct cs *c, uint64_t r)
+{
+	size_t i;
+
+	qsort_r(c->hosts, c->k, sizeof(*c->hosts), cmp_room, c->room);
+	if (r % 3 == 1) {
+		for (i = 0; i < c->k / 2; i++) {
+			size_t x = c->hosts[i];
+
+			c->hosts[i] = c->hosts[c->k - 1 - i];
+			c->hosts[c->k - 1 - i] = x;
+		}
+	}
+	for (i = c->k; r % 3 == 2 && i > 1; i--) {
+		size_t j = (size_t)cs_rand(c, i);
+		size_t x = c->hosts[i - 1];
+
+		c->hosts[i - 1] = c->hosts[j];
+		c->hosts[j] = x;
+	}
+}
+
+static void cs_free(struct cs *c)
+{
+	free(c->items);
+	free(c->from);
+	free(c->bydem);
+	free(c->hosts);
+	free(c->suf);
+	free(c->open);
+	free(c->usable);
+	free(c->pos);
+	free(c->w);
+	free(c->room);
+	free(c->inset);
+}
+
+static int cs_init(struct cs *c, struct vmha_plan *p)
+{
+	int64_t maxcap[VMHA_MODEL_MAX_DIMS] = {0};
+	size_t i;
+	size_t d;
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->rng = 0x9e3779b97f4a7c15ULL;
+	c->items = plan_xcalloc(p->ndisp, sizeof(*c->items), &rc);
+	c->from = plan_xcalloc(p->ndisp, sizeof(*c->from), &rc);
+	c->bydem = plan_xcalloc(p->ndisp, sizeof(*c->bydem), &rc);
+	c->open = plan_xcalloc(p->ndisp, sizeof(*c->open), &rc);
+	c->hosts = plan_xcalloc(p->nlive, sizeof(*c->hosts), &rc);
+	c->pos = plan_xcalloc(p->nh, sizeof(*c->pos), &rc);
+	c->w = plan_xcalloc(p->nv, sizeof(*c->w), &rc);
+	c->room = plan_xcalloc(p->nh, sizeof(*c->room), &rc);
+	c->inset = plan_xcalloc(p->nh, 1, &rc);
+	c->suf = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->suf), &rc);
+	c->usable = plan_xcalloc(p->ndisp * p->nlive + 1, 1, &rc);
+	if (rc < 0) {
+		goto out;
+	}
+	for (i = 0; i < p->nlive; i++) {
+		for (d = 0; d < p->nd; d++) {
+			int64_t x = p->cap[p->live[i] * p->nd + d];
+
+			maxcap[d] = x > maxcap[d] ? x : maxcap[d];
+		}
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		for (d = 0; d < p->nd; d++) {
+			c->w[v] += maxcap[d] > 0 ? (double)p->dem[v * p->nd + d] / (double)maxcap[d]
+			                         : 0.0;
+		}
+	}
+out:
+	return rc;
+}
+
+/*
+ * Restart @p r's sub-problem: the hosts with room and (after the first
+ * restart) a few full ones at random; the stranded VMs that may fit and
+ * the VMs restarted on those hosts, taken off. @return 0 or -ENOMEM
+ */
+static int setup(struct cs *c, uint64_t r)
+{
+	struct vmha_plan *p = c->p;
+	size_t extra = r == 0 ? 0 : (size_t)(2 * ((r + 2) / 3));
+	size_t nfull = 0;
+	size_t i;
+	size_t j;
+	size_t d;
+
+	for (i = 0; i < c->k; i++) {
+		c->inset[c->hosts[i]] = 0;
+	}
+	c->k = 0;
+	c->n = 0;
+	c->placed = 0;
+	for (i = 0; i < p->nlive; i++) {
+		size_t h = p->live[i];
+
+		if (!plan_host_sane(p, h)) {
+			continue;
+		}
+		if (plan_room(p, h) > 0) {
+			c->inset[h] = 1;
+			c->hosts[c->k++] = h;
+		} else {
+			nfull++;
+		}
+	}
+	for (; extra > 0 && nfull > 0; extra--) {
+		/* the nth full host, n at random */
+		size_t nth = (size_t)cs_rand(c, nfull);
+
+		for (i = 0; i < p->nlive; i++) {
+			size_t h = p->live[i];
+
+			if (c->inset[h] || !plan_host_sane(p, h) || nth-- > 0) {
+				continue;
+			}
+			c->inset[h] = 1;
+			c->hosts[c->k++] = h;
+			nfull--;
+			break;
+		}
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART ? c->inset[p->target[v]] != 0
+		                                       : p->outcome[v] == VMHA_PLAN_STRANDED &&
+		                                                 plan_vm_may_fit(p, v)) {
+			c->items[c->n++] = v;
+		}
+	}
+	qsort_r(c->items, c->n, sizeof(*c->items), cmp_weight, c->w);
+	for (i = 0; i < c->n; i++) {
+		size_t v = c->items[i];
+
+		c->from[i] = p->outcome[v] == VMHA_PLAN_RESTART ? p->target[v] : -1;
+		if (c->from[i] >= 0 && plan_unassign(p, v) < 0) {
+			return -ENOMEM;
+		}
+		c->bydem[i] = i;
+	}
+	qsort_r(c->bydem, c->n, sizeof(*c->bydem), cmp_bydem, c);
+	for (d = 0; d < p->nd; d++) {
+		c->waste[d] = 0;
+		for (i = 0; i < c->k; i++) {
+			c->waste[d] += p->free[c->hosts[i] * p->nd + d];
+		}
+		for (i = 0; i < c->n; i++) {
+			c->waste[d] -= p->dem[c->items[i] * p->nd + d];
+		}
+	}
+	for (j = 0; j < c->k; j++) {
+		size_t h = c->hosts[j];
+
+		c->room[h] = plan_room(p, h);
+		c->pos[h] = j;
+		for (i = 0; i < c->n; i++) {
+			c->usable[i * c->k + j] =
+			        plan_host_usable(p, c->items[i], h, p->extra[c->items[i]] != 0);
+		}
+	}
+	for (i = 0; i < c->n; i++) {
+		c->open[i] = 0;
+		for (j = 0; j < c->k; j++) {
+			c->open[i] += c->usable[i * c->k + j];
+		}
+	}
+	step(c, c->n * (c->k + 1));
+	order_hosts(c, r);
+	return 0;
+}
+
+/* Everything of this restart back where it was. */
+static int restore(struct cs *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		if (c->p->outcome[c->items[i]] == VMHA_PLAN_RESTART &&
+		    plan_unassign(c->p, c->items[i]) < 0) {
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < c->n; i++) {
+		if (c->from[i] >= 0 && plan_assign(c->p, c->items[i], (size_t)c->from[i]) < 0) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
+{
+	struct cs c;
+	uint64_t r;
+	size_t d;
+	bool done = false;
+	int rc = 0;
+
+	rc = cs_init(&c, p);
+	for (r = 0; rc == 0 && budget > 0 && !done; r++) {
+		c.steps = budget < COMPLETE_RESTART_STEPS ? budget : COMPLETE_RESTART_STEPS;
+		budget -= c.steps;
+		rc = setup(&c, r);
+		if (rc < 0 || c.n == 0) {
+			break;
+		}
+		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
+		}
+		done = d == p->nd && fill_host(&c, 0);
+		if (getenv("CSDBG")) {
+			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, done);
+		}
+		if (c.oom) {
+			rc = -ENOMEM;
+		} else if (!done) {
+			rc = restore(&c);
+		}
+	}
+	if (rc == 0 && !done) {
+		p->budget_hit = p->budget_hit || budget == 0;
+	}
+	cs_free(&c);
+	return rc < 0 ? rc : done;
+}

@@ -28,9 +28,11 @@
 #include "plan_int.h"
 
 /* Completions tried per host before the search backs off to the host before. */
-#define COMPLETE_BRANCH 1000
+#define COMPLETE_BRANCH 8
+/* Steps looking for the completions of one host with one largest VM. */
+#define COMPLETE_HOST_STEPS 10000
 /* Steps per restart (a restart ends sooner when the budget does). */
-#define COMPLETE_RESTART_STEPS 200000
+#define COMPLETE_RESTART_STEPS 100000
 
 struct cs {
 	struct vmha_plan *p;
@@ -41,16 +43,22 @@ struct cs {
 	size_t *bydem; /* the items by demand vector (exact-fit lookup) */
 	size_t *hosts; /* the hosts to fill, in this restart's order */
 	size_t k;
-	int64_t *suf;   /* per host position, (n + 1) x nd: demand of items i.. it may take */
+	size_t *stk;    /* the candidates of the hosts being completed, one list after another */
+	int64_t *sstk;  /* per candidate, nd: the demand of the candidates from it on */
+	size_t sp;
+	unsigned char *closed; /* per host: completed in this branch */
 	uint32_t *open; /* per item: hosts not filled yet that it may go to */
 	unsigned char *usable; /* item x host position of the first order: may go there */
 	size_t *pos;           /* per host: its position in the first order */
 	double *w;             /* per VM: size relative to the largest capacity */
 	double *room;
 	unsigned char *inset; /* per host: in hosts */
+	unsigned char *cand;  /* per host: a candidate for the extra hosts */
+	int64_t *gain;        /* per host, nd: free room once the displaced VMs are off */
 	int64_t waste[VMHA_MODEL_MAX_DIMS];
 	uint64_t steps; /* left in this restart */
 	uint64_t rng;
+	size_t maxplaced;
 	bool oom;
 };
 
@@ -67,7 +75,13 @@ static void step(struct cs *c, uint64_t n)
 	c->steps = c->steps > n ? c->steps - n : 0;
 }
 
-static bool fill_host(struct cs *c, size_t j);
+static bool solve(struct cs *c);
+
+/* The completions tried at one node, and the steps left for looking for them. */
+struct tries {
+	unsigned int n;
+	uint64_t steps;
+};
 
 static bool usable_at(const struct cs *c, size_t i, size_t h)
 {
@@ -87,18 +101,18 @@ static int take_back(struct cs *c, size_t i)
 }
 
 /*
- * Host hosts[j] is filled: every item not placed that may go there loses
- * one open host. @return false when some item has none left (then the
- * counts are back as they were)
+ * Host h is filled (or, @p undo, open again): every item not placed that
+ * may go there loses (gets back) one open host. @return false when some
+ * item has none left (then the counts are back as they were)
  */
-static bool close_host(struct cs *c, size_t j, bool undo)
+static bool close_host(struct cs *c, size_t h, bool undo)
 {
 	struct vmha_plan *p = c->p;
-	size_t h = c->hosts[j];
 	size_t i;
 	bool ok = true;
 
 	step(c, c->n);
+	c->closed[h] = undo ? 0 : 1;
 	for (i = 0; i < c->n; i++) {
 		if (p->outcome[c->items[i]] == VMHA_PLAN_RESTART || !usable_at(c, i, h)) {
 			continue;
@@ -110,7 +124,7 @@ static bool close_host(struct cs *c, size_t j, bool undo)
 		}
 	}
 	if (!ok) {
-		close_host(c, j, true);
+		close_host(c, h, true);
 	}
 	return ok;
 }
@@ -160,11 +174,11 @@ static size_t exact_item(struct cs *c, size_t h)
 	return SIZE_MAX;
 }
 
-/* Host hosts[j] is full enough: what it keeps free is lost, and the next host. */
-static bool next_host(struct cs *c, size_t j)
+/* Host h is full enough: what it keeps free is lost, and the next largest item. */
+static bool next_item(struct cs *c, size_t h)
 {
 	const size_t nd = c->p->nd;
-	const int64_t *f = c->p->free + c->hosts[j] * nd;
+	const int64_t *f = c->p->free + h * nd;
 	int64_t keep[VMHA_MODEL_MAX_DIMS];
 	bool ok = false;
 	size_t d;
@@ -174,85 +188,88 @@ static bool next_host(struct cs *c, size_t j)
 			return false;
 		}
 	}
-	if (!close_host(c, j, false)) {
+	if (!close_host(c, h, false)) {
 		return false;
 	}
 	for (d = 0; d < nd; d++) {
 		keep[d] = c->waste[d];
 		c->waste[d] -= f[d];
 	}
-	ok = fill_host(c, j + 1);
+	ok = solve(c);
 	for (d = 0; d < nd; d++) {
 		c->waste[d] = keep[d];
 	}
 	if (!ok) {
-		close_host(c, j, true);
+		close_host(c, h, true);
 	}
 	return ok;
 }
 
 /*
- * Host hosts[j] takes items from @p from on (largest first) until its free
- * room is no more than may be lost; *tries counts its completions tried.
+ * Host h takes candidates cand[from..m) (largest first; suf: their demand
+ * from each on) until its free room is no more than may be lost; *tries
+ * counts the completions tried.
  */
-static bool fill_items(struct cs *c, size_t j, size_t from, unsigned int *tries)
+static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *suf, size_t m,
+                     size_t from, struct tries *t)
 {
 	struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
-	size_t h = c->hosts[j];
 	const int64_t *f = p->free + h * nd;
-	const int64_t *suf = c->suf + j * (c->n + 1) * nd;
 	size_t last = SIZE_MAX;
 	size_t ex;
-	size_t i;
+	size_t x;
 	size_t d;
 
 	for (d = 0; d < nd && f[d] <= c->waste[d]; d++) {
 	}
 	if (d == nd) {
-		(*tries)++;
-		if (next_host(c, j)) {
+		t->n++;
+		if (next_item(c, h)) {
 			return true;
 		}
 	}
 	/* a VM that fills h exactly first */
 	ex = exact_item(c, h);
-	if (ex != SIZE_MAX && *tries < COMPLETE_BRANCH && !c->oom) {
+	if (ex != SIZE_MAX && t->n < COMPLETE_BRANCH && !c->oom) {
 		if (place(c, ex, h) < 0) {
 			c->oom = true;
 			return false;
 		}
-		(*tries)++;
-		if (next_host(c, j)) {
+		t->n++;
+		if (next_item(c, h)) {
 			return true;
 		}
 		if (take_back(c, ex) < 0) {
 			c->oom = true;
 		}
 	}
-	for (i = from; i < c->n && c->steps > 0 && *tries < COMPLETE_BRANCH && !c->oom; i++) {
+	for (x = from; x < m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom;
+	     x++) {
+		size_t i = cand[x];
 		size_t v = c->items[i];
 
 		step(c, 1);
+		t->steps--;
 		if (i == ex || p->outcome[v] == VMHA_PLAN_RESTART) {
 			continue;
 		}
-		for (d = 0; d < nd && suf[i * nd + d] >= f[d] - c->waste[d]; d++) {
+		for (d = 0; d < nd && suf[x * nd + d] >= f[d] - c->waste[d]; d++) {
 		}
 		if (d < nd) {
-			break; /* the items left cannot fill h enough */
+			break; /* the candidates left cannot fill h enough */
 		}
 		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
 			continue; /* the same as one that failed here: fails the same way */
 		}
-		if (!usable_at(c, i, h) || !plan_fits(p, v, h) || !plan_aa_ok(p, v, h)) {
+		if (!plan_fits(p, v, h) || !plan_aa_ok(p, v, h)) {
 			continue;
 		}
 		if (place(c, i, h) < 0) {
 			c->oom = true;
 			break;
 		}
-		if (fill_items(c, j, i + 1, tries)) {
+		if (complete(c, h, cand, suf, m, x + 1, t)) {
 			return true;
 		}
 		if (take_back(c, i) < 0) {
@@ -263,37 +280,75 @@ static bool fill_items(struct cs *c, size_t j, size_t from, unsigned int *tries)
 	return false;
 }
 
-/* Fill hosts[j..k) with every item not placed yet. */
-static bool fill_host(struct cs *c, size_t j)
+/*
+ * The largest item not placed goes to an open host (the least room
+ * first), which is then completed. @return whether every item is placed
+ */
+static bool solve(struct cs *c)
 {
 	struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
-	unsigned int tries = 0;
-	int64_t *suf;
-	size_t i;
-	size_t d;
+	struct tries t = {0, 0};
+	size_t first;
+	size_t j;
 
+	if (c->placed > c->maxplaced) {
+		c->maxplaced = c->placed;
+	}
 	if (c->placed == c->n) {
-		return true; /* the hosts left keep their room: less than may be lost */
+		return true; /* the open hosts keep their room: less than may be lost */
 	}
-	if (j == c->k || c->steps == 0 || c->oom) {
-		return false;
+	for (first = 0; first < c->n && p->outcome[c->items[first]] == VMHA_PLAN_RESTART;
+	     first++) {
 	}
-	step(c, c->n);
-	suf = c->suf + j * (c->n + 1) * nd;
-	for (d = 0; d < nd; d++) {
-		suf[c->n * nd + d] = 0;
-	}
-	for (i = c->n; i-- > 0;) {
-		bool take = p->outcome[c->items[i]] != VMHA_PLAN_RESTART &&
-		            usable_at(c, i, c->hosts[j]);
+	step(c, first + 1);
+	for (j = 0; j < c->k && c->steps > 0 && t.n < COMPLETE_BRANCH && !c->oom; j++) {
+		size_t h = c->hosts[j];
+		size_t *cand = c->stk + c->sp;
+		int64_t *suf;
+		size_t m = 0;
+		size_t i;
+		size_t d;
+		bool ok;
 
+		step(c, 1);
+		if (c->closed[h] || !usable_at(c, first, h) || !plan_fits(p, c->items[first], h) ||
+		    !plan_aa_ok(p, c->items[first], h)) {
+			continue;
+		}
+		if (place(c, first, h) < 0) {
+			c->oom = true;
+			break;
+		}
+		/* the candidates to complete h with, and their demand from each on */
+		step(c, c->n - first);
+		for (i = first + 1; i < c->n; i++) {
+			if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && usable_at(c, i, h) &&
+			    plan_fits(p, c->items[i], h)) {
+				cand[m++] = i;
+			}
+		}
+		suf = c->sstk + c->sp * nd;
 		for (d = 0; d < nd; d++) {
-			suf[i * nd + d] =
-			        suf[(i + 1) * nd + d] + (take ? p->dem[c->items[i] * nd + d] : 0);
+			suf[m * nd + d] = 0;
+		}
+		for (i = m; i-- > 0;) {
+			for (d = 0; d < nd; d++) {
+				suf[i * nd + d] = suf[(i + 1) * nd + d] + p->dem[c->items[cand[i]] * nd + d];
+			}
+		}
+		c->sp += m + 1;
+		t.steps = COMPLETE_HOST_STEPS;
+		ok = complete(c, h, cand, suf, m, 0, &t);
+		c->sp -= m + 1;
+		if (ok) {
+			return true;
+		}
+		if (take_back(c, first) < 0) {
+			c->oom = true;
 		}
 	}
-	return fill_items(c, j, 0, &tries);
+	return false;
 }
 
 static int cmp_weight(const void *x, const void *y, void *arg)
@@ -359,13 +414,17 @@ static void cs_free(struct cs *c)
 	free(c->from);
 	free(c->bydem);
 	free(c->hosts);
-	free(c->suf);
+	free(c->stk);
+	free(c->sstk);
+	free(c->closed);
 	free(c->open);
 	free(c->usable);
 	free(c->pos);
 	free(c->w);
 	free(c->room);
 	free(c->inset);
+	free(c->cand);
+	free(c->gain);
 }
 
 static int cs_init(struct cs *c, struct vmha_plan *p)
@@ -387,7 +446,11 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->w = plan_xcalloc(p->nv, sizeof(*c->w), &rc);
 	c->room = plan_xcalloc(p->nh, sizeof(*c->room), &rc);
 	c->inset = plan_xcalloc(p->nh, 1, &rc);
-	c->suf = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->suf), &rc);
+	c->cand = plan_xcalloc(p->nh, 1, &rc);
+	c->gain = plan_xcalloc(p->nh * p->nd, sizeof(*c->gain), &rc);
+	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
+	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
+	c->closed = plan_xcalloc(p->nh, 1, &rc);
 	c->usable = plan_xcalloc(p->ndisp * p->nlive + 1, 1, &rc);
 	if (rc < 0) {
 		goto out;
@@ -412,6 +475,79 @@ out:
 }
 
 /*
+ * Restart @p r's @p extra full hosts (of @p nfull): at random among those
+ * where a stranded VM (each in turn) would fit once the displaced VMs
+ * restarted there are taken off, then at random among the others.
+ */
+static void pick_extra(struct cs *c, uint64_t r, size_t extra, size_t nfull)
+{
+	struct vmha_plan *p = c->p;
+	const size_t nd = p->nd;
+	size_t ns = 0;
+	size_t s = SIZE_MAX;
+	size_t nc = 0;
+	size_t i;
+	size_t d;
+
+	for (i = 0; i < p->nlive; i++) {
+		for (d = 0; d < nd; d++) {
+			c->gain[p->live[i] * nd + d] = p->free[p->live[i] * nd + d];
+		}
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
+			for (d = 0; d < nd; d++) {
+				c->gain[(size_t)p->target[v] * nd + d] += p->dem[v * nd + d];
+			}
+		} else if (p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v)) {
+			ns++;
+		}
+	}
+	/* the stranded VM to make room for: each in turn, the highest priority first */
+	ns = ns > 0 ? (size_t)((r - 1) % ns) + 1 : 0;
+	for (i = 0; i < p->ndisp && ns > 0; i++) {
+		size_t v = p->disp[i];
+
+		if (p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v) && --ns == 0) {
+			s = v;
+		}
+	}
+	for (i = 0; i < p->nlive; i++) {
+		size_t h = p->live[i];
+
+		c->cand[h] = 0;
+		if (c->inset[h] || !plan_host_sane(p, h) || s == SIZE_MAX ||
+		    !plan_host_usable(p, s, h, p->extra[s] != 0)) {
+			continue;
+		}
+		for (d = 0; d < nd && c->gain[h * nd + d] >= p->dem[s * nd + d]; d++) {
+		}
+		c->cand[h] = d == nd;
+		nc += c->cand[h];
+	}
+	for (; extra > 0 && nfull > 0; extra--) {
+		/* the nth host, n at random, among the candidates while there are */
+		size_t nth = (size_t)cs_rand(c, nc > 0 ? nc : nfull);
+
+		for (i = 0; i < p->nlive; i++) {
+			size_t h = p->live[i];
+
+			if (c->inset[h] || !plan_host_sane(p, h) || (nc > 0 && !c->cand[h]) ||
+			    nth-- > 0) {
+				continue;
+			}
+			c->inset[h] = 1;
+			c->hosts[c->k++] = h;
+			nfull--;
+			nc -= nc > 0 ? 1 : 0;
+			break;
+		}
+	}
+}
+
+/*
  * Restart @p r's sub-problem: the hosts with room and (after the first
  * restart) a few full ones at random; the stranded VMs that may fit and
  * the VMs restarted on those hosts, taken off. @return 0 or -ENOMEM
@@ -419,7 +555,7 @@ out:
 static int setup(struct cs *c, uint64_t r)
 {
 	struct vmha_plan *p = c->p;
-	size_t extra = r == 0 ? 0 : (size_t)(2 * ((r + 2) / 3));
+	size_t extra = r == 0 ? 0 : (size_t)1 << (r + 1) / 2;
 	size_t nfull = 0;
 	size_t i;
 	size_t j;
@@ -444,21 +580,8 @@ static int setup(struct cs *c, uint64_t r)
 			nfull++;
 		}
 	}
-	for (; extra > 0 && nfull > 0; extra--) {
-		/* the nth full host, n at random */
-		size_t nth = (size_t)cs_rand(c, nfull);
-
-		for (i = 0; i < p->nlive; i++) {
-			size_t h = p->live[i];
-
-			if (c->inset[h] || !plan_host_sane(p, h) || nth-- > 0) {
-				continue;
-			}
-			c->inset[h] = 1;
-			c->hosts[c->k++] = h;
-			nfull--;
-			break;
-		}
+	if (extra > 0) {
+		pick_extra(c, r, extra, nfull);
 	}
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
@@ -547,9 +670,9 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 		}
 		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
 		}
-		done = d == p->nd && fill_host(&c, 0);
+		done = d == p->nd && solve(&c);
 		if (getenv("CSDBG")) {
-			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, done);
+			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu maxplaced=%zu done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, c.maxplaced, done); c.maxplaced = 0;
 		}
 		if (c.oom) {
 			rc = -ENOMEM;

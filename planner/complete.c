@@ -31,8 +31,12 @@
 #define COMPLETE_BRANCH 8
 /* Steps looking for the completions of one host with one largest VM. */
 #define COMPLETE_HOST_STEPS 10000
+/* Sums of candidates kept as bit sets of at most this many units... */
+#define COMPLETE_SUM_UNITS 4096
+/* ... in a bit stack of this many words. */
+#define COMPLETE_SUM_WORDS (1u << 20)
 /* Steps per restart (a restart ends sooner when the budget does). */
-#define COMPLETE_RESTART_STEPS 100000
+#define COMPLETE_RESTART_STEPS 500000
 
 struct cs {
 	struct vmha_plan *p;
@@ -46,8 +50,13 @@ struct cs {
 	size_t *stk;    /* the candidates of the hosts being completed, one list after another */
 	int64_t *sstk;  /* per candidate, nd: the demand of the candidates from it on */
 	size_t sp;
+	uint64_t *bits; /* the sums of the candidates, one list after another */
+	size_t bp;
+	size_t nbits;
+	int64_t unit[VMHA_MODEL_MAX_DIMS]; /* per dimension: divides every demand and free room */
 	unsigned char *closed; /* per host: completed in this branch */
 	uint32_t *open; /* per item: hosts not filled yet that it may go to */
+	long *slack;    /* per group: open hosts without it less its VMs not placed */
 	unsigned char *usable; /* item x host position of the first order: may go there */
 	size_t *pos;           /* per host: its position in the first order */
 	double *w;             /* per VM: size relative to the largest capacity */
@@ -58,7 +67,10 @@ struct cs {
 	int64_t waste[VMHA_MODEL_MAX_DIMS];
 	uint64_t steps; /* left in this restart */
 	uint64_t rng;
+	bool hopeless; /* some group has more VMs than hosts without it */
 	size_t maxplaced;
+	size_t prunes;
+	size_t built;
 	bool oom;
 };
 
@@ -70,12 +82,40 @@ static uint64_t cs_rand(struct cs *c, uint64_t n)
 	return n == 0 ? 0 : c->rng % n;
 }
 
+static int64_t gcd(int64_t a, int64_t b)
+{
+	while (b > 0) {
+		int64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 static void step(struct cs *c, uint64_t n)
 {
 	c->steps = c->steps > n ? c->steps - n : 0;
 }
 
 static bool solve(struct cs *c);
+
+/*
+ * The candidates of one host's completion (largest first), their demand
+ * from each on, and (bits != NULL) from each on the sums they can make in
+ * dimensions d1 and d2 (in units: rows of d2, each of row_words words with
+ * a bit per d1 value), words words per candidate.
+ */
+struct list {
+	const size_t *cand;
+	const int64_t *suf;
+	const uint64_t *bits;
+	size_t m;
+	size_t d1;
+	size_t d2;
+	size_t row_words;
+	size_t words;
+};
 
 /* The completions tried at one node, and the steps left for looking for them. */
 struct tries {
@@ -109,9 +149,10 @@ static bool close_host(struct cs *c, size_t h, bool undo)
 {
 	struct vmha_plan *p = c->p;
 	size_t i;
+	size_t g;
 	bool ok = true;
 
-	step(c, c->n);
+	step(c, c->n + p->ng);
 	c->closed[h] = undo ? 0 : 1;
 	for (i = 0; i < c->n; i++) {
 		if (p->outcome[c->items[i]] == VMHA_PLAN_RESTART || !usable_at(c, i, h)) {
@@ -123,7 +164,14 @@ static bool close_host(struct cs *c, size_t h, bool undo)
 			ok = false;
 		}
 	}
-	if (!ok) {
+	/* a group's VMs not placed need as many open hosts without it */
+	for (g = 0; g < p->ng; g++) {
+		if (p->gcount[g * p->nh + h] == 0) {
+			c->slack[g] += undo ? 1 : -1;
+			ok = ok && c->slack[g] >= 0;
+		}
+	}
+	if (!ok && !undo) {
 		close_host(c, h, true);
 	}
 	return ok;
@@ -175,7 +223,7 @@ static size_t exact_item(struct cs *c, size_t h)
 }
 
 /* Host h is full enough: what it keeps free is lost, and the next largest item. */
-static bool next_item(struct cs *c, size_t h)
+static bool next_item(struct cs *c, size_t h, struct tries *t)
 {
 	const size_t nd = c->p->nd;
 	const int64_t *f = c->p->free + h * nd;
@@ -191,6 +239,7 @@ static bool next_item(struct cs *c, size_t h)
 	if (!close_host(c, h, false)) {
 		return false;
 	}
+	t->n++; /* a completion that fails further on */
 	for (d = 0; d < nd; d++) {
 		keep[d] = c->waste[d];
 		c->waste[d] -= f[d];
@@ -206,12 +255,51 @@ static bool next_item(struct cs *c, size_t h)
 }
 
 /*
- * Host h takes candidates cand[from..m) (largest first; suf: their demand
- * from each on) until its free room is no more than may be lost; *tries
- * counts the completions tried.
+ * Host h takes candidates from @p from on until its free room is no more
+ * than may be lost; @p t counts the completions tried.
  */
-static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *suf, size_t m,
-                     size_t from, struct tries *t)
+/* Rows (d2 values) at most this wide are searched for a sum that fills a host enough. */
+#define COMPLETE_SUM_ROWS 64
+
+/* Can the candidates from @p from on make a sum in d1 and d2 that fills h enough? */
+static bool reachable(const struct cs *c, size_t h, const struct list *l, size_t from)
+{
+	const struct vmha_plan *p = c->p;
+	const int64_t *f = p->free + h * p->nd;
+	const uint64_t *b;
+	int64_t hi1;
+	int64_t lo1;
+	int64_t hi2;
+	int64_t lo2;
+	int64_t y;
+	int64_t x;
+
+	if (l->bits == NULL) {
+		return true;
+	}
+	b = l->bits + from * l->words;
+	hi1 = f[l->d1] / c->unit[l->d1];
+	lo1 = (f[l->d1] - c->waste[l->d1]) / c->unit[l->d1];
+	hi2 = f[l->d2] / c->unit[l->d2];
+	lo2 = (f[l->d2] - c->waste[l->d2]) / c->unit[l->d2];
+	lo1 = lo1 < 0 ? 0 : lo1;
+	lo2 = lo2 < 0 ? 0 : lo2;
+	if (hi2 - lo2 >= COMPLETE_SUM_ROWS || hi1 - lo1 >= COMPLETE_SUM_ROWS * 64) {
+		return true;
+	}
+	for (y = lo2; y <= hi2; y++) {
+		const uint64_t *row = b + (size_t)y * l->row_words;
+
+		for (x = lo1; x <= hi1; x++) {
+			if (row[x / 64] & (UINT64_C(1) << (x % 64))) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, struct tries *t)
 {
 	struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
@@ -224,10 +312,14 @@ static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *
 	for (d = 0; d < nd && f[d] <= c->waste[d]; d++) {
 	}
 	if (d == nd) {
-		t->n++;
-		if (next_item(c, h)) {
+		if (next_item(c, h, t)) {
 			return true;
 		}
+	}
+	step(c, 1);
+	if (!reachable(c, h, l, from)) {
+		c->prunes++;
+		return false; /* no sum of the candidates left fills h enough in dimension dd */
 	}
 	/* a VM that fills h exactly first */
 	ex = exact_item(c, h);
@@ -236,17 +328,16 @@ static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *
 			c->oom = true;
 			return false;
 		}
-		t->n++;
-		if (next_item(c, h)) {
+		if (next_item(c, h, t)) {
 			return true;
 		}
 		if (take_back(c, ex) < 0) {
 			c->oom = true;
 		}
 	}
-	for (x = from; x < m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom;
+	for (x = from; x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom;
 	     x++) {
-		size_t i = cand[x];
+		size_t i = l->cand[x];
 		size_t v = c->items[i];
 
 		step(c, 1);
@@ -254,9 +345,9 @@ static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *
 		if (i == ex || p->outcome[v] == VMHA_PLAN_RESTART) {
 			continue;
 		}
-		for (d = 0; d < nd && suf[x * nd + d] >= f[d] - c->waste[d]; d++) {
+		for (d = 0; d < nd && l->suf[x * nd + d] >= f[d] - c->waste[d]; d++) {
 		}
-		if (d < nd) {
+		if (d < nd || !reachable(c, h, l, x)) {
 			break; /* the candidates left cannot fill h enough */
 		}
 		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
@@ -269,7 +360,7 @@ static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *
 			c->oom = true;
 			break;
 		}
-		if (complete(c, h, cand, suf, m, x + 1, t)) {
+		if (complete(c, h, l, x + 1, t)) {
 			return true;
 		}
 		if (take_back(c, i) < 0) {
@@ -278,6 +369,88 @@ static bool complete(struct cs *c, size_t h, const size_t *cand, const int64_t *
 		last = v;
 	}
 	return false;
+}
+
+/* Row @p dst |= row @p src shifted by @p sh bits, cut at @p units bits. */
+static void shift_or(uint64_t *dst, const uint64_t *src, size_t words, size_t sh, size_t units)
+{
+	size_t ws = sh / 64;
+	size_t bs = sh % 64;
+	size_t w;
+
+	for (w = words; w-- > ws;) {
+		uint64_t x = src[w - ws] << bs;
+
+		if (bs > 0 && w > ws) {
+			x |= src[w - ws - 1] >> (64 - bs);
+		}
+		dst[w] |= x;
+	}
+	if (units % 64 != 0) {
+		dst[words - 1] &= (UINT64_C(1) << (units % 64)) - 1;
+	}
+}
+
+/*
+ * The sums the candidates of @p l can make in the two dimensions where h's
+ * free room is the fewest units (each from a candidate on), when they fit
+ * the bit stack; else l->bits is NULL.
+ */
+static void sums(struct cs *c, size_t h, struct list *l)
+{
+	const struct vmha_plan *p = c->p;
+	const size_t nd = p->nd;
+	size_t units[VMHA_MODEL_MAX_DIMS];
+	size_t rows;
+	uint64_t *b;
+	size_t i;
+	size_t y;
+	size_t d;
+
+	l->bits = NULL;
+	if (nd < 2) {
+		return;
+	}
+	l->d1 = 0;
+	l->d2 = 1;
+	for (d = 0; d < nd; d++) {
+		units[d] = (size_t)(p->free[h * nd + d] / c->unit[d]) + 1;
+	}
+	for (d = 2; d < nd; d++) {
+		/* the two dimensions with the fewest units */
+		if (units[d] < units[l->d1] && units[l->d1] >= units[l->d2]) {
+			l->d1 = d;
+		} else if (units[d] < units[l->d2]) {
+			l->d2 = d;
+		}
+	}
+	rows = units[l->d2];
+	l->row_words = (units[l->d1] + 63) / 64;
+	l->words = rows * l->row_words;
+	if (units[l->d1] > COMPLETE_SUM_UNITS || rows > COMPLETE_SUM_UNITS ||
+	    c->bp + (l->m + 1) * l->words > c->nbits) {
+		return;
+	}
+	step(c, (l->m + 1) * l->words / 64 + 1);
+	b = c->bits + c->bp;
+	memset(b + l->m * l->words, 0, l->words * sizeof(*b));
+	b[l->m * l->words] = 1;
+	for (i = l->m; i-- > 0;) {
+		const uint64_t *nx = b + (i + 1) * l->words;
+		uint64_t *cur = b + i * l->words;
+		size_t v = c->items[l->cand[i]];
+		size_t s1 = (size_t)(p->dem[v * nd + l->d1] / c->unit[l->d1]);
+		size_t s2 = (size_t)(p->dem[v * nd + l->d2] / c->unit[l->d2]);
+
+		memcpy(cur, nx, l->words * sizeof(*cur));
+		for (y = rows; y-- > s2;) {
+			shift_or(cur + y * l->row_words, nx + (y - s2) * l->row_words, l->row_words,
+			         s1, units[l->d1]);
+		}
+	}
+	l->bits = b;
+	c->built++;
+	c->bp += (l->m + 1) * l->words;
 }
 
 /*
@@ -305,6 +478,7 @@ static bool solve(struct cs *c)
 	for (j = 0; j < c->k && c->steps > 0 && t.n < COMPLETE_BRANCH && !c->oom; j++) {
 		size_t h = c->hosts[j];
 		size_t *cand = c->stk + c->sp;
+		struct list l;
 		int64_t *suf;
 		size_t m = 0;
 		size_t i;
@@ -337,10 +511,15 @@ static bool solve(struct cs *c)
 				suf[i * nd + d] = suf[(i + 1) * nd + d] + p->dem[c->items[cand[i]] * nd + d];
 			}
 		}
+		l.cand = cand;
+		l.suf = suf;
+		l.m = m;
+		sums(c, h, &l);
 		c->sp += m + 1;
 		t.steps = COMPLETE_HOST_STEPS;
-		ok = complete(c, h, cand, suf, m, 0, &t);
+		ok = complete(c, h, &l, 0, &t);
 		c->sp -= m + 1;
+		c->bp -= l.bits != NULL ? (m + 1) * l.words : 0;
 		if (ok) {
 			return true;
 		}
@@ -415,6 +594,7 @@ static void cs_free(struct cs *c)
 	free(c->bydem);
 	free(c->hosts);
 	free(c->stk);
+	free(c->bits);
 	free(c->sstk);
 	free(c->closed);
 	free(c->open);
@@ -424,6 +604,7 @@ static void cs_free(struct cs *c)
 	free(c->room);
 	free(c->inset);
 	free(c->cand);
+	free(c->slack);
 	free(c->gain);
 }
 
@@ -447,10 +628,13 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->room = plan_xcalloc(p->nh, sizeof(*c->room), &rc);
 	c->inset = plan_xcalloc(p->nh, 1, &rc);
 	c->cand = plan_xcalloc(p->nh, 1, &rc);
+	c->slack = plan_xcalloc(p->ng, sizeof(*c->slack), &rc);
 	c->gain = plan_xcalloc(p->nh * p->nd, sizeof(*c->gain), &rc);
 	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
 	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
 	c->closed = plan_xcalloc(p->nh, 1, &rc);
+	c->nbits = COMPLETE_SUM_WORDS;
+	c->bits = plan_xcalloc(c->nbits, sizeof(*c->bits), &rc);
 	c->usable = plan_xcalloc(p->ndisp * p->nlive + 1, 1, &rc);
 	if (rc < 0) {
 		goto out;
@@ -555,11 +739,12 @@ static void pick_extra(struct cs *c, uint64_t r, size_t extra, size_t nfull)
 static int setup(struct cs *c, uint64_t r)
 {
 	struct vmha_plan *p = c->p;
-	size_t extra = r == 0 ? 0 : (size_t)1 << (r + 1) / 2;
+	size_t extra = r == 0 ? 0 : (size_t)1 << (r < 40 ? r + 1 : 41) / 2;
 	size_t nfull = 0;
 	size_t i;
 	size_t j;
 	size_t d;
+	size_t g;
 
 	for (i = 0; i < c->k; i++) {
 		c->inset[c->hosts[i]] = 0;
@@ -567,6 +752,7 @@ static int setup(struct cs *c, uint64_t r)
 	c->k = 0;
 	c->n = 0;
 	c->placed = 0;
+	c->hopeless = false;
 	for (i = 0; i < p->nlive; i++) {
 		size_t h = p->live[i];
 
@@ -605,12 +791,16 @@ static int setup(struct cs *c, uint64_t r)
 	qsort_r(c->bydem, c->n, sizeof(*c->bydem), cmp_bydem, c);
 	for (d = 0; d < p->nd; d++) {
 		c->waste[d] = 0;
+		c->unit[d] = 0;
 		for (i = 0; i < c->k; i++) {
 			c->waste[d] += p->free[c->hosts[i] * p->nd + d];
+			c->unit[d] = gcd(c->unit[d], p->free[c->hosts[i] * p->nd + d]);
 		}
 		for (i = 0; i < c->n; i++) {
 			c->waste[d] -= p->dem[c->items[i] * p->nd + d];
+			c->unit[d] = gcd(c->unit[d], p->dem[c->items[i] * p->nd + d]);
 		}
+		c->unit[d] = c->unit[d] > 0 ? c->unit[d] : 1;
 	}
 	for (j = 0; j < c->k; j++) {
 		size_t h = c->hosts[j];
@@ -628,7 +818,21 @@ static int setup(struct cs *c, uint64_t r)
 			c->open[i] += c->usable[i * c->k + j];
 		}
 	}
-	step(c, c->n * (c->k + 1));
+	for (g = 0; g < p->ng; g++) {
+		c->slack[g] = 0;
+		for (j = 0; j < c->k; j++) {
+			c->slack[g] += p->gcount[g * p->nh + c->hosts[j]] == 0 ? 1 : 0;
+		}
+	}
+	for (i = 0; i < c->n; i++) {
+		for (j = p->vg_off[c->items[i]]; j < p->vg_off[c->items[i] + 1]; j++) {
+			c->slack[p->vg[j]]--;
+		}
+	}
+	for (g = 0; g < p->ng; g++) {
+		c->hopeless = c->hopeless || c->slack[g] < 0;
+	}
+	step(c, c->n * (c->k + 1) + p->ng * c->k);
 	order_hosts(c, r);
 	return 0;
 }
@@ -662,18 +866,20 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 
 	rc = cs_init(&c, p);
 	for (r = 0; rc == 0 && budget > 0 && !done; r++) {
-		c.steps = budget < COMPLETE_RESTART_STEPS ? budget : COMPLETE_RESTART_STEPS;
-		budget -= c.steps;
+		uint64_t given = budget < COMPLETE_RESTART_STEPS ? budget : COMPLETE_RESTART_STEPS;
+
+		c.steps = given;
 		rc = setup(&c, r);
 		if (rc < 0 || c.n == 0) {
 			break;
 		}
 		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
 		}
-		done = d == p->nd && solve(&c);
+		done = d == p->nd && !c.hopeless && solve(&c);
 		if (getenv("CSDBG")) {
-			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu maxplaced=%zu done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, c.maxplaced, done); c.maxplaced = 0;
+			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu maxplaced=%zu prunes=%zu built=%zu unit=%ld done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, c.maxplaced, c.prunes, c.built, (long)c.unit[0], done); c.maxplaced = 0;
 		}
+		budget -= given - c.steps;
 		if (c.oom) {
 			rc = -ENOMEM;
 		} else if (!done) {

@@ -20,12 +20,12 @@
 #include "complete.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan_int.h"
+#include "sums.h"
 
 /* Completions tried per host before the search backs off to the host before. */
 #define COMPLETE_BRANCH 8
@@ -44,19 +44,18 @@ struct cs {
 	long *from;    /* per item: its host in the plan before (-1: stranded) */
 	size_t n;
 	size_t placed;
-	size_t *bydem; /* the items by demand vector (exact-fit lookup) */
 	size_t *hosts; /* the hosts to fill, in this restart's order */
 	size_t k;
-	size_t *stk;    /* the candidates of the hosts being completed, one list after another */
-	int64_t *sstk;  /* per candidate, nd: the demand of the candidates from it on */
+	size_t *stk;   /* the candidates of the hosts being completed, one list after another */
+	int64_t *sstk; /* per candidate, nd: the demand of the candidates from it on */
 	size_t sp;
-	uint64_t *bits; /* the sums of the candidates, one list after another */
-	size_t bp;
-	size_t nbits;
+	struct vmha_sums *sums; /* the sums the candidates of each host being completed make */
+	uint32_t *sx;           /* scratch: the candidates' demand in units, d1 and d2 */
+	uint32_t *sy;
 	int64_t unit[VMHA_MODEL_MAX_DIMS]; /* per dimension: divides every demand and free room */
-	unsigned char *closed; /* per host: completed in this branch */
-	uint32_t *open; /* per item: hosts not filled yet that it may go to */
-	long *slack;    /* per group: open hosts without it less its VMs not placed */
+	unsigned char *closed;             /* per host: completed in this branch */
+	uint32_t *open;                    /* per item: hosts not filled yet that it may go to */
+	long *slack;           /* per group: open hosts without it less its VMs not placed */
 	unsigned char *usable; /* item x host position of the first order: may go there */
 	size_t *pos;           /* per host: its position in the first order */
 	double *w;             /* per VM: size relative to the largest capacity */
@@ -68,9 +67,6 @@ struct cs {
 	uint64_t steps; /* left in this restart */
 	uint64_t rng;
 	bool hopeless; /* some group has more VMs than hosts without it */
-	size_t maxplaced;
-	size_t prunes;
-	size_t built;
 	bool oom;
 };
 
@@ -102,19 +98,16 @@ static bool solve(struct cs *c);
 
 /*
  * The candidates of one host's completion (largest first), their demand
- * from each on, and (bits != NULL) from each on the sums they can make in
- * dimensions d1 and d2 (in units: rows of d2, each of row_words words with
- * a bit per d1 value), words words per candidate.
+ * from each on, and whether the top of the sums stack holds the sums they
+ * make in dimensions d1 and d2.
  */
 struct list {
 	const size_t *cand;
 	const int64_t *suf;
-	const uint64_t *bits;
 	size_t m;
 	size_t d1;
 	size_t d2;
-	size_t row_words;
-	size_t words;
+	bool sums;
 };
 
 /* The completions tried at one node, and the steps left for looking for them. */
@@ -177,51 +170,6 @@ static bool close_host(struct cs *c, size_t h, bool undo)
 	return ok;
 }
 
-/* <0, 0, >0: demand vector @p key against item i's */
-static int cmp_dem(const struct cs *c, const int64_t *key, size_t i)
-{
-	const struct vmha_plan *p = c->p;
-	const int64_t *x = p->dem + c->items[i] * p->nd;
-	size_t d;
-
-	for (d = 0; d < p->nd; d++) {
-		if (key[d] != x[d]) {
-			return key[d] < x[d] ? -1 : 1;
-		}
-	}
-	return 0;
-}
-
-/* An item not placed whose demand is exactly h's free room and that may go there: SIZE_MAX none. */
-static size_t exact_item(struct cs *c, size_t h)
-{
-	struct vmha_plan *p = c->p;
-	const int64_t *key = p->free + h * p->nd;
-	size_t lo = 0;
-	size_t hi = c->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		step(c, 1);
-		if (cmp_dem(c, key, c->bydem[mid]) > 0) {
-			lo = mid + 1;
-		} else {
-			hi = mid;
-		}
-	}
-	for (; lo < c->n && cmp_dem(c, key, c->bydem[lo]) == 0; lo++) {
-		size_t i = c->bydem[lo];
-
-		step(c, 1);
-		if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && usable_at(c, i, h) &&
-		    plan_aa_ok(p, c->items[i], h)) {
-			return i;
-		}
-	}
-	return SIZE_MAX;
-}
-
 /* Host h is full enough: what it keeps free is lost, and the next largest item. */
 static bool next_item(struct cs *c, size_t h, struct tries *t)
 {
@@ -254,58 +202,28 @@ static bool next_item(struct cs *c, size_t h, struct tries *t)
 	return ok;
 }
 
+/* Can the candidates from @p from on make a sum in d1 and d2 that fills h enough? */
+static bool reachable(const struct cs *c, size_t h, const struct list *l, size_t from)
+{
+	const int64_t *f = c->p->free + h * c->p->nd;
+	const int64_t u1 = c->unit[l->d1];
+	const int64_t u2 = c->unit[l->d2];
+
+	return !l->sums ||
+	       vmha_sums_reachable(c->sums, from, (f[l->d1] - c->waste[l->d1]) / u1, f[l->d1] / u1,
+	                           (f[l->d2] - c->waste[l->d2]) / u2, f[l->d2] / u2);
+}
+
 /*
  * Host h takes candidates from @p from on until its free room is no more
  * than may be lost; @p t counts the completions tried.
  */
-/* Rows (d2 values) at most this wide are searched for a sum that fills a host enough. */
-#define COMPLETE_SUM_ROWS 64
-
-/* Can the candidates from @p from on make a sum in d1 and d2 that fills h enough? */
-static bool reachable(const struct cs *c, size_t h, const struct list *l, size_t from)
-{
-	const struct vmha_plan *p = c->p;
-	const int64_t *f = p->free + h * p->nd;
-	const uint64_t *b;
-	int64_t hi1;
-	int64_t lo1;
-	int64_t hi2;
-	int64_t lo2;
-	int64_t y;
-	int64_t x;
-
-	if (l->bits == NULL) {
-		return true;
-	}
-	b = l->bits + from * l->words;
-	hi1 = f[l->d1] / c->unit[l->d1];
-	lo1 = (f[l->d1] - c->waste[l->d1]) / c->unit[l->d1];
-	hi2 = f[l->d2] / c->unit[l->d2];
-	lo2 = (f[l->d2] - c->waste[l->d2]) / c->unit[l->d2];
-	lo1 = lo1 < 0 ? 0 : lo1;
-	lo2 = lo2 < 0 ? 0 : lo2;
-	if (hi2 - lo2 >= COMPLETE_SUM_ROWS || hi1 - lo1 >= COMPLETE_SUM_ROWS * 64) {
-		return true;
-	}
-	for (y = lo2; y <= hi2; y++) {
-		const uint64_t *row = b + (size_t)y * l->row_words;
-
-		for (x = lo1; x <= hi1; x++) {
-			if (row[x / 64] & (UINT64_C(1) << (x % 64))) {
-				return true;
-			}
-		}
-	}
-	return false;
-}
-
 static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, struct tries *t)
 {
 	struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
 	const int64_t *f = p->free + h * nd;
 	size_t last = SIZE_MAX;
-	size_t ex;
 	size_t x;
 	size_t d;
 
@@ -318,31 +236,16 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 	}
 	step(c, 1);
 	if (!reachable(c, h, l, from)) {
-		c->prunes++;
 		return false; /* no sum of the candidates left fills h enough in dimension dd */
 	}
-	/* a VM that fills h exactly first */
-	ex = exact_item(c, h);
-	if (ex != SIZE_MAX && t->n < COMPLETE_BRANCH && !c->oom) {
-		if (place(c, ex, h) < 0) {
-			c->oom = true;
-			return false;
-		}
-		if (next_item(c, h, t)) {
-			return true;
-		}
-		if (take_back(c, ex) < 0) {
-			c->oom = true;
-		}
-	}
-	for (x = from; x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom;
-	     x++) {
+	for (x = from;
+	     x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom; x++) {
 		size_t i = l->cand[x];
 		size_t v = c->items[i];
 
 		step(c, 1);
 		t->steps--;
-		if (i == ex || p->outcome[v] == VMHA_PLAN_RESTART) {
+		if (p->outcome[v] == VMHA_PLAN_RESTART) {
 			continue;
 		}
 		for (d = 0; d < nd && l->suf[x * nd + d] >= f[d] - c->waste[d]; d++) {
@@ -371,43 +274,20 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 	return false;
 }
 
-/* Row @p dst |= row @p src shifted by @p sh bits, cut at @p units bits. */
-static void shift_or(uint64_t *dst, const uint64_t *src, size_t words, size_t sh, size_t units)
-{
-	size_t ws = sh / 64;
-	size_t bs = sh % 64;
-	size_t w;
-
-	for (w = words; w-- > ws;) {
-		uint64_t x = src[w - ws] << bs;
-
-		if (bs > 0 && w > ws) {
-			x |= src[w - ws - 1] >> (64 - bs);
-		}
-		dst[w] |= x;
-	}
-	if (units % 64 != 0) {
-		dst[words - 1] &= (UINT64_C(1) << (units % 64)) - 1;
-	}
-}
-
 /*
- * The sums the candidates of @p l can make in the two dimensions where h's
- * free room is the fewest units (each from a candidate on), when they fit
- * the bit stack; else l->bits is NULL.
+ * The sums the candidates of @p l make in the two dimensions where h's
+ * free room is the fewest units pushed on the sums stack, when they fit
+ * (l->sums says).
  */
-static void sums(struct cs *c, size_t h, struct list *l)
+static void push_sums(struct cs *c, size_t h, struct list *l)
 {
 	const struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
 	size_t units[VMHA_MODEL_MAX_DIMS];
-	size_t rows;
-	uint64_t *b;
 	size_t i;
-	size_t y;
 	size_t d;
 
-	l->bits = NULL;
+	l->sums = false;
 	if (nd < 2) {
 		return;
 	}
@@ -424,33 +304,20 @@ static void sums(struct cs *c, size_t h, struct list *l)
 			l->d2 = d;
 		}
 	}
-	rows = units[l->d2];
-	l->row_words = (units[l->d1] + 63) / 64;
-	l->words = rows * l->row_words;
-	if (units[l->d1] > COMPLETE_SUM_UNITS || rows > COMPLETE_SUM_UNITS ||
-	    c->bp + (l->m + 1) * l->words > c->nbits) {
+	if (units[l->d1] > COMPLETE_SUM_UNITS || units[l->d2] > COMPLETE_SUM_UNITS) {
 		return;
 	}
-	step(c, (l->m + 1) * l->words / 64 + 1);
-	b = c->bits + c->bp;
-	memset(b + l->m * l->words, 0, l->words * sizeof(*b));
-	b[l->m * l->words] = 1;
-	for (i = l->m; i-- > 0;) {
-		const uint64_t *nx = b + (i + 1) * l->words;
-		uint64_t *cur = b + i * l->words;
+	for (i = 0; i < l->m; i++) {
 		size_t v = c->items[l->cand[i]];
-		size_t s1 = (size_t)(p->dem[v * nd + l->d1] / c->unit[l->d1]);
-		size_t s2 = (size_t)(p->dem[v * nd + l->d2] / c->unit[l->d2]);
 
-		memcpy(cur, nx, l->words * sizeof(*cur));
-		for (y = rows; y-- > s2;) {
-			shift_or(cur + y * l->row_words, nx + (y - s2) * l->row_words, l->row_words,
-			         s1, units[l->d1]);
-		}
+		c->sx[i] = (uint32_t)(p->dem[v * nd + l->d1] / c->unit[l->d1]);
+		c->sy[i] = (uint32_t)(p->dem[v * nd + l->d2] / c->unit[l->d2]);
 	}
-	l->bits = b;
-	c->built++;
-	c->bp += (l->m + 1) * l->words;
+	step(c, l->m);
+	if (vmha_sums_push(c->sums, c->sx, c->sy, l->m, units[l->d1], units[l->d2]) == 0) {
+		l->sums = true;
+		step(c, vmha_sums_top_words(c->sums) / 64);
+	}
 }
 
 /*
@@ -465,14 +332,10 @@ static bool solve(struct cs *c)
 	size_t first;
 	size_t j;
 
-	if (c->placed > c->maxplaced) {
-		c->maxplaced = c->placed;
-	}
 	if (c->placed == c->n) {
 		return true; /* the open hosts keep their room: less than may be lost */
 	}
-	for (first = 0; first < c->n && p->outcome[c->items[first]] == VMHA_PLAN_RESTART;
-	     first++) {
+	for (first = 0; first < c->n && p->outcome[c->items[first]] == VMHA_PLAN_RESTART; first++) {
 	}
 	step(c, first + 1);
 	for (j = 0; j < c->k && c->steps > 0 && t.n < COMPLETE_BRANCH && !c->oom; j++) {
@@ -508,18 +371,21 @@ static bool solve(struct cs *c)
 		}
 		for (i = m; i-- > 0;) {
 			for (d = 0; d < nd; d++) {
-				suf[i * nd + d] = suf[(i + 1) * nd + d] + p->dem[c->items[cand[i]] * nd + d];
+				suf[i * nd + d] =
+				        suf[(i + 1) * nd + d] + p->dem[c->items[cand[i]] * nd + d];
 			}
 		}
 		l.cand = cand;
 		l.suf = suf;
 		l.m = m;
-		sums(c, h, &l);
+		push_sums(c, h, &l);
 		c->sp += m + 1;
 		t.steps = COMPLETE_HOST_STEPS;
 		ok = complete(c, h, &l, 0, &t);
 		c->sp -= m + 1;
-		c->bp -= l.bits != NULL ? (m + 1) * l.words : 0;
+		if (l.sums) {
+			vmha_sums_pop(c->sums);
+		}
 		if (ok) {
 			return true;
 		}
@@ -540,16 +406,6 @@ static int cmp_weight(const void *x, const void *y, void *arg)
 		return w[a] > w[b] ? -1 : 1;
 	}
 	return a < b ? -1 : a > b;
-}
-
-static int cmp_bydem(const void *x, const void *y, void *arg)
-{
-	const struct cs *c = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-	int r = cmp_dem(c, c->p->dem + c->items[a] * c->p->nd, b);
-
-	return r != 0 ? r : (a < b ? -1 : a > b);
 }
 
 static int cmp_room(const void *x, const void *y, void *arg)
@@ -591,10 +447,11 @@ static void cs_free(struct cs *c)
 {
 	free(c->items);
 	free(c->from);
-	free(c->bydem);
 	free(c->hosts);
 	free(c->stk);
-	free(c->bits);
+	vmha_sums_free(c->sums);
+	free(c->sx);
+	free(c->sy);
 	free(c->sstk);
 	free(c->closed);
 	free(c->open);
@@ -620,7 +477,6 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->rng = 0x9e3779b97f4a7c15ULL;
 	c->items = plan_xcalloc(p->ndisp, sizeof(*c->items), &rc);
 	c->from = plan_xcalloc(p->ndisp, sizeof(*c->from), &rc);
-	c->bydem = plan_xcalloc(p->ndisp, sizeof(*c->bydem), &rc);
 	c->open = plan_xcalloc(p->ndisp, sizeof(*c->open), &rc);
 	c->hosts = plan_xcalloc(p->nlive, sizeof(*c->hosts), &rc);
 	c->pos = plan_xcalloc(p->nh, sizeof(*c->pos), &rc);
@@ -633,8 +489,12 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
 	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
 	c->closed = plan_xcalloc(p->nh, 1, &rc);
-	c->nbits = COMPLETE_SUM_WORDS;
-	c->bits = plan_xcalloc(c->nbits, sizeof(*c->bits), &rc);
+	c->sx = plan_xcalloc(p->ndisp, sizeof(*c->sx), &rc);
+	c->sy = plan_xcalloc(p->ndisp, sizeof(*c->sy), &rc);
+	c->sums = vmha_sums_new(COMPLETE_SUM_WORDS, p->nlive + 1);
+	if (c->sums == NULL) {
+		rc = -ENOMEM;
+	}
 	c->usable = plan_xcalloc(p->ndisp * p->nlive + 1, 1, &rc);
 	if (rc < 0) {
 		goto out;
@@ -772,9 +632,9 @@ static int setup(struct cs *c, uint64_t r)
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
 
-		if (p->outcome[v] == VMHA_PLAN_RESTART ? c->inset[p->target[v]] != 0
-		                                       : p->outcome[v] == VMHA_PLAN_STRANDED &&
-		                                                 plan_vm_may_fit(p, v)) {
+		if (p->outcome[v] == VMHA_PLAN_RESTART
+		            ? c->inset[p->target[v]] != 0
+		            : p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v)) {
 			c->items[c->n++] = v;
 		}
 	}
@@ -786,9 +646,7 @@ static int setup(struct cs *c, uint64_t r)
 		if (c->from[i] >= 0 && plan_unassign(p, v) < 0) {
 			return -ENOMEM;
 		}
-		c->bydem[i] = i;
 	}
-	qsort_r(c->bydem, c->n, sizeof(*c->bydem), cmp_bydem, c);
 	for (d = 0; d < p->nd; d++) {
 		c->waste[d] = 0;
 		c->unit[d] = 0;
@@ -876,9 +734,6 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
 		}
 		done = d == p->nd && !c.hopeless && solve(&c);
-		if (getenv("CSDBG")) {
-			fprintf(stderr, "cs r=%lu n=%zu k=%zu waste=%ld,%ld steps_left=%lu maxplaced=%zu prunes=%zu built=%zu unit=%ld done=%d\n", (unsigned long)r, c.n, c.k, (long)c.waste[0], (long)c.waste[1], (unsigned long)c.steps, c.maxplaced, c.prunes, c.built, (long)c.unit[0], done); c.maxplaced = 0;
-		}
 		budget -= given - c.steps;
 		if (c.oom) {
 			rc = -ENOMEM;

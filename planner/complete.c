@@ -67,6 +67,7 @@ struct cs {
 	uint64_t steps; /* left in this restart */
 	uint64_t rng;
 	bool hopeless; /* some group has more VMs than hosts without it */
+	bool whole;    /* every survivor is in the sub-problem */
 	bool oom;
 };
 
@@ -629,6 +630,7 @@ static int setup(struct cs *c, uint64_t r)
 	if (extra > 0) {
 		pick_extra(c, r, extra, nfull);
 	}
+	c->whole = extra >= nfull;
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
 
@@ -732,6 +734,10 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 			break;
 		}
 		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
+		}
+		if ((d < p->nd || c.hopeless) && c.whole) {
+			rc = restore(&c);
+			break; /* no more hosts to add: nothing to gain */
 		}
 		done = d == p->nd && !c.hopeless && solve(&c);
 		budget -= given - c.steps;

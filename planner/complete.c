@@ -207,11 +207,15 @@ static bool next_item(struct cs *c, size_t h, struct tries *t)
 static bool reachable(const struct cs *c, size_t h, const struct list *l, size_t from)
 {
 	const int64_t *f = c->p->free + h * c->p->nd;
-	const int64_t u1 = c->unit[l->d1];
-	const int64_t u2 = c->unit[l->d2];
+	int64_t u1;
+	int64_t u2;
 
-	return !l->sums ||
-	       vmha_sums_reachable(c->sums, from, (f[l->d1] - c->waste[l->d1]) / u1, f[l->d1] / u1,
+	if (!l->sums) {
+		return true;
+	}
+	u1 = c->unit[l->d1];
+	u2 = c->unit[l->d2];
+	return vmha_sums_reachable(c->sums, from, (f[l->d1] - c->waste[l->d1]) / u1, f[l->d1] / u1,
 	                           (f[l->d2] - c->waste[l->d2]) / u2, f[l->d2] / u2);
 }
 
@@ -289,6 +293,8 @@ static void push_sums(struct cs *c, size_t h, struct list *l)
 	size_t d;
 
 	l->sums = false;
+	l->d1 = 0;
+	l->d2 = 0;
 	if (nd < 2) {
 		return;
 	}

@@ -1,19 +1,27 @@
 /*
- * Bin completion over every survivor with room (see complete.h), after
- * Korf's bin completion for bin packing, made aware of several dimensions,
- * anti-affinity and allowed hosts. Every restartable displaced VM that
- * fits some survivor is taken off; the survivors with room are filled one
- * at a time, each with a set of those VMs (largest first, a VM the same as
- * one that just failed there skipped, a VM whose demand is exactly the
- * room left tried first) until its free room is no more than the room
- * that will be left over once everything is placed: on a perfect packing
- * none, so every host is filled exactly, which is what bounds the search.
- * A host whose completions keep failing further on is given up after a
- * few (the search goes wide, not only deep), and a VM allowed only on
- * hosts already filled ends the branch at once. Restarts take the hosts
- * in other orders (least room first, most room first, then at random from
- * a fixed seed). Either every VM is placed, or the plan goes back to what
- * it was. Deterministic: the budget counts VMs looked at, not time.
+ * Bin completion over the survivors (see complete.h), after Korf's bin
+ * completion for bin packing, made aware of several dimensions,
+ * anti-affinity and allowed hosts. Each restart takes a sub-problem: the
+ * survivors with room and, from the second restart on, more and more full
+ * ones (twice as many every other restart, first those where a stranded
+ * VM would fit once the displaced VMs there are taken off, each stranded
+ * VM in turn), until every survivor is in; every displaced VM restarted
+ * on those hosts and every stranded VM that fits some survivor is taken
+ * off and placed back: the largest VM not placed goes to an open host
+ * (least room first; the order changes with the restart), and that host
+ * is completed with a set of the VMs left (largest first, a VM the same
+ * as one that just failed there skipped) until its free room is no more
+ * than the room that will be left over once everything is placed (none on
+ * a perfect packing: every host filled exactly). What bounds the search:
+ * the sums the candidates can still make in the two dimensions with the
+ * fewest units (sums.h), so that only sets that fill the host enough in
+ * both are tried; a VM allowed only on hosts already completed, or an
+ * anti-affinity group with more VMs left than open hosts without it, ends
+ * the branch at once; a host is given up after a few completions that fail
+ * further on, or after a fixed number of steps looking for them. Either
+ * every VM of the sub-problem is placed, or the plan goes back to what it
+ * was. Deterministic: the budget counts steps (VMs looked at, words of
+ * sums built), not time.
  */
 #include "config.h"
 
@@ -27,7 +35,7 @@
 #include "plan_int.h"
 #include "sums.h"
 
-/* Completions tried per host before the search backs off to the host before. */
+/* Completions (of any host, for one largest VM) failing further on before the search backs off. */
 #define COMPLETE_BRANCH 8
 /* Steps looking for the completions of one host with one largest VM. */
 #define COMPLETE_HOST_STEPS 10000

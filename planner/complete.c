@@ -44,7 +44,7 @@
 /* ... in a bit stack of this many words. */
 #define COMPLETE_SUM_WORDS (1u << 20)
 /* Steps per restart (a restart ends sooner when the budget does). */
-#define COMPLETE_RESTART_STEPS 500000
+#define COMPLETE_RESTART_STEPS 250000
 
 struct cs {
 	struct vmha_plan *p;
@@ -331,7 +331,7 @@ static void push_sums(struct cs *c, size_t h, struct list *l)
 	step(c, l->m);
 	if (vmha_sums_push(c->sums, c->sx, c->sy, l->m, units[l->d1], units[l->d2]) == 0) {
 		l->sums = true;
-		step(c, vmha_sums_top_words(c->sums) / 64);
+		step(c, vmha_sums_top_words(c->sums) / 16);
 	}
 }
 

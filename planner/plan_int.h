@@ -52,7 +52,7 @@ struct migration {
  * Bin completion over the survivors (complete.c) stops after this many
  * steps (VMs looked at; not run with VMHA_PLAN_QUICK).
  */
-#define COMPLETE_BUDGET 2000000
+#define COMPLETE_BUDGET 1000000
 
 /* The repacking search (plan_repack.c) stops after this many tried placements. */
 #define REPACK_BUDGET 1000000

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "plan_int.h"
 
 static int cmp_key(const void *a, const void *b)
@@ -500,42 +501,6 @@ void plan_reset_state(struct vmha_plan *p)
 	}
 }
 
-/* Levels of the stranded VMs, in order (non-decreasing: disp is in rank order). */
-size_t plan_stranded_levels(const struct vmha_plan *p, size_t *out)
-{
-	size_t i;
-	size_t n = 0;
-
-	for (i = 0; i < p->ndisp; i++) {
-		if (p->outcome[p->disp[i]] == VMHA_PLAN_STRANDED) {
-			out[n++] = p->level[p->disp[i]];
-		}
-	}
-	return n;
-}
-
-/* <0: a restarts less than b (strands more at the highest differing level). */
-int plan_compare_levels(const size_t *a, size_t na, const size_t *b, size_t nb)
-{
-	size_t i = 0;
-	size_t j = 0;
-
-	for (;;) {
-		size_t x = i < na ? a[i] : SIZE_MAX;
-		size_t y = j < nb ? b[j] : SIZE_MAX;
-
-		if (x == SIZE_MAX && y == SIZE_MAX) {
-			return 0;
-		}
-		if (x == y) {
-			i++;
-			j++;
-			continue;
-		}
-		return x < y ? -1 : 1;
-	}
-}
-
 static int run_strategy(struct vmha_plan *p, enum strategy s)
 {
 	size_t i;
@@ -591,8 +556,9 @@ static void clear_run(struct vmha_plan *p)
  * Tight packings (everything may fit, VMs stranded after the searches
  * above): the survivors filled one at a time and the local search from
  * there, kept only when that restarts more than the plan so far (so never
- * less than before); then the ejection search from the better one. Not
- * with VMHA_PLAN_QUICK.
+ * less than before); then the ejection search from the better one, the
+ * repacking search and bin completion (complete.h). Not with
+ * VMHA_PLAN_QUICK.
  */
 static int tight_search(struct vmha_plan *p)
 {
@@ -635,6 +601,11 @@ static int tight_search(struct vmha_plan *p)
 	/* from the plan so far, and only restarting more: never fewer than without it */
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = plan_repack_search(p, REPACK_BUDGET);
+	}
+	/* and again from the plan so far: fewer hosts with room */
+	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+		rc = vmha_complete_search(p, COMPLETE_BUDGET);
+		rc = rc < 0 ? rc : 0;
 	}
 	p->budget_hit = p->budget_hit || hit;
 out:
@@ -738,6 +709,12 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 		rc = plan_repair(p);
 		if (rc < 0) {
 			goto out;
+		}
+		/* bin completion first: when it places every VM, nothing below runs */
+		if (!(flags & (VMHA_PLAN_NO_SEARCH | VMHA_PLAN_QUICK)) &&
+		    plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
+			rc = vmha_complete_search(p, COMPLETE_BUDGET);
+			rc = rc < 0 ? rc : 0;
 		}
 		if (!(flags & VMHA_PLAN_NO_SEARCH) && plan_stranded_levels(p, p->cand_levels) > 0) {
 			for (i = 0; i < p->ndisp; i++) {

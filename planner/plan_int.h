@@ -48,6 +48,12 @@ struct migration {
  */
 #define EJECT_BUDGET 2000000
 
+/*
+ * Bin completion over the survivors (complete.c) stops after this many
+ * steps (VMs looked at; not run with VMHA_PLAN_QUICK).
+ */
+#define COMPLETE_BUDGET 1000000
+
 /* The repacking search (plan_repack.c) stops after this many tried placements. */
 #define REPACK_BUDGET 1000000
 
@@ -188,6 +194,12 @@ struct plan_pool {
 	bool oom;
 };
 
+/**
+ * @return whether VMs @p a and @p b are interchangeable: the same demand,
+ *         no groups, no host restrictions (a search that failed with one
+ *         fails the same way with the other)
+ */
+bool plan_same_kind(const struct vmha_plan *p, size_t a, size_t b);
 /** @return host @p h's free room relative to its capacity, summed over the dimensions */
 double plan_room(const struct vmha_plan *p, size_t h);
 /** @return false when host @p h is short of capacity in some dimension (not repacked) */

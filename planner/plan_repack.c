@@ -68,7 +68,7 @@ static uint64_t rp_rand(struct rp *r, uint64_t n)
 static bool bc_host(struct rp *r, size_t j);
 
 /* Are a and b interchangeable: the same demand, no groups, no host restrictions? */
-static bool same_kind(const struct vmha_plan *p, size_t a, size_t b)
+bool plan_same_kind(const struct vmha_plan *p, size_t a, size_t b)
 {
 	size_t d;
 
@@ -133,7 +133,7 @@ static bool bc_items(struct rp *r, size_t j, size_t from)
 		size_t v = r->items[i];
 
 		r->nodes--; /* every VM looked at counts */
-		if (last != SIZE_MAX && same_kind(p, last, v)) {
+		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
 			continue; /* the same as one that failed here: fails the same way */
 		}
 		for (d = 0; d < nd && suf[i * nd + d] >= f[d] - r->waste[d]; d++) {

@@ -1,4 +1,4 @@
-/* The restart planner's result, as read by its callers (see plan.h). */
+/* The restart planner's result, as read by its callers (see plan.h), and the stranded levels its searches compare. */
 #include "config.h"
 
 #include <stdint.h>
@@ -79,4 +79,40 @@ int vmha_plan_compare(const struct vmha_plan *a, const struct vmha_plan *b)
 bool vmha_plan_budget_hit(const struct vmha_plan *p)
 {
 	return p->budget_hit;
+}
+
+/* Levels of the stranded VMs, in order (non-decreasing: disp is in rank order). */
+size_t plan_stranded_levels(const struct vmha_plan *p, size_t *out)
+{
+	size_t i;
+	size_t n = 0;
+
+	for (i = 0; i < p->ndisp; i++) {
+		if (p->outcome[p->disp[i]] == VMHA_PLAN_STRANDED) {
+			out[n++] = p->level[p->disp[i]];
+		}
+	}
+	return n;
+}
+
+/* <0: a restarts less than b (strands more at the highest differing level). */
+int plan_compare_levels(const size_t *a, size_t na, const size_t *b, size_t nb)
+{
+	size_t i = 0;
+	size_t j = 0;
+
+	for (;;) {
+		size_t x = i < na ? a[i] : SIZE_MAX;
+		size_t y = j < nb ? b[j] : SIZE_MAX;
+
+		if (x == SIZE_MAX && y == SIZE_MAX) {
+			return 0;
+		}
+		if (x == y) {
+			i++;
+			j++;
+			continue;
+		}
+		return x < y ? -1 : 1;
+	}
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "planner/model.h"
+#include "planner/plan.h"
 #include "planner/scenario.h"
 #include "plan_testlib.h"
 
@@ -136,4 +137,139 @@ bool share_group(const struct vmha_model *m, size_t a, size_t b)
 		}
 	}
 	return false;
+}
+
+/* Plan p of model m: capacity, anti-affinity, allowed hosts, survivors only. */
+void check_feasible(const struct vmha_model *m, const struct vmha_plan *p)
+{
+	size_t nh = vmha_model_host_count(m);
+	size_t nv = vmha_model_vm_count(m);
+	size_t nd = vmha_model_dim_count(m);
+	long loc[512];
+	size_t v;
+	size_t w;
+	size_t h;
+	size_t d;
+
+	assert_true(nv <= 512);
+	for (v = 0; v < nv; v++) {
+		long on = vmha_model_vm_host(m, v);
+
+		loc[v] = on >= 0 && !vmha_plan_host_failed(p, (size_t)on) ? on : -1;
+		if (vmha_plan_outcome(p, v) == VMHA_PLAN_RESTART) {
+			loc[v] = vmha_plan_target(p, v);
+			assert_true(loc[v] >= 0);
+			assert_false(vmha_plan_host_failed(p, (size_t)loc[v]));
+			assert_false(vmha_model_host_is_standby(m, (size_t)loc[v]));
+			assert_true(vmha_model_vm_allows(m, v, (size_t)loc[v]));
+		}
+	}
+	for (v = 0; v < nv; v++) {
+		for (w = v + 1; w < nv && vmha_plan_outcome(p, v) == VMHA_PLAN_RESTART; w++) {
+			if (loc[w] == loc[v] && share_group(m, v, w)) {
+				fail_msg("vm %s and %s share a group on one host",
+				         vmha_model_vm_name(m, v), vmha_model_vm_name(m, w));
+			}
+		}
+	}
+	for (h = 0; h < nh; h++) {
+		for (d = 0; d < nd; d++) {
+			uint64_t load = 0;
+
+			for (v = 0; v < nv; v++) {
+				load += loc[v] == (long)h ? vmha_model_vm_demand(m, v, d) : 0;
+			}
+			if (load > vmha_model_host_capacity(m, h, d)) {
+				fail_msg("host %s overcommitted", vmha_model_host_name(m, h));
+			}
+		}
+	}
+}
+
+size_t count_stranded(const struct vmha_model *m, const struct vmha_plan *p)
+{
+	size_t n = 0;
+	size_t v;
+
+	for (v = 0; v < vmha_model_vm_count(m); v++) {
+		n += vmha_plan_outcome(p, v) == VMHA_PLAN_STRANDED;
+	}
+	return n;
+}
+
+/*
+ * A perfect packing of ns survivors, k VMs each, in whole units (several
+ * packings fit); with extras, priorities, anti-affinity and allowed hosts
+ * (the hidden host always among them).
+ */
+struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
+{
+	static const char *dims[] = {"cpu", "memory", "disk"};
+	struct vmha_model *m = vmha_model_new();
+	size_t dx[3];
+	size_t h;
+	size_t j;
+	size_t d;
+	size_t idx;
+	char name[64];
+	char err[256];
+
+	assert_non_null(m);
+	for (d = 0; d < nd; d++) {
+		assert_int_equal(vmha_model_dim(m, dims[d], true, &dx[d]), 0);
+	}
+	assert_int_equal(vmha_model_add_host(m, "failed", "t", &idx), 0);
+	for (d = 0; d < nd; d++) {
+		assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], 1000000), 0);
+	}
+	for (h = 0; h < ns; h++) {
+		uint64_t left[3];
+
+		snprintf(name, sizeof(name), "h%02zu", h);
+		assert_int_equal(vmha_model_add_host(m, name, "t", &idx), 0);
+		for (d = 0; d < nd; d++) {
+			left[d] = 2 * k + rnd(6 * (uint32_t)k);
+			assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], left[d]), 0);
+		}
+		for (j = 0; j < k; j++) {
+			size_t v;
+
+			snprintf(name, sizeof(name), "v%02zu-%zu", h, j);
+			assert_int_equal(vmha_model_add_vm(m, name, "t", &v), 0);
+			assert_int_equal(vmha_model_vm_set_host(m, v, "failed"), 0);
+			for (d = 0; d < nd; d++) {
+				uint64_t x = j + 1 == k
+				                     ? left[d]
+				                     : 1 + rnd((uint32_t)(2 * left[d] / (k - j)));
+
+				x = x > left[d] - (k - j - 1) ? left[d] - (k - j - 1) : x;
+				left[d] -= x;
+				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x), 0);
+			}
+			if (!extras) {
+				continue;
+			}
+			assert_int_equal(vmha_model_vm_set_priority(m, v, 100 * (int64_t)rnd(3)),
+			                 0);
+			if (j < 2) {
+				snprintf(name, sizeof(name), "g%zu", j);
+				assert_int_equal(vmha_model_vm_add_group(m, v, name), 0);
+			}
+			if (rnd(3) == 0) {
+				size_t o;
+
+				snprintf(name, sizeof(name), "h%02zu", h);
+				assert_int_equal(vmha_model_vm_add_allowed(m, v, name), 0);
+				for (o = 0; o < ns; o++) {
+					snprintf(name, sizeof(name), "h%02zu", o);
+					if (o != h && rnd(2) == 0) {
+						assert_int_equal(
+						        vmha_model_vm_add_allowed(m, v, name), 0);
+					}
+				}
+			}
+		}
+	}
+	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
+	return m;
 }

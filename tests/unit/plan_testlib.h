@@ -80,4 +80,36 @@ struct vmha_model *model_of(const struct text *t, const size_t *perm);
  */
 bool share_group(const struct vmha_model *m, size_t a, size_t b);
 
+/* ---- plans of generated perfect packings ---- */
+
+struct vmha_plan;
+
+/**
+ * Fail the test unless plan @p p of model @p m is feasible: capacity per
+ * dimension, anti-affinity, allowed hosts, survivors only.
+ * @param m model
+ * @param p plan
+ */
+void check_feasible(const struct vmha_model *m, const struct vmha_plan *p);
+
+/**
+ * @param m model
+ * @param p plan
+ * @return the VMs plan @p p strands
+ */
+size_t count_stranded(const struct vmha_model *m, const struct vmha_plan *p);
+
+/**
+ * A perfect packing of @p ns survivors, @p k VMs each, in whole units
+ * (several packings fit): the VMs of host "failed" cut from the survivors'
+ * capacity; with @p extras, priorities, anti-affinity and allowed hosts
+ * (the hidden host always among them).
+ * @param ns survivors
+ * @param k VMs per survivor
+ * @param nd dimensions (2 or 3)
+ * @param extras priorities, anti-affinity and allowed hosts
+ * @return the model (never NULL)
+ */
+struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras);
+
 #endif

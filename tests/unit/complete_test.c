@@ -1,0 +1,237 @@
+/*
+ * Unit tests of the planner's bin completion (planner/complete.c) and of
+ * the sums it is guided by (planner/sums.c): the sums against every
+ * subset counted by hand; bin completion from greedy plans of generated
+ * perfect packings: every VM restarted when it says so, the plan feasible
+ * (capacity per dimension, anti-affinity, allowed hosts, survivors only),
+ * the plan unchanged when it does not, the same plan on every run.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "planner/complete.h"
+#include "planner/model.h"
+#include "planner/plan.h"
+#include "planner/plan_int.h"
+#include "planner/sums.h"
+#include "plan_testlib.h"
+
+/* test_complete_from_greedy: instances fully restarted out of 40 (measured: see the message) */
+#define COMPLETE_FROM_GREEDY_FULL 29
+
+/* Every pair a subset of x/y[from..m) sums to, by hand: reach[sx * ny + sy]. */
+static void by_hand(const uint32_t *x, const uint32_t *y, size_t from, size_t m, size_t nx,
+                    size_t ny, unsigned char *reach)
+{
+	uint32_t mask;
+
+	memset(reach, 0, nx * ny);
+	for (mask = 0; mask < (1u << (m - from)); mask++) {
+		size_t sx = 0;
+		size_t sy = 0;
+		size_t i;
+
+		for (i = from; i < m; i++) {
+			if (mask & (1u << (i - from))) {
+				sx += x[i];
+				sy += y[i];
+			}
+		}
+		if (sx < nx && sy < ny) {
+			reach[sx * ny + sy] = 1;
+		}
+	}
+}
+
+/* Random lists of up to 10 pairs: every single pair and a few boxes, against the subsets. */
+static void test_sums_by_hand(void **state)
+{
+	struct vmha_sums *s = vmha_sums_new(1u << 16, 4);
+	unsigned char reach[200 * 80];
+	size_t iter;
+
+	assert_non_null(s);
+	rng_state = 7;
+	for (iter = 0; iter < 60; iter++) {
+		uint32_t x[10];
+		uint32_t y[10];
+		size_t m = 1 + rnd(10);
+		size_t nx = 1 + rnd(200);
+		size_t ny = 1 + rnd(80);
+		size_t i;
+		size_t from;
+		size_t a;
+		size_t b;
+
+		for (i = 0; i < m; i++) {
+			x[i] = rnd((uint32_t)nx + 10);
+			y[i] = rnd((uint32_t)ny / 2 + 2);
+		}
+		assert_int_equal(vmha_sums_push(s, x, y, m, nx, ny), 0);
+		assert_true(vmha_sums_top_words(s) > 0);
+		for (from = 0; from <= m; from++) {
+			by_hand(x, y, from, m, nx, ny, reach);
+			for (a = 0; a < nx; a++) {
+				for (b = 0; b < ny; b++) {
+					assert_int_equal(vmha_sums_reachable(s, from, (int64_t)a,
+					                                     (int64_t)a, (int64_t)b,
+					                                     (int64_t)b),
+					                 reach[a * ny + b]);
+				}
+			}
+			/* a box: reachable when some pair inside is */
+			a = rnd((uint32_t)nx);
+			b = rnd((uint32_t)ny);
+			{
+				bool any = false;
+				size_t u;
+				size_t w;
+
+				for (u = a; u < nx && u < a + 3; u++) {
+					for (w = b; w < ny && w < b + 3; w++) {
+						any = any || reach[u * ny + w];
+					}
+				}
+				assert_int_equal(vmha_sums_reachable(s, from, (int64_t)a,
+				                                     (int64_t)a + 2, (int64_t)b,
+				                                     (int64_t)b + 2),
+				                 any);
+			}
+		}
+		vmha_sums_pop(s);
+	}
+	vmha_sums_free(s);
+	(void)state;
+}
+
+/* The stack: tables on top of each other, too large ones refused, no table = reachable. */
+static void test_sums_stack(void **state)
+{
+	struct vmha_sums *s = vmha_sums_new(64, 2);
+	const uint32_t x[] = {3, 5};
+	const uint32_t y[] = {1, 2};
+
+	assert_non_null(s);
+	assert_true(vmha_sums_reachable(s, 0, 7, 7, 9, 9)); /* no table: a bound only */
+	assert_int_equal(vmha_sums_push(s, x, y, 2, 10, 4), 0);
+	assert_true(vmha_sums_reachable(s, 0, 8, 8, 3, 3));
+	assert_false(vmha_sums_reachable(s, 1, 8, 8, 3, 3));
+	assert_true(vmha_sums_reachable(s, 1, 5, 5, 2, 2));
+	assert_true(vmha_sums_reachable(s, 2, 0, 0, 0, 0));
+	assert_false(vmha_sums_reachable(s, 2, 1, 9, 1, 3));
+	/* a second table on top answers until it is popped */
+	assert_int_equal(vmha_sums_push(s, y, x, 2, 4, 10), 0);
+	assert_true(vmha_sums_reachable(s, 0, 3, 3, 8, 8));
+	assert_false(vmha_sums_reachable(s, 0, 8, 8, 3, 3));
+	/* no room for a third one: refused, nothing pushed */
+	assert_int_equal(vmha_sums_push(s, x, y, 2, 10, 4), -ENOSPC);
+	vmha_sums_pop(s);
+	assert_true(vmha_sums_reachable(s, 0, 8, 8, 3, 3));
+	vmha_sums_pop(s);
+	vmha_sums_pop(s); /* empty: a no-op */
+	assert_int_equal(vmha_sums_push(s, x, y, 2, 1000, 1000), -ENOSPC);
+	vmha_sums_free(s);
+	vmha_sums_free(NULL);
+	(void)state;
+}
+
+/*
+ * From the greedy plan (one pass of best fit), bin completion alone: when
+ * it says so every VM restarts and the plan is feasible; when not the
+ * plan is the greedy one; twice the same plan.
+ */
+static void test_complete_from_greedy(void **state)
+{
+	size_t iter;
+	size_t full = 0;
+	size_t greedy_full = 0;
+	long was[512];
+
+	rng_state = 21;
+	for (iter = 0; iter < 40; iter++) {
+		struct vmha_model *m =
+		        perfect(3 + rnd(18), 3 + rnd(6), 2 + iter % 2, iter % 3 == 0);
+		struct vmha_plan *p = vmha_plan_new(m);
+		struct vmha_plan *p2 = vmha_plan_new(m);
+		size_t failed = host(m, "failed");
+		size_t nv = vmha_model_vm_count(m);
+		size_t v;
+		int rc;
+
+		assert_non_null(p);
+		assert_non_null(p2);
+		assert_true(nv <= 512);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		greedy_full += count_stranded(m, p) == 0;
+		for (v = 0; v < nv; v++) {
+			was[v] = vmha_plan_target(p, v);
+		}
+		rc = vmha_complete_search(p, COMPLETE_BUDGET);
+		assert_true(rc == 0 || rc == 1);
+		assert_int_equal(vmha_complete_search(p2, COMPLETE_BUDGET), rc);
+		check_feasible(m, p);
+		for (v = 0; v < nv; v++) {
+			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+			if (rc == 0) {
+				assert_int_equal(vmha_plan_target(p, v), was[v]);
+			}
+		}
+		if (rc == 1) {
+			assert_int_equal(count_stranded(m, p), 0);
+		}
+		full += rc == 1 || count_stranded(m, p) == 0;
+		vmha_plan_free(p);
+		vmha_plan_free(p2);
+		vmha_model_free(m);
+	}
+	print_message("# bin completion from greedy: 40 perfect packings, fully restarted %zu "
+	              "(greedy %zu)\n",
+	              full, greedy_full);
+	assert_true(full >= COMPLETE_FROM_GREEDY_FULL);
+	(void)state;
+}
+
+/* Nothing stranded, or nothing that may fit: nothing to do, the plan as it was. */
+static void test_complete_nothing_to_do(void **state)
+{
+	struct vmha_model *m = model_from("node h1 cpu=8000 memory=8192\n"
+	                                  "node h2 cpu=8000 memory=8192\n"
+	                                  "vm web1 on=h1 cpu=1000 memory=1024 anti-affinity=web\n"
+	                                  "vm web2 on=h2 cpu=1000 memory=1024 anti-affinity=web\n"
+	                                  "vm big on=h1 cpu=9000 memory=1024\n");
+	struct vmha_plan *p = vmha_plan_new(m);
+	size_t failed = host(m, "h1");
+
+	assert_non_null(p);
+	assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+	assert_int_equal(count_stranded(m, p), 2);
+	/* web1 may not go next to web2, big fits nowhere: no plan restarts either */
+	assert_int_equal(vmha_complete_search(p, COMPLETE_BUDGET), 0);
+	assert_int_equal(count_stranded(m, p), 2);
+	assert_false(vmha_plan_budget_hit(p));
+	vmha_plan_free(p);
+	vmha_model_free(m);
+	(void)state;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_sums_by_hand),
+	        cmocka_unit_test(test_sums_stack),
+	        cmocka_unit_test(test_complete_from_greedy),
+	        cmocka_unit_test(test_complete_nothing_to_do),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

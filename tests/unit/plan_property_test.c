@@ -202,80 +202,24 @@ static void test_properties(void **state)
  * every run, and the step budget reported the same way each time.
  */
 /* unit > 1: capacity and demands in whole units of that size (several packings fit) */
-static struct vmha_model *tight_cluster(size_t ns, size_t k, size_t nd, bool extras, uint64_t unit)
+static struct vmha_model *property_cluster(size_t ns, size_t k, size_t nd, bool extras,
+                                           uint64_t unit)
 {
-	static const char *dims[] = {"cpu", "memory", "disk"};
-	struct vmha_model *m = vmha_model_new();
-	size_t dx[3];
-	size_t h;
-	size_t j;
-	size_t d;
-	size_t idx;
-	char name[64];
-	char err[256];
+	const struct tight_opts o = {
+	        .ns = ns,
+	        .k = k,
+	        .nd = nd,
+	        .extras = extras,
+	        .unit = unit,
+	        .room_base = unit > 1 ? 0 : 1000,
+	        .room_per_vm = unit > 1 ? 4 : 0,
+	        .room_spread = unit > 1 ? 0 : 3000,
+	        .room_spread_per_vm = unit > 1 ? 12 : 0,
+	        .groups = 1,
+	        .allowed_one_in = 4,
+	};
 
-	assert_non_null(m);
-	for (d = 0; d < nd; d++) {
-		assert_int_equal(vmha_model_dim(m, dims[d], true, &dx[d]), 0);
-	}
-	assert_int_equal(vmha_model_add_host(m, "failed", "t", &idx), 0);
-	for (d = 0; d < nd; d++) {
-		assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], 1000000), 0);
-	}
-	for (h = 0; h < ns; h++) {
-		uint64_t left[3];
-
-		snprintf(name, sizeof(name), "h%02zu", h);
-		assert_int_equal(vmha_model_add_host(m, name, "t", &idx), 0);
-		for (d = 0; d < nd; d++) {
-			left[d] = unit > 1 ? 4 * k + rnd(12 * (uint32_t)k) : 1000 + rnd(3000);
-			assert_int_equal(
-			        vmha_model_host_set_capacity(m, idx, dx[d], left[d] * unit), 0);
-		}
-		for (j = 0; j < k; j++) {
-			size_t v;
-
-			snprintf(name, sizeof(name), "v%02zu-%zu", h, j);
-			assert_int_equal(vmha_model_add_vm(m, name, "t", &v), 0);
-			assert_int_equal(vmha_model_vm_set_host(m, v, "failed"), 0);
-			for (d = 0; d < nd; d++) {
-				uint64_t x = j + 1 == k
-				                     ? left[d]
-				                     : 1 + rnd((uint32_t)(2 * left[d] / (k - j)));
-
-				x = x > left[d] - (k - j - 1) ? left[d] - (k - j - 1) : x;
-				left[d] -= x;
-				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x * unit),
-				                 0);
-			}
-			if (extras) {
-				char g[32];
-
-				assert_int_equal(
-				        vmha_model_vm_set_priority(m, v, 100 * (int64_t)rnd(3)), 0);
-				if (j == 0) {
-					snprintf(g, sizeof(g), "g%zu", j);
-					assert_int_equal(vmha_model_vm_add_group(m, v, g), 0);
-				}
-				if (rnd(4) == 0) {
-					size_t o;
-
-					snprintf(g, sizeof(g), "h%02zu", h);
-					assert_int_equal(vmha_model_vm_add_allowed(m, v, g), 0);
-					for (o = 0; o < ns; o++) {
-						snprintf(g, sizeof(g), "h%02zu", o);
-						if (o != h && rnd(2) == 0) {
-							assert_int_equal(
-							        vmha_model_vm_add_allowed(m, v, g),
-							        0);
-						}
-					}
-				}
-			}
-		}
-	}
-	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
-	return m;
+	return tight_cluster(&o);
 }
 
 static void test_properties_tight(void **state)
@@ -290,7 +234,7 @@ static void test_properties_tight(void **state)
 	for (iter = 0; iter < 24; iter++) {
 		size_t ns = 4 + rnd(20);
 		size_t k = 3 + rnd(6);
-		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, iter % 3 == 2, 1);
+		struct vmha_model *m = property_cluster(ns, k, 2 + iter % 2, iter % 3 == 2, 1);
 		struct vmha_plan *p = vmha_plan_new(m);
 		struct vmha_plan *p2 = vmha_plan_new(m);
 		struct vmha_plan *ff = vmha_plan_new(m);
@@ -345,7 +289,7 @@ static void test_tight_units(void **state)
 	for (iter = 0; iter < 40; iter++) {
 		size_t ns = 3 + rnd(30);
 		size_t k = 3 + rnd(8);
-		struct vmha_model *m = tight_cluster(ns, k, 2 + iter % 2, false, 1000);
+		struct vmha_model *m = property_cluster(ns, k, 2 + iter % 2, false, 1000);
 		struct vmha_plan *p = vmha_plan_new(m);
 		struct vmha_plan *p2 = vmha_plan_new(m);
 		struct vmha_plan *heur = vmha_plan_new(m);

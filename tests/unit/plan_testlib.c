@@ -197,15 +197,12 @@ size_t count_stranded(const struct vmha_model *m, const struct vmha_plan *p)
 	return n;
 }
 
-/*
- * A perfect packing of ns survivors, k VMs each, in whole units (several
- * packings fit); with extras, priorities, anti-affinity and allowed hosts
- * (the hidden host always among them).
- */
-struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
+/* The VMs of host "failed" cut from the survivors' room: see plan_testlib.h. */
+struct vmha_model *tight_cluster(const struct tight_opts *o)
 {
 	static const char *dims[] = {"cpu", "memory", "disk"};
 	struct vmha_model *m = vmha_model_new();
+	size_t k = o->k;
 	size_t dx[3];
 	size_t h;
 	size_t j;
@@ -215,21 +212,23 @@ struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
 	char err[256];
 
 	assert_non_null(m);
-	for (d = 0; d < nd; d++) {
+	for (d = 0; d < o->nd; d++) {
 		assert_int_equal(vmha_model_dim(m, dims[d], true, &dx[d]), 0);
 	}
 	assert_int_equal(vmha_model_add_host(m, "failed", "t", &idx), 0);
-	for (d = 0; d < nd; d++) {
+	for (d = 0; d < o->nd; d++) {
 		assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], 1000000), 0);
 	}
-	for (h = 0; h < ns; h++) {
+	for (h = 0; h < o->ns; h++) {
 		uint64_t left[3];
 
 		snprintf(name, sizeof(name), "h%02zu", h);
 		assert_int_equal(vmha_model_add_host(m, name, "t", &idx), 0);
-		for (d = 0; d < nd; d++) {
-			left[d] = 2 * k + rnd(6 * (uint32_t)k);
-			assert_int_equal(vmha_model_host_set_capacity(m, idx, dx[d], left[d]), 0);
+		for (d = 0; d < o->nd; d++) {
+			left[d] = o->room_base + o->room_per_vm * k +
+			          rnd((uint32_t)(o->room_spread + o->room_spread_per_vm * k));
+			assert_int_equal(
+			        vmha_model_host_set_capacity(m, idx, dx[d], left[d] * o->unit), 0);
 		}
 		for (j = 0; j < k; j++) {
 			size_t v;
@@ -237,32 +236,33 @@ struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
 			snprintf(name, sizeof(name), "v%02zu-%zu", h, j);
 			assert_int_equal(vmha_model_add_vm(m, name, "t", &v), 0);
 			assert_int_equal(vmha_model_vm_set_host(m, v, "failed"), 0);
-			for (d = 0; d < nd; d++) {
+			for (d = 0; d < o->nd; d++) {
 				uint64_t x = j + 1 == k
 				                     ? left[d]
 				                     : 1 + rnd((uint32_t)(2 * left[d] / (k - j)));
 
 				x = x > left[d] - (k - j - 1) ? left[d] - (k - j - 1) : x;
 				left[d] -= x;
-				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x), 0);
+				assert_int_equal(vmha_model_vm_set_demand(m, v, dx[d], x * o->unit),
+				                 0);
 			}
-			if (!extras) {
+			if (!o->extras) {
 				continue;
 			}
 			assert_int_equal(vmha_model_vm_set_priority(m, v, 100 * (int64_t)rnd(3)),
 			                 0);
-			if (j < 2) {
+			if (j < o->groups) {
 				snprintf(name, sizeof(name), "g%zu", j);
 				assert_int_equal(vmha_model_vm_add_group(m, v, name), 0);
 			}
-			if (rnd(3) == 0) {
-				size_t o;
+			if (rnd(o->allowed_one_in) == 0) {
+				size_t w;
 
 				snprintf(name, sizeof(name), "h%02zu", h);
 				assert_int_equal(vmha_model_vm_add_allowed(m, v, name), 0);
-				for (o = 0; o < ns; o++) {
-					snprintf(name, sizeof(name), "h%02zu", o);
-					if (o != h && rnd(2) == 0) {
+				for (w = 0; w < o->ns; w++) {
+					snprintf(name, sizeof(name), "h%02zu", w);
+					if (w != h && rnd(2) == 0) {
 						assert_int_equal(
 						        vmha_model_vm_add_allowed(m, v, name), 0);
 					}
@@ -272,4 +272,21 @@ struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
 	}
 	assert_int_equal(vmha_model_finish(m, err, sizeof(err)), 0);
 	return m;
+}
+
+struct vmha_model *perfect(size_t ns, size_t k, size_t nd, bool extras)
+{
+	const struct tight_opts o = {
+	        .ns = ns,
+	        .k = k,
+	        .nd = nd,
+	        .extras = extras,
+	        .unit = 1,
+	        .room_per_vm = 2,
+	        .room_spread_per_vm = 6,
+	        .groups = 2,
+	        .allowed_one_in = 3,
+	};
+
+	return tight_cluster(&o);
 }

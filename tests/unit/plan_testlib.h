@@ -99,6 +99,41 @@ void check_feasible(const struct vmha_model *m, const struct vmha_plan *p);
  */
 size_t count_stranded(const struct vmha_model *m, const struct vmha_plan *p);
 
+/** How tight_cluster() builds a cluster. */
+struct tight_opts {
+	/** survivors */
+	size_t ns;
+	/** VMs cut from each survivor's room */
+	size_t k;
+	/** dimensions (1 to 3) */
+	size_t nd;
+	/** priorities, anti-affinity and allowed hosts (the hidden host always among them) */
+	bool extras;
+	/** capacity and demands in whole units of this size */
+	uint64_t unit;
+	/** a survivor's room in units per dimension: base + per_vm * k + rnd(spread + spread_per_vm * k) */
+	uint64_t room_base;
+	/** see room_base */
+	uint64_t room_per_vm;
+	/** see room_base */
+	uint64_t room_spread;
+	/** see room_base */
+	uint64_t room_spread_per_vm;
+	/** with extras: the first this many VMs of each survivor join groups g0, g1, ... */
+	size_t groups;
+	/** with extras: one VM in this many gets allowed hosts */
+	uint32_t allowed_one_in;
+};
+
+/**
+ * A tight cluster: the VMs of host "failed" are the survivors' room cut
+ * into pieces (from rnd()), so that all of them fit, with no room left
+ * in the hidden packing.
+ * @param o how to build it
+ * @return the model (never NULL)
+ */
+struct vmha_model *tight_cluster(const struct tight_opts *o);
+
 /**
  * A perfect packing of @p ns survivors, @p k VMs each, in whole units
  * (several packings fit): the VMs of host "failed" cut from the survivors'

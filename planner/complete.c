@@ -411,36 +411,12 @@ static bool solve(struct cs *c)
 	return false;
 }
 
-static int cmp_weight(const void *x, const void *y, void *arg)
-{
-	const double *w = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (w[a] != w[b]) {
-		return w[a] > w[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
-}
-
-static int cmp_room(const void *x, const void *y, void *arg)
-{
-	const double *room = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (room[a] != room[b]) {
-		return room[a] < room[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
-}
-
 /* The hosts in restart @p r's order: least room first, most room first, or at random. */
 static void order_hosts(struct cs *c, uint64_t r)
 {
 	size_t i;
 
-	qsort_r(c->hosts, c->k, sizeof(*c->hosts), cmp_room, c->room);
+	qsort_r(c->hosts, c->k, sizeof(*c->hosts), plan_cmp_key_asc, c->room);
 	if (r % 3 == 1) {
 		for (i = 0; i < c->k / 2; i++) {
 			size_t x = c->hosts[i];
@@ -654,7 +630,7 @@ static int setup(struct cs *c, uint64_t r)
 			c->items[c->n++] = v;
 		}
 	}
-	qsort_r(c->items, c->n, sizeof(*c->items), cmp_weight, c->w);
+	qsort_r(c->items, c->n, sizeof(*c->items), plan_cmp_key_desc, c->w);
 	for (i = 0; i < c->n; i++) {
 		size_t v = c->items[i];
 

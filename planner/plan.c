@@ -25,13 +25,37 @@ static int cmp_key(const void *a, const void *b)
 	return x->v < y->v ? -1 : x->v > y->v;
 }
 
-static int cmp_rank(const void *a, const void *b, void *arg)
+int plan_cmp_rank(const void *x, const void *y, void *arg)
 {
 	const size_t *rank = arg;
-	size_t x = rank[*(const size_t *)a];
-	size_t y = rank[*(const size_t *)b];
+	size_t a = rank[*(const size_t *)x];
+	size_t b = rank[*(const size_t *)y];
 
-	return x < y ? -1 : x > y;
+	return a < b ? -1 : a > b;
+}
+
+int plan_cmp_key_desc(const void *x, const void *y, void *arg)
+{
+	const double *key = arg;
+	size_t a = *(const size_t *)x;
+	size_t b = *(const size_t *)y;
+
+	if (key[a] != key[b]) {
+		return key[a] > key[b] ? -1 : 1;
+	}
+	return a < b ? -1 : a > b;
+}
+
+int plan_cmp_key_asc(const void *x, const void *y, void *arg)
+{
+	const double *key = arg;
+	size_t a = *(const size_t *)x;
+	size_t b = *(const size_t *)y;
+
+	if (key[a] != key[b]) {
+		return key[a] < key[b] ? -1 : 1;
+	}
+	return a < b ? -1 : a > b;
 }
 
 void *plan_xcalloc(size_t n, size_t size, int *rc)
@@ -660,7 +684,7 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			p->outcome[p->hv[k]] = VMHA_PLAN_STRANDED;
 		}
 	}
-	qsort_r(p->disp, p->ndisp, sizeof(*p->disp), cmp_rank, p->rank);
+	qsort_r(p->disp, p->ndisp, sizeof(*p->disp), plan_cmp_rank, p->rank);
 	for (i = 0; i < p->ndisp; i++) {
 		if (!p->restarts[p->disp[i]]) {
 			p->outcome[p->disp[i]] = VMHA_PLAN_NOT_RESTARTED;

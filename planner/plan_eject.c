@@ -270,18 +270,6 @@ static bool repack_dfs(struct ej *e, const size_t *hs, size_t k, size_t n, size_
 	return false;
 }
 
-static int cmp_weight(const void *x, const void *y, void *arg)
-{
-	const double *w = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (w[a] != w[b]) {
-		return w[a] > w[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
-}
-
 /*
  * Stranded VM s and the search VMs on hosts hs[0..k) repacked onto those
  * hosts (largest first). @return whether s was placed (then so is every
@@ -315,7 +303,7 @@ static bool repack(struct ej *e, size_t s, const size_t *hs, size_t k)
 	for (i = 0; i < n; i++) {
 		p->cur_host[e->items[i]] = e->from[i]; /* through the sort */
 	}
-	qsort_r(e->items, n, sizeof(*e->items), cmp_weight, e->w);
+	qsort_r(e->items, n, sizeof(*e->items), plan_cmp_key_desc, e->w);
 	for (i = 0; i < n; i++) {
 		e->from[i] = p->cur_host[e->items[i]];
 	}
@@ -334,18 +322,6 @@ static bool repack(struct ej *e, size_t s, const size_t *hs, size_t k)
 		}
 	}
 	return ok && !e->oom;
-}
-
-static int cmp_room(const void *x, const void *y, void *arg)
-{
-	const double *room = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (room[a] != room[b]) {
-		return room[a] > room[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
 }
 
 /*
@@ -374,7 +350,7 @@ static bool repack_kick(struct ej *e)
 		}
 		e->hosts[k] = h;
 	}
-	qsort_r(e->hosts, p->nlive, sizeof(*e->hosts), cmp_room, e->room);
+	qsort_r(e->hosts, p->nlive, sizeof(*e->hosts), plan_cmp_key_desc, e->room);
 	for (a = 0; a < t; a++) {
 		for (b = a + 1; b < t && p->budget > 0; b++) {
 			hs[0] = e->hosts[a];
@@ -397,15 +373,6 @@ static bool repack_kick(struct ej *e)
 	return false;
 }
 
-static int cmp_rank(const void *x, const void *y, void *arg)
-{
-	const size_t *rank = arg;
-	size_t a = rank[*(const size_t *)x];
-	size_t b = rank[*(const size_t *)y];
-
-	return a < b ? -1 : a > b;
-}
-
 /* Every stranded VM of the pool that fits somewhere now: there, by best fit. */
 static int place_pool(struct ej *e)
 {
@@ -414,7 +381,7 @@ static int place_pool(struct ej *e)
 	size_t n = 0;
 	int rc = 0;
 
-	qsort_r(e->pool, e->npool, sizeof(*e->pool), cmp_rank, p->rank);
+	qsort_r(e->pool, e->npool, sizeof(*e->pool), plan_cmp_rank, p->rank);
 	for (i = 0; i < e->npool; i++) {
 		size_t v = e->pool[i];
 		long h = plan_choose(p, v, BEST_FIT, -1, p->extra[v] != 0);

@@ -165,18 +165,6 @@ static int cmp_w(const void *x, const void *y, void *arg)
 	return f->p->rank[a] < f->p->rank[b] ? -1 : f->p->rank[a] > f->p->rank[b];
 }
 
-static int cmp_room(const void *x, const void *y, void *arg)
-{
-	const double *room = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (room[a] != room[b]) {
-		return room[a] < room[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
-}
-
 int plan_fill(struct vmha_plan *p)
 {
 	struct fill f;
@@ -225,7 +213,7 @@ int plan_fill(struct vmha_plan *p)
 	qsort_r(f.items, f.n, sizeof(*f.items), cmp_w, &f);
 	memcpy(f.bydem, f.items, f.n * sizeof(*f.items));
 	qsort_r(f.bydem, f.n, sizeof(*f.bydem), cmp_dem, p);
-	qsort_r(hosts, p->nlive, sizeof(*hosts), cmp_room, room);
+	qsort_r(hosts, p->nlive, sizeof(*hosts), plan_cmp_key_asc, room);
 	for (k = 0; k < p->nlive; k++) {
 		size_t h = hosts[k];
 

@@ -130,6 +130,15 @@ struct sortkey {
 
 /** calloc of @p n elements (at least 1); sets *rc to -ENOMEM on failure. */
 void *plan_xcalloc(size_t n, size_t size, int *rc);
+
+/** qsort_r() of indices by rank[] (a size_t array), lowest first */
+int plan_cmp_rank(const void *x, const void *y, void *rank);
+
+/** qsort_r() of indices by key[] (a double array), largest first, then by index */
+int plan_cmp_key_desc(const void *x, const void *y, void *key);
+
+/** qsort_r() of indices by key[] (a double array), smallest first, then by index */
+int plan_cmp_key_asc(const void *x, const void *y, void *key);
 /** Count VM @p v in its groups on host @p h (@p delta +1/-1), undoable. @return 0 or -ENOMEM */
 int plan_gcount_add(struct vmha_plan *p, size_t v, size_t h, int delta);
 /** Undo every group count change since the last reset. */

@@ -194,18 +194,6 @@ static bool bc_host(struct rp *r, size_t j)
 	return bc_items(r, j, 0);
 }
 
-static int cmp_weight(const void *x, const void *y, void *arg)
-{
-	const double *w = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (w[a] != w[b]) {
-		return w[a] > w[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
-}
-
 /*
  * Stranded s and the search VMs on hs[0..k) placed back onto those hosts.
  * @return whether it worked (then every one of them is placed); else
@@ -245,7 +233,7 @@ static bool repack(struct rp *r, size_t s)
 			r->oom = true;
 		}
 	}
-	qsort_r(r->items, r->n, sizeof(*r->items), cmp_weight, r->w);
+	qsort_r(r->items, r->n, sizeof(*r->items), plan_cmp_key_desc, r->w);
 	for (i = 0; i < r->n; i++) {
 		r->from[i] = p->cur_host[r->items[i]];
 	}
@@ -261,18 +249,6 @@ static bool repack(struct rp *r, size_t s)
 		}
 	}
 	return ok && !r->oom;
-}
-
-static int cmp_room(const void *x, const void *y, void *arg)
-{
-	const double *room = arg;
-	size_t a = *(const size_t *)x;
-	size_t b = *(const size_t *)y;
-
-	if (room[a] != room[b]) {
-		return room[a] > room[b] ? -1 : 1;
-	}
-	return a < b ? -1 : a > b;
 }
 
 static void add_host(struct rp *r, size_t h)
@@ -308,7 +284,7 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 		r->room[h] = plan_room(p, h);
 		r->order[i] = h;
 	}
-	qsort_r(r->order, p->nlive, sizeof(*r->order), cmp_room, r->room);
+	qsort_r(r->order, p->nlive, sizeof(*r->order), plan_cmp_key_desc, r->room);
 	for (i = 0; i < p->nlive; i++) {
 		size_t h = r->order[i];
 
@@ -382,15 +358,6 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 	return true;
 }
 
-static int cmp_rank(const void *x, const void *y, void *arg)
-{
-	const size_t *rank = arg;
-	size_t a = rank[*(const size_t *)x];
-	size_t b = rank[*(const size_t *)y];
-
-	return a < b ? -1 : a > b;
-}
-
 static void rp_free(struct rp *r)
 {
 	free(r->items);
@@ -451,7 +418,7 @@ static int rp_init(struct rp *r, struct vmha_plan *p)
 			r->q.pool[r->q.npool++] = v;
 		}
 	}
-	qsort_r(r->q.pool, r->q.npool, sizeof(*r->q.pool), cmp_rank, p->rank);
+	qsort_r(r->q.pool, r->q.npool, sizeof(*r->q.pool), plan_cmp_rank, p->rank);
 out:
 	return rc;
 }

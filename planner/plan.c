@@ -627,7 +627,8 @@ static int tight_search(struct vmha_plan *p)
 		rc = plan_repack_search(p, REPACK_BUDGET);
 	}
 	/* and again from the plan so far: fewer hosts with room */
-	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+	if (rc == 0 && !(p->flags & VMHA_PLAN_NO_COMPLETE) &&
+	    plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = vmha_complete_search(p, COMPLETE_BUDGET);
 		rc = rc < 0 ? rc : 0;
 	}
@@ -735,7 +736,7 @@ int vmha_plan_run(struct vmha_plan *p, const size_t *failed, size_t nfailed, con
 			goto out;
 		}
 		/* bin completion first: when it places every VM, nothing below runs */
-		if (!(flags & (VMHA_PLAN_NO_SEARCH | VMHA_PLAN_QUICK)) &&
+		if (!(flags & (VMHA_PLAN_NO_SEARCH | VMHA_PLAN_QUICK | VMHA_PLAN_NO_COMPLETE)) &&
 		    plan_stranded_levels(p, p->cand_levels) > 0 && plan_all_may_fit(p)) {
 			rc = vmha_complete_search(p, COMPLETE_BUDGET);
 			rc = rc < 0 ? rc : 0;

@@ -50,6 +50,8 @@ enum vmha_plan_flags {
 	VMHA_PLAN_NO_SEARCH = 1 << 5,
 	/** a smaller search budget, no tight-packing search (admission checks thousands of failure sets) */
 	VMHA_PLAN_QUICK = 1 << 6,
+	/** no bin completion (to measure and test the searches before it) */
+	VMHA_PLAN_NO_COMPLETE = 1 << 7,
 };
 
 /** What happens to a VM in a plan. */

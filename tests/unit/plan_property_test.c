@@ -22,7 +22,9 @@
 #include "plan_testlib.h"
 
 /* test_tight_units: instances fully restarted out of 40 (measured: see the test) */
-#define TIGHT_UNITS_FULL 20
+#define TIGHT_UNITS_FULL 38
+/* the same without bin completion (the tight-packing search alone finds these) */
+#define TIGHT_UNITS_FULL_NO_COMPLETE 27
 
 /* Check a plan's invariants; loc[] receives where each VM ends up. */
 static void check_invariants(const struct vmha_model *m, const struct vmha_plan *p, long *loc,
@@ -284,6 +286,7 @@ static void test_tight_units(void **state)
 	size_t iter;
 	size_t full = 0;
 	size_t full_heur = 0;
+	size_t full_nc = 0;
 
 	rng_state = 11;
 	for (iter = 0; iter < 40; iter++) {
@@ -304,20 +307,26 @@ static void test_tight_units(void **state)
 		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, 0), 0);
 		assert_int_equal(vmha_plan_run(heur, &failed, 1, NULL, 0, VMHA_PLAN_NO_SEARCH), 0);
 		assert_true(vmha_plan_compare(p, heur) >= 0);
+		full_heur += vmha_plan_stranded_count(heur) == 0;
+		/* the searches before bin completion alone (the tight-packing search) */
+		assert_int_equal(vmha_plan_run(heur, &failed, 1, NULL, 0, VMHA_PLAN_NO_COMPLETE),
+		                 0);
+		assert_true(vmha_plan_compare(p, heur) >= 0);
+		full_nc += vmha_plan_stranded_count(heur) == 0;
 		for (v = 0; v < vmha_model_vm_count(m); v++) {
 			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
 		}
 		full += vmha_plan_stranded_count(p) == 0;
-		full_heur += vmha_plan_stranded_count(heur) == 0;
 		vmha_plan_free(p);
 		vmha_plan_free(p2);
 		vmha_plan_free(heur);
 		vmha_model_free(m);
 	}
 	print_message("# tight units: 40 zero-slack clusters, everything restarted in %zu "
-	              "(greedy and repairs alone: %zu)\n",
-	              full, full_heur);
+	              "(greedy and repairs alone: %zu, without bin completion: %zu)\n",
+	              full, full_heur, full_nc);
 	assert_true(full >= TIGHT_UNITS_FULL);
+	assert_true(full_nc >= TIGHT_UNITS_FULL_NO_COMPLETE);
 	(void)state;
 }
 

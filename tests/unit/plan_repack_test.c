@@ -81,6 +81,10 @@ static void test_repack_perfect_2d(void **state)
 	check_feasible(m, p);
 	assert_int_equal(vmha_plan_stranded_count(p), 0);
 	assert_false(vmha_plan_budget_hit(p));
+	/* and so do the searches before bin completion (the repacking search here) */
+	assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, VMHA_PLAN_NO_COMPLETE), 0);
+	check_feasible(m, p2);
+	assert_int_equal(vmha_plan_stranded_count(p2), 0);
 	assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, 0), 0);
 	for (v = 0; v < vmha_model_vm_count(m); v++) {
 		assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));

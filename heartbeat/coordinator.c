@@ -26,6 +26,8 @@ struct outbox_item {
 
 struct vmha_coordinator {
 	struct vmha_failover *fo;
+	/* the view's count of nodes that came into the ring, last synced */
+	uint64_t ring_joins;
 	struct vmha_coordinator_ops ops;
 	char self[VMHA_NAME_SIZE];
 	struct outbox_item *head;
@@ -232,6 +234,10 @@ void vmha_coordinator_sync_view(struct vmha_coordinator *c, uint64_t now_ms,
 		return;
 	}
 	c->view = view;
+	if (vmha_view_ring_joins(view) != c->ring_joins) {
+		c->ring_joins = vmha_view_ring_joins(view);
+		vmha_failover_nodes_joined(c->fo);
+	}
 	/* first: whether this member may coordinate at all, with these hosts */
 	vmha_failover_set_unheard(c->fo, vmha_view_unheard_members(view));
 	for (i = 0; i < vmha_failover_host_count(c->fo); i++) {

@@ -278,6 +278,13 @@ int vmha_failover_unprotect(struct vmha_failover *fo, const char *vm);
  */
 void vmha_failover_host_joining(struct vmha_failover *fo, const char *host);
 
+/**
+ * Nodes came into the ring (whether their vmhads run or not). After quorum
+ * was lost this counts as a merge: quorum may come back through nodes of a
+ * partition that was quorate and acted, even when no vmhad joins here.
+ */
+void vmha_failover_nodes_joined(struct vmha_failover *fo);
+
 /** @return whether VM vm is protected (from the registry) */
 bool vmha_failover_is_protected(const struct vmha_failover *fo, const char *vm);
 

@@ -165,6 +165,16 @@ void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
 	fo_coordinate(fo);
 }
 
+void vmha_failover_nodes_joined(struct vmha_failover *fo)
+{
+	/* nodes whose vmhads are down (or not yet up) can bring quorum from a
+	 * partition that was quorate and acted: as much a merge as a vmhad
+	 * joining, when this partition was inquorate */
+	if (fo != NULL && fo->was_inquorate) {
+		fo->merged = true; /* nodes joined */
+	}
+}
+
 void vmha_failover_host_joining(struct vmha_failover *fo, const char *host)
 {
 	const struct fo_host *h = fo != NULL && host != NULL ? fo_find_host(fo, host) : NULL;

@@ -212,6 +212,12 @@ bool vmha_view_decision_pending(const struct vmha_view *view);
  */
 size_t vmha_view_unheard_members(const struct vmha_view *view);
 
+/**
+ * @return how many times a known node other than this one came into the
+ *         ring (its vmhad running or not): a count that only grows
+ */
+uint64_t vmha_view_ring_joins(const struct vmha_view *view);
+
 /** @return whether the partition is quorate, as last reported */
 bool vmha_view_is_quorate(const struct vmha_view *view);
 

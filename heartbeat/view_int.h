@@ -55,6 +55,8 @@ struct view_binding {
 
 struct vmha_view {
 	char self_name[VMHA_NAME_SIZE];
+	/* how often a known node (not this one) came into the ring */
+	uint64_t ring_joins;
 	uint32_t self_nodeid;
 	bool storage_enabled;
 	uint64_t storage_timeout_ms;

@@ -75,6 +75,11 @@ bool vmha_view_decision_pending(const struct vmha_view *view)
 	return false;
 }
 
+uint64_t vmha_view_ring_joins(const struct vmha_view *view)
+{
+	return view != NULL ? view->ring_joins : 0;
+}
+
 size_t vmha_view_unheard_members(const struct vmha_view *view)
 {
 	size_t n = 0;

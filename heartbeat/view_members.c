@@ -38,6 +38,9 @@ int vmha_view_ring(struct vmha_view *view, uint64_t now_ms, uint32_t ring_nodeid
 				in = true;
 			}
 		}
+		if (in && !h->in_ring && h->nodeid != view->self_nodeid) {
+			view->ring_joins++;
+		}
 		h->in_ring = in;
 		if (!in && h->state == VMHA_HOST_DAEMON_DOWN) {
 			snprintf(why, sizeof(why),

@@ -126,6 +126,10 @@ static void on_ring(void *opaque, uint32_t ring_nodeid, uint64_t ring_seq, const
 	await_quorum(d, ring_seq);
 	vmha_view_ring(d->view, vmha_clock_now_ms(), ring_nodeid, ring_seq, nodes, n_nodes);
 	run_actions(d);
+	if (d->co != NULL) {
+		/* before the quorum of this ring: nodes that came into it */
+		vmha_coordinator_sync_view(d->co, vmha_clock_now_ms(), d->view);
+	}
 }
 
 /* Whether members came or went with their node (a new ring, so votequorum reports). */

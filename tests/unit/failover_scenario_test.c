@@ -607,6 +607,10 @@ static void run_line(struct replay *r, char *line)
 		for (i = 0; i < r->n_obs; i++) {
 			vmha_failover_host_joining(r->fo[i], args[1]);
 		}
+	} else if (strcmp(args[0], "nodes-join") == 0 && n == 1) {
+		for (i = 0; i < r->n_obs; i++) {
+			vmha_failover_nodes_joined(r->fo[i]);
+		}
 	} else if (strcmp(args[0], "view-down") == 0 && n >= 3) {
 		for (i = 0; i < r->n_obs; i++) {
 			if (selected(args, n, 2, r->names[i])) {

@@ -347,6 +347,8 @@ static void c_ring(void *e, uint64_t now, uint64_t ring_seq, const uint32_t *nod
 	await_quorum(d, ring_seq);
 	vmha_view_ring(d->view, now, nodes[0], ring_seq, nodes, n);
 	run_actions(d);
+	/* before the quorum of this ring: nodes that came into it */
+	vmha_coordinator_sync_view(d->co, now, d->view);
 }
 
 static void to_members(const struct sim_proc *in, size_t n, struct vmha_member *out)

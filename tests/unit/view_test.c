@@ -145,6 +145,15 @@ static void test_decision_pending(void **state)
 	}
 	assert_true(down);
 	assert_false(vmha_view_decision_pending(v));
+	/* zulu's node comes back into the ring (its vmhad not yet): a ring join;
+	 * the same ring again, or this node alone, is none */
+	assert_int_equal(vmha_view_ring_joins(v), 0);
+	assert_int_equal(vmha_view_ring(v, 3000, 1, 0x20, &nodes[0], 1), 0);
+	assert_int_equal(vmha_view_ring_joins(v), 0);
+	assert_int_equal(vmha_view_ring(v, 3100, 1, 0x24, nodes, 2), 0);
+	assert_int_equal(vmha_view_ring_joins(v), 1);
+	assert_int_equal(vmha_view_ring(v, 3200, 1, 0x28, nodes, 2), 0);
+	assert_int_equal(vmha_view_ring_joins(v), 1);
 	vmha_view_free(v);
 }
 

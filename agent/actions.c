@@ -32,6 +32,7 @@
 #include "record.h"
 #include "saveconfig.h"
 #include "shutdown_order.h"
+#include "virt_stop.h"
 #include "status.h"
 #include "unblock.h"
 #include "utilization.h"
@@ -303,8 +304,7 @@ static bool domain_gone(void *opaque)
 {
 	struct vmha_actx *c = opaque;
 	struct vmha_virt_domain *dom = NULL;
-	int state = 0;
-	int reason = 0;
+	bool off = false;
 	int rc;
 
 	rc = vmha_status_lookup(c, &dom);
@@ -314,16 +314,16 @@ static bool domain_gone(void *opaque)
 	if (rc < 0) {
 		return false;
 	}
-	rc = vmha_virt_domain_get_state(dom, c->deadline_ms, &state, &reason);
+	off = vmha_virt_domain_is_off(dom, c->deadline_ms);
 	vmha_virt_domain_free(dom);
-	return rc == -ENOENT || (rc == 0 && state == VIR_DOMAIN_SHUTOFF);
+	return off;
 }
 
 static int action_stop(struct vmha_actx *c)
 {
 	struct vmha_virt_domain *dom = NULL;
 	unsigned int flags = 0;
-	uint64_t phase_ms;
+	bool graceful = false;
 	int rc;
 
 	rc = vmha_status_identify(c, false);
@@ -334,7 +334,7 @@ static int action_stop(struct vmha_actx *c)
 	if (rc == -ESRCH) {
 		vmha_info("domain '%s' is not running", c->name);
 		rc = 0;
-		goto done;
+		goto out;
 	}
 	if (c->v == NULL || vmha_virt_is_wedged(c->v)) {
 		rc = vmha_actx_fail(c, -EIO, "cannot stop domain '%s': libvirtd is unreachable",
@@ -345,20 +345,19 @@ static int action_stop(struct vmha_actx *c)
 	rc = vmha_status_lookup(c, &dom);
 	if (rc == -ENOENT) {
 		rc = 0;
-		goto done;
+		goto out;
 	}
 	if (rc < 0) {
 		rc = vmha_actx_fail(c, rc, "cannot look up domain '%s': %s", c->name,
 		                    vmha_virt_error(c->v));
 		goto out;
 	}
-	if (vmha_params_force_stop(c->p)) {
-		goto destroy;
-	}
-	if (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p)) {
+	graceful = !vmha_params_force_stop(c->p);
+	if (graceful &&
+	    (vmha_params_save_config_on_stop(c->p) || vmha_params_sync_config_on_stop(c->p))) {
 		vmha_saveconfig_save(c, dom);
 	}
-	if (vmha_params_snapshot(c->p) != NULL) {
+	if (graceful && vmha_params_snapshot(c->p) != NULL) {
 		char state_file[4096];
 
 		snprintf(state_file, sizeof(state_file), "%s/%s.state", vmha_params_snapshot(c->p),
@@ -368,54 +367,31 @@ static int action_stop(struct vmha_actx *c)
 		    vmha_deadline_wait(c->deadline_ms, VMHA_ACTX_POLL_MS, domain_gone, c) == 0) {
 			vmha_notice("domain '%s' saved to '%s'", c->name, state_file);
 			rc = 0;
-			goto done;
+			goto out;
 		}
 		vmha_err("cannot save domain '%s' to '%s': %s", c->name, state_file,
 		         vmha_virt_error(c->v));
 	}
-	vmha_params_shutdown_flags(vmha_params_shutdown_mode(c->p), &flags, NULL, 0);
-	phase_ms = vmha_deadline_share(c->deadline_ms,
-	                               (unsigned int)vmha_params_shutdown_timeout_share(c->p));
-	vmha_info("asking domain '%s' to shut down (%" PRIu64 " ms)", c->name,
-	          vmha_deadline_remaining_ms(phase_ms));
-	rc = vmha_virt_domain_shutdown(dom, flags, phase_ms);
+	if (graceful) {
+		vmha_params_shutdown_flags(vmha_params_shutdown_mode(c->p), &flags, NULL, 0);
+	}
+	/* the one stop ladder: shutdown, SIGTERM, SIGKILL */
+	rc = vmha_virt_domain_stop(
+	        dom, graceful, flags,
+	        vmha_deadline_share(c->deadline_ms,
+	                            (unsigned int)vmha_params_shutdown_timeout_share(c->p)),
+	        c->deadline_ms, 0);
 	if (rc < 0) {
-		vmha_warn("graceful shutdown of domain '%s' refused: %s", c->name,
-		          vmha_virt_error(c->v));
-	} else if (vmha_deadline_wait(phase_ms, VMHA_ACTX_POLL_MS, domain_gone, c) == 0) {
-		goto gone;
+		rc = vmha_actx_fail(c, -EIO, "domain '%s' is still running after destroy: %s",
+		                    c->name, vmha_virt_error(c->v));
+		goto out;
 	}
-destroy:
-	/* SIGTERM first, with half of what is left, then SIGKILL */
-	phase_ms = vmha_deadline_share(c->deadline_ms, 50);
-	vmha_notice("destroying domain '%s'", c->name);
-	rc = vmha_virt_domain_destroy(dom, VIR_DOMAIN_DESTROY_GRACEFUL, phase_ms);
-	if (rc < 0) {
-		vmha_warn("graceful destroy of domain '%s' failed: %s", c->name,
-		          vmha_virt_error(c->v));
-	}
-	if (vmha_deadline_wait(phase_ms, VMHA_ACTX_POLL_MS, domain_gone, c) == 0) {
-		goto gone;
-	}
-	rc = vmha_virt_domain_destroy(dom, 0, c->deadline_ms);
-	if (rc < 0 && rc != -EINVAL) {
-		vmha_warn("destroy of domain '%s' failed: %s", c->name, vmha_virt_error(c->v));
-	}
-	if (vmha_deadline_wait(c->deadline_ms, VMHA_ACTX_POLL_MS, domain_gone, c) == 0) {
-		goto gone;
-	}
-	rc = vmha_actx_fail(c, -EIO, "domain '%s' is still running after destroy: %s", c->name,
-	                    vmha_virt_error(c->v));
-	goto out;
-gone:
-	rc = 0;
 	vmha_notice("domain '%s' stopped", c->name);
-done:
+out:
 	if (rc == 0) {
 		unlink(c->record_path);
 		vmha_shutdown_order_remove(c);
 	}
-out:
 	vmha_virt_domain_free(dom);
 	return rc;
 }

@@ -22,9 +22,7 @@
 #include "storage_copy.h"
 #include "util.h"
 #include "virt.h"
-
-/* Polling interval while waiting for a guest to shut down. */
-#define MOVE_POLL_MS 200
+#include "virt_stop.h"
 
 /* The disks of the definition xml that target does not share, in *out. */
 static int examine_disks(struct vmha_virt *src, struct vmha_virt *dst, const char *target,
@@ -133,54 +131,6 @@ out:
 
 /* ---- vmha vm move --offline ---- */
 
-static bool domain_is_off(struct vmha_virt_domain *dom)
-{
-	int state = 0;
-	int reason = 0;
-	int rc = vmha_virt_domain_get_state(dom, vmha_deadline_in_ms(VIRT_TIMEOUT_MS), &state,
-	                                    &reason);
-
-	/* a transient domain is gone once it is off */
-	return rc == -ENOENT || (rc == 0 && state == VIR_DOMAIN_SHUTOFF);
-}
-
-static int wait_off(struct vmha_virt_domain *dom, uint64_t deadline_ms)
-{
-	while (!domain_is_off(dom)) {
-		if (vmha_deadline_expired(deadline_ms)) {
-			return -ETIMEDOUT;
-		}
-		usleep(MOVE_POLL_MS * 1000);
-	}
-	return 0;
-}
-
-/*
- * Shut dom down as the agent's stop does: a graceful shutdown for
- * shutdown_pct of the time until deadline_ms, then SIGTERM (destroy
- * graceful, waited for until deadline_ms), then destroy; the destroy calls
- * are bounded on their own (VIRT_TIMEOUT_MS each), so that a guest half way
- * down is never left behind.
- */
-static int shut_down(struct vmha_virt_domain *dom, unsigned int shutdown_pct, uint64_t deadline_ms)
-{
-	uint64_t phase_ms = vmha_deadline_share(deadline_ms, shutdown_pct);
-	uint64_t last_ms;
-
-	if (vmha_virt_domain_shutdown(dom, 0, phase_ms) == 0 && wait_off(dom, phase_ms) == 0) {
-		return 0;
-	}
-	/* libvirt waits for QEMU after SIGTERM itself: the call has its own bound */
-	if (vmha_virt_domain_destroy(dom, VIR_DOMAIN_DESTROY_GRACEFUL,
-	                             vmha_deadline_in_ms(VIRT_TIMEOUT_MS)) == 0 &&
-	    wait_off(dom, deadline_ms) == 0) {
-		return 0;
-	}
-	last_ms = vmha_deadline_in_ms(VIRT_TIMEOUT_MS);
-	vmha_virt_domain_destroy(dom, 0, last_ms);
-	return wait_off(dom, last_ms);
-}
-
 /* Start the guest again on the source after a failed move. */
 static void restart_source(struct vmha_virt *v, struct vmha_virt_domain *dom, bool persistent,
                            const char *xml, const char *name)
@@ -219,6 +169,7 @@ struct move_ctx {
 static int move_steps(struct move_ctx *m)
 {
 	uint64_t t0 = vmha_clock_now_ms();
+	uint64_t stop_ms;
 	size_t i;
 	int state = 0;
 	int sreason = 0;
@@ -234,7 +185,10 @@ static int move_steps(struct move_ctx *m)
 	m->was_running = rc == 0 && state != VIR_DOMAIN_SHUTOFF;
 	if (m->was_running) {
 		fprintf(stderr, "vmha vm move: shutting '%s' down\n", m->name);
-		rc = shut_down(m->dom, 25, vmha_deadline_share(m->deadline_ms, 25));
+		stop_ms = vmha_deadline_share(m->deadline_ms, 25);
+		/* never left half way down: it is started again if the move fails */
+		rc = vmha_virt_domain_stop(m->dom, true, 0, vmha_deadline_share(stop_ms, 25),
+		                           stop_ms, VIRT_TIMEOUT_MS);
 		if (rc < 0) {
 			fprintf(stderr, "vmha vm move: '%s' did not stop: %s\n", m->name,
 			        vmha_virt_error(m->v));
@@ -292,7 +246,8 @@ static void move_rollback(struct move_ctx *m)
 	} else if (vmha_storage_copy_count(m->sc) > 0) {
 		fprintf(stderr, "vmha vm move: removed the copies on '%s'\n", m->target);
 	}
-	if (m->was_running && domain_is_off(m->dom)) {
+	if (m->was_running &&
+	    vmha_virt_domain_is_off(m->dom, vmha_deadline_in_ms(VIRT_TIMEOUT_MS))) {
 		restart_source(m->v, m->dom, m->persistent, m->xml, m->name);
 	}
 }
@@ -307,6 +262,9 @@ int vmha_cmd_vm_move(struct vmha_registry *reg, const char *name, const char *ta
 	const char *where = NULL;
 	char *rerr = NULL;
 	uint64_t start_ms = vmha_clock_now_ms();
+	enum vmha_registry_desired desired = VMHA_DESIRED_STARTED;
+	bool moved = false;
+	bool left_disabled = false;
 	int rc = VMHA_EXIT_USAGE;
 	int err_rc;
 	size_t i;
@@ -375,9 +333,28 @@ int vmha_cmd_vm_move(struct vmha_registry *reg, const char *name, const char *ta
 		rc = VMHA_EXIT_OK;
 		goto out;
 	}
-	if (move_steps(&m) < 0) {
+	/* vmhad leaves the VM alone while it is down for the move: else its
+	 * desired state restarts it meanwhile (a slow copy outlasts vmhad's
+	 * restart in place) and it runs on two hosts */
+	desired = vmha_registry_vm_desired(vm);
+	if (desired == VMHA_DESIRED_STARTED &&
+	    vmha_cmd_vm_set_desired(reg, name, VMHA_DESIRED_DISABLED, "move") < 0) {
+		goto out;
+	}
+	moved = move_steps(&m) == 0;
+	if (!moved) {
 		move_rollback(&m);
 		fprintf(stderr, "vmha vm move: '%s' stays on host '%s'\n", name, m.self);
+	}
+	if (desired == VMHA_DESIRED_STARTED &&
+	    vmha_cmd_vm_set_desired(reg, name, VMHA_DESIRED_STARTED, "move") < 0) {
+		fprintf(stderr,
+		        "vmha vm move: '%s' is left disabled (vmhad does not restart it): "
+		        "'vmha vm enable %s'\n",
+		        name, name);
+		left_disabled = true;
+	}
+	if (!moved) {
 		goto out;
 	}
 	/* it runs there: only now the source's definition and copies go */
@@ -396,7 +373,7 @@ int vmha_cmd_vm_move(struct vmha_registry *reg, const char *name, const char *ta
 	printf("moved '%s' from host '%s' to host '%s' offline in %" PRIu64 " ms%s\n", name, m.self,
 	       target, vmha_clock_now_ms() - start_ms,
 	       o->keep_source ? " (disk copies kept here)" : "");
-	rc = VMHA_EXIT_OK;
+	rc = left_disabled ? VMHA_EXIT_NO : VMHA_EXIT_OK;
 out:
 	vmha_storage_copy_free(m.sc);
 	vmha_virt_domain_free(m.tdom);

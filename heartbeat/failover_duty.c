@@ -441,12 +441,16 @@ void fo_replay(struct vmha_failover *fo)
 			return;
 		}
 	}
-	fo->replay_pending = false;
-	if (fo_may_act(fo)) {
-		/* every member: what its table saw stop may be known to it alone */
-		fo_replay_stopped(fo);
+	if (!fo_may_act(fo)) {
+		/* kept for when this member may act (quorum known again): a state
+		 * transfer consumed now was lost, and the fresh vmhad never learnt
+		 * its assignments */
+		return; /* the replay stays pending */
 	}
-	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
+	fo->replay_pending = false;
+	/* every member: what its table saw stop may be known to it alone */
+	fo_replay_stopped(fo);
+	if (!vmha_failover_is_coordinator(fo)) {
 		return;
 	}
 	for (i = 0; i < fo->n_hosts; i++) {

@@ -555,6 +555,9 @@ static int on_start(struct vmha_failover *fo, const struct vmha_failover_msg *m)
 {
 	struct fo_vm *v = fo_find_vm(fo, m->vm);
 
+	if (v != NULL && !m->ok && strcmp(m->host, fo->self) == 0) {
+		v->voiding = false; /* this host's void (or failure) is delivered */
+	}
 	if (started_unexpected(fo, v, m)) {
 		v->target[0] = '\0';
 		v->reason[0] = '\0';

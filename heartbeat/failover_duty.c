@@ -402,7 +402,7 @@ void fo_schedule(struct vmha_failover *fo)
 		for (i = 0; i < fo->n_vms; i++) {
 			struct fo_vm *v = &fo->vms[i];
 
-			if (v->state == FO_VM_ASSIGNED && !v->starting &&
+			if (v->state == FO_VM_ASSIGNED && !v->starting && !v->voiding &&
 			    v->spec.priority == tier && strcmp(v->target, fo->self) == 0 &&
 			    (next == NULL || strcmp(v->spec.name, next->spec.name) < 0)) {
 				next = v;

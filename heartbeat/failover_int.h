@@ -88,6 +88,9 @@ struct fo_vm {
 	char excluded[FO_MAX_EXCLUDED][VMHA_NAME_SIZE];
 	/* local: this host is starting it */
 	bool starting;
+	/* local: this host published its assignment here as void (a failed
+	 * start) and starts it on no assignment until that is delivered */
+	bool voiding;
 	/* local, coordinator: a decision about it was sent and not delivered yet */
 	bool proposed;
 	/* announced by a host other than the one it ran on since its host last

@@ -123,6 +123,15 @@ static void fo_forget_pending(struct vmha_failover *fo)
 		        "vm '%s' was %s: forgotten, this partition was inquorate (the quorate side "
 		        "decided)",
 		        v->spec.name, fo_vm_state_name(v->state));
+		if (v->state == FO_VM_ASSIGNED && !v->starting &&
+		    strcmp(v->target, fo->self) == 0) {
+			/* the quorate side may hold it assigned here too, waiting for
+			 * a result that never comes: void it there as a failed start,
+			 * in CPG order; this host starts it on no assignment before */
+			fo_send_msg(fo, "start", fo->self, v->spec.name,
+			            "forgotten: this partition was inquorate");
+			v->voiding = true;
+		}
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
@@ -232,6 +241,7 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 			if (!v->starting) {
 				fo_send_msg(fo, "start", fo->self, v->spec.name,
 				            "cancelled: this host fenced itself");
+				v->voiding = true;
 			}
 			v->state = FO_VM_DISPLACED;
 			v->target[0] = '\0';

@@ -376,6 +376,7 @@ void fo_schedule(struct vmha_failover *fo)
 	unsigned int starting = 0;
 	size_t i;
 
+	fo_send_voids(fo);
 	if (!fo_may_act(fo)) {
 		return;
 	}
@@ -416,6 +417,17 @@ void fo_schedule(struct vmha_failover *fo)
 		fo_emit(fo, VMHA_FAILOVER_START, LOG_NOTICE, fo->self, next->spec.name,
 		        "starting vm '%s' (priority %" PRId64 ") on this host", next->spec.name,
 		        next->spec.priority);
+	}
+}
+
+/* An assignment of this table, replayed (a state transfer, not a decision) */
+static void send_replayed_assign(struct vmha_failover *fo, const struct fo_vm *v)
+{
+	const struct fo_queue_item *before = fo->tail;
+
+	fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
+	if (fo->tail != NULL && fo->tail != before) {
+		fo->tail->a.msg.replay = true;
 	}
 }
 
@@ -470,7 +482,7 @@ void fo_replay(struct vmha_failover *fo)
 			continue;
 		}
 		if (v->state == FO_VM_ASSIGNED) {
-			fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
+			send_replayed_assign(fo, v);
 		} else if (v->state == FO_VM_STRANDED) {
 			fo_send_msg(fo, "stranded", v->host, v->spec.name, "%s", v->reason);
 		}

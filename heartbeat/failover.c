@@ -611,7 +611,10 @@ static int on_assign(struct vmha_failover *fo, const struct vmha_failover_msg *m
 	if (v != NULL && v->state == FO_VM_ASSIGNED && strcmp(v->target, m->host) == 0) {
 		return 0; /* the same assignment again (state transfer): nothing changes */
 	}
-	if (h == NULL || !h->online || h->fenced || h->down) {
+	if (h == NULL || h->fenced || (!m->replay && (!h->online || h->down))) {
+		/* a state transfer replays the table as it is: an assignment to
+		 * a host that left since is kept everywhere alike (its fence
+		 * voids it; its fresh vmhad starts it), else the tables diverge */
 		return refuse(fo, m, "the target is not an online host");
 	}
 	if (v == NULL) {
@@ -718,6 +721,9 @@ int vmha_failover_message(struct vmha_failover *fo, uint64_t now_ms, const char 
 	fo_set_now(fo, now_ms);
 	from = sender != NULL ? fo_find_host(fo, sender) : NULL;
 	coord = vmha_failover_coordinator(fo);
+	if (strcmp(m->type, "start") == 0 && sender != NULL && strcmp(sender, fo->self) == 0) {
+		fo_own_void_delivered(fo, m, from != NULL && from->online);
+	}
 	if (from == NULL || !from->online) {
 		rc = refuse(fo, m, "not sent by the vmhad of an online host");
 		own_refused = sender != NULL && strcmp(sender, fo->self) == 0;

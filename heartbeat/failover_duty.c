@@ -376,6 +376,7 @@ void fo_schedule(struct vmha_failover *fo)
 	unsigned int starting = 0;
 	size_t i;
 
+	fo_send_voids(fo);
 	if (!fo_may_act(fo)) {
 		return;
 	}
@@ -402,7 +403,7 @@ void fo_schedule(struct vmha_failover *fo)
 		for (i = 0; i < fo->n_vms; i++) {
 			struct fo_vm *v = &fo->vms[i];
 
-			if (v->state == FO_VM_ASSIGNED && !v->starting &&
+			if (v->state == FO_VM_ASSIGNED && !v->starting && !v->voiding &&
 			    v->spec.priority == tier && strcmp(v->target, fo->self) == 0 &&
 			    (next == NULL || strcmp(v->spec.name, next->spec.name) < 0)) {
 				next = v;
@@ -416,6 +417,17 @@ void fo_schedule(struct vmha_failover *fo)
 		fo_emit(fo, VMHA_FAILOVER_START, LOG_NOTICE, fo->self, next->spec.name,
 		        "starting vm '%s' (priority %" PRId64 ") on this host", next->spec.name,
 		        next->spec.priority);
+	}
+}
+
+/* An assignment of this table, replayed (a state transfer, not a decision) */
+static void send_replayed_assign(struct vmha_failover *fo, const struct fo_vm *v)
+{
+	const struct fo_queue_item *before = fo->tail;
+
+	fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
+	if (fo->tail != NULL && fo->tail != before) {
+		fo->tail->a.msg.replay = true;
 	}
 }
 
@@ -441,12 +453,16 @@ void fo_replay(struct vmha_failover *fo)
 			return;
 		}
 	}
-	fo->replay_pending = false;
-	if (fo_may_act(fo)) {
-		/* every member: what its table saw stop may be known to it alone */
-		fo_replay_stopped(fo);
+	if (!fo_may_act(fo)) {
+		/* kept for when this member may act (quorum known again): a state
+		 * transfer consumed now was lost, and the fresh vmhad never learnt
+		 * its assignments */
+		return; /* the replay stays pending */
 	}
-	if (!vmha_failover_is_coordinator(fo) || !fo_may_act(fo)) {
+	fo->replay_pending = false;
+	/* every member: what its table saw stop may be known to it alone */
+	fo_replay_stopped(fo);
+	if (!vmha_failover_is_coordinator(fo)) {
 		return;
 	}
 	for (i = 0; i < fo->n_hosts; i++) {
@@ -466,7 +482,7 @@ void fo_replay(struct vmha_failover *fo)
 			continue;
 		}
 		if (v->state == FO_VM_ASSIGNED) {
-			fo_send_msg(fo, "assign", v->target, v->spec.name, "state transfer");
+			send_replayed_assign(fo, v);
 		} else if (v->state == FO_VM_STRANDED) {
 			fo_send_msg(fo, "stranded", v->host, v->spec.name, "%s", v->reason);
 		}

@@ -88,6 +88,13 @@ struct fo_vm {
 	char excluded[FO_MAX_EXCLUDED][VMHA_NAME_SIZE];
 	/* local: this host is starting it */
 	bool starting;
+	/* local: this host owes the group a void of its assignment here (a
+	 * failed start, why: void_why), sent once this host is online in its
+	 * view (a message sent before is refused everywhere; then it is sent
+	 * again); it starts it on no assignment until the void is delivered */
+	bool voiding;
+	bool void_sent;
+	const char *void_why;
 	/* local, coordinator: a decision about it was sent and not delivered yet */
 	bool proposed;
 	/* announced by a host other than the one it ran on since its host last
@@ -219,6 +226,13 @@ void fo_replan(struct vmha_failover *fo, const char *why);
 
 /* This member starts its assigned VMs of the highest pending tier. */
 void fo_schedule(struct vmha_failover *fo);
+/* This host voids its assignment of v here everywhere (a failed start): why */
+void fo_void_own(struct vmha_failover *fo, struct fo_vm *v, const char *why);
+/* Send the voids this host owes, once it is online in its view */
+void fo_send_voids(struct vmha_failover *fo);
+/* A failed start of this host's, delivered from sender_online or not */
+void fo_own_void_delivered(struct vmha_failover *fo, const struct vmha_failover_msg *m,
+                           bool sender_online);
 
 /* The coordinator's duties, derived from the table: fence, announce, plan. */
 void fo_coordinate(struct vmha_failover *fo);

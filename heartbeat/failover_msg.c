@@ -110,6 +110,9 @@ int vmha_failover_msg_encode(const struct vmha_failover_msg *m, char **out, size
 	if (t->has_plan) {
 		json_object_object_add(o, "priority", json_object_new_int64(m->priority));
 		json_object_object_add(o, "gen", json_object_new_int64((int64_t)m->gen));
+		if (m->replay) {
+			json_object_object_add(o, "replay", json_object_new_boolean(true));
+		}
 	}
 	if (t->has_counts) {
 		json_object_object_add(o, "restarts", json_object_new_int64(m->restarts));
@@ -187,7 +190,8 @@ static int check_keys(json_object *o, const struct fo_type *t, char *err, size_t
 		if (strcmp(k, FO_MSG_KEY) == 0 || strcmp(k, "type") == 0 ||
 		    strcmp(k, "host") == 0 || strcmp(k, "text") == 0 ||
 		    (t->has_vm && strcmp(k, "vm") == 0) || (t->has_ok && strcmp(k, "ok") == 0) ||
-		    (t->has_plan && (strcmp(k, "priority") == 0 || strcmp(k, "gen") == 0)) ||
+		    (t->has_plan && (strcmp(k, "priority") == 0 || strcmp(k, "gen") == 0 ||
+		                     strcmp(k, "replay") == 0)) ||
 		    (t->has_counts &&
 		     (strcmp(k, "restarts") == 0 || strcmp(k, "relocations") == 0))) {
 			continue;
@@ -256,6 +260,16 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 		if (rc == 0) {
 			rc = get_int(o, "gen", 0, &n, err, err_size);
 			m->gen = (uint64_t)n;
+		}
+		if (rc == 0 && json_object_object_get_ex(o, "replay", &v)) {
+			if (!json_object_is_type(v, json_type_boolean)) {
+				vmha_util_set_text(
+				        err, err_size,
+				        "failover message field 'replay' is not a boolean");
+				rc = -EINVAL;
+			} else {
+				m->replay = json_object_get_boolean(v);
+			}
 		}
 	}
 	if (rc == 0 && t->has_counts) {

@@ -56,6 +56,9 @@ struct vmha_failover_msg {
 	int64_t priority;
 	/** assign: the registry generation the coordinator planned from */
 	uint64_t gen;
+	/** assign: a state transfer (a fact of the coordinator's table, replayed
+	 *  for a vmhad that joined), not a new decision; on the wire only when true */
+	bool replay;
 	/** stopped: restarts in place and relocations so far */
 	uint32_t restarts;
 	uint32_t relocations;

@@ -123,10 +123,56 @@ static void fo_forget_pending(struct vmha_failover *fo)
 		        "vm '%s' was %s: forgotten, this partition was inquorate (the quorate side "
 		        "decided)",
 		        v->spec.name, fo_vm_state_name(v->state));
+		if (v->state == FO_VM_ASSIGNED && !v->starting &&
+		    strcmp(v->target, fo->self) == 0) {
+			/* the quorate side may hold it assigned here too, waiting for
+			 * a result that never comes: void it there as a failed start,
+			 * in CPG order; this host starts it on no assignment before */
+			fo_void_own(fo, v, "forgotten: this partition was inquorate");
+		}
 		v->state = FO_VM_UNKNOWN;
 		v->target[0] = '\0';
 		v->reason[0] = '\0';
 	}
+}
+
+void fo_void_own(struct vmha_failover *fo, struct fo_vm *v, const char *why)
+{
+	v->voiding = true;
+	v->void_sent = false;
+	v->void_why = why;
+	fo_send_voids(fo);
+}
+
+void fo_send_voids(struct vmha_failover *fo)
+{
+	const struct fo_host *self = fo_find_host(fo, fo->self);
+	size_t i;
+
+	if (self == NULL || !self->online) {
+		return; /* refused everywhere: sent once this host announced */
+	}
+	for (i = 0; i < fo->n_vms; i++) {
+		struct fo_vm *v = &fo->vms[i];
+
+		if (v->voiding && !v->void_sent) {
+			fo_send_msg(fo, "start", fo->self, v->spec.name, "%s", v->void_why);
+			v->void_sent = true;
+		}
+	}
+}
+
+void fo_own_void_delivered(struct vmha_failover *fo, const struct vmha_failover_msg *m,
+                           bool sender_online)
+{
+	struct fo_vm *v = fo_find_vm(fo, m->vm);
+
+	if (v == NULL || !v->void_sent || m->ok || strcmp(m->host, fo->self) != 0) {
+		return;
+	}
+	v->void_sent = false;
+	/* applied everywhere alike: done; refused everywhere: owed again */
+	v->voiding = !sender_online;
 }
 
 void vmha_failover_set_quorum(struct vmha_failover *fo, bool quorate)
@@ -230,8 +276,7 @@ void vmha_failover_set_self_fenced(struct vmha_failover *fo, bool self_fenced)
 			        "start of vm '%s' cancelled: this host fenced itself",
 			        v->spec.name);
 			if (!v->starting) {
-				fo_send_msg(fo, "start", fo->self, v->spec.name,
-				            "cancelled: this host fenced itself");
+				fo_void_own(fo, v, "cancelled: this host fenced itself");
 			}
 			v->state = FO_VM_DISPLACED;
 			v->target[0] = '\0';

@@ -55,6 +55,14 @@ fo_node_log() { echo "$("$LAB" dir)/nodes/$1/log/vmhad.log"; }
 # disk leases on the shared storage as vmhad's default disk_leases = require
 # wants; --no-leases: none, and disk_leases = warn), configuration, vmhad on
 # every node
+# fo_conf_omit: stdin without the settings named in FO_CONF_OMIT (keys an
+# older vmhad, as bench/failover-lab runs it, does not know)
+fo_conf_omit() {
+	local k re=
+	for k in ${FO_CONF_OMIT:-}; do re="$re${re:+|}$k"; done
+	if [ -n "$re" ]; then grep -v -E "^($re) = "; else cat; fi
+}
+
 fo_up() {
 	local fence=$1 n sh leases=--leases
 	[ "${2:-}" = --no-leases ] && leases=
@@ -109,7 +117,7 @@ fo_up() {
 			echo "log_level = $FO_LOG_LEVEL"
 			# more settings of a test, @NODE@ replaced by the node's name
 			if [ -n "${FO_CONF_EXTRA:-}" ]; then printf '%s\n' "${FO_CONF_EXTRA//@NODE@/$n}"; fi
-		} >"$sh/vmha/$n.conf"
+		} | fo_conf_omit >"$sh/vmha/$n.conf"
 		fo_vmhad_start "$n" || return 1
 	done
 	fo_wait_online 30

@@ -43,6 +43,8 @@
 #define COMPLETE_SUM_UNITS 4096
 /* ... in a bit stack of this many words. */
 #define COMPLETE_SUM_WORDS (1u << 20)
+/* Varied restarts: an item with at most this many open hosts left goes before larger ones. */
+#define COMPLETE_FORCED 1
 /* Steps per restart (a restart ends sooner when the budget does). */
 #define COMPLETE_RESTART_STEPS 250000
 
@@ -67,6 +69,7 @@ struct cs {
 	unsigned char *usable; /* item x host position of the first order: may go there */
 	size_t *pos;           /* per host: its position in the first order */
 	double *w;             /* per VM: size relative to the largest capacity */
+	double *wmax;          /* per VM: the same in its largest dimension (varied restarts) */
 	double *room;
 	unsigned char *inset; /* per host: in hosts */
 	unsigned char *cand;  /* per host: a candidate for the extra hosts */
@@ -76,16 +79,10 @@ struct cs {
 	uint64_t rng;
 	bool hopeless; /* some group has more VMs than hosts without it */
 	bool whole;    /* every survivor is in the sub-problem */
+	bool varied;   /* vmha_complete_search_varied() */
+	bool forced;   /* this restart places items with few open hosts left first */
 	bool oom;
 };
-
-static uint64_t cs_rand(struct cs *c, uint64_t n)
-{
-	c->rng ^= c->rng << 13;
-	c->rng ^= c->rng >> 7;
-	c->rng ^= c->rng << 17;
-	return n == 0 ? 0 : c->rng % n;
-}
 
 static int64_t gcd(int64_t a, int64_t b)
 {
@@ -336,6 +333,27 @@ static void push_sums(struct cs *c, size_t h, struct list *l)
 }
 
 /*
+ * Varied restarts: the item with the fewest open hosts left when that is
+ * at most COMPLETE_FORCED (the largest of those), else @p largest, the
+ * largest not placed.
+ */
+static size_t forced_item(struct cs *c, size_t largest)
+{
+	const struct vmha_plan *p = c->p;
+	size_t best = SIZE_MAX;
+	size_t i;
+
+	step(c, c->n);
+	for (i = largest; i < c->n; i++) {
+		if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && c->open[i] <= COMPLETE_FORCED &&
+		    (best == SIZE_MAX || c->open[i] < c->open[best])) {
+			best = i;
+		}
+	}
+	return best != SIZE_MAX ? best : largest;
+}
+
+/*
  * The largest item not placed goes to an open host (the least room
  * first), which is then completed. @return whether every item is placed
  */
@@ -353,6 +371,9 @@ static bool solve(struct cs *c)
 	for (first = 0; first < c->n && p->outcome[c->items[first]] == VMHA_PLAN_RESTART; first++) {
 	}
 	step(c, first + 1);
+	if (c->forced) {
+		first = forced_item(c, first);
+	}
 	for (j = 0; j < c->k && c->steps > 0 && t.n < COMPLETE_BRANCH && !c->oom; j++) {
 		size_t h = c->hosts[j];
 		size_t *cand = c->stk + c->sp;
@@ -374,8 +395,9 @@ static bool solve(struct cs *c)
 		}
 		/* the candidates to complete h with, and their demand from each on */
 		step(c, c->n - first);
-		for (i = first + 1; i < c->n; i++) {
-			if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && usable_at(c, i, h) &&
+		for (i = c->forced ? 0 : first + 1; i < c->n; i++) {
+			if (i != first && p->outcome[c->items[i]] != VMHA_PLAN_RESTART &&
+			    usable_at(c, i, h) &&
 			    plan_fits(p, c->items[i], h)) {
 				cand[m++] = i;
 			}
@@ -416,6 +438,9 @@ static void order_hosts(struct cs *c, uint64_t r)
 {
 	size_t i;
 
+	/* varied: every other restart forced items first, the hosts at random after the first */
+	c->forced = c->varied && r % 2 == 1;
+	r = c->varied && r > 0 ? 2 : r;
 	qsort_r(c->hosts, c->k, sizeof(*c->hosts), plan_cmp_key_asc, c->room);
 	if (r % 3 == 1) {
 		for (i = 0; i < c->k / 2; i++) {
@@ -426,7 +451,7 @@ static void order_hosts(struct cs *c, uint64_t r)
 		}
 	}
 	for (i = c->k; r % 3 == 2 && i > 1; i--) {
-		size_t j = (size_t)cs_rand(c, i);
+		size_t j = (size_t)plan_rand(&c->rng, i);
 		size_t x = c->hosts[i - 1];
 
 		c->hosts[i - 1] = c->hosts[j];
@@ -449,6 +474,7 @@ static void cs_free(struct cs *c)
 	free(c->usable);
 	free(c->pos);
 	free(c->w);
+	free(c->wmax);
 	free(c->room);
 	free(c->inset);
 	free(c->cand);
@@ -472,6 +498,7 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->hosts = plan_xcalloc(p->nlive, sizeof(*c->hosts), &rc);
 	c->pos = plan_xcalloc(p->nh, sizeof(*c->pos), &rc);
 	c->w = plan_xcalloc(p->nv, sizeof(*c->w), &rc);
+	c->wmax = plan_xcalloc(p->nv, sizeof(*c->wmax), &rc);
 	c->room = plan_xcalloc(p->nh, sizeof(*c->room), &rc);
 	c->inset = plan_xcalloc(p->nh, 1, &rc);
 	c->cand = plan_xcalloc(p->nh, 1, &rc);
@@ -501,8 +528,11 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 		size_t v = p->disp[i];
 
 		for (d = 0; d < p->nd; d++) {
-			c->w[v] += maxcap[d] > 0 ? (double)p->dem[v * p->nd + d] / (double)maxcap[d]
+			double x = maxcap[d] > 0 ? (double)p->dem[v * p->nd + d] / (double)maxcap[d]
 			                         : 0.0;
+
+			c->w[v] += x;
+			c->wmax[v] = x > c->wmax[v] ? x : c->wmax[v];
 		}
 	}
 out:
@@ -564,7 +594,7 @@ static void pick_extra(struct cs *c, uint64_t r, size_t extra, size_t nfull)
 	}
 	for (; extra > 0 && nfull > 0; extra--) {
 		/* the nth host, n at random, among the candidates while there are */
-		size_t nth = (size_t)cs_rand(c, nc > 0 ? nc : nfull);
+		size_t nth = (size_t)plan_rand(&c->rng, nc > 0 ? nc : nfull);
 
 		for (i = 0; i < p->nlive; i++) {
 			size_t h = p->live[i];
@@ -706,7 +736,7 @@ static int restore(struct cs *c)
 	return 0;
 }
 
-int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
+static int search(struct vmha_plan *p, uint64_t budget, bool varied)
 {
 	struct cs c;
 	uint64_t r;
@@ -715,6 +745,7 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 	int rc = 0;
 
 	rc = cs_init(&c, p);
+	c.varied = varied;
 	for (r = 0; rc == 0 && budget > 0 && !done; r++) {
 		uint64_t given = budget < COMPLETE_RESTART_STEPS ? budget : COMPLETE_RESTART_STEPS;
 
@@ -742,4 +773,14 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 	}
 	cs_free(&c);
 	return rc < 0 ? rc : done;
+}
+
+int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
+{
+	return search(p, budget, false);
+}
+
+int vmha_complete_search_varied(struct vmha_plan *p, uint64_t budget)
+{
+	return search(p, budget, true);
 }

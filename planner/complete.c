@@ -397,8 +397,7 @@ static bool solve(struct cs *c)
 		step(c, c->n - first);
 		for (i = c->forced ? 0 : first + 1; i < c->n; i++) {
 			if (i != first && p->outcome[c->items[i]] != VMHA_PLAN_RESTART &&
-			    usable_at(c, i, h) &&
-			    plan_fits(p, c->items[i], h)) {
+			    usable_at(c, i, h) && plan_fits(p, c->items[i], h)) {
 				cand[m++] = i;
 			}
 		}

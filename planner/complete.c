@@ -65,6 +65,7 @@ struct cs {
 	int64_t unit[VMHA_MODEL_MAX_DIMS]; /* per dimension: divides every demand and free room */
 	unsigned char *closed;             /* per host: completed in this branch */
 	uint32_t *open;                    /* per item: hosts not filled yet that it may go to */
+	uint32_t *gtaken;      /* scratch per group and host: its VMs in the sub-problem there */
 	long *slack;           /* per group: open hosts without it less its VMs not placed */
 	unsigned char *usable; /* item x host position of the first order: may go there */
 	size_t *pos;           /* per host: its position in the first order */
@@ -478,6 +479,7 @@ static void cs_free(struct cs *c)
 	free(c->inset);
 	free(c->cand);
 	free(c->slack);
+	free(c->gtaken);
 	free(c->gain);
 }
 
@@ -502,6 +504,7 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->inset = plan_xcalloc(p->nh, 1, &rc);
 	c->cand = plan_xcalloc(p->nh, 1, &rc);
 	c->slack = plan_xcalloc(p->ng, sizeof(*c->slack), &rc);
+	c->gtaken = plan_xcalloc(p->ng * p->nh, sizeof(*c->gtaken), &rc);
 	c->gain = plan_xcalloc(p->nh * p->nd, sizeof(*c->gain), &rc);
 	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
 	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
@@ -612,6 +615,74 @@ static void pick_extra(struct cs *c, uint64_t r, size_t extra, size_t nfull)
 }
 
 /*
+ * Anti-affinity: a group with more VMs in the sub-problem than its hosts
+ * without the group (no VM of it there once the sub-problem's are taken
+ * off) gets full hosts without it added, as many as it lacks (else the
+ * sub-problem is hopeless). @return how many hosts were added (of the
+ * @p nfull full hosts not in yet)
+ */
+static size_t group_hosts(struct cs *c, size_t nfull)
+{
+	struct vmha_plan *p = c->p;
+	size_t added = 0;
+	size_t i;
+	size_t j;
+	size_t g;
+
+	if (p->ng == 0) {
+		return 0;
+	}
+	/* per group: its VMs in the sub-problem, less the hosts in without it */
+	for (g = 0; g < p->ng; g++) {
+		c->slack[g] = 0;
+	}
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+		bool in = p->outcome[v] == VMHA_PLAN_RESTART
+		                  ? c->inset[p->target[v]] != 0
+		                  : p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v);
+
+		for (j = p->vg_off[v]; in && j < p->vg_off[v + 1]; j++) {
+			c->slack[p->vg[j]]++;
+			if (p->outcome[v] == VMHA_PLAN_RESTART) {
+				c->gtaken[p->vg[j] * p->nh + (size_t)p->target[v]]++;
+			}
+		}
+	}
+	for (g = 0; g < p->ng; g++) {
+		for (i = 0; i < c->k; i++) {
+			size_t h = c->hosts[i];
+
+			c->slack[g] -= p->gcount[g * p->nh + h] == c->gtaken[g * p->nh + h] ? 1 : 0;
+		}
+	}
+	for (g = 0; g < p->ng; g++) {
+		for (i = 0; i < p->nlive && c->slack[g] > 0 && added < nfull; i++) {
+			size_t h = p->live[i];
+
+			if (c->inset[h] || !plan_host_sane(p, h) || p->gcount[g * p->nh + h] != 0) {
+				continue;
+			}
+			c->inset[h] = 1;
+			c->hosts[c->k++] = h;
+			c->slack[g]--;
+			added++;
+		}
+	}
+	/* back to zero for the next restart */
+	for (i = 0; i < p->ndisp; i++) {
+		size_t v = p->disp[i];
+
+		for (j = p->vg_off[v]; p->outcome[v] == VMHA_PLAN_RESTART && j < p->vg_off[v + 1];
+		     j++) {
+			c->gtaken[p->vg[j] * p->nh + (size_t)p->target[v]] = 0;
+		}
+	}
+	step(c, 2 * p->ndisp + p->ng * (c->k + p->nlive));
+	return added;
+}
+
+/*
  * Restart @p r's sub-problem: the hosts with room and (after the first
  * restart) a few full ones at random; the stranded VMs that may fit and
  * the VMs restarted on those hosts, taken off. @return 0 or -ENOMEM
@@ -650,6 +721,10 @@ static int setup(struct cs *c, uint64_t r)
 		pick_extra(c, r, extra, nfull);
 	}
 	c->whole = extra >= nfull;
+	if (!c->whole) {
+		nfull -= extra;
+		c->whole = group_hosts(c, nfull) >= nfull;
+	}
 	for (i = 0; i < p->ndisp; i++) {
 		size_t v = p->disp[i];
 

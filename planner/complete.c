@@ -56,6 +56,8 @@ struct cs {
 	size_t placed;
 	size_t *hosts; /* the hosts to fill, in this restart's order */
 	size_t k;
+	size_t *gstk; /* per host being completed: glast and req of its list (2 x ng) */
+	size_t gsp;
 	size_t *stk;   /* the candidates of the hosts being completed, one list after another */
 	int64_t *sstk; /* per candidate, nd: the demand of the candidates from it on */
 	size_t sp;
@@ -112,6 +114,9 @@ struct list {
 	const size_t *cand;
 	const int64_t *suf;
 	size_t m;
+	const size_t *glast; /* per group: 1 + the last candidate of it, 0 none */
+	const size_t *req;   /* the groups h must take a VM of (as many open hosts as VMs) */
+	size_t nreq;
 	size_t d1;
 	size_t d2;
 	bool sums;
@@ -245,9 +250,14 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 			return true;
 		}
 	}
-	step(c, 1);
+	step(c, 1 + l->nreq);
 	if (!reachable(c, h, l, from)) {
 		return false; /* no sum of the candidates left fills h enough in dimension dd */
+	}
+	for (x = 0; x < l->nreq; x++) {
+		if (p->gcount[l->req[x] * p->nh + h] == 0 && l->glast[l->req[x]] <= from) {
+			return false; /* a group h must take is not among the candidates left */
+		}
 	}
 	for (x = from;
 	     x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom; x++) {
@@ -355,6 +365,39 @@ static size_t forced_item(struct cs *c, size_t largest)
 }
 
 /*
+ * The anti-affinity groups h must take a VM of (no VM of it on h, as many
+ * open hosts without it as VMs of it not placed: h closed without one, the
+ * branch ends) and, per group, 1 + the last of @p l's candidates in it.
+ */
+static void required_groups(struct cs *c, size_t h, struct list *l)
+{
+	const struct vmha_plan *p = c->p;
+	size_t *glast = c->gstk + c->gsp;
+	size_t *req = glast + p->ng;
+	size_t g;
+	size_t x;
+	size_t j;
+
+	l->glast = glast;
+	l->req = req;
+	l->nreq = 0;
+	for (g = 0; g < p->ng; g++) {
+		glast[g] = 0;
+		if (c->slack[g] == 0 && p->gcount[g * p->nh + h] == 0) {
+			req[l->nreq++] = g;
+		}
+	}
+	for (x = 0; l->nreq > 0 && x < l->m; x++) {
+		size_t v = c->items[l->cand[x]];
+
+		for (j = p->vg_off[v]; j < p->vg_off[v + 1]; j++) {
+			glast[p->vg[j]] = x + 1;
+		}
+	}
+	step(c, p->ng + (l->nreq > 0 ? l->m : 0));
+}
+
+/*
  * The largest item not placed goes to an open host (the least room
  * first), which is then completed. @return whether every item is placed
  */
@@ -415,10 +458,13 @@ static bool solve(struct cs *c)
 		l.cand = cand;
 		l.suf = suf;
 		l.m = m;
+		required_groups(c, h, &l);
 		push_sums(c, h, &l);
 		c->sp += m + 1;
+		c->gsp += 2 * p->ng;
 		t.steps = COMPLETE_HOST_STEPS;
 		ok = complete(c, h, &l, 0, &t);
+		c->gsp -= 2 * p->ng;
 		c->sp -= m + 1;
 		if (l.sums) {
 			vmha_sums_pop(c->sums);
@@ -465,6 +511,7 @@ static void cs_free(struct cs *c)
 	free(c->from);
 	free(c->hosts);
 	free(c->stk);
+	free(c->gstk);
 	vmha_sums_free(c->sums);
 	free(c->sx);
 	free(c->sy);
@@ -507,6 +554,7 @@ static int cs_init(struct cs *c, struct vmha_plan *p)
 	c->gtaken = plan_xcalloc(p->ng * p->nh, sizeof(*c->gtaken), &rc);
 	c->gain = plan_xcalloc(p->nh * p->nd, sizeof(*c->gain), &rc);
 	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
+	c->gstk = plan_xcalloc((p->nlive + 2) * 2 * p->ng, sizeof(*c->gstk), &rc);
 	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
 	c->closed = plan_xcalloc(p->nh, 1, &rc);
 	c->sx = plan_xcalloc(p->ndisp, sizeof(*c->sx), &rc);

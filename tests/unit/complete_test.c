@@ -28,7 +28,9 @@
 /* test_complete_from_greedy: instances fully restarted out of 40 (measured: see the message) */
 #define COMPLETE_FROM_GREEDY_FULL 30
 /* test_complete_varied: of those, fully restarted only by the varied restarts (0 without the forced VM first) */
-#define COMPLETE_VARIED_FULL 1
+#define COMPLETE_VARIED_FULL 2
+/* test_complete_groups: fully restarted out of 30 (22 without the required-groups bound) */
+#define COMPLETE_GROUPS_FULL 24
 
 /* Every pair a subset of x/y[from..m) sums to, by hand: reach[sx * ny + sy]. */
 static void by_hand(const uint32_t *x, const uint32_t *y, size_t from, size_t m, size_t nx,
@@ -265,6 +267,50 @@ next:
 	(void)state;
 }
 
+/*
+ * Perfect packings where the first half of each survivor's VMs are in
+ * groups g0, g1, ... (every survivor must take one VM of each group), from
+ * the greedy plan: bin completion feasible when it says so, counted.
+ */
+static void test_complete_groups(void **state)
+{
+	size_t iter;
+	size_t full = 0;
+
+	rng_state = 33;
+	for (iter = 0; iter < 30; iter++) {
+		const size_t k = 4 + rnd(5);
+		const struct tight_opts o = {
+		        .ns = 8 + rnd(25),
+		        .k = k,
+		        .nd = 2,
+		        .extras = true,
+		        .unit = 1,
+		        .room_per_vm = 2,
+		        .room_spread_per_vm = 6,
+		        .groups = k / 2,
+		        .allowed_one_in = 1000000,
+		};
+		struct vmha_model *m = tight_cluster(&o);
+		struct vmha_plan *p = vmha_plan_new(m);
+		size_t failed = host(m, "failed");
+		int rc;
+
+		assert_non_null(p);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		rc = count_stranded(m, p) == 0 ? 1 : vmha_complete_search(p, COMPLETE_BUDGET);
+		assert_true(rc == 0 || rc == 1);
+		check_feasible(m, p);
+		full += rc == 1;
+		vmha_plan_free(p);
+		vmha_model_free(m);
+	}
+	print_message("# bin completion with groups: 30 perfect packings, fully restarted %zu\n",
+	              full);
+	assert_true(full >= COMPLETE_GROUPS_FULL);
+	(void)state;
+}
+
 /* Nothing stranded, or nothing that may fit: nothing to do, the plan as it was. */
 static void test_complete_nothing_to_do(void **state)
 {
@@ -295,6 +341,7 @@ int main(void)
 	        cmocka_unit_test(test_sums_stack),
 	        cmocka_unit_test(test_complete_from_greedy),
 	        cmocka_unit_test(test_complete_varied),
+	        cmocka_unit_test(test_complete_groups),
 	        cmocka_unit_test(test_complete_nothing_to_do),
 	};
 

@@ -21,7 +21,8 @@
  * anti-affinity group with more VMs left than open hosts without it, ends
  * the branch at once, and so does a host's completion that lacks a VM of
  * a group it must take one of (as many open hosts without the group as
- * its VMs left) among the candidates left; a host is given up after a few completions that fail
+ * its VMs left) among the candidates left, and a completion that leaves
+ * out a VM whose last open host it is; a host is given up after a few completions that fail
  * further on, or after a fixed number of steps looking for them. Either
  * every VM of the sub-problem is placed, or the plan goes back to what it
  * was. Varied restarts (vmha_complete_search_varied(), last of the tight
@@ -200,6 +201,8 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 	     x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom; x++) {
 		size_t i = l->cand[x];
 		size_t v = c->items[i];
+		/* h is its last open host: every set without it fails */
+		const bool must = c->open[i] <= 1;
 
 		complete_step(c, 1);
 		t->steps--;
@@ -212,9 +215,16 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 			break; /* the candidates left cannot fill h enough */
 		}
 		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
-			continue; /* the same as one that failed here: fails the same way */
+			/* the same as one that failed here: fails the same way */
+			if (must) {
+				break;
+			}
+			continue;
 		}
 		if (!plan_fits(p, v, h) || !plan_aa_ok(p, v, h)) {
+			if (must) {
+				break;
+			}
 			continue;
 		}
 		if (place(c, i, h) < 0) {
@@ -226,6 +236,9 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 		}
 		if (take_back(c, i) < 0) {
 			c->oom = true;
+		}
+		if (must) {
+			break;
 		}
 		last = v;
 	}

@@ -26,9 +26,11 @@
 #include "plan_testlib.h"
 
 /* test_complete_from_greedy: instances fully restarted out of 40 (measured: see the message) */
-#define COMPLETE_FROM_GREEDY_FULL 30
+#define COMPLETE_FROM_GREEDY_FULL 31
 /* test_complete_varied: of those, fully restarted only by the varied restarts (0 without the forced VM first) */
 #define COMPLETE_VARIED_FULL 2
+/* test_complete_allowed: fully restarted out of 30 (5 when a VM whose last open host is being completed may be left out) */
+#define COMPLETE_ALLOWED_FULL 8
 /* test_complete_groups: fully restarted out of 30 (22 without the required-groups bound) */
 #define COMPLETE_GROUPS_FULL 24
 
@@ -268,16 +270,17 @@ next:
 }
 
 /*
- * Perfect packings where the first half of each survivor's VMs are in
- * groups g0, g1, ... (every survivor must take one VM of each group), from
- * the greedy plan: bin completion feasible when it says so, counted.
+ * 30 perfect packings with extras (@p with_groups: the first half of each
+ * survivor's VMs in groups g0, g1, ..., every survivor must take one VM of
+ * each; else every VM with allowed hosts), from the greedy plan: bin
+ * completion feasible when it says so. @return how many fully restarted
  */
-static void test_complete_groups(void **state)
+static size_t complete_extras(bool with_groups)
 {
 	size_t iter;
 	size_t full = 0;
 
-	rng_state = 33;
+	rng_state = with_groups ? 33 : 35;
 	for (iter = 0; iter < 30; iter++) {
 		const size_t k = 4 + rnd(5);
 		const struct tight_opts o = {
@@ -288,8 +291,8 @@ static void test_complete_groups(void **state)
 		        .unit = 1,
 		        .room_per_vm = 2,
 		        .room_spread_per_vm = 6,
-		        .groups = k / 2,
-		        .allowed_one_in = 1000000,
+		        .groups = with_groups ? k / 2 : 0,
+		        .allowed_one_in = with_groups ? 1000000 : 1,
 		};
 		struct vmha_model *m = tight_cluster(&o);
 		struct vmha_plan *p = vmha_plan_new(m);
@@ -305,9 +308,27 @@ static void test_complete_groups(void **state)
 		vmha_plan_free(p);
 		vmha_model_free(m);
 	}
+	return full;
+}
+
+static void test_complete_groups(void **state)
+{
+	size_t full = complete_extras(true);
+
 	print_message("# bin completion with groups: 30 perfect packings, fully restarted %zu\n",
 	              full);
 	assert_true(full >= COMPLETE_GROUPS_FULL);
+	(void)state;
+}
+
+static void test_complete_allowed(void **state)
+{
+	size_t full = complete_extras(false);
+
+	print_message("# bin completion with allowed hosts: 30 perfect packings, fully restarted "
+	              "%zu\n",
+	              full);
+	assert_true(full >= COMPLETE_ALLOWED_FULL);
 	(void)state;
 }
 
@@ -342,6 +363,7 @@ int main(void)
 	        cmocka_unit_test(test_complete_from_greedy),
 	        cmocka_unit_test(test_complete_varied),
 	        cmocka_unit_test(test_complete_groups),
+	        cmocka_unit_test(test_complete_allowed),
 	        cmocka_unit_test(test_complete_nothing_to_do),
 	};
 

@@ -5,7 +5,9 @@
  * survivors with room and, from the second restart on, more and more full
  * ones (twice as many every other restart, first those where a stranded
  * VM would fit once the displaced VMs there are taken off, each stranded
- * VM in turn), until every survivor is in; every displaced VM restarted
+ * VM in turn, and hosts without an anti-affinity group that has more VMs
+ * than hosts without it: complete_setup.c), until every survivor is in;
+ * every displaced VM restarted
  * on those hosts and every stranded VM that fits some survivor is taken
  * off and placed back: the largest VM not placed goes to an open host
  * (least room first; the order changes with the restart), and that host
@@ -17,10 +19,15 @@
  * fewest units (sums.h), so that only sets that fill the host enough in
  * both are tried; a VM allowed only on hosts already completed, or an
  * anti-affinity group with more VMs left than open hosts without it, ends
- * the branch at once; a host is given up after a few completions that fail
+ * the branch at once, and so does a host's completion that lacks a VM of
+ * a group it must take one of (as many open hosts without the group as
+ * its VMs left) among the candidates left, and a completion that leaves
+ * out a VM whose last open host it is; a host is given up after a few completions that fail
  * further on, or after a fixed number of steps looking for them. Either
  * every VM of the sub-problem is placed, or the plan goes back to what it
- * was. Deterministic: the budget counts steps (VMs looked at, words of
+ * was. Varied restarts (vmha_complete_search_varied(), last of the tight
+ * searches): the hosts at random after the first restart, and every other
+ * restart a VM with a single open host left placed first. Deterministic: the budget counts steps (VMs looked at, words of
  * sums built), not time.
  */
 #include "config.h"
@@ -32,78 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete_int.h"
 #include "plan_int.h"
 #include "sums.h"
-
-/* Completions (of any host, for one largest VM) failing further on before the search backs off. */
-#define COMPLETE_BRANCH 8
-/* Steps looking for the completions of one host with one largest VM. */
-#define COMPLETE_HOST_STEPS 10000
-/* Sums of candidates kept as bit sets of at most this many units... */
-#define COMPLETE_SUM_UNITS 4096
-/* ... in a bit stack of this many words. */
-#define COMPLETE_SUM_WORDS (1u << 20)
-/* Steps per restart (a restart ends sooner when the budget does). */
-#define COMPLETE_RESTART_STEPS 250000
-
-struct cs {
-	struct vmha_plan *p;
-	size_t *items; /* the VMs to place, largest first */
-	long *from;    /* per item: its host in the plan before (-1: stranded) */
-	size_t n;
-	size_t placed;
-	size_t *hosts; /* the hosts to fill, in this restart's order */
-	size_t k;
-	size_t *stk;   /* the candidates of the hosts being completed, one list after another */
-	int64_t *sstk; /* per candidate, nd: the demand of the candidates from it on */
-	size_t sp;
-	struct vmha_sums *sums; /* the sums the candidates of each host being completed make */
-	uint32_t *sx;           /* scratch: the candidates' demand in units, d1 and d2 */
-	uint32_t *sy;
-	int64_t unit[VMHA_MODEL_MAX_DIMS]; /* per dimension: divides every demand and free room */
-	unsigned char *closed;             /* per host: completed in this branch */
-	uint32_t *open;                    /* per item: hosts not filled yet that it may go to */
-	long *slack;           /* per group: open hosts without it less its VMs not placed */
-	unsigned char *usable; /* item x host position of the first order: may go there */
-	size_t *pos;           /* per host: its position in the first order */
-	double *w;             /* per VM: size relative to the largest capacity */
-	double *room;
-	unsigned char *inset; /* per host: in hosts */
-	unsigned char *cand;  /* per host: a candidate for the extra hosts */
-	int64_t *gain;        /* per host, nd: free room once the displaced VMs are off */
-	int64_t waste[VMHA_MODEL_MAX_DIMS];
-	uint64_t steps; /* left in this restart */
-	uint64_t rng;
-	bool hopeless; /* some group has more VMs than hosts without it */
-	bool whole;    /* every survivor is in the sub-problem */
-	bool oom;
-};
-
-static uint64_t cs_rand(struct cs *c, uint64_t n)
-{
-	c->rng ^= c->rng << 13;
-	c->rng ^= c->rng >> 7;
-	c->rng ^= c->rng << 17;
-	return n == 0 ? 0 : c->rng % n;
-}
-
-static int64_t gcd(int64_t a, int64_t b)
-{
-	while (b > 0) {
-		int64_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-static void step(struct cs *c, uint64_t n)
-{
-	c->steps = c->steps > n ? c->steps - n : 0;
-}
-
-static bool solve(struct cs *c);
 
 /*
  * The candidates of one host's completion (largest first), their demand
@@ -114,6 +52,9 @@ struct list {
 	const size_t *cand;
 	const int64_t *suf;
 	size_t m;
+	const size_t *glast; /* per group: 1 + the last candidate of it, 0 none */
+	const size_t *req;   /* the groups h must take a VM of (as many open hosts as VMs) */
+	size_t nreq;
 	size_t d1;
 	size_t d2;
 	bool sums;
@@ -154,7 +95,7 @@ static bool close_host(struct cs *c, size_t h, bool undo)
 	size_t g;
 	bool ok = true;
 
-	step(c, c->n + p->ng);
+	complete_step(c, c->n + p->ng);
 	c->closed[h] = undo ? 0 : 1;
 	for (i = 0; i < c->n; i++) {
 		if (p->outcome[c->items[i]] == VMHA_PLAN_RESTART || !usable_at(c, i, h)) {
@@ -201,7 +142,7 @@ static bool next_item(struct cs *c, size_t h, struct tries *t)
 		keep[d] = c->waste[d];
 		c->waste[d] -= f[d];
 	}
-	ok = solve(c);
+	ok = complete_solve(c);
 	for (d = 0; d < nd; d++) {
 		c->waste[d] = keep[d];
 	}
@@ -247,16 +188,23 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 			return true;
 		}
 	}
-	step(c, 1);
+	complete_step(c, 1 + l->nreq);
 	if (!reachable(c, h, l, from)) {
 		return false; /* no sum of the candidates left fills h enough in dimension dd */
+	}
+	for (x = 0; x < l->nreq; x++) {
+		if (p->gcount[l->req[x] * p->nh + h] == 0 && l->glast[l->req[x]] <= from) {
+			return false; /* a group h must take is not among the candidates left */
+		}
 	}
 	for (x = from;
 	     x < l->m && c->steps > 0 && t->steps > 0 && t->n < COMPLETE_BRANCH && !c->oom; x++) {
 		size_t i = l->cand[x];
 		size_t v = c->items[i];
+		/* h is its last open host: every set without it fails */
+		const bool must = c->open[i] <= 1;
 
-		step(c, 1);
+		complete_step(c, 1);
 		t->steps--;
 		if (p->outcome[v] == VMHA_PLAN_RESTART) {
 			continue;
@@ -267,9 +215,16 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 			break; /* the candidates left cannot fill h enough */
 		}
 		if (last != SIZE_MAX && plan_same_kind(p, last, v)) {
-			continue; /* the same as one that failed here: fails the same way */
+			/* the same as one that failed here: fails the same way */
+			if (must) {
+				break;
+			}
+			continue;
 		}
 		if (!plan_fits(p, v, h) || !plan_aa_ok(p, v, h)) {
+			if (must) {
+				break;
+			}
 			continue;
 		}
 		if (place(c, i, h) < 0) {
@@ -281,6 +236,9 @@ static bool complete(struct cs *c, size_t h, const struct list *l, size_t from, 
 		}
 		if (take_back(c, i) < 0) {
 			c->oom = true;
+		}
+		if (must) {
+			break;
 		}
 		last = v;
 	}
@@ -328,18 +286,72 @@ static void push_sums(struct cs *c, size_t h, struct list *l)
 		c->sx[i] = (uint32_t)(p->dem[v * nd + l->d1] / c->unit[l->d1]);
 		c->sy[i] = (uint32_t)(p->dem[v * nd + l->d2] / c->unit[l->d2]);
 	}
-	step(c, l->m);
+	complete_step(c, l->m);
 	if (vmha_sums_push(c->sums, c->sx, c->sy, l->m, units[l->d1], units[l->d2]) == 0) {
 		l->sums = true;
-		step(c, vmha_sums_top_words(c->sums) / 16);
+		complete_step(c, vmha_sums_top_words(c->sums) / 16);
 	}
+}
+
+/*
+ * Varied restarts: the item with the fewest open hosts left when that is
+ * at most COMPLETE_FORCED (the largest of those), else @p largest, the
+ * largest not placed.
+ */
+static size_t forced_item(struct cs *c, size_t largest)
+{
+	const struct vmha_plan *p = c->p;
+	size_t best = SIZE_MAX;
+	size_t i;
+
+	complete_step(c, c->n);
+	for (i = largest; i < c->n; i++) {
+		if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && c->open[i] <= COMPLETE_FORCED &&
+		    (best == SIZE_MAX || c->open[i] < c->open[best])) {
+			best = i;
+		}
+	}
+	return best != SIZE_MAX ? best : largest;
+}
+
+/*
+ * The anti-affinity groups h must take a VM of (no VM of it on h, as many
+ * open hosts without it as VMs of it not placed: h closed without one, the
+ * branch ends) and, per group, 1 + the last of @p l's candidates in it.
+ */
+static void required_groups(struct cs *c, size_t h, struct list *l)
+{
+	const struct vmha_plan *p = c->p;
+	size_t *glast = c->gstk + c->gsp;
+	size_t *req = glast + p->ng;
+	size_t g;
+	size_t x;
+	size_t j;
+
+	l->glast = glast;
+	l->req = req;
+	l->nreq = 0;
+	for (g = 0; g < p->ng; g++) {
+		glast[g] = 0;
+		if (c->slack[g] == 0 && p->gcount[g * p->nh + h] == 0) {
+			req[l->nreq++] = g;
+		}
+	}
+	for (x = 0; l->nreq > 0 && x < l->m; x++) {
+		size_t v = c->items[l->cand[x]];
+
+		for (j = p->vg_off[v]; j < p->vg_off[v + 1]; j++) {
+			glast[p->vg[j]] = x + 1;
+		}
+	}
+	complete_step(c, p->ng + (l->nreq > 0 ? l->m : 0));
 }
 
 /*
  * The largest item not placed goes to an open host (the least room
  * first), which is then completed. @return whether every item is placed
  */
-static bool solve(struct cs *c)
+bool complete_solve(struct cs *c)
 {
 	struct vmha_plan *p = c->p;
 	const size_t nd = p->nd;
@@ -352,7 +364,10 @@ static bool solve(struct cs *c)
 	}
 	for (first = 0; first < c->n && p->outcome[c->items[first]] == VMHA_PLAN_RESTART; first++) {
 	}
-	step(c, first + 1);
+	complete_step(c, first + 1);
+	if (c->forced) {
+		first = forced_item(c, first);
+	}
 	for (j = 0; j < c->k && c->steps > 0 && t.n < COMPLETE_BRANCH && !c->oom; j++) {
 		size_t h = c->hosts[j];
 		size_t *cand = c->stk + c->sp;
@@ -363,7 +378,7 @@ static bool solve(struct cs *c)
 		size_t d;
 		bool ok;
 
-		step(c, 1);
+		complete_step(c, 1);
 		if (c->closed[h] || !usable_at(c, first, h) || !plan_fits(p, c->items[first], h) ||
 		    !plan_aa_ok(p, c->items[first], h)) {
 			continue;
@@ -373,10 +388,10 @@ static bool solve(struct cs *c)
 			break;
 		}
 		/* the candidates to complete h with, and their demand from each on */
-		step(c, c->n - first);
-		for (i = first + 1; i < c->n; i++) {
-			if (p->outcome[c->items[i]] != VMHA_PLAN_RESTART && usable_at(c, i, h) &&
-			    plan_fits(p, c->items[i], h)) {
+		complete_step(c, c->n - first);
+		for (i = c->forced ? 0 : first + 1; i < c->n; i++) {
+			if (i != first && p->outcome[c->items[i]] != VMHA_PLAN_RESTART &&
+			    usable_at(c, i, h) && plan_fits(p, c->items[i], h)) {
 				cand[m++] = i;
 			}
 		}
@@ -393,10 +408,13 @@ static bool solve(struct cs *c)
 		l.cand = cand;
 		l.suf = suf;
 		l.m = m;
+		required_groups(c, h, &l);
 		push_sums(c, h, &l);
 		c->sp += m + 1;
+		c->gsp += 2 * p->ng;
 		t.steps = COMPLETE_HOST_STEPS;
 		ok = complete(c, h, &l, 0, &t);
+		c->gsp -= 2 * p->ng;
 		c->sp -= m + 1;
 		if (l.sums) {
 			vmha_sums_pop(c->sums);
@@ -411,302 +429,7 @@ static bool solve(struct cs *c)
 	return false;
 }
 
-/* The hosts in restart @p r's order: least room first, most room first, or at random. */
-static void order_hosts(struct cs *c, uint64_t r)
-{
-	size_t i;
-
-	qsort_r(c->hosts, c->k, sizeof(*c->hosts), plan_cmp_key_asc, c->room);
-	if (r % 3 == 1) {
-		for (i = 0; i < c->k / 2; i++) {
-			size_t x = c->hosts[i];
-
-			c->hosts[i] = c->hosts[c->k - 1 - i];
-			c->hosts[c->k - 1 - i] = x;
-		}
-	}
-	for (i = c->k; r % 3 == 2 && i > 1; i--) {
-		size_t j = (size_t)cs_rand(c, i);
-		size_t x = c->hosts[i - 1];
-
-		c->hosts[i - 1] = c->hosts[j];
-		c->hosts[j] = x;
-	}
-}
-
-static void cs_free(struct cs *c)
-{
-	free(c->items);
-	free(c->from);
-	free(c->hosts);
-	free(c->stk);
-	vmha_sums_free(c->sums);
-	free(c->sx);
-	free(c->sy);
-	free(c->sstk);
-	free(c->closed);
-	free(c->open);
-	free(c->usable);
-	free(c->pos);
-	free(c->w);
-	free(c->room);
-	free(c->inset);
-	free(c->cand);
-	free(c->slack);
-	free(c->gain);
-}
-
-static int cs_init(struct cs *c, struct vmha_plan *p)
-{
-	int64_t maxcap[VMHA_MODEL_MAX_DIMS] = {0};
-	size_t i;
-	size_t d;
-	int rc = 0;
-
-	memset(c, 0, sizeof(*c));
-	c->p = p;
-	c->rng = 0x9e3779b97f4a7c15ULL;
-	c->items = plan_xcalloc(p->ndisp, sizeof(*c->items), &rc);
-	c->from = plan_xcalloc(p->ndisp, sizeof(*c->from), &rc);
-	c->open = plan_xcalloc(p->ndisp, sizeof(*c->open), &rc);
-	c->hosts = plan_xcalloc(p->nlive, sizeof(*c->hosts), &rc);
-	c->pos = plan_xcalloc(p->nh, sizeof(*c->pos), &rc);
-	c->w = plan_xcalloc(p->nv, sizeof(*c->w), &rc);
-	c->room = plan_xcalloc(p->nh, sizeof(*c->room), &rc);
-	c->inset = plan_xcalloc(p->nh, 1, &rc);
-	c->cand = plan_xcalloc(p->nh, 1, &rc);
-	c->slack = plan_xcalloc(p->ng, sizeof(*c->slack), &rc);
-	c->gain = plan_xcalloc(p->nh * p->nd, sizeof(*c->gain), &rc);
-	c->stk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1), sizeof(*c->stk), &rc);
-	c->sstk = plan_xcalloc((p->nlive + 1) * (p->ndisp + 1) * p->nd, sizeof(*c->sstk), &rc);
-	c->closed = plan_xcalloc(p->nh, 1, &rc);
-	c->sx = plan_xcalloc(p->ndisp, sizeof(*c->sx), &rc);
-	c->sy = plan_xcalloc(p->ndisp, sizeof(*c->sy), &rc);
-	c->sums = vmha_sums_new(COMPLETE_SUM_WORDS, p->nlive + 1);
-	if (c->sums == NULL) {
-		rc = -ENOMEM;
-	}
-	c->usable = plan_xcalloc(p->ndisp * p->nlive + 1, 1, &rc);
-	if (rc < 0) {
-		goto out;
-	}
-	for (i = 0; i < p->nlive; i++) {
-		for (d = 0; d < p->nd; d++) {
-			int64_t x = p->cap[p->live[i] * p->nd + d];
-
-			maxcap[d] = x > maxcap[d] ? x : maxcap[d];
-		}
-	}
-	for (i = 0; i < p->ndisp; i++) {
-		size_t v = p->disp[i];
-
-		for (d = 0; d < p->nd; d++) {
-			c->w[v] += maxcap[d] > 0 ? (double)p->dem[v * p->nd + d] / (double)maxcap[d]
-			                         : 0.0;
-		}
-	}
-out:
-	return rc;
-}
-
-/*
- * Restart @p r's @p extra full hosts (of @p nfull): at random among those
- * where a stranded VM (each in turn) would fit once the displaced VMs
- * restarted there are taken off, then at random among the others.
- */
-static void pick_extra(struct cs *c, uint64_t r, size_t extra, size_t nfull)
-{
-	struct vmha_plan *p = c->p;
-	const size_t nd = p->nd;
-	size_t ns = 0;
-	size_t s = SIZE_MAX;
-	size_t nc = 0;
-	size_t i;
-	size_t d;
-
-	for (i = 0; i < p->nlive; i++) {
-		for (d = 0; d < nd; d++) {
-			c->gain[p->live[i] * nd + d] = p->free[p->live[i] * nd + d];
-		}
-	}
-	for (i = 0; i < p->ndisp; i++) {
-		size_t v = p->disp[i];
-
-		if (p->outcome[v] == VMHA_PLAN_RESTART) {
-			for (d = 0; d < nd; d++) {
-				c->gain[(size_t)p->target[v] * nd + d] += p->dem[v * nd + d];
-			}
-		} else if (p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v)) {
-			ns++;
-		}
-	}
-	/* the stranded VM to make room for: each in turn, the highest priority first */
-	ns = ns > 0 ? (size_t)((r - 1) % ns) + 1 : 0;
-	for (i = 0; i < p->ndisp && ns > 0; i++) {
-		size_t v = p->disp[i];
-
-		if (p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v) && --ns == 0) {
-			s = v;
-		}
-	}
-	for (i = 0; i < p->nlive; i++) {
-		size_t h = p->live[i];
-
-		c->cand[h] = 0;
-		if (c->inset[h] || !plan_host_sane(p, h) || s == SIZE_MAX ||
-		    !plan_host_usable(p, s, h, p->extra[s] != 0)) {
-			continue;
-		}
-		for (d = 0; d < nd && c->gain[h * nd + d] >= p->dem[s * nd + d]; d++) {
-		}
-		c->cand[h] = d == nd;
-		nc += c->cand[h];
-	}
-	for (; extra > 0 && nfull > 0; extra--) {
-		/* the nth host, n at random, among the candidates while there are */
-		size_t nth = (size_t)cs_rand(c, nc > 0 ? nc : nfull);
-
-		for (i = 0; i < p->nlive; i++) {
-			size_t h = p->live[i];
-
-			if (c->inset[h] || !plan_host_sane(p, h) || (nc > 0 && !c->cand[h]) ||
-			    nth-- > 0) {
-				continue;
-			}
-			c->inset[h] = 1;
-			c->hosts[c->k++] = h;
-			nfull--;
-			nc -= nc > 0 ? 1 : 0;
-			break;
-		}
-	}
-}
-
-/*
- * Restart @p r's sub-problem: the hosts with room and (after the first
- * restart) a few full ones at random; the stranded VMs that may fit and
- * the VMs restarted on those hosts, taken off. @return 0 or -ENOMEM
- */
-static int setup(struct cs *c, uint64_t r)
-{
-	struct vmha_plan *p = c->p;
-	size_t extra = r == 0 ? 0 : (size_t)1 << (r < 40 ? r + 1 : 41) / 2;
-	size_t nfull = 0;
-	size_t i;
-	size_t j;
-	size_t d;
-	size_t g;
-
-	for (i = 0; i < c->k; i++) {
-		c->inset[c->hosts[i]] = 0;
-	}
-	c->k = 0;
-	c->n = 0;
-	c->placed = 0;
-	c->hopeless = false;
-	for (i = 0; i < p->nlive; i++) {
-		size_t h = p->live[i];
-
-		if (!plan_host_sane(p, h)) {
-			continue;
-		}
-		if (plan_room(p, h) > 0) {
-			c->inset[h] = 1;
-			c->hosts[c->k++] = h;
-		} else {
-			nfull++;
-		}
-	}
-	if (extra > 0) {
-		pick_extra(c, r, extra, nfull);
-	}
-	c->whole = extra >= nfull;
-	for (i = 0; i < p->ndisp; i++) {
-		size_t v = p->disp[i];
-
-		if (p->outcome[v] == VMHA_PLAN_RESTART
-		            ? c->inset[p->target[v]] != 0
-		            : p->outcome[v] == VMHA_PLAN_STRANDED && plan_vm_may_fit(p, v)) {
-			c->items[c->n++] = v;
-		}
-	}
-	qsort_r(c->items, c->n, sizeof(*c->items), plan_cmp_key_desc, c->w);
-	for (i = 0; i < c->n; i++) {
-		size_t v = c->items[i];
-
-		c->from[i] = p->outcome[v] == VMHA_PLAN_RESTART ? p->target[v] : -1;
-		if (c->from[i] >= 0 && plan_unassign(p, v) < 0) {
-			return -ENOMEM;
-		}
-	}
-	for (d = 0; d < p->nd; d++) {
-		c->waste[d] = 0;
-		c->unit[d] = 0;
-		for (i = 0; i < c->k; i++) {
-			c->waste[d] += p->free[c->hosts[i] * p->nd + d];
-			c->unit[d] = gcd(c->unit[d], p->free[c->hosts[i] * p->nd + d]);
-		}
-		for (i = 0; i < c->n; i++) {
-			c->waste[d] -= p->dem[c->items[i] * p->nd + d];
-			c->unit[d] = gcd(c->unit[d], p->dem[c->items[i] * p->nd + d]);
-		}
-		c->unit[d] = c->unit[d] > 0 ? c->unit[d] : 1;
-	}
-	for (j = 0; j < c->k; j++) {
-		size_t h = c->hosts[j];
-
-		c->room[h] = plan_room(p, h);
-		c->pos[h] = j;
-		for (i = 0; i < c->n; i++) {
-			c->usable[i * c->k + j] =
-			        plan_host_usable(p, c->items[i], h, p->extra[c->items[i]] != 0);
-		}
-	}
-	for (i = 0; i < c->n; i++) {
-		c->open[i] = 0;
-		for (j = 0; j < c->k; j++) {
-			c->open[i] += c->usable[i * c->k + j];
-		}
-	}
-	for (g = 0; g < p->ng; g++) {
-		c->slack[g] = 0;
-		for (j = 0; j < c->k; j++) {
-			c->slack[g] += p->gcount[g * p->nh + c->hosts[j]] == 0 ? 1 : 0;
-		}
-	}
-	for (i = 0; i < c->n; i++) {
-		for (j = p->vg_off[c->items[i]]; j < p->vg_off[c->items[i] + 1]; j++) {
-			c->slack[p->vg[j]]--;
-		}
-	}
-	for (g = 0; g < p->ng; g++) {
-		c->hopeless = c->hopeless || c->slack[g] < 0;
-	}
-	step(c, c->n * (c->k + 1) + p->ng * c->k);
-	order_hosts(c, r);
-	return 0;
-}
-
-/* Everything of this restart back where it was. */
-static int restore(struct cs *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		if (c->p->outcome[c->items[i]] == VMHA_PLAN_RESTART &&
-		    plan_unassign(c->p, c->items[i]) < 0) {
-			return -ENOMEM;
-		}
-	}
-	for (i = 0; i < c->n; i++) {
-		if (c->from[i] >= 0 && plan_assign(c->p, c->items[i], (size_t)c->from[i]) < 0) {
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
-int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
+static int search(struct vmha_plan *p, uint64_t budget, bool varied)
 {
 	struct cs c;
 	uint64_t r;
@@ -714,32 +437,43 @@ int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
 	bool done = false;
 	int rc = 0;
 
-	rc = cs_init(&c, p);
+	rc = complete_cs_init(&c, p);
+	c.varied = varied;
 	for (r = 0; rc == 0 && budget > 0 && !done; r++) {
 		uint64_t given = budget < COMPLETE_RESTART_STEPS ? budget : COMPLETE_RESTART_STEPS;
 
 		c.steps = given;
-		rc = setup(&c, r);
+		rc = complete_setup(&c, r);
 		if (rc < 0 || c.n == 0) {
 			break;
 		}
 		for (d = 0; d < p->nd && c.waste[d] >= 0; d++) {
 		}
 		if ((d < p->nd || c.hopeless) && c.whole) {
-			rc = restore(&c);
+			rc = complete_restore(&c);
 			break; /* no more hosts to add: nothing to gain */
 		}
-		done = d == p->nd && !c.hopeless && solve(&c);
+		done = d == p->nd && !c.hopeless && complete_solve(&c);
 		budget -= given - c.steps;
 		if (c.oom) {
 			rc = -ENOMEM;
 		} else if (!done) {
-			rc = restore(&c);
+			rc = complete_restore(&c);
 		}
 	}
 	if (rc == 0 && !done) {
 		p->budget_hit = p->budget_hit || budget == 0;
 	}
-	cs_free(&c);
+	complete_cs_free(&c);
 	return rc < 0 ? rc : done;
+}
+
+int vmha_complete_search(struct vmha_plan *p, uint64_t budget)
+{
+	return search(p, budget, false);
+}
+
+int vmha_complete_search_varied(struct vmha_plan *p, uint64_t budget)
+{
+	return search(p, budget, true);
 }

@@ -23,4 +23,12 @@ struct vmha_plan;
  */
 int vmha_complete_search(struct vmha_plan *p, uint64_t budget);
 
+/**
+ * The same as vmha_complete_search() with varied restarts: from the second
+ * on the hosts in a random order (deterministic: a fixed seed), and every
+ * other one places a VM with a single host left to go to before the larger
+ * ones. @return 1 when the plan was replaced, 0 when not, -ENOMEM
+ */
+int vmha_complete_search_varied(struct vmha_plan *p, uint64_t budget);
+
 #endif /* VMHA_PLANNER_COMPLETE_H */

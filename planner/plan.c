@@ -626,10 +626,13 @@ static int tight_search(struct vmha_plan *p)
 	if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = plan_repack_search(p, REPACK_BUDGET);
 	}
-	/* and again from the plan so far: fewer hosts with room */
+	/* and again from the plan so far (fewer hosts with room), then with varied restarts */
 	if (rc == 0 && !(p->flags & VMHA_PLAN_NO_COMPLETE) &&
 	    plan_stranded_levels(p, p->cand_levels) > 0) {
 		rc = vmha_complete_search(p, COMPLETE_BUDGET);
+		if (rc == 0 && plan_stranded_levels(p, p->cand_levels) > 0) {
+			rc = vmha_complete_search_varied(p, COMPLETE_VARIED_BUDGET);
+		}
 		rc = rc < 0 ? rc : 0;
 	}
 	p->budget_hit = p->budget_hit || hit;

@@ -53,6 +53,8 @@ struct migration {
  * steps (VMs looked at; not run with VMHA_PLAN_QUICK).
  */
 #define COMPLETE_BUDGET 1000000
+/* Bin completion with varied restarts, last of the tight searches, stops after this many. */
+#define COMPLETE_VARIED_BUDGET 500000
 
 /* The repacking search (plan_repack.c) stops after this many tried placements. */
 #define REPACK_BUDGET 1000000
@@ -127,6 +129,18 @@ struct sortkey {
 	int64_t prio;
 	double size;
 };
+
+/**
+ * The next number of the xorshift generator in @p state (a fixed seed:
+ * the same input, the same plan), reduced to [0, @p n) (0 when @p n is 0).
+ */
+static inline uint64_t plan_rand(uint64_t *state, uint64_t n)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return n == 0 ? 0 : *state % n;
+}
 
 /** calloc of @p n elements (at least 1); sets *rc to -ENOMEM on failure. */
 void *plan_xcalloc(size_t n, size_t size, int *rc);

@@ -57,14 +57,6 @@ struct rp {
 	bool oom;
 };
 
-static uint64_t rp_rand(struct rp *r, uint64_t n)
-{
-	r->rng ^= r->rng << 13;
-	r->rng ^= r->rng >> 7;
-	r->rng ^= r->rng << 17;
-	return n == 0 ? 0 : r->rng % n;
-}
-
 static bool bc_host(struct rp *r, size_t j);
 
 /* Are a and b interchangeable: the same demand, no groups, no host restrictions? */
@@ -317,7 +309,7 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 		for (nr = 0; nr < p->nlive && r->room[r->order[nr]] > 0; nr++) {
 		}
 		for (i = nr; i > 1; i--) {
-			size_t j = (size_t)rp_rand(r, i);
+			size_t j = (size_t)plan_rand(&r->rng, i);
 			size_t x = r->order[i - 1];
 
 			r->order[i - 1] = r->order[j];
@@ -349,7 +341,7 @@ static bool pick_hosts(struct rp *r, size_t s, uint64_t a)
 	}
 	for (extra = 0; extra < REPACK_EXTRA_HOSTS && r->k < REPACK_MAX_HOSTS && r->k < p->nlive;
 	     extra++) {
-		size_t h = p->live[rp_rand(r, p->nlive)];
+		size_t h = p->live[plan_rand(&r->rng, p->nlive)];
 
 		if (!r->inset[h] && plan_host_sane(p, h)) {
 			add_host(r, h);

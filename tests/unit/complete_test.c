@@ -26,7 +26,13 @@
 #include "plan_testlib.h"
 
 /* test_complete_from_greedy: instances fully restarted out of 40 (measured: see the message) */
-#define COMPLETE_FROM_GREEDY_FULL 29
+#define COMPLETE_FROM_GREEDY_FULL 31
+/* test_complete_varied: of those, fully restarted only by the varied restarts (0 without the forced VM first) */
+#define COMPLETE_VARIED_FULL 2
+/* test_complete_allowed: fully restarted out of 30 (5 when a VM whose last open host is being completed may be left out) */
+#define COMPLETE_ALLOWED_FULL 8
+/* test_complete_groups: fully restarted out of 30 (22 without the required-groups bound) */
+#define COMPLETE_GROUPS_FULL 24
 
 /* Every pair a subset of x/y[from..m) sums to, by hand: reach[sx * ny + sy]. */
 static void by_hand(const uint32_t *x, const uint32_t *y, size_t from, size_t m, size_t nx,
@@ -201,6 +207,131 @@ static void test_complete_from_greedy(void **state)
 	(void)state;
 }
 
+/*
+ * Where plain bin completion from the greedy plan fails, the varied
+ * restarts: feasible, the same plan twice, the plan as it was when it
+ * fails too; counts the packings only it fully restarts.
+ */
+static void test_complete_varied(void **state)
+{
+	size_t iter;
+	size_t extra = 0;
+	size_t tried = 0;
+	long was[512];
+
+	rng_state = 21;
+	for (iter = 0; iter < 40; iter++) {
+		struct vmha_model *m =
+		        perfect(3 + rnd(18), 3 + rnd(6), 2 + iter % 2, iter % 3 == 0);
+		struct vmha_plan *p = vmha_plan_new(m);
+		struct vmha_plan *p2 = vmha_plan_new(m);
+		size_t failed = host(m, "failed");
+		size_t nv = vmha_model_vm_count(m);
+		size_t v;
+		int rc;
+
+		assert_non_null(p);
+		assert_non_null(p2);
+		assert_true(nv <= 512);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		if (count_stranded(m, p) == 0 || vmha_complete_search(p, COMPLETE_BUDGET) != 0) {
+			goto next;
+		}
+		assert_int_equal(vmha_complete_search(p2, COMPLETE_BUDGET), 0);
+		tried++;
+		for (v = 0; v < nv; v++) {
+			was[v] = vmha_plan_target(p, v);
+		}
+		rc = vmha_complete_search_varied(p, COMPLETE_VARIED_BUDGET);
+		assert_true(rc == 0 || rc == 1);
+		assert_int_equal(vmha_complete_search_varied(p2, COMPLETE_VARIED_BUDGET), rc);
+		check_feasible(m, p);
+		for (v = 0; v < nv; v++) {
+			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+			if (rc == 0) {
+				assert_int_equal(vmha_plan_target(p, v), was[v]);
+			}
+		}
+		if (rc == 1) {
+			assert_int_equal(count_stranded(m, p), 0);
+		}
+		extra += rc == 1;
+next:
+		vmha_plan_free(p);
+		vmha_plan_free(p2);
+		vmha_model_free(m);
+	}
+	print_message("# varied bin completion: %zu of %zu packings plain completion strands "
+	              "fully restarted\n",
+	              extra, tried);
+	assert_true(extra >= COMPLETE_VARIED_FULL);
+	(void)state;
+}
+
+/*
+ * 30 perfect packings with extras (@p with_groups: the first half of each
+ * survivor's VMs in groups g0, g1, ..., every survivor must take one VM of
+ * each; else every VM with allowed hosts), from the greedy plan: bin
+ * completion feasible when it says so. @return how many fully restarted
+ */
+static size_t complete_extras(bool with_groups)
+{
+	size_t iter;
+	size_t full = 0;
+
+	rng_state = with_groups ? 33 : 35;
+	for (iter = 0; iter < 30; iter++) {
+		const size_t k = 4 + rnd(5);
+		const struct tight_opts o = {
+		        .ns = 8 + rnd(25),
+		        .k = k,
+		        .nd = 2,
+		        .extras = true,
+		        .unit = 1,
+		        .room_per_vm = 2,
+		        .room_spread_per_vm = 6,
+		        .groups = with_groups ? k / 2 : 0,
+		        .allowed_one_in = with_groups ? 1000000 : 1,
+		};
+		struct vmha_model *m = tight_cluster(&o);
+		struct vmha_plan *p = vmha_plan_new(m);
+		size_t failed = host(m, "failed");
+		int rc;
+
+		assert_non_null(p);
+		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
+		rc = count_stranded(m, p) == 0 ? 1 : vmha_complete_search(p, COMPLETE_BUDGET);
+		assert_true(rc == 0 || rc == 1);
+		check_feasible(m, p);
+		full += rc == 1;
+		vmha_plan_free(p);
+		vmha_model_free(m);
+	}
+	return full;
+}
+
+static void test_complete_groups(void **state)
+{
+	size_t full = complete_extras(true);
+
+	print_message("# bin completion with groups: 30 perfect packings, fully restarted %zu\n",
+	              full);
+	assert_true(full >= COMPLETE_GROUPS_FULL);
+	(void)state;
+}
+
+static void test_complete_allowed(void **state)
+{
+	size_t full = complete_extras(false);
+
+	print_message("# bin completion with allowed hosts: 30 perfect packings, fully restarted "
+	              "%zu\n",
+	              full);
+	assert_true(full >= COMPLETE_ALLOWED_FULL);
+	(void)state;
+}
+
 /* Nothing stranded, or nothing that may fit: nothing to do, the plan as it was. */
 static void test_complete_nothing_to_do(void **state)
 {
@@ -230,6 +361,9 @@ int main(void)
 	        cmocka_unit_test(test_sums_by_hand),
 	        cmocka_unit_test(test_sums_stack),
 	        cmocka_unit_test(test_complete_from_greedy),
+	        cmocka_unit_test(test_complete_varied),
+	        cmocka_unit_test(test_complete_groups),
+	        cmocka_unit_test(test_complete_allowed),
 	        cmocka_unit_test(test_complete_nothing_to_do),
 	};
 

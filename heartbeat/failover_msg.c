@@ -179,6 +179,19 @@ static int get_int(json_object *o, const char *key, int64_t min, int64_t *dst, c
 	return 0;
 }
 
+static int get_bool(json_object *o, const char *key, bool *dst, char *err, size_t err_size)
+{
+	json_object *v = NULL;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_boolean)) {
+		vmha_util_set_text(err, err_size,
+		                   "failover message field '%s' is missing or not a boolean", key);
+		return -EINVAL;
+	}
+	*dst = json_object_get_boolean(v);
+	return 0;
+}
+
 static int check_keys(json_object *o, const struct fo_type *t, char *err, size_t err_size)
 {
 	json_object_iter it;
@@ -245,15 +258,7 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 		}
 	}
 	if (rc == 0 && t->has_ok) {
-		if (!json_object_object_get_ex(o, "ok", &v) ||
-		    !json_object_is_type(v, json_type_boolean)) {
-			vmha_util_set_text(
-			        err, err_size,
-			        "failover message field 'ok' is missing or not a boolean");
-			rc = -EINVAL;
-		} else {
-			m->ok = json_object_get_boolean(v);
-		}
+		rc = get_bool(o, "ok", &m->ok, err, err_size);
 	}
 	if (rc == 0 && t->has_plan) {
 		rc = get_int(o, "priority", INT64_MIN, &m->priority, err, err_size);
@@ -261,15 +266,9 @@ static int decode_object(json_object *o, struct vmha_failover_msg *m, char *err,
 			rc = get_int(o, "gen", 0, &n, err, err_size);
 			m->gen = (uint64_t)n;
 		}
-		if (rc == 0 && json_object_object_get_ex(o, "replay", &v)) {
-			if (!json_object_is_type(v, json_type_boolean)) {
-				vmha_util_set_text(
-				        err, err_size,
-				        "failover message field 'replay' is not a boolean");
-				rc = -EINVAL;
-			} else {
-				m->replay = json_object_get_boolean(v);
-			}
+		if (rc == 0 && json_object_object_get_ex(o, "replay", NULL)) {
+			/* optional: on the wire only when true */
+			rc = get_bool(o, "replay", &m->replay, err, err_size);
 		}
 	}
 	if (rc == 0 && t->has_counts) {

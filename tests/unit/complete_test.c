@@ -151,6 +151,39 @@ static void test_sums_stack(void **state)
 }
 
 /*
+ * search on p and on p2 (the same plan): the same result and the same plan
+ * twice, feasible, the plan as it was when it says 0, every VM restarted
+ * when it says 1. @return what it says
+ */
+static int complete_twice(const struct vmha_model *m, struct vmha_plan *p, struct vmha_plan *p2,
+                          int (*search)(struct vmha_plan *, uint64_t), uint64_t budget)
+{
+	size_t nv = vmha_model_vm_count(m);
+	long was[512];
+	size_t v;
+	int rc;
+
+	assert_true(nv <= 512);
+	for (v = 0; v < nv; v++) {
+		was[v] = vmha_plan_target(p, v);
+	}
+	rc = search(p, budget);
+	assert_true(rc == 0 || rc == 1);
+	assert_int_equal(search(p2, budget), rc);
+	check_feasible(m, p);
+	for (v = 0; v < nv; v++) {
+		assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
+		if (rc == 0) {
+			assert_int_equal(vmha_plan_target(p, v), was[v]);
+		}
+	}
+	if (rc == 1) {
+		assert_int_equal(count_stranded(m, p), 0);
+	}
+	return rc;
+}
+
+/*
  * From the greedy plan (one pass of best fit), bin completion alone: when
  * it says so every VM restarts and the plan is feasible; when not the
  * plan is the greedy one; twice the same plan.
@@ -160,7 +193,6 @@ static void test_complete_from_greedy(void **state)
 	size_t iter;
 	size_t full = 0;
 	size_t greedy_full = 0;
-	long was[512];
 
 	rng_state = 21;
 	for (iter = 0; iter < 40; iter++) {
@@ -169,32 +201,14 @@ static void test_complete_from_greedy(void **state)
 		struct vmha_plan *p = vmha_plan_new(m);
 		struct vmha_plan *p2 = vmha_plan_new(m);
 		size_t failed = host(m, "failed");
-		size_t nv = vmha_model_vm_count(m);
-		size_t v;
 		int rc;
 
 		assert_non_null(p);
 		assert_non_null(p2);
-		assert_true(nv <= 512);
 		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
 		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
 		greedy_full += count_stranded(m, p) == 0;
-		for (v = 0; v < nv; v++) {
-			was[v] = vmha_plan_target(p, v);
-		}
-		rc = vmha_complete_search(p, COMPLETE_BUDGET);
-		assert_true(rc == 0 || rc == 1);
-		assert_int_equal(vmha_complete_search(p2, COMPLETE_BUDGET), rc);
-		check_feasible(m, p);
-		for (v = 0; v < nv; v++) {
-			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
-			if (rc == 0) {
-				assert_int_equal(vmha_plan_target(p, v), was[v]);
-			}
-		}
-		if (rc == 1) {
-			assert_int_equal(count_stranded(m, p), 0);
-		}
+		rc = complete_twice(m, p, p2, vmha_complete_search, COMPLETE_BUDGET);
 		full += rc == 1 || count_stranded(m, p) == 0;
 		vmha_plan_free(p);
 		vmha_plan_free(p2);
@@ -217,7 +231,6 @@ static void test_complete_varied(void **state)
 	size_t iter;
 	size_t extra = 0;
 	size_t tried = 0;
-	long was[512];
 
 	rng_state = 21;
 	for (iter = 0; iter < 40; iter++) {
@@ -226,13 +239,10 @@ static void test_complete_varied(void **state)
 		struct vmha_plan *p = vmha_plan_new(m);
 		struct vmha_plan *p2 = vmha_plan_new(m);
 		size_t failed = host(m, "failed");
-		size_t nv = vmha_model_vm_count(m);
-		size_t v;
 		int rc;
 
 		assert_non_null(p);
 		assert_non_null(p2);
-		assert_true(nv <= 512);
 		assert_int_equal(vmha_plan_run(p, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
 		assert_int_equal(vmha_plan_run(p2, &failed, 1, NULL, 0, VMHA_PLAN_GREEDY_ONLY), 0);
 		if (count_stranded(m, p) == 0 || vmha_complete_search(p, COMPLETE_BUDGET) != 0) {
@@ -240,22 +250,7 @@ static void test_complete_varied(void **state)
 		}
 		assert_int_equal(vmha_complete_search(p2, COMPLETE_BUDGET), 0);
 		tried++;
-		for (v = 0; v < nv; v++) {
-			was[v] = vmha_plan_target(p, v);
-		}
-		rc = vmha_complete_search_varied(p, COMPLETE_VARIED_BUDGET);
-		assert_true(rc == 0 || rc == 1);
-		assert_int_equal(vmha_complete_search_varied(p2, COMPLETE_VARIED_BUDGET), rc);
-		check_feasible(m, p);
-		for (v = 0; v < nv; v++) {
-			assert_int_equal(vmha_plan_target(p, v), vmha_plan_target(p2, v));
-			if (rc == 0) {
-				assert_int_equal(vmha_plan_target(p, v), was[v]);
-			}
-		}
-		if (rc == 1) {
-			assert_int_equal(count_stranded(m, p), 0);
-		}
+		rc = complete_twice(m, p, p2, vmha_complete_search_varied, COMPLETE_VARIED_BUDGET);
 		extra += rc == 1;
 next:
 		vmha_plan_free(p);

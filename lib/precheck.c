@@ -302,22 +302,31 @@ out:
 	return rc;
 }
 
+unsigned int vmha_precheck_probe_port(const char *migrate_uri)
+{
+	unsigned int port = 0;
+	char host[256];
+
+	if (migrate_uri != NULL) {
+		vmha_uri_host_port(migrate_uri, host, sizeof(host), &port);
+	}
+	return port != 0 ? port : VMHA_PRECHECK_MIGRATION_PORT_MAX;
+}
+
 static int check_port(struct vmha_precheck *pc, uint64_t deadline_ms)
 {
 	const char *mig = vmha_migspec_migrate_uri(pc->spec);
-	unsigned int port = 0;
+	unsigned int port = vmha_precheck_probe_port(mig);
+	unsigned int ignored = 0;
 	char host[256] = "";
 	int rc = 0;
 
 	(void)deadline_ms;
 	if (mig != NULL) {
-		vmha_uri_host_port(mig, host, sizeof(host), &port);
+		vmha_uri_host_port(mig, host, sizeof(host), &ignored);
 	}
 	if (host[0] == '\0') {
 		snprintf(host, sizeof(host), "%s", pc->uri_host);
-	}
-	if (port == 0) {
-		port = VMHA_PRECHECK_MIGRATION_PORT;
 	}
 	if (host[0] == '\0') {
 		vmha_debug("pre-check 'port': target '%s' is local: not checked", pc->target);
@@ -327,9 +336,9 @@ static int check_port(struct vmha_precheck *pc, uint64_t deadline_ms)
 	if (rc == -ETIMEDOUT) {
 		rc = fail(pc, "port", -EHOSTUNREACH,
 		          "migration port %u of '%s' (%s) does not answer within %u ms: a "
-		          "firewall drops it? (open QEMU's migration ports, %u and up)",
+		          "firewall drops it? (open QEMU's migration ports, %u-%u)",
 		          port, pc->target, host, VMHA_PRECHECK_PORT_TIMEOUT_MS,
-		          VMHA_PRECHECK_MIGRATION_PORT);
+		          VMHA_PRECHECK_MIGRATION_PORT_MIN, VMHA_PRECHECK_MIGRATION_PORT_MAX);
 	} else if (rc < 0) {
 		rc = fail(pc, "port", -EHOSTUNREACH, "migration port %u of '%s' (%s): %s", port,
 		          pc->target, host, strerror(-rc));

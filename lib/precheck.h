@@ -20,7 +20,7 @@
  *   arch      the same host CPU architecture
  *   version   the target's libvirt and hypervisor (QEMU) are not older than
  *             the source's
- *   port      the migration port (the migration URI's, else 49152, the start
+ *   port      the migration port (the migration URI's, else 49215, the end
  *             of QEMU's default range) on the target answers a TCP connect
  *             within a bound (a refused connection counts as reachable:
  *             nothing listens there until the migration starts)
@@ -48,8 +48,22 @@ struct vmha_precheck;
 
 /** Longest the port check waits for the target's answer (ms). */
 #define VMHA_PRECHECK_PORT_TIMEOUT_MS 1000
-/** The start of QEMU's default migration port range. */
-#define VMHA_PRECHECK_MIGRATION_PORT 49152
+/** The first port of QEMU's default migration port range (qemu.conf migration_port_min). */
+#define VMHA_PRECHECK_MIGRATION_PORT_MIN 49152
+/** The last port of that range (migration_port_max). */
+#define VMHA_PRECHECK_MIGRATION_PORT_MAX 49215
+
+/**
+ * The port the 'port' check probes for a migration with migrate_uri (NULL:
+ * none). The URI's port when it names one; else the last port of QEMU's
+ * default range, not the first: libvirt gives an incoming migration the
+ * lowest free port, and QEMU takes the first connection to it as the
+ * migration stream, so a probe of 49152 would break a migration coming in
+ * to the target at that moment.
+ *
+ * @return a port number
+ */
+unsigned int vmha_precheck_probe_port(const char *migrate_uri);
 
 /**
  * Pre-checks of migrating dom (running on its source connection) to the
